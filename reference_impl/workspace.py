@@ -1,0 +1,134 @@
+"""One workspace directory for all runtime state (``IBML_HOME``, default ``.ibml/`` at the repo root).
+
+It holds generated data, the feature stores, ``mlflow.db`` and artifacts, the audit log, the
+prediction log and the review queue. Tests point ``IBML_HOME`` at a temporary directory.
+
+Writes go through :func:`atomic_write` / :func:`atomic_dir` so a failure never leaves a
+half-written file behind: we write to a temporary sibling and rename it into place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from reference_impl.errors import WorkspaceError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_home() -> Path:
+    """``$IBML_HOME`` if set, else ``.ibml/`` at the repository root."""
+    env = os.environ.get("IBML_HOME")
+    return Path(env).expanduser().resolve() if env else REPO_ROOT / ".ibml"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Paths inside the workspace; creating a Workspace does no I/O, :meth:`ensure` does."""
+
+    root: Path
+
+    @classmethod
+    def from_env(cls) -> "Workspace":
+        return cls(default_home())
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def features_dir(self) -> Path:
+        return self.root / "features"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.root / "models"
+
+    @property
+    def mlflow_dir(self) -> Path:
+        return self.root / "mlflow"
+
+    @property
+    def audit_log(self) -> Path:
+        return self.root / "audit" / "audit.jsonl"
+
+    @property
+    def prediction_log(self) -> Path:
+        return self.root / "logs" / "predictions.jsonl"
+
+    @property
+    def review_queue_db(self) -> Path:
+        return self.root / "kyc" / "review_queue.db"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / "reports"
+
+    def ensure(self, sub: Path | str | None = None) -> Path:
+        """Create the workspace (or a directory inside it) and return its path."""
+        path = self.root if sub is None else (self.root / sub)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WorkspaceError(f"cannot create directory {path}: {exc.strerror or exc}") from exc
+        return path
+
+
+def ensure_writable_dir(path: Path) -> Path:
+    """Create ``path`` if needed and prove we can write to it; raise WorkspaceError naming it if not."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".probe-"):
+            pass
+    except OSError as exc:
+        raise WorkspaceError(f"output directory {path} is not writable: {exc.strerror or exc}") from exc
+    return path
+
+
+@contextlib.contextmanager
+def atomic_write(path: Path | str, mode: str = "wb") -> Iterator:
+    """Open a temporary sibling of ``path`` for writing; rename it over ``path`` only on success."""
+    path = Path(path)
+    ensure_writable_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_dir(path: Path | str) -> Iterator[Path]:
+    """Yield a temporary directory; on success it replaces ``path`` as a whole, on failure it vanishes."""
+    path = Path(path)
+    ensure_writable_dir(path.parent)
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    try:
+        yield tmp
+        if path.exists():
+            old = path.with_name(f".{path.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(path, old)
+            os.replace(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+__all__ = ["REPO_ROOT", "Workspace", "default_home", "ensure_writable_dir", "atomic_write", "atomic_dir"]
