@@ -43,6 +43,10 @@ class AuditError(IbmlError):
     """The audit log cannot be written or has failed verification."""
 
 
+class NotebookError(IbmlError):
+    """A course notebook is missing, is not valid notebook JSON, or could not be executed."""
+
+
 __all__ = [
     "IbmlError",
     "ConfigError",
@@ -52,4 +56,5 @@ __all__ = [
     "ModelError",
     "RegistryError",
     "AuditError",
+    "NotebookError",
 ]

@@ -41,12 +41,21 @@ def notebook_paths(paths: Iterable[Path | str], suffix: str) -> list[Path]:
     return out
 
 
-def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, timeout: int = DEFAULT_TIMEOUT) -> nbformat.NotebookNode:
-    """Execute ``nb`` in a fresh ``python3`` kernel with ``cwd`` as working directory."""
+def execute_notebook(
+    nb: nbformat.NotebookNode, cwd: Path, timeout: int = DEFAULT_TIMEOUT, *, allow_errors: bool = False
+) -> nbformat.NotebookNode:
+    """Execute ``nb`` in a fresh ``python3`` kernel with ``cwd`` as working directory.
+
+    ``allow_errors=True`` keeps going after a failing cell (the error is stored as the cell's output),
+    which is what ``ibml progress`` needs to report every exercise, not just the first failure.
+    """
     env_backup = os.environ.get("PYDEVD_DISABLE_FILE_VALIDATION")
     os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     try:
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}})
+        client = NotebookClient(
+            nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+            resources={"metadata": {"path": str(cwd)}},
+        )
         client.execute()
     finally:
         if env_backup is None:

@@ -1,0 +1,268 @@
+"""Read course notebooks and report each exercise as not started, passed or failing.
+
+A mentor reviewing a learner's fork runs ``ibml progress`` and sees, in seconds, which exercises are done.
+The rules follow the notebook conventions (``notebooks/README.md``):
+
+* an exercise is a code cell whose first line is ``# Exercise W.N — <title>``; its check is the next code
+  cell that calls ``check.<name>(...)``;
+* the exercise is **not started** while its cell still calls ``reference.<name>(...)``;
+* it **passed** when the check cell printed ``Exercise W.N passed``, and is **failing** when the check cell
+  raised (the message is the exception's, e.g. the failing case and hint from
+  :class:`~reference_impl.exercises.ExerciseFailed`).
+
+Stored outputs are trusted unless the notebook was never executed (then it is executed, read-only, in a
+fresh kernel) or ``execute=True`` forces a re-run. The notebook file itself is never modified.
+
+Examples
+--------
+>>> status_of(uses_reference=False, check_outputs=[{"output_type": "stream", "name": "stdout",
+...           "text": "Exercise 1.1 passed (5/5 cases)\\n"}], exercise_id="1.1")
+('passed', '')
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Literal, Sequence
+
+import nbformat
+
+from reference_impl.errors import NotebookError
+
+Status = Literal["not_started", "passed", "failing", "not_run"]
+STATUSES: tuple[Status, ...] = ("passed", "not_started", "failing", "not_run")
+DEFAULT_TIMEOUT = 120  # seconds per cell when a notebook has to be executed
+
+_EXERCISE_HEADER = re.compile(r"^\s*#\s*Exercise\s+(?P<id>\d+\.\d+)\s*(?:[—–:-]+\s*(?P<title>.*))?$")
+_USES_REFERENCE = re.compile(r"^[^#\n]*\breference\.\w+\s*\(", re.MULTILINE)
+_CALLS_CHECK = re.compile(r"\bcheck\w*\.\w+\s*\(")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@dataclass(frozen=True)
+class ExerciseProgress:
+    """The state of one exercise in one notebook."""
+
+    id: str
+    title: str
+    status: Status
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class NotebookProgress:
+    """All exercises of one notebook, and whether we had to execute it to know."""
+
+    path: str
+    executed: bool
+    exercises: list[ExerciseProgress] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {s: sum(e.status == s for e in self.exercises) for s in STATUSES}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "executed": self.executed, "counts": self.counts,
+                "exercises": [asdict(e) for e in self.exercises]}
+
+
+@dataclass(frozen=True)
+class ProgressReport:
+    """Progress over several notebooks; ``ok`` is False when any exercise is failing or did not run."""
+
+    notebooks: list[NotebookProgress]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {s: sum(nb.counts[s] for nb in self.notebooks) for s in STATUSES}
+
+    @property
+    def ok(self) -> bool:
+        counts = self.counts
+        return counts["failing"] == 0 and counts["not_run"] == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "counts": self.counts, "notebooks": [nb.to_dict() for nb in self.notebooks]}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def to_text(self) -> str:
+        """A short table a mentor can read at a glance; failing messages are indented under their row."""
+        labels = {"passed": "passed", "not_started": "not started", "failing": "FAILING", "not_run": "not run"}
+        lines: list[str] = []
+        for nb in self.notebooks:
+            how = "executed now" if nb.executed else "stored outputs"
+            lines.append(f"{Path(nb.path).name} ({how})")
+            if not nb.exercises:
+                lines.append("  (no exercises found)")
+            for ex in nb.exercises:
+                lines.append(f"  {ex.id:<5} {labels[ex.status]:<12} {ex.title}".rstrip())
+                for msg_line in ex.message.splitlines()[:4]:
+                    lines.append(f"{'':20}{msg_line}")
+        c = self.counts
+        n_ex = sum(c.values())
+        lines.append(
+            f"summary: {c['passed']} passed, {c['not_started']} not started, {c['failing']} failing"
+            + (f", {c['not_run']} not run" if c["not_run"] else "")
+            + f" ({n_ex} exercises in {len(self.notebooks)} notebook{'s' if len(self.notebooks) != 1 else ''})"
+        )
+        return "\n".join(lines)
+
+
+def read_notebook(path: Path | str) -> nbformat.NotebookNode:
+    """Read and validate a notebook, raising :class:`NotebookError` with one line naming the file."""
+    path = Path(path)
+    if not path.exists():
+        raise NotebookError(f"notebook {path} does not exist")
+    if not path.is_file():
+        raise NotebookError(f"{path} is not a file")
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise NotebookError(f"notebook {path} is not valid JSON ({_one_line(exc)})") from None
+    except Exception as exc:  # noqa: BLE001 - nbformat raises several unrelated types for bad files
+        raise NotebookError(f"notebook {path} cannot be read: {_one_line(exc)}") from None
+    if not isinstance(nb.get("cells"), list):
+        raise NotebookError(f"notebook {path} has no cell list")
+    return nb
+
+
+def find_notebooks(paths: Iterable[Path | str]) -> list[Path]:
+    """Expand directories to their ``week*.ipynb`` files (sorted); files are kept as given."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(p.glob("week*.ipynb"))
+            if not found:
+                raise NotebookError(f"no week*.ipynb notebooks in directory {p}")
+            out.extend(found)
+        elif not p.exists():
+            raise NotebookError(f"notebook {p} does not exist")
+        else:
+            out.append(p)
+    return out
+
+
+def status_of(*, uses_reference: bool, check_outputs: Sequence[dict] | None, exercise_id: str) -> tuple[Status, str]:
+    """Decide one exercise's status from its source and its check cell's outputs. Returns (status, message)."""
+    if check_outputs is None:
+        return "not_run", "no check cell found after the exercise cell"
+    for out in check_outputs:
+        if out.get("output_type") == "error":
+            return "failing", _error_message(out)
+    passed = any(
+        f"Exercise {exercise_id} passed" in _text(out) for out in check_outputs if out.get("output_type") == "stream"
+    )
+    if uses_reference:
+        return "not_started", ""
+    if passed:
+        return "passed", ""
+    return "not_run", "the check cell has no pass line: run the notebook (or use --execute)"
+
+
+def exercises_in(nb: nbformat.NotebookNode) -> list[tuple[str, str, int, int | None]]:
+    """``(id, title, exercise_cell_index, check_cell_index_or_None)`` for each exercise, in notebook order."""
+    cells = nb.cells
+    found = []
+    for i, cell in enumerate(cells):
+        if cell.get("cell_type") != "code":
+            continue
+        first = cell.source.lstrip().split("\n", 1)[0] if cell.source.strip() else ""
+        m = _EXERCISE_HEADER.match(first)
+        if not m:
+            continue
+        check_idx = None
+        for j in range(i + 1, len(cells)):
+            c = cells[j]
+            if c.get("cell_type") != "code":
+                continue
+            if _EXERCISE_HEADER.match(c.source.lstrip().split("\n", 1)[0] if c.source.strip() else ""):
+                break
+            if _CALLS_CHECK.search(c.source):
+                check_idx = j
+                break
+        found.append((m.group("id"), (m.group("title") or "").strip(), i, check_idx))
+    return found
+
+
+def _never_executed(nb: nbformat.NotebookNode, exercises: list[tuple[str, str, int, int | None]]) -> bool:
+    checks = [nb.cells[c] for _, _, _, c in exercises if c is not None]
+    return any(cell.get("execution_count") is None and not cell.get("outputs") for cell in checks)
+
+
+def notebook_progress(path: Path | str, *, execute: bool = False, timeout: int = DEFAULT_TIMEOUT) -> NotebookProgress:
+    """Progress of one notebook; executes a copy in memory when needed (never writes the file)."""
+    path = Path(path)
+    nb = read_notebook(path)
+    exercises = exercises_in(nb)
+    ran = False
+    if exercises and (execute or _never_executed(nb, exercises)):
+        nb = _execute(nb, path, timeout)
+        ran = True
+    results = []
+    for ex_id, title, ex_idx, check_idx in exercises:
+        uses_ref = bool(_USES_REFERENCE.search(nb.cells[ex_idx].source))
+        outputs = None if check_idx is None else list(nb.cells[check_idx].get("outputs", []))
+        status, message = status_of(uses_reference=uses_ref, check_outputs=outputs, exercise_id=ex_id)
+        results.append(ExerciseProgress(ex_id, title, status, message))
+    return NotebookProgress(str(path), ran, results)
+
+
+def check_progress(
+    paths: Sequence[Path | str] = ("notebooks",), *, execute: bool = False, timeout: int = DEFAULT_TIMEOUT
+) -> ProgressReport:
+    """Progress over files and directories; every notebook is read first, so a bad path fails fast."""
+    if timeout <= 0:
+        raise NotebookError(f"timeout must be a positive number of seconds, got {timeout}")
+    files = find_notebooks(paths)
+    for f in files:
+        read_notebook(f)
+    return ProgressReport([notebook_progress(f, execute=execute, timeout=timeout) for f in files])
+
+
+def _execute(nb: nbformat.NotebookNode, path: Path, timeout: int) -> nbformat.NotebookNode:
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    from reference_impl.notebook_tools import execute_notebook
+
+    for cell in nb.cells:  # start from a clean slate so stale outputs cannot pass for fresh ones
+        if cell.get("cell_type") == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    try:
+        return execute_notebook(nb, path.parent.resolve(), timeout, allow_errors=True)
+    except CellTimeoutError:
+        raise NotebookError(f"notebook {path}: a cell ran longer than the {timeout} s timeout (raise --timeout)") from None
+    except DeadKernelError as exc:
+        raise NotebookError(f"notebook {path}: the kernel died ({_one_line(exc)})") from None
+
+
+def _text(out: dict) -> str:
+    text = out.get("text", "")
+    return "".join(text) if isinstance(text, list) else str(text)
+
+
+def _error_message(out: dict) -> str:
+    ename, evalue = out.get("ename", "Error"), _ANSI.sub("", str(out.get("evalue", ""))).strip()
+    return f"{ename}: {evalue}" if evalue else ename
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
+
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "ExerciseProgress",
+    "NotebookProgress",
+    "ProgressReport",
+    "check_progress",
+    "exercises_in",
+    "find_notebooks",
+    "notebook_progress",
+    "read_notebook",
+    "status_of",
+]
