@@ -47,6 +47,14 @@ class NotebookError(IbmlError):
     """A course notebook is missing, is not valid notebook JSON, or could not be executed."""
 
 
+class ReviewQueueError(IbmlError):
+    """A review-queue action was refused: unknown item, item not pending, claim held by someone else or expired."""
+
+
+class AccessDeniedError(IbmlError):
+    """The caller's role does not allow this action (e.g. reading KYC document text without the reviewer role)."""
+
+
 __all__ = [
     "IbmlError",
     "ConfigError",
@@ -57,4 +65,6 @@ __all__ = [
     "RegistryError",
     "AuditError",
     "NotebookError",
+    "ReviewQueueError",
+    "AccessDeniedError",
 ]
