@@ -34,7 +34,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from reference_impl.errors import AuditError
 
@@ -176,38 +176,49 @@ class AuditLog:
             If the record cannot be encoded, written or flushed. Callers must then refuse the action
             they were about to acknowledge (fail closed).
         """
+        return self.append_many([(event_type, payload, actor)])[0]
+
+    def append_many(self, events: Sequence[tuple[str, dict[str, Any], str]]) -> list[dict[str, Any]]:
+        """Append several ``(event_type, payload, actor)`` records with one write and one fsync.
+
+        All records are encoded before anything is written, so a payload that is not JSON-safe
+        leaves the log untouched.
+        """
+        if not events:
+            return []
         with self._write_lock:
             fd = self._open()
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 try:
                     self._refresh_tail(fd)
-                    record: dict[str, Any] = {
-                        "seq": self._last_seq + 1,
-                        "ts": self._clock().astimezone(dt.timezone.utc).isoformat(timespec="microseconds"),
-                        "event_type": str(event_type),
-                        "actor": str(actor),
-                        "payload": payload,
-                        "prev_hash": self._last_hash,
-                    }
-                    try:
-                        record["hash"] = record_hash(record)
-                        line = (canonical_json(record) + "\n").encode("utf-8")
-                    except (TypeError, ValueError) as exc:
-                        raise AuditError(f"audit payload for {event_type!r} is not JSON-safe: {exc}") from exc
-                    _write_all(fd, line)
+                    seq, prev = self._last_seq, self._last_hash
+                    ts = self._clock().astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+                    records, lines = [], []
+                    for event_type, payload, actor in events:
+                        seq += 1
+                        record: dict[str, Any] = {"seq": seq, "ts": ts, "event_type": str(event_type),
+                                                  "actor": str(actor), "payload": payload, "prev_hash": prev}
+                        try:
+                            record["hash"] = prev = record_hash(record)
+                            lines.append(canonical_json(record) + "\n")
+                        except (TypeError, ValueError) as exc:
+                            raise AuditError(f"audit payload for {event_type!r} is not JSON-safe: {exc}") from exc
+                        records.append(record)
+                    _write_all(fd, "".join(lines).encode("utf-8"))
                     self._known_size = os.fstat(fd).st_size
-                    self._last_seq, self._last_hash = record["seq"], record["hash"]
+                    self._last_seq, self._last_hash = seq, prev
                     self._written_seq += 1
                     my_ticket = self._written_seq
                 finally:
                     fcntl.flock(fd, fcntl.LOCK_UN)
             except OSError as exc:
+                self._known_size = -1  # a partial write may have happened: re-read the tail next time
                 raise AuditError(f"cannot write audit log {self.path}: {exc.strerror or exc}") from exc
-        self._sync_upto(my_ticket, record["seq"], record["hash"])
-        return record
+        self._sync_upto(my_ticket)
+        return records
 
-    def _sync_upto(self, ticket: int, seq: int, hash_: str) -> None:
+    def _sync_upto(self, ticket: int) -> None:
         """Group commit: one fsync covers every record written before it started."""
         with self._sync_lock:
             if self._synced_seq >= ticket:

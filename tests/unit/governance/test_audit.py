@@ -174,3 +174,12 @@ def test_reopened_log_continues_the_chain(tmp_path):
     _write_log(path, 2).close()
     AuditLog(path).append("later", {}, actor="x")
     assert AuditLog(path).verify().n_records == 3
+
+
+def test_append_many_writes_a_chained_batch_and_is_all_or_nothing(tmp_path):
+    log = AuditLog(tmp_path / "a.jsonl")
+    recs = log.append_many([("a", {"i": 1}, "x"), ("b", {"i": 2}, "x")])
+    assert [r["seq"] for r in recs] == [0, 1] and recs[1]["prev_hash"] == recs[0]["hash"]
+    with pytest.raises(AuditError):
+        log.append_many([("c", {"i": 3}, "x"), ("d", {"bad": object()}, "x")])
+    assert log.verify().n_records == 2 and log.append_many([]) == []
