@@ -35,6 +35,10 @@ class ModelError(IbmlError):
     """A model is missing, unfitted, or was given input it cannot score."""
 
 
+class ModelInputError(ModelError, ValueError):
+    """A model was given input it cannot score: wrong number, names or order of features, NaN or infinity."""
+
+
 class RegistryError(IbmlError):
     """A model-registry action was refused (self-approval, failed validation, nothing to roll back to...)."""
 
@@ -62,6 +66,7 @@ __all__ = [
     "DataValidationError",
     "FeatureStoreError",
     "ModelError",
+    "ModelInputError",
     "RegistryError",
     "AuditError",
     "NotebookError",
