@@ -1,0 +1,206 @@
+"""Our models as MLflow ``pyfunc`` models: one wrapper for the detector, the classifier and plain estimators.
+
+Why a wrapper rather than MLflow's sklearn flavour: the flavour exposes ``predict`` and
+``predict_proba`` only. A reviewer (and ``mlflow models serve``) needs what the service returns —
+score, decision and reason codes — so the wrapper calls the same ``decide`` the service calls.
+
+How it is stored: the native object is saved with joblib next to a SHA-256 digest; the wrapper is
+logged *from code* (``pyfunc_entry.py``, MLflow's recommended alternative to pickling the wrapper)
+with ``model_config = {"kind", "model_digest"}``. ``load_context`` refuses an artifact whose bytes no
+longer match the digest recorded at training time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from reference_impl.errors import ModelError
+from reference_impl.lifecycle.tracking import pip_requirements, quiet_mlflow
+from reference_impl.workspace import REPO_ROOT
+
+KINDS = ("detector", "classifier", "estimator")
+NATIVE_ARTIFACT = "native"
+NATIVE_FILE = "native.joblib"
+ENTRY_FILE = Path(__file__).resolve().parent / "pyfunc_entry.py"
+
+
+def file_sha256(path: Path | str) -> str:
+    """SHA-256 hex digest of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def dump_native(model: Any, path: Path) -> str:
+    """Save ``model`` with joblib at ``path`` and return the SHA-256 of the bytes written."""
+    import joblib
+
+    joblib.dump(model, path, compress=0)
+    return file_sha256(path)
+
+
+def model_digest(model: Any) -> str:
+    """Content digest of a fitted model: SHA-256 of its joblib bytes (same training, same digest)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return dump_native(model, Path(tmp) / NATIVE_FILE)
+
+
+def load_native(path: Path | str, expected_digest: str | None = None) -> Any:
+    """Load a joblib-saved model, refusing it (``ModelError``) if its digest does not match."""
+    import joblib
+
+    path = Path(path)
+    if expected_digest is not None:
+        got = file_sha256(path)
+        if got != expected_digest:
+            raise ModelError(f"model artifact {path.name} digest {got[:12]} does not match the recorded {expected_digest[:12]}")
+    return joblib.load(path)
+
+
+def _as_frame(model_input: Any) -> pd.DataFrame:
+    if isinstance(model_input, pd.DataFrame):
+        return model_input
+    return pd.DataFrame(model_input)
+
+
+def predict_frame(kind: str, model: Any, model_input: Any) -> pd.DataFrame:
+    """What the pyfunc ``predict`` returns for ``kind``: one row per input row.
+
+    * ``detector``: trade_id, score, threshold, flagged, reason_codes (``;``-joined), fallback_used;
+    * ``classifier``: label, confidence (input column ``text``);
+    * ``estimator``: score (higher = more anomalous) and flagged for outlier detectors, else
+      label and confidence.
+    """
+    frame = _as_frame(model_input)
+    if kind == "detector":
+        decisions = [d.to_dict() if hasattr(d, "to_dict") else dict(d) for d in model.decide(frame)]
+        return pd.DataFrame({
+            "trade_id": [str(d.get("trade_id", "")) for d in decisions],
+            "score": [float(d["score"]) for d in decisions],
+            "threshold": [float(d["threshold"]) for d in decisions],
+            "flagged": [bool(d["flagged"]) for d in decisions],
+            "reason_codes": [";".join(str(r["code"]) for r in d.get("reasons", [])) for d in decisions],
+            "fallback_used": [bool(d.get("fallback_used", False)) for d in decisions],
+        })
+    if kind == "classifier":
+        if "text" not in frame.columns:
+            raise ModelError("classifier input needs a 'text' column")
+        texts = frame["text"].astype(str).tolist()
+        proba = np.asarray(model.predict_proba(texts))
+        classes = np.asarray(model.classes_)
+        return pd.DataFrame({"label": classes[proba.argmax(axis=1)].astype(str), "confidence": proba.max(axis=1)})
+    if kind == "estimator":
+        if hasattr(model, "score_samples"):
+            out = pd.DataFrame({"score": -np.asarray(model.score_samples(frame), dtype=float)})
+            if hasattr(model, "predict"):
+                out["flagged"] = np.asarray(model.predict(frame)) == -1
+            return out
+        if hasattr(model, "predict_proba"):
+            proba = np.asarray(model.predict_proba(frame))
+            return pd.DataFrame({"label": np.asarray(model.classes_)[proba.argmax(axis=1)].astype(str),
+                                 "confidence": proba.max(axis=1)})
+        return pd.DataFrame({"label": np.asarray(model.predict(frame)).astype(str)})
+    raise ModelError(f"unknown model kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+
+try:  # the class is only usable with MLflow installed; the module imports without it for doctests
+    with quiet_mlflow():
+        from mlflow.pyfunc import PythonModel
+except ImportError:  # pragma: no cover
+    PythonModel = object  # type: ignore[assignment,misc]
+
+
+class NativeModelWrapper(PythonModel):  # type: ignore[misc,valid-type]
+    """``mlflow.pyfunc`` face of a native ibml model; ``.model`` is the native object once loaded."""
+
+    def __init__(self) -> None:
+        self.model: Any = None
+        self.kind: str = "estimator"
+
+    def load_context(self, context: Any) -> None:
+        config = dict(context.model_config or {})
+        self.kind = str(config.get("kind", "estimator"))
+        self.model = load_native(context.artifacts[NATIVE_ARTIFACT], config.get("model_digest"))
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        return predict_frame(self.kind, self.model, model_input)
+
+
+@dataclass(frozen=True)
+class LoggedModel:
+    """What :func:`log_native_model` logged: where, and the digest of the native bytes."""
+
+    model_uri: str
+    model_id: str
+    model_digest: str
+    kind: str
+
+
+def log_native_model(
+    model: Any,
+    *,
+    kind: str,
+    input_example: pd.DataFrame,
+    name: str = "model",
+    extra_pip_requirements: Sequence[str] = (),
+    code_paths: Sequence[str] | None = None,
+) -> LoggedModel:
+    """Log ``model`` to the active run as a pyfunc model with signature, input example and pins.
+
+    ``pip_requirements`` are explicit (MLflow's inference costs seconds per call). ``code_paths``
+    defaults to the ``reference_impl`` package so the logged model (and a Docker image built from
+    it) carries the exact code that trained it.
+    """
+    if kind not in KINDS:
+        raise ModelError(f"unknown model kind {kind!r}; expected one of {', '.join(KINDS)}")
+    with quiet_mlflow():
+        import mlflow
+        from mlflow.models import infer_signature
+
+        output_example = predict_frame(kind, model, input_example)
+        signature = infer_signature(input_example, output_example)
+        with tempfile.TemporaryDirectory() as tmp:
+            native = Path(tmp) / NATIVE_FILE
+            digest = dump_native(model, native)
+            info = mlflow.pyfunc.log_model(
+                name=name,
+                python_model=str(ENTRY_FILE),
+                artifacts={NATIVE_ARTIFACT: str(native)},
+                model_config={"kind": kind, "model_digest": digest},
+                signature=signature,
+                input_example=input_example,
+                pip_requirements=[*pip_requirements(), *extra_pip_requirements],
+                code_paths=list(code_paths) if code_paths is not None else [str(REPO_ROOT / "reference_impl")],
+            )
+    return LoggedModel(model_uri=info.model_uri, model_id=str(info.model_id), model_digest=digest, kind=kind)
+
+
+def native_from_pyfunc(pyfunc_model: Any) -> Any:
+    """The native object inside a loaded pyfunc model (``load_context`` has already verified it)."""
+    wrapper = pyfunc_model.unwrap_python_model()
+    if not isinstance(wrapper, NativeModelWrapper):
+        raise ModelError(f"model is a {type(wrapper).__name__}, not an ibml NativeModelWrapper")
+    return wrapper.model
+
+
+__all__ = [
+    "KINDS",
+    "LoggedModel",
+    "NativeModelWrapper",
+    "dump_native",
+    "file_sha256",
+    "load_native",
+    "log_native_model",
+    "model_digest",
+    "native_from_pyfunc",
+    "predict_frame",
+]

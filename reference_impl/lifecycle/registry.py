@@ -1,0 +1,440 @@
+"""Change control on the MLflow model registry: register, validate, approve (four eyes), promote, roll back.
+
+The life of a version::
+
+    register ──► @challenger ──► validate (same backtest as @champion; thresholds)
+                                   │ passed
+                                   ▼
+                 approve (approver ≠ submitter) ──► promote ──► @champion
+                                                                 │
+                                                 rollback ◄──────┘  (previous approved version)
+
+State lives in two places on purpose. MLflow holds versions, aliases and ``ibml.*`` tags (who
+submitted, validation status, who approved and when). Our hash-chained :class:`AuditLog` holds
+every action and **every alias move** (``model.alias_moved`` with from/to versions), because MLflow
+keeps no history of aliases — without it "who made v7 champion on Tuesday?" has no answer.
+
+Refusals raise :class:`RegistryError` *before* anything changes. Each multi-step action undoes its
+earlier steps if a later one fails (e.g. the audit write), so nothing is left registered or moved
+half-way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+from reference_impl.errors import AuditError, IbmlError, RegistryError
+from reference_impl.governance import AuditLog
+from reference_impl.lifecycle.tracking import open_client, quiet_mlflow
+from reference_impl.lifecycle.validation import DEFAULT_THRESHOLDS, Evaluator, Threshold, ValidationReport, build_report
+from reference_impl.workspace import Workspace
+
+CHAMPION = "champion"
+CHALLENGER = "challenger"
+TAG = "ibml."
+USER_ENV = "IBML_USER"
+
+Clock = Callable[[], dt.datetime]
+
+
+def current_user() -> str:
+    """The acting identity: ``$IBML_USER`` if set, else the OS login name."""
+    return os.environ.get(USER_ENV) or getpass.getuser()
+
+
+def _now(clock: Clock | None) -> str:
+    return (clock or (lambda: dt.datetime.now(dt.timezone.utc)))().isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class ModelVersionInfo:
+    """What the service and the model card need to know about one registered version."""
+
+    name: str
+    version: str
+    run_id: str
+    source: str
+    aliases: tuple[str, ...]
+    model_digest: str
+    training_data_digest: str
+    submitted_by: str
+    validation_status: str
+    validated_at: str
+    approval_status: str
+    approved_by: str
+    approved_at: str
+    rolled_back: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["aliases"] = list(self.aliases)
+        return out
+
+
+def _info(mv: Any) -> ModelVersionInfo:
+    tags = dict(mv.tags or {})
+    return ModelVersionInfo(
+        name=mv.name, version=str(mv.version), run_id=mv.run_id or "", source=mv.source or "",
+        aliases=tuple(sorted(getattr(mv, "aliases", []) or [])),
+        model_digest=tags.get(TAG + "model_digest", ""),
+        training_data_digest=tags.get(TAG + "training_data_digest", ""),
+        submitted_by=tags.get(TAG + "submitted_by", ""),
+        validation_status=tags.get(TAG + "validation_status", "not_validated"),
+        validated_at=tags.get(TAG + "validated_at", ""),
+        approval_status=tags.get(TAG + "approval_status", "pending"),
+        approved_by=tags.get(TAG + "approved_by", ""),
+        approved_at=tags.get(TAG + "approved_at", ""),
+        rolled_back=tags.get(TAG + "rolled_back", "false") == "true",
+    )
+
+
+@contextmanager
+def _mlflow_errors(action: str) -> Iterator[None]:
+    """Turn MLflow/database failures into one-line ``RegistryError``s naming the action."""
+    try:
+        with quiet_mlflow():
+            yield
+    except IbmlError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - MlflowException, SQLAlchemy and OS errors alike
+        from mlflow.exceptions import MlflowException
+
+        if not isinstance(exc, (MlflowException, OSError)) and "sqlalchemy" not in type(exc).__module__:
+            raise
+        text = " ".join(str(getattr(exc, "message", exc)).split())
+        raise RegistryError(f"{action} failed: {text[:300]}") from exc
+
+
+class ModelRegistry:
+    """The registry with change control. One instance per tracking store and audit log.
+
+    Parameters
+    ----------
+    tracking_uri : str, optional
+        Defaults to ``$IBML_MLFLOW_TRACKING_URI`` or the workspace SQLite store.
+    workspace : Workspace, optional
+        Where the audit log lives (``<IBML_HOME>/audit/audit.jsonl``).
+    audit : AuditLog, optional
+        Injected for tests; defaults to the workspace audit log.
+    clock : callable, optional
+        Returns a tz-aware ``datetime``; injected for deterministic tests and notebooks.
+    """
+
+    def __init__(self, tracking_uri: str | None = None, *, workspace: Workspace | None = None,
+                 audit: AuditLog | None = None, clock: Clock | None = None) -> None:
+        self.workspace = workspace or Workspace.from_env()
+        self.client, self.store = open_client(tracking_uri, self.workspace)
+        self.audit = audit or AuditLog(self.workspace.audit_log)
+        self.clock = clock
+
+    # -- reading --------------------------------------------------------------------------
+    def get(self, name: str, version: str | int) -> ModelVersionInfo:
+        with _mlflow_errors(f"reading {name} v{version}"):
+            return _info(self.client.get_model_version(name, str(version)))
+
+    def by_alias(self, name: str, alias: str) -> ModelVersionInfo | None:
+        """The version an alias points at, or ``None`` when the alias is unset."""
+        from mlflow.exceptions import MlflowException
+
+        with _mlflow_errors(f"reading {name}@{alias}"):
+            try:
+                return _info(self.client.get_model_version_by_alias(name, alias))
+            except MlflowException as exc:
+                if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+                    return None
+                raise
+
+    def versions(self, name: str) -> list[ModelVersionInfo]:
+        """Every version of ``name``, oldest first (empty if the model is not registered)."""
+        with _mlflow_errors(f"listing {name}"):
+            found = self.client.search_model_versions(f"name='{name}'")
+        return sorted((_info(mv) for mv in found), key=lambda i: int(i.version))
+
+    def models(self) -> list[str]:
+        with _mlflow_errors("listing registered models"):
+            return sorted(m.name for m in self.client.search_registered_models())
+
+    def alias_history(self, name: str) -> list[dict[str, Any]]:
+        """Every alias move of ``name`` from our audit log, oldest first."""
+        return [
+            {"ts": r["ts"], "actor": r["actor"], **r["payload"]}
+            for r in self.audit.records()
+            if r["event_type"] == "model.alias_moved" and r["payload"].get("model") == name
+        ]
+
+    def audit_trail(self, name: str, version: str | None = None) -> list[dict[str, Any]]:
+        """Audit records about ``name`` (optionally one version), oldest first."""
+        out = []
+        for r in self.audit.records():
+            p = r.get("payload", {})
+            if r["event_type"].startswith("model.") and p.get("model") == name:
+                if version is None or str(p.get("version")) == str(version) or str(p.get("to_version")) == str(version):
+                    out.append(r)
+        return out
+
+    # -- internal steps -------------------------------------------------------------------
+    def _audit(self, event: str, payload: dict[str, Any], actor: str) -> None:
+        self.audit.append(event, payload, actor=actor)
+
+    def _refuse(self, name: str, version: str | None, action: str, reason: str, actor: str) -> RegistryError:
+        """Record a refused action (a control doing its job is evidence too) and return the error."""
+        try:
+            self._audit("model.action_refused", {"model": name, "version": version, "action": action, "reason": reason}, actor)
+        except AuditError:
+            pass  # the refusal stands even if it cannot be recorded
+        return RegistryError(reason)
+
+    def _move_alias(self, name: str, alias: str, version: str | None, actor: str, reason: str) -> None:
+        """Point ``alias`` at ``version`` (``None`` deletes it) and audit the move; undo on audit failure."""
+        previous = self.by_alias(name, alias)
+        prev_version = previous.version if previous else None
+        if prev_version == version:
+            return
+        with _mlflow_errors(f"moving {name}@{alias}"):
+            if version is None:
+                self.client.delete_registered_model_alias(name, alias)
+            else:
+                self.client.set_registered_model_alias(name, alias, version)
+        try:
+            self._audit("model.alias_moved", {"model": name, "alias": alias, "from_version": prev_version,
+                                              "to_version": version, "reason": reason}, actor)
+        except AuditError:
+            with _mlflow_errors(f"restoring {name}@{alias}"):
+                if prev_version is None:
+                    self.client.delete_registered_model_alias(name, alias)
+                else:
+                    self.client.set_registered_model_alias(name, alias, prev_version)
+            raise
+
+    def _set_tags(self, name: str, version: str, tags: Mapping[str, str]) -> dict[str, str | None]:
+        """Set version tags; return the previous values so a caller can undo."""
+        mv = self.client.get_model_version(name, version)
+        before = {k: (mv.tags or {}).get(k) for k in tags}
+        for key, value in tags.items():
+            self.client.set_model_version_tag(name, version, key, value)
+        return before
+
+    def _restore_tags(self, name: str, version: str, before: Mapping[str, str | None]) -> None:
+        for key, value in before.items():
+            if value is None:
+                self.client.delete_model_version_tag(name, version, key)
+            else:
+                self.client.set_model_version_tag(name, version, key, value)
+
+    # -- actions --------------------------------------------------------------------------
+    def register(
+        self,
+        name: str,
+        *,
+        model_uri: str,
+        run_id: str,
+        submitter: str,
+        model_digest: str,
+        training_data_digest: str,
+        model_tags: Mapping[str, str] | None = None,
+        description: str = "",
+    ) -> ModelVersionInfo:
+        """Register a logged model as a new version of ``name`` and point ``@challenger`` at it.
+
+        ``model_tags`` (owner, tier, intended use...) are set on the registered model the first
+        time it is created. If aliasing or auditing fails the new version is deleted again.
+        """
+        if not submitter:
+            raise RegistryError("register needs a submitter identity (--as or $IBML_USER)")
+        from mlflow.exceptions import MlflowException
+
+        with _mlflow_errors(f"registering {name}"):
+            created_model = False
+            try:
+                self.client.get_registered_model(name)
+            except MlflowException as exc:
+                if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
+                    raise
+                self.client.create_registered_model(name, tags=dict(model_tags or {}), description=description)
+                created_model = True
+            tags = {TAG + "submitted_by": submitter, TAG + "model_digest": model_digest,
+                    TAG + "training_data_digest": training_data_digest, TAG + "validation_status": "not_validated",
+                    TAG + "approval_status": "pending", TAG + "submitted_at": _now(self.clock)}
+            mv = self.client.create_model_version(name, source=model_uri, run_id=run_id, tags=tags)
+        version = str(mv.version)
+        try:
+            self._audit("model.registered", {"model": name, "version": version, "run_id": run_id,
+                                             "model_digest": model_digest,
+                                             "training_data_digest": training_data_digest}, submitter)
+            self._move_alias(name, CHALLENGER, version, submitter, "registered")
+        except BaseException:
+            with _mlflow_errors(f"undoing registration of {name} v{version}"):
+                self.client.delete_model_version(name, version)
+                if created_model:
+                    self.client.delete_registered_model(name)
+            raise
+        return self.get(name, version)
+
+    def validate(
+        self,
+        name: str,
+        version: str | int,
+        evaluate: Evaluator,
+        *,
+        actor: str,
+        backtest: str,
+        thresholds: Sequence[Threshold] | None = None,
+        load: Callable[[str, str], Any] | None = None,
+    ) -> ValidationReport:
+        """Score the version and the current champion with the same ``evaluate`` and check thresholds.
+
+        The report is stored as a JSON artifact of the version's run and summarised in version
+        tags; a failed report does not raise (it is evidence) — promotion will refuse it.
+        """
+        version = str(version)
+        info = self.get(name, version)
+        rules = list(thresholds if thresholds is not None else DEFAULT_THRESHOLDS.get(name, []))
+        loader = load or (lambda n, v: load_version(n, v, registry=self)[0])
+        champion = self.by_alias(name, CHAMPION)
+        challenger_metrics = dict(evaluate(loader(name, version)))
+        champion_metrics = None
+        if champion is not None and champion.version != version:
+            champion_metrics = dict(evaluate(loader(name, champion.version)))
+        report = build_report(name, version, challenger_metrics,
+                              champion_version=champion.version if champion and champion_metrics is not None else None,
+                              champion_metrics=champion_metrics, thresholds=rules, backtest=backtest,
+                              now=self.clock() if self.clock else None)
+        with _mlflow_errors(f"recording validation of {name} v{version}"):
+            if info.run_id:
+                self.client.log_text(info.run_id, report.to_json(), f"validation/{name}-v{version}.json")
+            before = self._set_tags(name, version, {
+                TAG + "validation_status": report.status, TAG + "validated_at": report.created_at,
+                TAG + "validated_by": actor, TAG + "validation_report": json.dumps(report.to_dict(), sort_keys=True)[:4900],
+            })
+        try:
+            self._audit("model.validated", {"model": name, "version": version, "status": report.status,
+                                            "champion_version": report.champion_version,
+                                            "failures": [c.detail for c in report.failures()]}, actor)
+        except AuditError:
+            with _mlflow_errors("undoing validation tags"):
+                self._restore_tags(name, version, before)
+            raise
+        return report
+
+    def validation_report(self, name: str, version: str | int) -> ValidationReport | None:
+        """The stored validation report of a version, if it has one."""
+        with _mlflow_errors(f"reading {name} v{version}"):
+            mv = self.client.get_model_version(name, str(version))
+        raw = (mv.tags or {}).get(TAG + "validation_report")
+        return ValidationReport.from_dict(json.loads(raw)) if raw else None
+
+    def approve(self, name: str, version: str | int, *, approver: str, comment: str = "") -> ModelVersionInfo:
+        """Record an approval; refused for the submitter (four eyes) or an unvalidated/failed version."""
+        version = str(version)
+        info = self.get(name, version)
+        if not approver:
+            raise RegistryError("approve needs an approver identity (--as or $IBML_USER)")
+        if approver == info.submitted_by:
+            raise self._refuse(name, version, "approve",
+                               f"{approver} submitted {name} v{version} and cannot approve it (four-eyes rule)", approver)
+        if info.validation_status != "passed":
+            raise self._refuse(name, version, "approve",
+                               f"{name} v{version} validation is {info.validation_status}; only a passed version can be approved",
+                               approver)
+        if info.approval_status == "approved":
+            raise RegistryError(f"{name} v{version} is already approved by {info.approved_by}")
+        with _mlflow_errors(f"approving {name} v{version}"):
+            before = self._set_tags(name, version, {
+                TAG + "approval_status": "approved", TAG + "approved_by": approver,
+                TAG + "approved_at": _now(self.clock), TAG + "approval_comment": comment[:500],
+            })
+        try:
+            self._audit("model.approved", {"model": name, "version": version, "submitted_by": info.submitted_by,
+                                           "comment": comment}, approver)
+        except AuditError:
+            with _mlflow_errors("undoing approval tags"):
+                self._restore_tags(name, version, before)
+            raise
+        return self.get(name, version)
+
+    def promote(self, name: str, version: str | int, *, actor: str) -> ModelVersionInfo:
+        """Move ``@champion`` to a validated, approved version (and clear ``@challenger`` from it)."""
+        version = str(version)
+        info = self.get(name, version)
+        if info.validation_status != "passed":
+            raise self._refuse(name, version, "promote",
+                               f"{name} v{version} validation is {info.validation_status}; refusing to promote", actor)
+        if info.approval_status != "approved":
+            raise self._refuse(name, version, "promote",
+                               f"{name} v{version} is not approved (four-eyes approval required before promotion)", actor)
+        if info.approved_by == info.submitted_by:  # tags edited by hand: re-check the control
+            raise self._refuse(name, version, "promote", f"{name} v{version} was approved by its own submitter", actor)
+        if CHAMPION in info.aliases:
+            raise RegistryError(f"{name} v{version} is already @{CHAMPION}")
+        self._move_alias(name, CHAMPION, version, actor, "promoted")
+        if CHALLENGER in info.aliases:
+            try:
+                self._move_alias(name, CHALLENGER, None, actor, "promoted")
+            except IbmlError:
+                pass  # champion moved and audited; a stale challenger alias is harmless and visible
+        with _mlflow_errors(f"tagging {name} v{version}"):
+            self.client.set_model_version_tag(name, version, TAG + "rolled_back", "false")
+        return self.get(name, version)
+
+    def rollback(self, name: str, *, actor: str, reason: str = "") -> ModelVersionInfo:
+        """Move ``@champion`` back to the newest earlier version that was validated and approved."""
+        current = self.by_alias(name, CHAMPION)
+        if current is None:
+            raise self._refuse(name, None, "rollback", f"{name} has no @{CHAMPION} to roll back", actor)
+        candidates = [v for v in self.versions(name)
+                      if int(v.version) < int(current.version) and v.approval_status == "approved"
+                      and v.validation_status == "passed" and not v.rolled_back]
+        if not candidates:
+            raise self._refuse(name, current.version, "rollback",
+                               f"{name} has no approved version earlier than v{current.version} to roll back to", actor)
+        target = candidates[-1]
+        self._move_alias(name, CHAMPION, target.version, actor, f"rollback: {reason}" if reason else "rollback")
+        with _mlflow_errors(f"tagging {name} v{current.version}"):
+            self.client.set_model_version_tag(name, current.version, TAG + "rolled_back", "true")
+        return self.get(name, target.version)
+
+
+def load_version(name: str, version: str, *, registry: ModelRegistry | None = None,
+                 tracking_uri: str | None = None) -> tuple[Any, ModelVersionInfo]:
+    """Load one version as its native object (digest-checked) plus its :class:`ModelVersionInfo`."""
+    from reference_impl.lifecycle.pyfunc import native_from_pyfunc
+
+    reg = registry or ModelRegistry(tracking_uri)
+    info = reg.get(name, version)
+    with _mlflow_errors(f"loading {name} v{version}"):
+        import mlflow
+
+        pyfunc_model = mlflow.pyfunc.load_model(f"models:/{name}/{version}")
+    return native_from_pyfunc(pyfunc_model), info
+
+
+def load_champion(name: str, tracking_uri: str | None = None) -> tuple[Any, ModelVersionInfo]:
+    """The native ``@champion`` model of ``name`` and its version info (what the service loads).
+
+    Raises
+    ------
+    RegistryError
+        If the store is unusable or ``name`` has no champion.
+    """
+    reg = ModelRegistry(tracking_uri)
+    champion = reg.by_alias(name, CHAMPION)
+    if champion is None:
+        raise RegistryError(f"{name} has no @{CHAMPION}; train, validate, approve and promote a version first")
+    return load_version(name, champion.version, registry=reg)
+
+
+__all__ = [
+    "CHALLENGER",
+    "CHAMPION",
+    "ModelRegistry",
+    "ModelVersionInfo",
+    "current_user",
+    "load_champion",
+    "load_version",
+]

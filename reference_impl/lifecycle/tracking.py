@@ -1,0 +1,435 @@
+"""Where runs are tracked, and what every training run records.
+
+Two stores, one code path:
+
+* **embedded** (default) — a SQLite file ``<IBML_HOME>/mlflow/mlflow.db`` with artifacts under
+  ``<IBML_HOME>/mlflow/artifacts``; nothing to start, nothing listening on a port;
+* **team** — an MLflow tracking server on PostgreSQL (``ibml mlflow-server``), selected with
+  ``IBML_MLFLOW_TRACKING_URI=http://host:5000`` (or a ``postgresql://`` URI used directly).
+
+Why the preflight in :func:`open_client`: MLflow retries an unreachable database ten times with
+exponential backoff (about 100 s) and an unreachable server for minutes; a control that hangs is
+a control people bypass. We probe the store once with a short timeout and refuse with one line.
+
+Why the template in :func:`prepare_sqlite_store`: creating a fresh MLflow SQLite schema runs ~60
+Alembic migrations (5-15 s on a busy laptop). We copy a pre-migrated empty schema instead when its
+revision matches the installed MLflow, and let MLflow migrate otherwise.
+
+Every run logged through :func:`training_run` carries the lineage a reviewer asks for: git commit,
+seed, package versions, feature-view versions and the training data (``mlflow.data`` with digest
+and source).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import importlib.metadata
+import logging
+import os
+import shutil
+import sqlite3
+import subprocess
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from reference_impl.errors import RegistryError
+from reference_impl.workspace import REPO_ROOT, Workspace
+
+# Set before MLflow is imported anywhere through this package: no telemetry, no progress bars.
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("DO_NOT_TRACK", "true")
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+
+TRACKING_URI_ENV = "IBML_MLFLOW_TRACKING_URI"
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+PREFLIGHT_TIMEOUT_S = 3
+#: Packages whose versions every run records (the ones that change a model's behaviour).
+TRACKED_PACKAGES = ("ibml", "mlflow", "scikit-learn", "numpy", "pandas", "scipy", "shap", "skops")
+
+_log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def quiet_mlflow() -> Iterator[None]:
+    """Silence MLflow's known, checked noise for the duration of a call.
+
+    MLflow 3.17 trips SQLAlchemy 2.1's ``noload`` deprecation, pandas 3's ``Pandas4Warning``, a
+    type-hint suggestion on ``PythonModel.predict`` and a cloudpickle advisory; its INFO logs
+    ("Creating initial MLflow database tables...") go to stderr, which notebooks compare.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*``noload`` loader strategy is deprecated.*")
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"(mlflow|sqlalchemy|alembic)(\..*)?")
+        warnings.filterwarnings("ignore", category=FutureWarning, module=r"mlflow(\..*)?")
+        warnings.filterwarnings("ignore", message=r".*Add type hints to the `predict` method.*")
+        warnings.filterwarnings("ignore", message=r".*type hint is inferred as AnyType.*")
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"mlflow(\..*)?")
+        try:
+            from pandas.errors import Pandas4Warning  # pandas >= 3
+
+            warnings.filterwarnings("ignore", category=Pandas4Warning)
+        except ImportError:  # pragma: no cover - older pandas
+            pass
+        import mlflow  # noqa: F401 - configures MLflow's loggers on first import; we override below
+
+        mlflow_logger = logging.getLogger("mlflow")
+        previous = mlflow_logger.level
+        mlflow_logger.setLevel(logging.ERROR)
+        try:
+            yield
+        finally:
+            mlflow_logger.setLevel(previous)
+
+
+def default_tracking_uri(workspace: Workspace | None = None) -> str:
+    """``$IBML_MLFLOW_TRACKING_URI`` if set, else the embedded SQLite store in the workspace."""
+    env = os.environ.get(TRACKING_URI_ENV)
+    if env:
+        return env
+    ws = workspace or Workspace.from_env()
+    return f"sqlite:///{ws.mlflow_dir / 'mlflow.db'}"
+
+
+def artifact_root(workspace: Workspace | None = None) -> Path:
+    """Directory holding run and model artifacts for the embedded store."""
+    return (workspace or Workspace.from_env()).mlflow_dir / "artifacts"
+
+
+def sqlite_path(uri: str) -> Path | None:
+    """The database file of a ``sqlite:///`` URI, ``None`` for any other scheme.
+
+    >>> sqlite_path("sqlite:////tmp/x/mlflow.db")
+    PosixPath('/tmp/x/mlflow.db')
+    >>> sqlite_path("postgresql://u@h/db") is None
+    True
+    """
+    if not uri.startswith("sqlite:///"):
+        return None
+    return Path(uri[len("sqlite:///"):])
+
+
+def _schema_head() -> str:
+    with quiet_mlflow():
+        from mlflow.store.db.utils import _get_latest_schema_revision
+
+        return _get_latest_schema_revision()
+
+
+def prepare_sqlite_store(db_path: Path) -> None:
+    """Create ``db_path`` from the pre-migrated template when it does not exist yet.
+
+    A no-op when the file exists or no template matches the installed MLflow's schema revision
+    (MLflow then creates the schema itself, slowly but correctly).
+    """
+    db_path = Path(db_path)
+    if db_path.exists():
+        return
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    template = TEMPLATE_DIR / f"mlflow-schema-{_schema_head()}.sqlite.gz"
+    if not template.exists():
+        return
+    tmp = db_path.with_name(f".{db_path.name}.tmp")
+    with gzip.open(template, "rb") as src, open(tmp, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    os.replace(tmp, db_path)
+
+
+def build_schema_template(out_dir: Path = TEMPLATE_DIR) -> Path:
+    """(Maintainers) regenerate the empty, pre-migrated SQLite schema after an MLflow upgrade."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp, quiet_mlflow():
+        from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+        db = Path(tmp) / "mlflow.db"
+        store = SqlAlchemyStore(f"sqlite:///{db}", str(Path(tmp) / "artifacts"))
+        store.engine.dispose()
+        con = sqlite3.connect(db)
+        # Drop the default experiment: MLflow recreates it with the right artifact root on open.
+        for table in ("experiment_tags", "experiments"):
+            con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+        con.commit()
+        con.execute("VACUUM")
+        con.close()
+        out = Path(out_dir) / f"mlflow-schema-{_schema_head()}.sqlite.gz"
+        with open(db, "rb") as src, gzip.GzipFile(out, "wb", mtime=0) as dst:
+            shutil.copyfileobj(src, dst)
+    return out
+
+
+def check_store(uri: str) -> None:
+    """Refuse quickly (``RegistryError``) if the tracking store is locked or unreachable.
+
+    SQLite: the file must be writable and not held by another writer. PostgreSQL/MySQL: a
+    connection must open within a few seconds. HTTP: the server's ``/health`` must answer.
+    """
+    path = sqlite_path(uri)
+    if path is not None:
+        if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+            raise RegistryError(f"tracking store {path} is not readable and writable")
+        if not path.exists():
+            return
+        try:
+            con = sqlite3.connect(path, timeout=PREFLIGHT_TIMEOUT_S)
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                con.rollback()
+            finally:
+                con.close()
+        except sqlite3.OperationalError as exc:
+            raise RegistryError(f"tracking store {path} is unusable ({exc}); is another process writing to it?") from exc
+        return
+    if uri.startswith(("http://", "https://")):
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=PREFLIGHT_TIMEOUT_S) as resp:  # noqa: S310
+                resp.read()
+        except OSError as exc:
+            raise RegistryError(f"tracking server {uri} is unreachable: {getattr(exc, 'reason', exc)}") from exc
+        return
+    if uri.startswith(("postgresql", "mysql", "mssql")):
+        import sqlalchemy
+
+        connect_args = {"connect_timeout": PREFLIGHT_TIMEOUT_S} if uri.startswith(("postgresql", "mysql")) else {}
+        engine = sqlalchemy.create_engine(uri, connect_args=connect_args)
+        try:
+            with engine.connect():
+                pass
+        except Exception as exc:  # noqa: BLE001 - driver errors vary; all mean "unreachable"
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise RegistryError(f"tracking store {redact_uri(uri)} is unreachable: {reason}") from exc
+        finally:
+            engine.dispose()
+        return
+    if "://" not in uri or uri.startswith("file:"):
+        raise RegistryError(f"tracking URI {uri!r} is a file store; use sqlite:///..., postgresql://... or http://...")
+
+
+def redact_uri(uri: str) -> str:
+    """Hide a password in a database URI before it reaches a message or a log.
+
+    >>> redact_uri("postgresql://ibml:secret@127.0.0.1:5432/db")
+    'postgresql://ibml:***@127.0.0.1:5432/db'
+    """
+    if "@" not in uri or "://" not in uri:
+        return uri
+    scheme, rest = uri.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in creds else uri
+
+
+@dataclass(frozen=True)
+class TrackingStore:
+    """A resolved tracking store: the URI plus where new experiments keep their artifacts."""
+
+    uri: str
+    artifact_root: Path | None
+
+    def experiment_artifact_location(self, experiment: str) -> str | None:
+        """Per-experiment artifact directory (embedded store) or ``None`` (server decides)."""
+        if self.artifact_root is None:
+            return None
+        return (self.artifact_root / experiment).as_uri()
+
+
+def resolve_store(tracking_uri: str | None = None, workspace: Workspace | None = None) -> TrackingStore:
+    """The store to use: an explicit URI, ``$IBML_MLFLOW_TRACKING_URI``, or the workspace SQLite file."""
+    ws = workspace or Workspace.from_env()
+    uri = tracking_uri or default_tracking_uri(ws)
+    db = sqlite_path(uri)
+    if db is not None:
+        root = db.parent / "artifacts"
+    elif uri.startswith(("postgresql", "mysql", "mssql")):
+        root = artifact_root(ws)
+    else:
+        root = None
+    return TrackingStore(uri=uri, artifact_root=root)
+
+
+def open_client(tracking_uri: str | None = None, workspace: Workspace | None = None) -> tuple[Any, TrackingStore]:
+    """An ``MlflowClient`` on a checked store, plus the store; raises ``RegistryError`` if unusable."""
+    store = resolve_store(tracking_uri, workspace)
+    db = sqlite_path(store.uri)
+    if db is not None:
+        try:
+            prepare_sqlite_store(db)
+        except OSError as exc:
+            raise RegistryError(f"cannot create tracking store {db}: {exc.strerror or exc}") from exc
+    check_store(store.uri)
+    with quiet_mlflow():
+        import mlflow
+        from mlflow import MlflowClient
+
+        mlflow.set_tracking_uri(store.uri)
+        mlflow.set_registry_uri(store.uri)
+        client = MlflowClient(tracking_uri=store.uri, registry_uri=store.uri)
+    return client, store
+
+
+def ensure_experiment(client: Any, store: TrackingStore, name: str) -> str:
+    """Id of experiment ``name``, creating it with its own artifact location if needed."""
+    with quiet_mlflow():
+        exp = client.get_experiment_by_name(name)
+        if exp is not None:
+            return exp.experiment_id
+        return client.create_experiment(name, artifact_location=store.experiment_artifact_location(name))
+
+
+def git_commit(repo: Path = REPO_ROOT) -> str:
+    """The checked-out commit (with ``-dirty`` if the tree has changes), or ``unknown`` outside git."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True,
+                             timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
+                               capture_output=True, text=True, timeout=5, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{sha}-dirty" if dirty else sha
+
+
+def package_versions(packages: tuple[str, ...] = TRACKED_PACKAGES) -> dict[str, str]:
+    """Installed version of each package (``not-installed`` when absent)."""
+    out: dict[str, str] = {}
+    for name in packages:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = "not-installed"
+    return out
+
+
+def pip_requirements(packages: tuple[str, ...] = ("mlflow", "scikit-learn", "numpy", "pandas", "scipy", "skops")) -> list[str]:
+    """Pinned requirements for a logged model: explicit, because MLflow's inference costs seconds."""
+    return [f"{name}=={ver}" for name, ver in package_versions(packages).items() if ver != "not-installed"]
+
+
+@dataclass(frozen=True)
+class RunLineage:
+    """What a training run records so it can be reproduced and reviewed.
+
+    Attributes
+    ----------
+    recipe : str
+        The training recipe (``anomaly`` or ``kyc``); ``--reproduce`` dispatches on it.
+    seed : int
+        The one seed every random draw derives from.
+    params : dict
+        Recipe parameters (data scale, sizes, hyper-parameters) as logged MLflow params.
+    feature_views : dict
+        Feature-view name -> version used to build the training matrix.
+    data_digests : dict
+        Input name -> SHA-256 of the data as loaded.
+    """
+
+    recipe: str
+    seed: int
+    params: Mapping[str, Any]
+    feature_views: Mapping[str, str]
+    data_digests: Mapping[str, str]
+
+
+def lineage_tags(lineage: RunLineage) -> dict[str, str]:
+    """The MLflow tags a run carries for its lineage (all strings, ``ibml.`` namespaced)."""
+    tags = {
+        "ibml.recipe": lineage.recipe,
+        "ibml.seed": str(lineage.seed),
+        "ibml.git_commit": git_commit(),
+        "mlflow.source.git.commit": git_commit().removesuffix("-dirty"),
+    }
+    tags.update({f"ibml.package.{k}": v for k, v in package_versions().items()})
+    tags.update({f"ibml.feature_view.{k}": str(v) for k, v in lineage.feature_views.items()})
+    tags.update({f"ibml.data_digest.{k}": v for k, v in lineage.data_digests.items()})
+    return tags
+
+
+@contextlib.contextmanager
+def training_run(
+    experiment: str,
+    lineage: RunLineage,
+    *,
+    run_name: str | None = None,
+    tracking_uri: str | None = None,
+    workspace: Workspace | None = None,
+) -> Iterator[Any]:
+    """Start an MLflow run that already carries params, seed and lineage tags; yields the run.
+
+    The run is marked FAILED if the body raises, so a half-trained model never looks finished.
+    """
+    client, store = open_client(tracking_uri, workspace)
+    experiment_id = ensure_experiment(client, store, experiment)
+    with quiet_mlflow():
+        import mlflow
+
+        run = mlflow.start_run(experiment_id=experiment_id, run_name=run_name)
+        try:
+            mlflow.log_params({"seed": lineage.seed, "recipe": lineage.recipe, **dict(lineage.params)})
+            mlflow.set_tags(lineage_tags(lineage))
+            yield run
+        except BaseException:
+            mlflow.end_run(status="FAILED")
+            raise
+        else:
+            mlflow.end_run(status="FINISHED")
+
+
+def log_dataset(
+    frame: Any,
+    *,
+    name: str,
+    source: str | Mapping[str, Any],
+    context: str = "training",
+    targets: str | None = None,
+) -> str:
+    """Log ``frame`` as an ``mlflow.data`` input of the active run; return MLflow's digest.
+
+    ``source`` is a path or URI the data was read from, or — for data generated in memory — a
+    mapping describing the generator call (function, seed, sizes), recorded as a code source.
+    """
+    with quiet_mlflow():
+        import mlflow
+        from mlflow.data.code_dataset_source import CodeDatasetSource
+
+        src: Any = CodeDatasetSource({str(k): str(v) for k, v in source.items()}) if isinstance(source, Mapping) else str(source)
+        dataset = mlflow.data.from_pandas(frame, source=src, name=name, targets=targets)
+        mlflow.log_input(dataset, context=context)
+        return dataset.digest
+
+
+def log_figure(fig: Any, artifact_file: str) -> None:
+    """Log a matplotlib figure as a PNG artifact of the active run, then close it."""
+    with quiet_mlflow():
+        import matplotlib.pyplot as plt
+        import mlflow
+
+        mlflow.log_figure(fig, artifact_file)
+        plt.close(fig)
+
+
+__all__ = [
+    "RunLineage",
+    "TrackingStore",
+    "TRACKING_URI_ENV",
+    "artifact_root",
+    "build_schema_template",
+    "check_store",
+    "default_tracking_uri",
+    "ensure_experiment",
+    "git_commit",
+    "lineage_tags",
+    "log_dataset",
+    "log_figure",
+    "open_client",
+    "package_versions",
+    "pip_requirements",
+    "prepare_sqlite_store",
+    "quiet_mlflow",
+    "redact_uri",
+    "resolve_store",
+    "sqlite_path",
+    "training_run",
+]
