@@ -1,0 +1,187 @@
+"""Week 1 checks: the reference passes, independent correct answers pass, plausible wrong answers fail helpfully."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reference_impl.exercises import ExerciseFailed
+from reference_impl.exercises import week01 as w
+
+# ---------------------------------------------------------------- independent correct solutions (a learner's)
+
+
+def off_hours_rowwise(trades, desks):
+    if trades["exec_ts"].dt.tz is None:
+        raise ValueError("naive")
+    info = desks.set_index("desk")
+    out = []
+    for desk, ts in zip(trades["desk"], trades["exec_ts"]):
+        local = ts.tz_convert(info.at[desk, "tz"]).time()
+        opens = dt.time.fromisoformat(info.at[desk, "open_local"])
+        closes = dt.time.fromisoformat(info.at[desk, "close_local"])
+        out.append(not (opens <= local < closes))
+    return pd.Series(out, index=trades.index, dtype=bool)
+
+
+def usd_notional_map(trades, fx_rates):
+    rate = {(d, c): r for d, c, r in fx_rates[["date", "currency", "usd_per_unit"]].itertuples(index=False)}
+    keys = zip(trades["exec_ts"].dt.tz_convert("UTC").dt.date, trades["currency"])
+    return pd.Series([n * rate.get(k, np.nan) for n, k in zip(trades["notional"], keys)], index=trades.index,
+                     dtype=float)
+
+
+def daily_named_agg(trades):
+    new = trades.loc[trades["event_type"] == "new"].assign(trade_date=lambda d: d["exec_ts"].dt.date)
+    out = new.groupby(["trader_id", "trade_date"], as_index=False).agg(
+        n_trades=("notional_usd", "size"), notional_usd=("notional_usd", lambda s: s.sum(skipna=False)))
+    return out.sort_values(["trader_id", "trade_date"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- plausible wrong solutions
+
+
+def off_hours_utc_hours(trades, desks):  # compares UTC clock times with local desk hours
+    merged = trades.merge(desks, on="desk", how="left")
+    t = merged["exec_ts"].dt.strftime("%H:%M")
+    return pd.Series(((t < merged["open_local"]) | (t >= merged["close_local"])).to_numpy(), index=trades.index)
+
+
+FIXED = {"Europe/London": 0, "America/New_York": -5, "Asia/Tokyo": 9}
+
+
+def off_hours_fixed_offset(trades, desks):  # winter offsets all year: wrong in summer (DST)
+    info = desks.set_index("desk")
+    hours = trades["exec_ts"].dt.tz_convert("UTC") + pd.to_timedelta(
+        trades["desk"].map(lambda d: FIXED[info.at[d, "tz"]]), unit="h")
+    t = hours.dt.strftime("%H:%M")
+    return pd.Series(((t < trades["desk"].map(info["open_local"])) | (t >= trades["desk"].map(info["close_local"])))
+                     .to_numpy(), index=trades.index)
+
+
+def off_hours_inclusive_close(trades, desks):  # off-by-one at the boundary
+    return w.flag_off_hours(trades, desks) & ~_at_close(trades, desks)
+
+
+def _at_close(trades, desks):
+    info = desks.set_index("desk")
+    local = [ts.tz_convert(info.at[d, "tz"]).strftime("%H:%M:%S") for d, ts in zip(trades["desk"], trades["exec_ts"])]
+    closes = [info.at[d, "close_local"] + ":00" for d in trades["desk"]]
+    return pd.Series([a == b for a, b in zip(local, closes)], index=trades.index, dtype=bool)
+
+
+def off_hours_assumes_utc(trades, desks):  # silently localises naive timestamps
+    trades = trades.copy()
+    if trades["exec_ts"].dt.tz is None:
+        trades["exec_ts"] = trades["exec_ts"].dt.tz_localize("UTC")
+    return w.flag_off_hours(trades, desks)
+
+
+def off_hours_reset_index(trades, desks):  # loses the caller's index
+    return w.flag_off_hours(trades, desks).reset_index(drop=True)
+
+
+def usd_inner_join(trades, fx_rates):  # drops trades without a rate
+    t = trades.assign(date=trades["exec_ts"].dt.date)
+    m = t.merge(fx_rates, on=["date", "currency"], how="inner")
+    return pd.Series(m["notional"] * m["usd_per_unit"])
+
+
+def usd_fill_zero(trades, fx_rates):  # unknown currency silently becomes 0
+    return w.usd_notional(trades, fx_rates).fillna(0.0)
+
+
+def usd_divides(trades, fx_rates):  # rate direction the wrong way round
+    base = w.usd_notional(trades, fx_rates)
+    rate = base / trades["notional"]
+    return trades["notional"] / rate
+
+
+def usd_latest_rate(trades, fx_rates):  # ignores the date: one rate per currency
+    latest = fx_rates.sort_values("date").groupby("currency")["usd_per_unit"].last()
+    return pd.Series(trades["notional"].to_numpy() * trades["currency"].map(latest).to_numpy(), index=trades.index)
+
+
+def daily_counts_all_events(trades):  # amends and cancels double-count
+    return w.daily_notional_by_trader(trades.assign(event_type="new"))
+
+
+def daily_skips_nan(trades):  # pandas' default sum hides unconvertible trades
+    out = w.daily_notional_by_trader(trades.assign(notional_usd=trades["notional_usd"].fillna(0.0)))
+    return out
+
+
+def daily_crashes_on_empty(trades):
+    new = trades[trades["event_type"] == "new"]
+    g = new.groupby(["trader_id", new["exec_ts"].dt.date.rename("trade_date")])["notional_usd"]
+    return pd.DataFrame({"n_trades": g.size(), "notional_usd": g.sum(skipna=False)}).reset_index() if len(new) else None
+
+
+def daily_booking_local_date(trades):  # New York date instead of UTC date
+    shifted = trades.assign(exec_ts=trades["exec_ts"].dt.tz_convert("America/New_York").dt.tz_localize(None)
+                            .dt.tz_localize("UTC"))
+    return w.daily_notional_by_trader(shifted)
+
+
+CHECKS = {
+    "flag_off_hours": (w.check.flag_off_hours, "1.1"),
+    "usd_notional": (w.check.usd_notional, "1.2"),
+    "daily_notional_by_trader": (w.check.daily_notional_by_trader, "1.3"),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "solution"),
+    [
+        ("flag_off_hours", w.reference.flag_off_hours), ("flag_off_hours", off_hours_rowwise),
+        ("usd_notional", w.reference.usd_notional), ("usd_notional", usd_notional_map),
+        ("daily_notional_by_trader", w.reference.daily_notional_by_trader),
+        ("daily_notional_by_trader", daily_named_agg),
+    ],
+)
+def test_correct_solutions_pass_with_one_line(capsys, name, solution):
+    check, ex_id = CHECKS[name]
+    check(solution)
+    out = capsys.readouterr().out
+    assert out.startswith(f"Exercise {ex_id} passed (") and out.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "wrong", "case", "hint_words"),
+    [
+        ("flag_off_hours", off_hours_utc_hours, "London in summer (BST = UTC+1)", "tz_convert"),
+        ("flag_off_hours", off_hours_fixed_offset, "London in summer (BST = UTC+1)", "fixed"),
+        ("flag_off_hours", off_hours_inclusive_close, "closing time is exclusive", "close_local is off-hours"),
+        ("flag_off_hours", off_hours_assumes_utc, "naive timestamps are rejected", "raise instead of assuming UTC"),
+        ("flag_off_hours", off_hours_reset_index, "keeps the input's index", "trades.index"),
+        ("usd_notional", usd_inner_join, "unknown currency is NaN, not 0 and not dropped", "left join"),
+        ("usd_notional", usd_fill_zero, "unknown currency is NaN, not 0 and not dropped", "fillna(0)"),
+        ("usd_notional", usd_divides, "EUR, GBP and USD on one day", "multiply"),
+        ("usd_notional", usd_latest_rate, "the rate of the trade's own day", "not on currency alone"),
+        ("daily_notional_by_trader", daily_counts_all_events, "amends and cancels are not new risk", "'new'"),
+        ("daily_notional_by_trader", daily_skips_nan, "NaN notional makes the day's total NaN", "skipna=False"),
+        ("daily_notional_by_trader", daily_crashes_on_empty, "only cancels", "four columns"),
+        ("daily_notional_by_trader", daily_booking_local_date, "UTC day boundary", "UTC date"),
+    ],
+)
+def test_wrong_solutions_fail_on_the_right_case_with_a_hint(capsys, name, wrong, case, hint_words):
+    check, ex_id = CHECKS[name]
+    with pytest.raises(ExerciseFailed) as exc:
+        check(wrong)
+    assert exc.value.case == case, str(exc.value)
+    message = str(exc.value)
+    assert message.startswith(f"Exercise {ex_id} failed on case '{case}': ")
+    assert hint_words in message.split("\nHint: ", 1)[1]
+    assert "passed" not in capsys.readouterr().out
+
+
+def test_reference_rejects_unknown_desk_and_duplicate_rates():
+    trades = pd.DataFrame({"desk": ["NOPE"], "exec_ts": pd.to_datetime(["2026-01-01 10:00"], utc=True)})
+    with pytest.raises(ValueError, match="desk 'NOPE'"):
+        w.flag_off_hours(trades, w.DESKS)
+    fx = pd.concat([w.FX, w.FX.iloc[:1]])
+    with pytest.raises(ValueError, match="more than one usd_per_unit"):
+        w.usd_notional(trades.assign(currency="USD", notional=1.0), fx)
