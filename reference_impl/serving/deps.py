@@ -1,0 +1,48 @@
+"""``Annotated`` dependency aliases so route signatures read as what they need.
+
+``StateDep`` is the live :class:`~reference_impl.serving.state.ServiceState`; ``ScorerDep`` etc. are
+the authenticated caller holding that role (401 without a key, 403 with the wrong role). Swap any of
+them in a test with ``app.dependency_overrides[get_state] = ...``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+
+from reference_impl.serving.auth import Principal, require_role
+from reference_impl.serving.scoring import CallContext, utc_now_iso
+from reference_impl.serving.state import ServiceState
+
+
+def get_state(request: Request) -> ServiceState:
+    """The state built in the lifespan (503 if the app is used without its lifespan)."""
+    services = getattr(request.app.state, "services", None)
+    if services is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="service is starting")
+    return services
+
+
+StateDep = Annotated[ServiceState, Depends(get_state)]
+require_scorer = require_role("scorer")
+require_reviewer = require_role("reviewer")
+require_auditor = require_role("auditor")
+require_admin = require_role("admin")
+ScorerDep = Annotated[Principal, Depends(require_scorer)]
+ReviewerDep = Annotated[Principal, Depends(require_reviewer)]
+AuditorDep = Annotated[Principal, Depends(require_auditor)]
+AdminDep = Annotated[Principal, Depends(require_admin)]
+
+
+def call_context(request: Request, principal: Principal, endpoint: str) -> CallContext:
+    """Request id and start time (set by the middleware) plus who is calling."""
+    import time
+
+    st = request.scope.get("state", {})
+    return CallContext(request_id=st.get("request_id", ""), endpoint=endpoint, principal=principal,
+                       started=st.get("started", time.perf_counter()), received_at=utc_now_iso())
+
+
+__all__ = ["AdminDep", "AuditorDep", "ReviewerDep", "ScorerDep", "StateDep", "call_context", "get_state",
+           "require_admin", "require_auditor", "require_reviewer", "require_scorer"]

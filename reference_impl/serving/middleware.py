@@ -1,0 +1,119 @@
+"""One pure-ASGI middleware: request id, payload size cap (413), latency and request metrics.
+
+Pure ASGI (not ``BaseHTTPMiddleware``) because it runs on every request and adds no task or
+stream copy: it only wraps ``receive`` and ``send``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID_HEADER = "x-request-id"
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
+    """The caller's ``X-Request-ID`` when it is a sane token, else a fresh UUID4 hex."""
+    for name, value in headers:
+        if name == b"x-request-id":
+            text = value.decode("latin-1")
+            if _VALID_REQUEST_ID.match(text):
+                return text
+            break
+    return uuid.uuid4().hex
+
+
+class ServiceMiddleware:
+    """Adds ``X-Request-ID`` to every response, refuses oversized bodies, records metrics."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = request_id_from(scope.get("headers", []))
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        state["started"] = started
+        status_holder = {"code": 500, "sent": False}
+        rid_header = (b"x-request-id", request_id.encode("latin-1"))
+        limit = self.max_body_bytes
+
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > limit
+                except ValueError:
+                    too_big = False
+                if too_big:
+                    await _send_413(send, request_id, limit)
+                    self._observe(scope, 413, started)
+                    return
+
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLarge
+            return message
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["code"] = message["status"]
+                status_holder["sent"] = True
+                message["headers"] = [*message.get("headers", []), rid_header]
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_wrapper)
+        except _TooLarge:
+            if not status_holder["sent"]:
+                await _send_413(send, request_id, limit)
+                status_holder["code"] = 413
+        finally:
+            self._observe(scope, status_holder["code"], started)
+
+    @staticmethod
+    def _observe(scope: Scope, code: int, started: float) -> None:
+        metrics = _metrics(scope)
+        if metrics is None:
+            return
+        route = scope.get("route")
+        endpoint = getattr(route, "path", None) or "unmatched"
+        metrics.requests.labels(endpoint, scope.get("method", ""), str(code)).inc()
+        metrics.latency.labels(endpoint).observe(time.perf_counter() - started)
+
+
+def _metrics(scope: Scope) -> Any:
+    app = scope.get("app")
+    services = getattr(getattr(app, "state", None), "services", None)
+    return getattr(services, "metrics", None)
+
+
+async def _send_413(send: Send, request_id: str, limit: int) -> None:
+    body = json.dumps({"detail": f"request body exceeds {limit} bytes", "request_id": request_id}).encode()
+    await send({"type": "http.response.start", "status": 413, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+        (b"x-request-id", request_id.encode("latin-1"))]})
+    await send({"type": "http.response.body", "body": body})
+
+
+__all__ = ["REQUEST_ID_HEADER", "ServiceMiddleware", "request_id_from"]

@@ -1,0 +1,137 @@
+"""Loading the models the service uses, from the MLflow registry or from workspace files.
+
+Loading never raises into the app: a missing or corrupt artifact yields a :class:`LoadedModel` with
+``status="missing"``/``"error"`` and a one-line ``detail``. The service then starts *degraded*:
+``/readyz`` says why, and scoring answers with rules only (``fallback_used``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+from reference_impl.serving.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+TRADE_MODEL_NAME = "trade-anomaly"
+KYC_MODEL_NAME = "kyc-classifier"
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """One model slot: the object (or ``None``) and what ``GET /v1/models`` reports about it."""
+
+    name: str
+    obj: Any | None
+    status: Literal["loaded", "missing", "error"]
+    source: str
+    version: str | None = None
+    ruleset_version: str | None = None
+    training_data_digest: str | None = None
+    approval_state: str | None = None
+    loaded_at: str | None = None
+    detail: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ready(self) -> bool:
+        return self.status == "loaded" and self.obj is not None
+
+    def info(self) -> dict[str, Any]:
+        """JSON-safe description (no object)."""
+        return {k: getattr(self, k) for k in ("name", "status", "source", "version", "ruleset_version",
+                                               "training_data_digest", "approval_state", "loaded_at", "detail")}
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def loaded(name: str, obj: Any, source: str, **meta: Any) -> LoadedModel:
+    """A successfully loaded model; version metadata is read from the object when not given."""
+    meta.setdefault("version", _attr(obj, "model_version"))
+    meta.setdefault("ruleset_version", _attr(obj, "ruleset_version"))
+    meta.setdefault("training_data_digest", _attr(obj, "training_digest"))
+    return LoadedModel(name=name, obj=obj, status="loaded", source=source, loaded_at=_now(), **meta)
+
+
+def _attr(obj: Any, name: str) -> str | None:
+    value = getattr(obj, name, None)
+    return None if value is None else str(value)
+
+
+def _failed(name: str, source: str, exc: BaseException | None, missing: bool = False, detail: str = "") -> LoadedModel:
+    text = detail or (f"{type(exc).__name__}: {exc}".splitlines()[0][:300] if exc else "not loaded")
+    log.warning("model %s not loaded from %s: %s", name, source, text)
+    return LoadedModel(name=name, obj=None, status="missing" if missing else "error", source=source, detail=text)
+
+
+def load_from_file(name: str, path: Path, loader: Callable[[Path], Any]) -> LoadedModel:
+    """Load ``path`` with ``loader``; report a missing file or any load failure instead of raising."""
+    source = f"local:{path.name}"
+    if not path.exists():
+        return _failed(name, source, None, missing=True, detail=f"no model file at {path.name} in the workspace models directory")
+    try:
+        obj = loader(path)
+    except Exception as exc:  # noqa: BLE001 - a corrupt artifact must not stop the service starting
+        return _failed(name, source, exc)
+    return loaded(name, obj, source)
+
+
+def load_from_registry(name: str, tracking_uri: str | None) -> LoadedModel:
+    """``@champion`` from the MLflow registry via :func:`reference_impl.lifecycle.load_champion`."""
+    source = f"registry:{name}@champion"
+    try:
+        from reference_impl.lifecycle import load_champion
+
+        obj, info = load_champion(name, tracking_uri=tracking_uri)
+    except Exception as exc:  # noqa: BLE001
+        return _failed(name, source, exc)
+    meta = {
+        "version": _attr(info, "version"),
+        "training_data_digest": _attr(info, "training_data_digest") or _attr(info, "training_digest"),
+        "approval_state": _attr(info, "approval_state"),
+    }
+    return loaded(name, obj, source, **{k: v for k, v in meta.items() if v is not None})
+
+
+def _load_detector(path: Path) -> Any:
+    from reference_impl.anomaly import load_detector
+
+    return load_detector(path)
+
+
+def _load_classifier(path: Path) -> Any:
+    from reference_impl.kyc import load_classifier
+
+    return load_classifier(path)
+
+
+def load_trade_model(settings: ServiceSettings) -> LoadedModel:
+    """The trade-anomaly detector from the configured source."""
+    if settings.model_source == "none":
+        return _failed(TRADE_MODEL_NAME, "none", None, missing=True, detail="model_source is 'none'")
+    if settings.model_source == "registry":
+        return load_from_registry(TRADE_MODEL_NAME, settings.tracking_uri)
+    return load_from_file(TRADE_MODEL_NAME, settings.resolved_trade_model_path(), _load_detector)
+
+
+def load_kyc_model(settings: ServiceSettings) -> LoadedModel:
+    """The KYC classifier (with its router) from the configured source."""
+    if settings.model_source == "none":
+        return _failed(KYC_MODEL_NAME, "none", None, missing=True, detail="model_source is 'none'")
+    if settings.model_source == "registry":
+        return load_from_registry(KYC_MODEL_NAME, settings.tracking_uri)
+    return load_from_file(KYC_MODEL_NAME, settings.resolved_kyc_model_path(), _load_classifier)
+
+
+def with_detail(model: LoadedModel, detail: str) -> LoadedModel:
+    return replace(model, detail=detail)
+
+
+__all__ = ["KYC_MODEL_NAME", "LoadedModel", "TRADE_MODEL_NAME", "load_from_file", "load_from_registry",
+           "load_kyc_model", "load_trade_model", "loaded"]

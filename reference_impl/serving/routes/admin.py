@@ -1,0 +1,24 @@
+"""``POST /v1/admin/reload``: reload models from the configured source (admin role, audited)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+
+from reference_impl.serving.auth import principal_summary
+from reference_impl.serving.deps import AdminDep, StateDep
+from reference_impl.serving.routes import error_responses
+from reference_impl.serving.schemas import ModelsResponse
+from reference_impl.serving.scoring import write_audit
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=error_responses(401, 403, 503))
+
+
+@router.post("/reload", response_model=ModelsResponse, summary="Reload models (e.g. after a champion alias move)")
+async def reload_models(state: StateDep, principal: AdminDep) -> dict:
+    before = {m.name: m.version for m in (state.trade_model, state.kyc_model) if m is not None}
+    await run_in_threadpool(state.load_models)
+    models = [m.info() for m in (state.trade_model, state.kyc_model) if m is not None]
+    await write_audit(state, [("service.models_reloaded", {"before": before, "after": {m["name"]: m["version"] for m in models},
+                                                           "caller": principal_summary(principal)}, principal.key_id)])
+    return {"models": models}

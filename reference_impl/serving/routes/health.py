@@ -1,0 +1,59 @@
+"""``/healthz`` (the process is up) and ``/readyz`` (models loaded, stores reachable, audit writable)."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from reference_impl.serving.deps import StateDep
+from reference_impl.serving.schemas import HealthResponse, ReadinessResponse
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=HealthResponse, summary="Liveness: the process answers")
+async def healthz() -> dict:
+    return {"status": "ok"}
+
+
+def _audit_writable(path: os.PathLike) -> tuple[bool, str]:
+    from pathlib import Path
+
+    p = Path(path)
+    if p.exists():
+        return (p.is_file() and os.access(p, os.W_OK)), f"audit log {p.name} is not a writable file"
+    parent = next((q for q in p.parents if q.exists()), None)
+    ok = parent is not None and parent.is_dir() and os.access(parent, os.W_OK)
+    return ok, "audit log directory is not writable"
+
+
+@router.get("/readyz", response_model=ReadinessResponse, responses={503: {"model": ReadinessResponse,
+            "description": "not ready; `reasons` says why (the service still answers, degraded)"}},
+            summary="Readiness: models loaded, stores reachable, audit log writable")
+async def readyz(state: StateDep) -> JSONResponse:
+    checks: dict[str, bool] = {}
+    reasons: list[str] = []
+    for key, model in (("trade_model", state.trade_model), ("kyc_model", state.kyc_model)):
+        ok = model is not None and model.ready
+        checks[key] = ok
+        if not ok:
+            reasons.append(f"{key}: {model.status if model else 'missing'} ({model.detail if model else 'not loaded'})")
+    if state.features is None:
+        checks["online_store"] = False
+        reasons.append(f"online_store: {state.features_error or 'not configured'}")
+    else:
+        ok, detail = state.features.check()
+        checks["online_store"] = ok
+        if not ok:
+            reasons.append(f"online_store: {detail}")
+    checks["review_queue"] = state.review_queue is not None
+    if state.review_queue is None:
+        reasons.append(f"review_queue: {state.review_queue_error or 'not configured'}")
+    ok, detail = _audit_writable(state.audit.path)
+    checks["audit_log"] = ok
+    if not ok:
+        reasons.append(detail)
+    ready = all(checks.values())
+    return JSONResponse({"ready": ready, "checks": checks, "reasons": reasons}, status_code=200 if ready else 503)

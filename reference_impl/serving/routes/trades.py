@@ -1,0 +1,32 @@
+"""``POST /v1/trades/score`` and ``/v1/trades/score-batch``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from reference_impl.serving.deps import ScorerDep, StateDep, call_context
+from reference_impl.serving.http_errors import field_error
+from reference_impl.serving.routes import error_responses
+from reference_impl.serving.schemas import ScoreBatchRequest, ScoreBatchResponse, ScoreResponse, TradeEventIn
+from reference_impl.serving.scoring import score_trades
+
+router = APIRouter(prefix="/v1/trades", tags=["trades"], responses=error_responses(401, 403, 413, 503))
+
+
+@router.post("/score", response_model=ScoreResponse, summary="Score one trade event")
+async def score(event: TradeEventIn, request: Request, state: StateDep, principal: ScorerDep) -> dict:
+    """Online features + model (rules-only fallback within the latency budget) + reason codes, audited."""
+    ctx = call_context(request, principal, "trades.score")
+    results, meta = await score_trades(state, [event], ctx)
+    return {"result": results[0], "metadata": meta}
+
+
+@router.post("/score-batch", response_model=ScoreBatchResponse, summary="Score up to IBML_MAX_BATCH_SIZE events")
+async def score_batch(body: ScoreBatchRequest, request: Request, state: StateDep, principal: ScorerDep) -> dict:
+    """Same as ``/score`` for a bounded list; one audit record per event, written with one fsync."""
+    limit = state.settings.max_batch_size
+    if len(body.events) > limit:
+        raise field_error(("body", "events"), f"batch of {len(body.events)} events exceeds the limit of {limit}", "too_long")
+    ctx = call_context(request, principal, "trades.score_batch")
+    results, meta = await score_trades(state, body.events, ctx)
+    return {"results": results, "metadata": meta}

@@ -1,0 +1,255 @@
+"""The trade-scoring and KYC pipelines behind the routes: features, decision, audit, logs, metrics.
+
+Order matters for the controls: the decision is computed, then **audited (fsync'd) before the
+response is built**; if the audit write fails the request fails closed (503) and nothing is
+acknowledged. The prediction log (monitoring data) is written after the audit and may fail softly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import math
+import time
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+from starlette.concurrency import run_in_threadpool
+
+from reference_impl.errors import AuditError, FeatureStoreError, IbmlError
+from reference_impl.governance import json_safe
+from reference_impl.serving.auth import Principal, principal_summary
+from reference_impl.serving.http_errors import field_error, unavailable
+from reference_impl.serving.fallback import ONLINE_STORE_UNAVAILABLE, Outcome, ScoringUnavailable, decide_within_budget
+from reference_impl.serving.models import KYC_MODEL_NAME, TRADE_MODEL_NAME
+from reference_impl.serving.schemas import TradeEventIn
+from reference_impl.serving.state import ServiceState
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """Per-request facts every record carries."""
+
+    request_id: str
+    endpoint: str
+    principal: Principal
+    started: float  # perf_counter at request start
+    received_at: str  # ISO UTC
+
+    def elapsed_ms(self) -> float:
+        return (time.perf_counter() - self.started) * 1000.0
+
+
+def _decision_dict(decision: Any) -> dict[str, Any]:
+    return decision.to_dict() if hasattr(decision, "to_dict") else dict(decision)
+
+
+def _num(value: Any) -> float | None:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def shape_trade_result(d: Mapping[str, Any], online_status: str) -> dict[str, Any]:
+    """A detector ``Decision`` dict as the API's ``TradeDecisionOut`` (finite numbers, at most 4 reasons)."""
+    reasons = [{
+        "code": str(r.get("code")), "text": str(r.get("text", "")), "source": r.get("source", "rule"),
+        "feature": r.get("feature"), "value": _num(r.get("value")), "contribution": _num(r.get("contribution")),
+    } for r in (d.get("reasons") or [])[:4]]
+    flagged = bool(d.get("flagged"))
+    return {
+        "trade_id": str(d.get("trade_id")),
+        "score": _num(d.get("score")),
+        "threshold": _num(d.get("threshold")),
+        "flagged": flagged,
+        "decision": "flag" if flagged else "clear",
+        "reasons": reasons,
+        "features_used": {str(k): _num(v) for k, v in (d.get("features") or {}).items()},
+        "imputed": [str(x) for x in d.get("imputed") or []],
+        "overrides": [str(x) for x in d.get("overrides") or []],
+        "online_features": online_status,
+    }
+
+
+def audit_event_input(state: ServiceState, event: TradeEventIn) -> dict[str, Any]:
+    """The audited copy of an input event: identifiers of people and clients pseudonymised."""
+    row = event.model_dump(mode="json")
+    return state.pseudonymiser.pseudonymise_fields(row)
+
+
+async def write_audit(state: ServiceState, events: list[tuple[str, dict[str, Any], str]]) -> list[dict[str, Any]]:
+    """Append (fsync'd) on a worker thread; any failure becomes a 503 (fail closed)."""
+    try:
+        return await run_in_threadpool(state.audit.append_many, events)
+    except AuditError as exc:
+        state.metrics.audit_failures.inc()
+        log.error("audit write failed, refusing the request: %s", exc)
+        raise unavailable("audit log unavailable: the decision was not recorded, so it is not returned") from None
+
+
+async def score_trades(state: ServiceState, events: Sequence[TradeEventIn], ctx: CallContext) -> tuple[list[dict], dict]:
+    """Score events; return (results, metadata) after the decisions are durably audited."""
+    model = state.trade_model
+    detector = model.obj if model is not None and model.ready else None
+    rows = [e.to_row() for e in events]
+    if state.features is None:
+        raise unavailable(f"feature computation unavailable: {state.features_error or 'not configured'}")
+    try:
+        feats = state.features.features_for(rows)
+    except FeatureStoreError as exc:
+        raise field_error(("body",), str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - no features means no rules either: 503, not 500
+        log.error("feature computation failed: %s", type(exc).__name__)
+        raise unavailable("feature computation failed; the event could not be scored") from None
+    frame = feats.frame
+    rules = detector.decide_rules_only if detector is not None else state.rules_only
+    if rules is None:
+        raise unavailable("no model and no rules-only fallback are loaded")
+    budget_s = state.settings.latency_budget_ms / 1000.0 - (time.perf_counter() - ctx.started)
+    try:
+        outcome: Outcome = await decide_within_budget(
+            (lambda: detector.decide(frame)) if detector is not None else None,
+            lambda: rules(frame),
+            budget_s=budget_s,
+            executor=state.model_executor,
+            forced_reason=None if feats.store_available else ONLINE_STORE_UNAVAILABLE,
+        )
+    except ScoringUnavailable as exc:
+        raise unavailable(str(exc)) from None
+    except IbmlError as exc:
+        raise field_error(("body",), str(exc)) from None
+    decisions = [_decision_dict(d) for d in outcome.decisions]
+    results = [shape_trade_result(d, feats.status[i]) for i, d in enumerate(decisions)]
+    first = decisions[0] if decisions else {}
+    meta = {
+        "request_id": ctx.request_id,
+        "model_name": TRADE_MODEL_NAME,
+        "model_version": None if outcome.fallback_used else (model.version if model else None) or first.get("model_version"),
+        "ruleset_version": first.get("ruleset_version") or (model.ruleset_version if model else None),
+        "fallback_used": outcome.fallback_used,
+        "fallback_reason": outcome.fallback_reason,
+    }
+    state.metrics.model_latency.labels(TRADE_MODEL_NAME).observe(outcome.model_seconds)
+    caller = principal_summary(ctx.principal)
+    audit_events = []
+    for event, result in zip(events, results):
+        payload = {
+            "request_id": ctx.request_id, "endpoint": ctx.endpoint, "received_at": ctx.received_at,
+            "input": audit_event_input(state, event),
+            "output": {k: result[k] for k in ("score", "threshold", "flagged", "decision", "imputed", "overrides")}
+            | {"reason_codes": [r["code"] for r in result["reasons"]], "features_used": result["features_used"]},
+            "model": {"name": TRADE_MODEL_NAME, "version": meta["model_version"], "ruleset_version": meta["ruleset_version"],
+                      "training_data_digest": model.training_data_digest if model else None},
+            "fallback_reason": outcome.fallback_reason,
+            "caller": caller,
+        }
+        audit_events.append(("trade.decision", json_safe(payload), ctx.principal.key_id))
+    records = await write_audit(state, audit_events)
+    meta["audit_seq"] = records[0]["seq"] if len(records) == 1 else None
+    meta["latency_ms"] = round(ctx.elapsed_ms(), 3)
+    for result in results:
+        state.metrics.decisions.labels(ctx.endpoint, result["decision"]).inc()
+    if outcome.fallback_reason:
+        state.metrics.fallbacks.labels(ctx.endpoint, outcome.fallback_reason).inc(len(results))
+    state.prediction_log.write({
+        "ts": ctx.received_at, "request_id": ctx.request_id, "endpoint": ctx.endpoint, "status_code": 200,
+        "latency_ms": meta["latency_ms"], "model_name": TRADE_MODEL_NAME, "model_version": meta["model_version"],
+        "ruleset_version": meta["ruleset_version"], "fallback_used": outcome.fallback_used,
+        "fallback_reason": outcome.fallback_reason, "score": r["score"], "flagged": r["flagged"],
+        "decision": r["decision"], "confidence": None, "reason_codes": [x["code"] for x in r["reasons"]],
+        "features": r["features_used"], "caller_role": ctx.principal.role, "trade_id": r["trade_id"],
+    } for r in results)
+    return results, meta
+
+
+def text_digest(text: str) -> str:
+    """Reference to a document's text that can be logged (SHA-256), instead of the text itself."""
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+async def classify_document(state: ServiceState, doc_id: str, client_id: str | None, text: str,
+                            ctx: CallContext) -> dict[str, Any]:
+    """Classify and route one KYC document; enqueue it for review when routed there; audit it."""
+    model = state.kyc_model
+    if model is None or not model.ready:
+        # there is no rules-only KYC decision worth giving: every document goes to a human
+        decision = {"label": None, "confidence": 0.0, "route": "manual_review", "reason": "model_unavailable",
+                    "reason_text": "the classifier is not loaded; a reviewer must classify this document", "threshold": None}
+        fallback = "model_missing"
+    else:
+        try:
+            decision = await run_in_threadpool(_classify, model.obj, doc_id, text)
+            fallback = None
+        except IbmlError as exc:
+            raise field_error(("body", "text"), str(exc)) from None
+        except Exception as exc:  # noqa: BLE001
+            log.warning("KYC model failed (%s); routing to manual review", type(exc).__name__)
+            decision = {"label": None, "confidence": 0.0, "route": "manual_review", "reason": "model_error",
+                        "reason_text": "the classifier failed on this document; a reviewer must classify it", "threshold": None}
+            fallback = "model_error"
+    review_item_id = None
+    if decision["route"] == "manual_review":
+        if state.review_queue is None:
+            raise unavailable(f"review queue unavailable: {state.review_queue_error or 'not configured'}")
+        review_item_id = await run_in_threadpool(_enqueue, state, doc_id, text, decision)
+    pseudo_client = state.pseudonymiser.pseudonymise(client_id) if client_id else None
+    meta = {"request_id": ctx.request_id, "model_name": KYC_MODEL_NAME,
+            "model_version": model.version if model and fallback is None else None,
+            "ruleset_version": None, "fallback_used": fallback is not None, "fallback_reason": fallback}
+    payload = {
+        "request_id": ctx.request_id, "endpoint": ctx.endpoint, "received_at": ctx.received_at,
+        "input": {"doc_id": doc_id, "client_id": pseudo_client, "text_ref": text_digest(text), "text_chars": len(text)},
+        "output": {k: decision.get(k) for k in ("label", "confidence", "route", "reason", "threshold")}
+        | {"review_item_id": review_item_id},
+        "model": {"name": KYC_MODEL_NAME, "version": meta["model_version"],
+                  "training_data_digest": model.training_data_digest if model else None},
+        "fallback_reason": fallback, "caller": principal_summary(ctx.principal),
+    }
+    records = await write_audit(state, [("kyc.decision", json_safe(payload), ctx.principal.key_id)])
+    meta["audit_seq"] = records[0]["seq"]
+    meta["latency_ms"] = round(ctx.elapsed_ms(), 3)
+    state.metrics.decisions.labels(ctx.endpoint, decision["route"]).inc()
+    if fallback:
+        state.metrics.fallbacks.labels(ctx.endpoint, fallback).inc()
+    state.prediction_log.write([{
+        "ts": ctx.received_at, "request_id": ctx.request_id, "endpoint": ctx.endpoint, "status_code": 200,
+        "latency_ms": meta["latency_ms"], "model_name": KYC_MODEL_NAME, "model_version": meta["model_version"],
+        "ruleset_version": None, "fallback_used": fallback is not None, "fallback_reason": fallback, "score": None,
+        "flagged": None, "decision": decision["route"], "confidence": decision.get("confidence"),
+        "reason_codes": [decision["reason"]], "features": {}, "caller_role": ctx.principal.role,
+    }])
+    return {"doc_id": doc_id, "label": decision.get("label"), "confidence": float(decision.get("confidence") or 0.0),
+            "route": decision["route"], "reason": decision["reason"], "reason_text": decision.get("reason_text", ""),
+            "threshold": _num(decision.get("threshold")), "review_item_id": review_item_id, "metadata": meta}
+
+
+def _classify(model: Any, doc_id: str, text: str) -> dict[str, Any]:
+    """Run the KYC model: ``KycModel.decide`` when it offers one, else classifier + router (contracts.md)."""
+    if hasattr(model, "decide"):
+        out = model.decide([text], doc_ids=[doc_id])[0]
+    else:
+        classifier, router = model.classifier, model.router
+        proba = classifier.predict_proba([text])
+        out = router.route([text], proba, list(classifier.classes_), [doc_id])[0]
+    return _decision_dict(out)
+
+
+def _enqueue(state: ServiceState, doc_id: str, text: str, decision: Mapping[str, Any]) -> int | None:
+    """Queue the document (the queue keeps the text; nothing else does) and return the item id."""
+    item = state.review_queue.enqueue(doc_id, text, predicted=decision.get("label"),
+                                      confidence=float(decision.get("confidence") or 0.0),
+                                      reason=str(decision.get("reason")), actor="service")
+    return int(item.item_id)
+
+
+def utc_now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+__all__ = ["CallContext", "audit_event_input", "classify_document", "score_trades", "shape_trade_result",
+           "text_digest", "utc_now_iso", "write_audit"]
