@@ -1,0 +1,190 @@
+"""Week 2 checks: the reference passes, independent correct answers pass, plausible wrong answers fail helpfully."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.dummy import DummyClassifier
+from sklearn.metrics import precision_score, recall_score
+from sklearn.model_selection import train_test_split
+
+from reference_impl.exercises import ExerciseFailed
+from reference_impl.exercises import week02 as w
+
+# ---------------------------------------------------------------- independent correct solutions (a learner's)
+
+
+def split_by_quantile_time(df, time_col="exec_ts", test_fraction=0.2):
+    if not 0 < test_fraction < 1 or df[time_col].isna().any():
+        raise ValueError("bad input")
+    times = sorted(df[time_col])
+    k = int(len(times) * (1 - test_fraction) + 0.5)
+    if k >= len(times):
+        return df.sort_values(time_col), df.iloc[:0]
+    cut = times[k]
+    train = df[df[time_col] < cut].sort_values(time_col)
+    return train, df[df[time_col] >= cut].sort_values(time_col)
+
+
+def baseline_with_dummy(y_train, y_test):
+    y_train, y_test = list(y_train), list(y_test)
+    if not y_train:
+        raise ValueError("empty")
+    if not y_test:
+        return float("nan")
+    model = DummyClassifier(strategy="most_frequent").fit(np.zeros((len(y_train), 1)), y_train)
+    return float(model.score(np.zeros((len(y_test), 1)), y_test))
+
+
+def precision_recall_sklearn_style(tp, fp, fn):
+    if min(tp, fp, fn) < 0:
+        raise ValueError("negative")
+    p = float("nan") if tp + fp == 0 else float(tp) / (tp + fp)
+    r = float("nan") if tp + fn == 0 else float(tp) / (tp + fn)
+    return p, r
+
+
+# ---------------------------------------------------------------- plausible wrong solutions
+
+
+def split_by_position_unsorted(df, time_col="exec_ts", test_fraction=0.2):  # forgets to sort
+    k = round(len(df) * (1 - test_fraction))
+    return df.iloc[:k], df.iloc[k:]
+
+
+def split_by_position_sorted(df, time_col="exec_ts", test_fraction=0.2):  # ties straddle the cut
+    if df[time_col].isna().any():
+        raise ValueError("NaT")
+    d = df.sort_values(time_col, kind="stable")
+    k = round(len(d) * (1 - test_fraction))
+    return d.iloc[:k], d.iloc[k:]
+
+
+def split_shuffled(df, time_col="exec_ts", test_fraction=0.2):  # random split: the future leaks into train
+    train, test = train_test_split(df, test_size=test_fraction, random_state=0)
+    return train.sort_values(time_col), test.sort_values(time_col)
+
+
+def split_resets_index(df, time_col="exec_ts", test_fraction=0.2):
+    train, test = w.time_based_split(df, time_col, test_fraction)
+    return train.reset_index(drop=True), test.reset_index(drop=True)
+
+
+def baseline_from_test(y_train, y_test):  # leakage: majority of the test labels
+    y_test = list(y_test)
+    majority = Counter(y_test).most_common(1)[0][0] if y_test else None
+    return float(np.mean([y == majority for y in y_test])) if y_test else float("nan")
+
+
+def baseline_first_seen_tie(y_train, y_test):  # Counter keeps first-seen order on ties
+    majority = Counter(list(y_train)).most_common(1)[0][0]
+    y_test = list(y_test)
+    return sum(y == majority for y in y_test) / len(y_test) if y_test else float("nan")
+
+
+def baseline_zero_on_empty(y_train, y_test):
+    y_test = list(y_test)
+    return w.majority_baseline_accuracy(y_train, y_test) if y_test else 0.0
+
+
+def pr_divides_by_zero(tp, fp, fn):
+    return tp / (tp + fp), tp / (tp + fn)
+
+
+def pr_zero_when_undefined(tp, fp, fn):
+    return (tp / (tp + fp) if tp + fp else 0.0), (tp / (tp + fn) if tp + fn else 0.0)
+
+
+def pr_swapped(tp, fp, fn):
+    return w.precision_recall(tp, fn, fp)
+
+
+CHECKS = {
+    "split": (w.check.time_based_split, "2.1"),
+    "baseline": (w.check.majority_baseline_accuracy, "2.2"),
+    "pr": (w.check.precision_recall, "2.3"),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "solution"),
+    [
+        ("split", w.reference.time_based_split), ("split", split_by_quantile_time),
+        ("baseline", w.reference.majority_baseline_accuracy), ("baseline", baseline_with_dummy),
+        ("pr", w.reference.precision_recall), ("pr", precision_recall_sklearn_style),
+    ],
+)
+def test_correct_solutions_pass_with_one_line(capsys, name, solution):
+    check, ex_id = CHECKS[name]
+    check(solution)
+    out = capsys.readouterr().out
+    assert out.startswith(f"Exercise {ex_id} passed (") and out.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "wrong", "case", "message_words"),
+    [
+        ("split", split_by_position_unsorted, "unsorted input", "leakage"),
+        ("split", split_by_position_sorted, "a tie at the cut goes to test", "leakage"),
+        ("split", split_shuffled, "sorted input, no ties", "leakage"),
+        ("split", split_resets_index, "sorted input, no ties", "do not reset it"),
+        ("baseline", baseline_from_test, "majority from the training labels only", "y_test is leakage"),
+        ("baseline", baseline_first_seen_tie, "a tie is broken by the smallest label", "smallest label"),
+        ("baseline", baseline_zero_on_empty, "empty test set", "float('nan')"),
+        ("pr", pr_divides_by_zero, "no alerts raised", "ZeroDivisionError"),
+        ("pr", pr_zero_when_undefined, "no alerts raised", "expected nan, got 0.0"),
+        ("pr", pr_swapped, "typical counts", "swap fp and fn"),
+    ],
+)
+def test_wrong_solutions_fail_on_the_right_case_with_a_hint(capsys, name, wrong, case, message_words):
+    check, ex_id = CHECKS[name]
+    with pytest.raises(ExerciseFailed) as exc:
+        check(wrong)
+    message = str(exc.value)
+    assert exc.value.case == case, message
+    assert message.startswith(f"Exercise {ex_id} failed on case '{case}': ")
+    assert "\nHint: " in message and message_words in message
+    assert "passed" not in capsys.readouterr().out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    days=st.lists(st.integers(min_value=1, max_value=28), min_size=0, max_size=40),
+    fraction=st.floats(min_value=0.05, max_value=0.95),
+)
+def test_reference_split_never_leaks_and_loses_nothing(days, fraction):
+    df = w._events(days)
+    train, test = w.time_based_split(df, test_fraction=fraction)
+    assert sorted(train.index.tolist() + test.index.tolist()) == list(range(len(df)))
+    if len(train) and len(test):
+        assert train["exec_ts"].max() < test["exec_ts"].min()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 50), st.integers(0, 50), st.integers(0, 50))
+def test_reference_precision_recall_matches_sklearn(tp, fp, fn):
+    y_true = [1] * tp + [0] * fp + [1] * fn
+    y_pred = [1] * tp + [1] * fp + [0] * fn
+    p, r = w.precision_recall(tp, fp, fn)
+    if y_true:
+        assert p == pytest.approx(precision_score(y_true, y_pred, zero_division=np.nan), nan_ok=True)
+        assert r == pytest.approx(recall_score(y_true, y_pred, zero_division=np.nan), nan_ok=True)
+    assert math.isnan(p) == (tp + fp == 0) and math.isnan(r) == (tp + fn == 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=20),
+       st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=20))
+def test_reference_baseline_matches_dummy_classifier(y_train, y_test):
+    assert w.majority_baseline_accuracy(y_train, y_test) == pytest.approx(baseline_with_dummy(y_train, y_test))
+
+
+def test_split_rejects_unknown_column():
+    with pytest.raises(ValueError, match="'when' not in the frame"):
+        w.time_based_split(pd.DataFrame({"t": [1]}), "when")
