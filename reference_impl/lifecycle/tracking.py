@@ -401,13 +401,15 @@ def log_dataset(
 
 
 def log_figure(fig: Any, artifact_file: str) -> None:
-    """Log a matplotlib figure as a PNG artifact of the active run, then close it."""
+    """Log a matplotlib figure as a PNG artifact of the active run.
+
+    Recipes build ``matplotlib.figure.Figure`` objects directly (not through pyplot), so nothing
+    needs closing and no GUI backend is touched.
+    """
     with quiet_mlflow():
-        import matplotlib.pyplot as plt
         import mlflow
 
         mlflow.log_figure(fig, artifact_file)
-        plt.close(fig)
 
 
 __all__ = [

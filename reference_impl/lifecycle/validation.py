@@ -179,13 +179,14 @@ Evaluator = Callable[[Any], Mapping[str, float]]
 #: The thresholds each registered model must meet (model-risk policy, versioned with the code).
 DEFAULT_THRESHOLDS: dict[str, list[Threshold]] = {
     "trade-anomaly": [
-        Threshold("recall", min_value=0.60, max_drop=0.05),
-        Threshold("precision", min_value=0.20, max_drop=0.05),
-        Threshold("average_precision", min_value=0.30, max_drop=0.05),
+        Threshold("recall", min_value=0.30, max_drop=0.05),
+        Threshold("precision", min_value=0.15, max_drop=0.05),
+        Threshold("average_precision", min_value=0.15, max_drop=0.05),
     ],
     "kyc-classifier": [
-        Threshold("accuracy", min_value=0.80, max_drop=0.02),
-        Threshold("macro_f1", min_value=0.75, max_drop=0.02),
+        Threshold("accuracy", min_value=0.75, max_drop=0.02),
+        Threshold("macro_f1", min_value=0.80, max_drop=0.02),
+        Threshold("auto_accept_precision", min_value=0.90),
     ],
 }
 
