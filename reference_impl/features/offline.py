@@ -27,6 +27,21 @@ def _as_view(view: FeatureView | str) -> FeatureView:
     return view if isinstance(view, FeatureView) else get_view(view)
 
 
+def _to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """Column-by-column conversion (UTC timestamps kept tz-aware, strings as strings, floats as float64)."""
+    arrays = {}
+    for name in frame.columns:
+        col = frame[name]
+        if isinstance(col.dtype, pd.DatetimeTZDtype):
+            arrays[name] = pa.array(col.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]"),
+                                    type=pa.timestamp("ns", tz="UTC"))
+        elif pd.api.types.is_float_dtype(col.dtype):
+            arrays[name] = pa.array(col.to_numpy(dtype="float64"), type=pa.float64())
+        else:
+            arrays[name] = pa.array([None if pd.isna(v) else str(v) for v in col.tolist()], type=pa.string())
+    return pa.table(arrays)
+
+
 class OfflineStore:
     """Parquet files under ``root`` (``<IBML_HOME>/features/offline`` by default), one per view."""
 
@@ -48,7 +63,7 @@ class OfflineStore:
         for f in view.schema:
             if f.dtype == "json":
                 rows[f.name] = [json.dumps(v, separators=(",", ":")) for v in rows[f.name]]
-        table = pa.Table.from_pandas(rows, preserve_index=False)
+        table = _to_arrow(rows)
         path = self.path(view)
         with atomic_write(path) as fh:
             pq.write_table(table, fh)

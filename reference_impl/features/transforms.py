@@ -375,7 +375,7 @@ def off_hours_flag(trades: pd.DataFrame, desks: pd.DataFrame, calendar: pd.DataF
         local = exec_ts[mask].dt.tz_convert(str(row.tz))
         minutes = local.dt.hour * 60 + local.dt.minute
         outside = (minutes < _hhmm(row.open_local)) | (minutes >= _hhmm(row.close_local))
-        weekend = local.dt.dayofweek >= 5
+        weekend = local.dt.day_of_week >= 5
         off = outside | weekend
         if holidays is not None:
             off = off | local.dt.tz_localize(None).dt.normalize().isin(holidays)
