@@ -26,6 +26,8 @@ LOG_COLUMNS: tuple[str, ...] = (
 )
 #: Columns every loaded outcomes frame has.
 OUTCOME_COLUMNS: tuple[str, ...] = ("request_id", "item_id", "ts", "label", "reviewer")
+#: KYC routes; a record whose ``decision`` is one of these carries its predicted class in ``label``.
+KYC_ROUTES = frozenset({"auto_accept", "manual_review", "reject_unknown"})
 _REQUIRED = ("ts", "endpoint", "status_code", "latency_ms")
 _ITEM_ID_FIELDS = ("item_id", "trade_id", "doc_id")
 
@@ -66,7 +68,11 @@ def records_to_frame(records: Iterable[dict], *, source: str = "prediction log")
             raise DataValidationError(f"{source} record {i}: required field {missing[0]!r} is missing")
         row = {c: rec.get(c) for c in LOG_COLUMNS}
         row["item_id"] = next((rec[f] for f in _ITEM_ID_FIELDS if rec.get(f) is not None), None)
-        row["decision"] = rec.get("decision", rec.get("label"))
+        # the service logs a KYC route as its "decision" and the predicted class as "label"
+        decision = rec.get("decision")
+        if row["route"] is None and decision in KYC_ROUTES:
+            row["route"], decision = decision, None
+        row["decision"] = rec.get("predicted_label") or rec.get("label") or decision
         rows.append(row)
     frame = pd.DataFrame(rows, columns=list(LOG_COLUMNS))
     frame["ts"] = _parse_utc(frame["ts"], f"{source} field 'ts'")
@@ -82,10 +88,16 @@ def records_to_frame(records: Iterable[dict], *, source: str = "prediction log")
 
 
 def load_prediction_log(path: Path | str) -> pd.DataFrame:
-    """Read a prediction-log JSONL file into a frame (see :func:`records_to_frame`)."""
+    """Read a prediction-log JSONL file into a frame (see :func:`records_to_frame`); errors name the line."""
     path = Path(path)
+    records = []
+    for number, obj in iter_jsonl(path):
+        missing = [f for f in _REQUIRED if obj.get(f) is None]
+        if missing:
+            raise DataValidationError(f"{path}:{number}: required field {missing[0]!r} is missing")
+        records.append(obj)
     try:
-        return records_to_frame((obj for _, obj in iter_jsonl(path)), source=str(path))
+        return records_to_frame(records, source=str(path))
     except (ValueError, TypeError) as exc:
         if isinstance(exc, DataValidationError):
             raise

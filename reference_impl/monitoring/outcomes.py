@@ -31,20 +31,24 @@ OUTCOME_SERIES_COLUMNS: tuple[str, ...] = (
 def join_outcomes(log: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
     """Successful decisions from ``log`` with their latest label (``label``, ``label_ts``, ``label_delay_h``).
 
-    An outcome matches on ``request_id`` when it carries one, else on ``item_id`` (trade or doc id).
+    An outcome matches on its trade/doc id when it carries one (exact even inside a batch request),
+    else on ``request_id``.
     When a decision was labelled twice the later label wins (reviewers correct each other).
     """
     decisions = log.loc[log["status_code"] < 400].copy()
     labels = outcomes.sort_values("ts", kind="stable")
-    by_request = labels.dropna(subset=["request_id"]).drop_duplicates("request_id", keep="last").set_index("request_id")
-    by_item = labels.loc[labels["request_id"].isna()].dropna(subset=["item_id"]).drop_duplicates("item_id", keep="last").set_index("item_id")
-    label = decisions["request_id"].map(by_request["label"])
-    label_ts = decisions["request_id"].map(by_request["ts"])
-    if not by_item.empty:
-        label = label.fillna(decisions["item_id"].map(by_item["label"]))
-        label_ts = label_ts.fillna(decisions["item_id"].map(by_item["ts"]))
-    decisions["label"] = label.astype(object).where(label.notna(), None)
-    decisions["label_ts"] = pd.to_datetime(label_ts, utc=True)
+    # an item id is exact; a request id is ambiguous for batch requests, so it is only the fallback
+    by_item = labels.dropna(subset=["item_id"]).drop_duplicates("item_id", keep="last").set_index("item_id")
+    by_request = labels.loc[labels["item_id"].isna()].dropna(subset=["request_id"]).drop_duplicates("request_id", keep="last").set_index("request_id")
+    label = pd.Series(None, index=decisions.index, dtype=object)
+    label_ts = pd.Series(pd.NaT, index=decisions.index, dtype=labels["ts"].dtype)
+    for keys, table in ((decisions["item_id"], by_item), (decisions["request_id"], by_request)):
+        hit = label.isna() & keys.isin(table.index)
+        if hit.any():
+            label[hit] = keys[hit].map(table["label"])
+            label_ts[hit] = keys[hit].map(table["ts"])
+    decisions["label"] = label
+    decisions["label_ts"] = label_ts
     decisions["label_delay_h"] = (decisions["label_ts"] - decisions["ts"]).dt.total_seconds() / 3600.0
     trade_rows = decisions["endpoint"].isin(TRADE_ENDPOINTS)
     unknown = set(decisions.loc[trade_rows, "label"].dropna()) - POSITIVE_TRADE_LABELS - NEGATIVE_TRADE_LABELS
@@ -102,7 +106,7 @@ def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, flo
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (centre - half, centre + half)
+    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def _trade_alerts(joined: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

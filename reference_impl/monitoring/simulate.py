@@ -149,7 +149,7 @@ def _trades(rng, day_start, day, n, drifting, fallback_day, spike_day, end, pred
             rec.update(fallback_used=True, fallback_reason="model_unavailable", model_version=None)
         else:
             rec["score"] = float(score[i])
-        rec.update(flagged=flagged, decision="flag" if flagged else "pass",
+        rec.update(flagged=flagged, decision="flag" if flagged else "clear",
                    reason_codes=(["PRICE_OFF_MARKET"] if abs(f["price_deviation_bps"][i]) > 40 else ["NOTIONAL_OUTLIER"]) if flagged else [])
         predictions.append(rec)
         if flagged:
@@ -178,7 +178,7 @@ def _kyc(rng, day_start, day, n, drifting, end, predictions, outcomes) -> None:
             "endpoint": "kyc.classify", "status_code": 200, "latency_ms": float(np.round(latency[i], 3)),
             "model_name": "kyc-classifier", "model_version": KYC_MODEL_VERSION, "ruleset_version": None,
             "fallback_used": False, "fallback_reason": None, "score": None, "flagged": None,
-            "decision": KYC_CLASSES[predicted[i]], "route": route, "confidence": round(float(confidence[i]), 4),
+            "decision": route, "label": KYC_CLASSES[predicted[i]], "confidence": round(float(confidence[i]), 4),
             "reason_codes": [], "features": {}, "caller_role": "service",
         }
         predictions.append(rec)
