@@ -1,5 +1,51 @@
-"""Trade anomaly detection: declarative rules, an isolation forest, reason codes, overrides."""
+"""Trade anomaly detection: declarative rules, an isolation forest, reason codes, overrides.
 
+>>> from reference_impl.anomaly import DEFAULT_RULESET
+>>> DEFAULT_RULESET.version == RULESET_VERSION
+True
+"""
+
+from reference_impl.anomaly.detector import MAX_REASONS, RULES_ONLY, Decision, TradeAnomalyDetector, decide_rules_only
+from reference_impl.anomaly.explain import REASON_CATALOGUE, ForestExplainer, ReasonCode, reason_code_for
 from reference_impl.anomaly.forest import FastForestScorer, IsolationForestDetector, average_path_length
+from reference_impl.anomaly.overrides import MAX_OVERRIDE_DAYS, Override, OverrideSet, load_overrides, save_overrides
+from reference_impl.anomaly.persistence import detector_metadata, load_detector, save_detector
+from reference_impl.anomaly.rules import (
+    DEFAULT_RULESET,
+    RULESET_VERSION,
+    DuplicateRule,
+    RuleHit,
+    RuleSet,
+    ThresholdRule,
+    evaluate_rules,
+)
+from reference_impl.features import MODEL_FEATURES
 
-__all__ = ["FastForestScorer", "IsolationForestDetector", "average_path_length"]
+__all__ = [
+    "DEFAULT_RULESET",
+    "Decision",
+    "DuplicateRule",
+    "FastForestScorer",
+    "ForestExplainer",
+    "IsolationForestDetector",
+    "MAX_OVERRIDE_DAYS",
+    "MAX_REASONS",
+    "MODEL_FEATURES",
+    "Override",
+    "OverrideSet",
+    "REASON_CATALOGUE",
+    "RULESET_VERSION",
+    "RULES_ONLY",
+    "ReasonCode",
+    "RuleHit",
+    "RuleSet",
+    "ThresholdRule",
+    "TradeAnomalyDetector",
+    "average_path_length",
+    "decide_rules_only",
+    "detector_metadata",
+    "evaluate_rules",
+    "load_detector",
+    "reason_code_for",
+    "save_detector",
+]

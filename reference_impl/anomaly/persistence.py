@@ -1,0 +1,95 @@
+"""Save and load a fitted :class:`TradeAnomalyDetector` with an integrity digest.
+
+Layout of a saved detector (a directory, written atomically — a crash leaves the old one intact)::
+
+    detector.joblib          the pickled detector (joblib)
+    detector.joblib.sha256   its SHA-256, checked before anything is unpickled
+    metadata.json            model/rule-set versions, training digest, threshold, library versions
+
+Unpickling runs code, so only load detectors your own pipeline wrote; the digest catches corruption and
+edits in transit, not a malicious author. (MLflow's skops format would need the tree classes listed as
+trusted types for IsolationForest anyway.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import sklearn
+
+from reference_impl.anomaly.detector import TradeAnomalyDetector
+from reference_impl.errors import ModelError
+from reference_impl.workspace import atomic_dir
+
+MODEL_FILE = "detector.joblib"
+DIGEST_FILE = MODEL_FILE + ".sha256"
+METADATA_FILE = "metadata.json"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def detector_metadata(detector: TradeAnomalyDetector) -> dict[str, Any]:
+    """What a reviewer (or the service's /models endpoint) needs to know without unpickling."""
+    return {
+        "model_version": detector.model_version,
+        "ruleset_version": detector.ruleset_version,
+        "ruleset_digest": detector.ruleset.digest,
+        "training_digest": detector.training_digest,
+        "threshold": detector.threshold,
+        "threshold_source": detector.threshold_source_,
+        "features": detector.feature_names,
+        "n_estimators": detector.n_estimators,
+        "library_versions": {"scikit-learn": sklearn.__version__, "numpy": np.__version__},
+    }
+
+
+def save_detector(detector: TradeAnomalyDetector, path: Path | str) -> Path:
+    """Write ``detector`` to the directory ``path`` (replaced as a whole); returns the path."""
+    if not isinstance(detector, TradeAnomalyDetector):
+        raise ModelError(f"save_detector expects a TradeAnomalyDetector, got {type(detector).__name__}")
+    meta = detector_metadata(detector)  # raises ModelError when unfitted
+    path = Path(path)
+    with atomic_dir(path) as tmp:
+        joblib.dump(detector, tmp / MODEL_FILE)
+        digest = _sha256(tmp / MODEL_FILE)
+        (tmp / DIGEST_FILE).write_text(f"{digest}  {MODEL_FILE}\n")
+        (tmp / METADATA_FILE).write_text(json.dumps({**meta, "sha256": digest}, indent=2, sort_keys=True))
+    return path
+
+
+def load_detector(path: Path | str) -> TradeAnomalyDetector:
+    """Load a detector saved by :func:`save_detector`, after checking its SHA-256.
+
+    Raises
+    ------
+    ModelError
+        If the directory, the model file or its digest is missing, or the digest does not match.
+    """
+    path = Path(path)
+    model, digest_file = path / MODEL_FILE, path / DIGEST_FILE
+    if not model.is_file():
+        raise ModelError(f"no saved detector at {path} (expected {MODEL_FILE})")
+    if not digest_file.is_file():
+        raise ModelError(f"detector at {path} has no {DIGEST_FILE}: refusing to load an unverified file")
+    expected = digest_file.read_text().split()[0] if digest_file.read_text().split() else ""
+    actual = _sha256(model)
+    if actual != expected:
+        raise ModelError(f"detector at {path} failed its integrity check (sha256 {actual[:12]}… != {expected[:12]}…)")
+    detector = joblib.load(model)
+    if not isinstance(detector, TradeAnomalyDetector):
+        raise ModelError(f"{model} holds a {type(detector).__name__}, not a TradeAnomalyDetector")
+    return detector
+
+
+__all__ = ["detector_metadata", "load_detector", "save_detector"]
