@@ -37,7 +37,10 @@ def score_distribution_chart(reference: np.ndarray, current: np.ndarray) -> Figu
     fig = Figure(figsize=_SIZE)
     ax = fig.subplots()
     both = np.concatenate([reference, current]) if len(reference) + len(current) else np.array([0.0, 1.0])
-    bins = np.linspace(float(np.min(both)), float(np.max(both)) or 1.0, 41)
+    low, high = float(np.min(both)), float(np.max(both))
+    if high - low < 1e-12:  # every score equal (e.g. rules-only): give the bars some width
+        low, high = low - 0.5, high + 0.5
+    bins = np.linspace(low, high, 41)
     if len(reference):
         ax.hist(reference, bins=bins, density=True, alpha=0.55, label=f"reference (n={len(reference):,})", color="#4c72b0")
     if len(current):
