@@ -226,8 +226,8 @@ print(daily.sort_values("notional_usd", ascending=False).head(5).round(0).to_str
 # %% [markdown]
 # Why do we insist on vectorised code? Compute the notional row by row with a Python loop, then as one column
 # operation. Both give the same numbers, but one is much faster (and the gap grows with the number of
-columns and the work per row). (Timings vary from run to run, so the
-# notebook's stored output shows them as placeholders.)
+# columns and the work per row). Timings vary from run to run, so the
+# notebook's stored output shows them as placeholders.
 
 # %%
 def notional_loop(frame: pd.DataFrame) -> list[float]:
@@ -369,7 +369,7 @@ print("test passed")
 #   reject naive timestamps.
 # - Count rows before and after joins. Keep unmatched rows as NaN, and never fill a notional with 0.
 # - Prefer vectorised column operations to Python loops. They are many times faster, and the gap grows with the
-  work per row.
+#   work per row.
 # - Validate single events with a strict pydantic model, and whole feeds with a data-quality report.
 # - Batch jobs are typed, logged, refuse bad input, and come with a unit test.
 #
