@@ -55,7 +55,11 @@ def resolve_params(recipe: str, overrides: Mapping[str, Any] | None = None) -> d
     for key, value in (overrides or {}).items():
         if key not in params:
             raise ConfigError(f"unknown parameter {key!r} for recipe {recipe!r}; known: {', '.join(sorted(params))}")
-        params[key] = type(params[key])(value)
+        try:
+            params[key] = type(params[key])(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"parameter {key!r} of recipe {recipe!r} must be a {type(params[key]).__name__}, "
+                              f"got {value!r}") from None
     return params
 
 

@@ -209,6 +209,24 @@ def check_store(uri: str) -> None:
         raise RegistryError(f"tracking URI {uri!r} is a file store; use sqlite:///..., postgresql://... or http://...")
 
 
+def normalise_db_uri(uri: str) -> str:
+    """Name the PostgreSQL driver we ship (psycopg2) when the URI leaves it to SQLAlchemy.
+
+    SQLAlchemy 2.1 maps a bare ``postgresql://`` to psycopg 3, which is not installed here.
+
+    >>> normalise_db_uri("postgresql://u:p@h/db") in ("postgresql+psycopg2://u:p@h/db", "postgresql://u:p@h/db")
+    True
+    >>> normalise_db_uri("sqlite:///x.db")
+    'sqlite:///x.db'
+    """
+    if uri.startswith("postgresql://") or uri.startswith("postgres://"):
+        import importlib.util
+
+        if importlib.util.find_spec("psycopg") is None and importlib.util.find_spec("psycopg2") is not None:
+            return "postgresql+psycopg2://" + uri.split("://", 1)[1]
+    return uri
+
+
 def redact_uri(uri: str) -> str:
     """Hide a password in a database URI before it reaches a message or a log.
 
@@ -240,7 +258,7 @@ class TrackingStore:
 def resolve_store(tracking_uri: str | None = None, workspace: Workspace | None = None) -> TrackingStore:
     """The store to use: an explicit URI, ``$IBML_MLFLOW_TRACKING_URI``, or the workspace SQLite file."""
     ws = workspace or Workspace.from_env()
-    uri = tracking_uri or default_tracking_uri(ws)
+    uri = normalise_db_uri(tracking_uri or default_tracking_uri(ws))
     db = sqlite_path(uri)
     if db is not None:
         root = db.parent / "artifacts"
@@ -430,6 +448,7 @@ __all__ = [
     "pip_requirements",
     "prepare_sqlite_store",
     "quiet_mlflow",
+    "normalise_db_uri",
     "redact_uri",
     "resolve_store",
     "sqlite_path",

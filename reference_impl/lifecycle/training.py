@@ -16,7 +16,7 @@ from typing import Any, Mapping
 from reference_impl.lifecycle.pyfunc import log_native_model
 from reference_impl.lifecycle.recipes import MODEL_NAMES, RecipeResult, train_recipe
 from reference_impl.lifecycle.registry import ModelRegistry, ModelVersionInfo
-from reference_impl.lifecycle.tracking import RunLineage, log_dataset, log_figure, quiet_mlflow, training_run
+from reference_impl.lifecycle.tracking import RunLineage, log_dataset, log_figure, open_client, quiet_mlflow, training_run
 from reference_impl.workspace import Workspace
 
 EXPERIMENTS = {"anomaly": "trade-anomaly", "kyc": "kyc-classifier"}
@@ -76,6 +76,7 @@ def train_and_log(
     from reference_impl.lifecycle.registry import current_user
 
     timings: dict[str, float] = {}
+    open_client(tracking_uri, workspace)  # refuse a locked or unreachable store before training
     t0 = time.perf_counter()
     result = train_recipe(recipe, seed, overrides)
     timings["train_s"] = time.perf_counter() - t0
@@ -106,4 +107,26 @@ def train_and_log(
     return outcome
 
 
-__all__ = ["EXPERIMENTS", "TrainingOutcome", "log_recipe_result", "train_and_log"]
+def validate_with_recipe(registry: ModelRegistry, name: str, version: str | int, *, actor: str) -> Any:
+    """Validate a version on the backtest of the recipe that trained it (same rows for the champion).
+
+    Reads the recipe, seed and parameters from the version's run, rebuilds that backtest and lets
+    :meth:`ModelRegistry.validate` score the version and the current champion on it.
+    """
+    from reference_impl.errors import RegistryError
+    from reference_impl.lifecycle.recipes import DEFAULT_PARAMS, backtest_evaluator, backtest_name
+    from reference_impl.lifecycle.registry import _mlflow_errors
+
+    info = registry.get(name, version)
+    with _mlflow_errors(f"reading the run of {name} v{version}"):
+        run = registry.client.get_run(info.run_id)
+    recipe = run.data.tags.get("ibml.recipe", "")
+    if recipe not in DEFAULT_PARAMS:
+        raise RegistryError(f"{name} v{version} was not trained by an ibml recipe; validate it from Python with an evaluator")
+    seed = int(run.data.tags.get("ibml.seed", "0"))
+    params = {k: v for k, v in run.data.params.items() if k in DEFAULT_PARAMS[recipe]}
+    evaluate = backtest_evaluator(recipe, seed, params)
+    return registry.validate(name, version, evaluate, actor=actor, backtest=backtest_name(recipe, seed, params))
+
+
+__all__ = ["EXPERIMENTS", "TrainingOutcome", "log_recipe_result", "train_and_log", "validate_with_recipe"]
