@@ -79,7 +79,7 @@ def inject_faults(df: pd.DataFrame, kinds: Iterable[str] | str, seed: int = 0, r
     >>> df = pd.DataFrame({"trade_id": ["T1", "T2", "T3"], "price": [1.0, 2.0, 3.0]})
     >>> faulted, rows = inject_faults(df, ["duplicate_events"], seed=0, rate=0.3)
     >>> len(faulted), rows["duplicate_events"].tolist()
-    (4, [1])
+    (4, [2])
     """
     seed = check_seed(seed)
     todo = _check_kinds(kinds)

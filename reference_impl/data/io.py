@@ -12,6 +12,7 @@ import hashlib
 import json
 import sys
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -105,7 +106,10 @@ def sha256_file(path: Path) -> str:
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
     """Write one frame as parquet (zstd, no index); identical frames give identical bytes."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    with warnings.catch_warnings():
+        # pyarrow reads tz-aware columns through Series.values, which pandas 3.1 deprecates; harmless here
+        warnings.filterwarnings("ignore", message="Series.values returning an ndarray", category=Warning)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
     with atomic_write(path) as fh:
         pq.write_table(table, fh, compression="zstd")
 

@@ -315,6 +315,8 @@ def _assemble(rng: np.random.Generator, cols: dict[str, np.ndarray], ref: dict[s
     """Sort events by booking time, assign ids, convert to USD and build the typed frame."""
     instruments = ref["instruments"]
     n = len(cols["exec"])
+    for key in ("exec", "booking"):  # microsecond precision: what Python datetimes and JSON APIs carry
+        cols[key] = cols[key] // 1000 * 1000
     order = np.lexsort((rng.random(n), cols["booking"]))
     position = np.empty(n, dtype=np.int64)
     position[order] = np.arange(n)
