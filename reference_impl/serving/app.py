@@ -90,6 +90,7 @@ def create_app(
     from reference_impl.serving.routes import ALL_ROUTERS
 
     app = FastAPI(title="ibml scoring service", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  telemetry={"tracing": False, "metrics": False, "logs": False},  # we export Prometheus metrics
                   openapi_tags=[{"name": "trades", "description": "trade anomaly scoring"},
                                 {"name": "kyc", "description": "KYC document classification and routing"},
                                 {"name": "kyc review", "description": "the manual-review queue"},

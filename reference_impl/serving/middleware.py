@@ -18,10 +18,6 @@ REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 
-class _TooLarge(Exception):
-    pass
-
-
 def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
     """The caller's ``X-Request-ID`` when it is a sane token, else a fresh UUID4 hex."""
     for name, value in headers:
@@ -34,9 +30,9 @@ def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
 
 
 class ServiceMiddleware:
-    """Adds ``X-Request-ID`` to every response, refuses oversized bodies, records metrics."""
+    """Adds ``X-Request-ID`` to every response, refuses oversized bodies (declared or streamed), records metrics."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
 
@@ -49,45 +45,49 @@ class ServiceMiddleware:
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         state["started"] = started
-        status_holder = {"code": 500, "sent": False}
+        status_holder = {"code": 500}
+        if self.max_body_bytes is not None and _declared_length(scope) > self.max_body_bytes:
+            # refuse before reading a byte; a streamed body is cut off below once it passes the cap
+            await _send_413(send, request_id, self.max_body_bytes)
+            self._observe(scope, 413, started)
+            return
         rid_header = (b"x-request-id", request_id.encode("latin-1"))
-        limit = self.max_body_bytes
-
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    too_big = int(value) > limit
-                except ValueError:
-                    too_big = False
-                if too_big:
-                    await _send_413(send, request_id, limit)
-                    self._observe(scope, 413, started)
-                    return
 
         received = 0
+        overflow = False
+        limit = self.max_body_bytes
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, overflow
+            if overflow:
+                return {"type": "http.disconnect"}
             message = await receive()
-            if message["type"] == "http.request":
+            if limit is not None and message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _TooLarge
+                    overflow = True  # stop reading; whatever the app answers is replaced by a 413
+                    return {"type": "http.disconnect"}
             return message
 
         async def send_wrapper(message: Message) -> None:
+            if overflow:
+                if message["type"] == "http.response.start" and status_holder["code"] != 413:
+                    status_holder["code"] = 413
+                    await _send_413(send, request_id, limit or 0)
+                return
             if message["type"] == "http.response.start":
                 status_holder["code"] = message["status"]
-                status_holder["sent"] = True
                 message["headers"] = [*message.get("headers", []), rid_header]
             await send(message)
 
         try:
             await self.app(scope, limited_receive, send_wrapper)
-        except _TooLarge:
-            if not status_holder["sent"]:
-                await _send_413(send, request_id, limit)
+        except Exception:
+            if not overflow:
+                raise
+            if status_holder["code"] != 413:
                 status_holder["code"] = 413
+                await _send_413(send, request_id, limit or 0)
         finally:
             self._observe(scope, status_holder["code"], started)
 
@@ -102,10 +102,14 @@ class ServiceMiddleware:
         metrics.latency.labels(endpoint).observe(time.perf_counter() - started)
 
 
-def _metrics(scope: Scope) -> Any:
-    app = scope.get("app")
-    services = getattr(getattr(app, "state", None), "services", None)
-    return getattr(services, "metrics", None)
+def _declared_length(scope: Scope) -> int:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return -1
+    return -1
 
 
 async def _send_413(send: Send, request_id: str, limit: int) -> None:
@@ -114,6 +118,12 @@ async def _send_413(send: Send, request_id: str, limit: int) -> None:
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
         (b"x-request-id", request_id.encode("latin-1"))]})
     await send({"type": "http.response.body", "body": body})
+
+
+def _metrics(scope: Scope) -> Any:
+    app = scope.get("app")
+    services = getattr(getattr(app, "state", None), "services", None)
+    return getattr(services, "metrics", None)
 
 
 __all__ = ["REQUEST_ID_HEADER", "ServiceMiddleware", "request_id_from"]
