@@ -94,7 +94,7 @@ def load_from_registry(name: str, tracking_uri: str | None) -> LoadedModel:
     meta = {
         "version": _attr(info, "version"),
         "training_data_digest": _attr(info, "training_data_digest") or _attr(info, "training_digest"),
-        "approval_state": _attr(info, "approval_state"),
+        "approval_state": _attr(info, "approval_status") or _attr(info, "approval_state"),
     }
     return loaded(name, obj, source, **{k: v for k, v in meta.items() if v is not None})
 
