@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -44,28 +43,29 @@ class ConsistencyReport:
         return f"{self.name}: {state} ({self.n_compared} values compared, {self.n_mismatches} mismatches)"
 
 
-def _same(a: object, b: object, rtol: float) -> bool:
-    missing_a = a is None or (isinstance(a, float) and math.isnan(a))
-    missing_b = b is None or (isinstance(b, float) and math.isnan(b))
-    if missing_a or missing_b:
-        return missing_a and missing_b
-    if isinstance(a, (int, float, np.floating)) and isinstance(b, (int, float, np.floating)):
-        return math.isclose(float(a), float(b), rel_tol=rtol, abs_tol=1e-9)
-    return a == b
+def _differs(expected: pd.Series, got: pd.Series, rtol: float) -> np.ndarray:
+    """Element-wise "not the same value" (floats within ``rtol``; missing equals missing)."""
+    if pd.api.types.is_float_dtype(expected.dtype) and pd.api.types.is_float_dtype(got.dtype):
+        a, b = expected.to_numpy(dtype="float64"), got.to_numpy(dtype="float64")
+        return ~np.isclose(a, b, rtol=rtol, atol=1e-9, equal_nan=True)
+    out = np.zeros(len(expected), dtype=bool)
+    for i, (a, b) in enumerate(zip(expected.tolist(), got.tolist())):
+        missing_a, missing_b = a is None or a is pd.NA or a != a, b is None or b is pd.NA or b != b
+        out[i] = (missing_a != missing_b) or (not missing_a and a != b)
+    return out
 
 
 def _compare(name: str, left: pd.DataFrame, right: pd.DataFrame, columns: Sequence[str], label: Sequence[str],
              rtol: float) -> ConsistencyReport:
     mismatches: list[dict] = []
     n_bad = 0
-    for i in range(len(left)):
-        for col in columns:
-            a, b = left[col].iloc[i], right[col].iloc[i]
-            if not _same(a, b, rtol):
-                n_bad += 1
-                if len(mismatches) < 20:
-                    mismatches.append({**{k: left[k].iloc[i] for k in label}, "feature": col,
-                                       "expected": a, "got": b})
+    left, right = left.reset_index(drop=True), right.reset_index(drop=True)
+    for col in columns:
+        bad = np.flatnonzero(_differs(left[col], right[col], rtol))
+        n_bad += len(bad)
+        for i in bad[: max(0, 20 - len(mismatches))]:
+            mismatches.append({**{k: left[k].iloc[i] for k in label}, "feature": col,
+                               "expected": left[col].iloc[i], "got": right[col].iloc[i]})
     return ConsistencyReport(name, len(left) * len(columns), n_bad, mismatches)
 
 
@@ -85,10 +85,9 @@ def check_online_offline(view: FeatureView | str, offline: OfflineStore | pd.Dat
     if keys is None:
         unique = rows[list(view.join_keys)].drop_duplicates().sort_values(list(view.join_keys))
         keys = [tuple(r) if len(r) > 1 else r[0] for r in unique.head(max_keys).itertuples(index=False)]
-    entity = online.read_frame(view, keys, now=now)[list(view.join_keys)]
-    entity["event_timestamp"] = now
-    expected = point_in_time_join(entity, rows, keys=view.join_keys, features=list(view.feature_names), ttl=view.ttl)
     served = online.read_frame(view, keys, now=now)
+    entity = served[list(view.join_keys)].assign(event_timestamp=pd.Timestamp(now))
+    expected = point_in_time_join(entity, rows, keys=view.join_keys, features=list(view.feature_names), ttl=view.ttl)
     return _compare(f"online vs offline ({view.name})", expected, served, view.feature_names, view.join_keys, rtol)
 
 

@@ -177,22 +177,25 @@ def trader_rolling_features(trades: pd.DataFrame, windows: Iterable[str] = WINDO
         "ts": booking[order],
         "x": activity[order],
     })
-    grouped = work.groupby("trader", sort=True)
-    # groupby(sort=True) over rows already sorted by trader keeps this exact row order in its output
+    # one trader (the request-time path) needs no groupby; several are rolled per group.
+    # groupby(sort=True) over rows already sorted by trader keeps this exact row order in its output.
+    single = work["trader"].iat[0] == work["trader"].iat[-1]
+    rolled = work if single else work.groupby("trader", sort=True)
     back = np.empty(n, dtype=np.int64)
     back[order] = np.arange(n)
+    columns: dict[str, np.ndarray] = {}
     for w in windows:
-        roll = grouped.rolling(window_delta(w), on="ts", closed="left")["x"]
+        roll = rolled.rolling(window_delta(w), on="ts", closed="left")["x"]
         mean = roll.mean().to_numpy()[back]
         std = roll.std().to_numpy()[back]
         count = np.nan_to_num(roll.count().to_numpy()[back], nan=0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.where((std > 0) & (count >= MIN_ZSCORE_HISTORY), (notional - mean) / std, np.nan)
-        out[f"trader_notional_mean_{w}"] = mean
-        out[f"trader_notional_std_{w}"] = std
-        out[f"trader_trade_count_{w}"] = count.astype("float64")
-        out[f"notional_zscore_{w}"] = z
-    return out
+        columns[f"trader_notional_mean_{w}"] = mean
+        columns[f"trader_notional_std_{w}"] = std
+        columns[f"trader_trade_count_{w}"] = count.astype("float64")
+        columns[f"notional_zscore_{w}"] = z
+    return pd.DataFrame(columns, index=trades.index)
 
 
 def trader_activity_rows(trades: pd.DataFrame, windows: Iterable[str] = WINDOWS) -> pd.DataFrame:
@@ -316,6 +319,9 @@ def reference_price_at_exec(trades: pd.DataFrame, prices: pd.DataFrame,
     require_columns(prices, ("instrument_id", "ts", "price"), "prices")
     if len(trades) == 0:
         return pd.Series(dtype="float64", index=trades.index, name="reference_price")
+    wanted = pd.unique(trades["instrument_id"].astype(str).to_numpy())
+    if len(wanted) < 50:  # a request or a small partition: skip the instruments it does not trade
+        prices = prices[prices["instrument_id"].isin(wanted)]
     left = pd.DataFrame({
         "pos": np.arange(len(trades)),
         "instrument_id": trades["instrument_id"].astype(str).to_numpy(),
@@ -367,11 +373,13 @@ def off_hours_flag(trades: pd.DataFrame, desks: pd.DataFrame, calendar: pd.DataF
         require_columns(calendar, ("date", "is_trading_day"), "calendar")
         closed_days = calendar.loc[~calendar["is_trading_day"].astype(bool), "date"]
         holidays = pd.DatetimeIndex(pd.to_datetime(closed_days)).normalize()
-    desk_col = trades["desk"].astype(str)
-    for row in desks.itertuples(index=False):
-        mask = (desk_col == str(row.desk)).to_numpy()
-        if not mask.any():
-            continue
+    desk_col = trades["desk"].astype(str).to_numpy()
+    table = desks.drop_duplicates("desk").set_index(desks["desk"].drop_duplicates().astype(str))
+    for desk in pd.unique(desk_col):
+        if desk not in table.index:
+            continue  # unknown desk: stays NaN
+        row = table.loc[desk]
+        mask = desk_col == desk
         local = exec_ts[mask].dt.tz_convert(str(row.tz))
         minutes = local.dt.hour * 60 + local.dt.minute
         outside = (minutes < _hhmm(row.open_local)) | (minutes >= _hhmm(row.close_local))
@@ -391,10 +399,11 @@ def booking_delay_seconds(trades: pd.DataFrame) -> pd.Series:
 
 
 def _desk_lookup(trades: pd.DataFrame, desks: pd.DataFrame, column: str) -> np.ndarray:
+    """A desk attribute per trade (NaN for an unknown desk or a missing column)."""
     if column not in desks.columns:
         return np.full(len(trades), np.nan)
-    table = desks.set_index(desks["desk"].astype(str))[column].astype("float64")
-    return trades["desk"].astype(str).map(table).astype("float64").to_numpy()
+    table = dict(zip(desks["desk"].astype(str), desks[column].astype("float64")))
+    return np.array([table.get(d, np.nan) for d in trades["desk"].astype(str).tolist()], dtype="float64")
 
 
 # --------------------------------------------------------------------------- the feature frame
@@ -405,33 +414,33 @@ def assemble_trade_features(trades: pd.DataFrame, ref: Mapping[str, pd.DataFrame
     """Combine the parts into the feature frame (shared by the batch and the request-time path)."""
     require_columns(ref.get("desks", pd.DataFrame()), ("desk",), "ref['desks']")
     desks = ref["desks"]
-    out = trades[list(KEY_COLUMNS)].copy()
-    notional = trades["notional_usd"].astype("float64")
+    notional = trades["notional_usd"].to_numpy(dtype="float64")
+    ref_price = reference_price.to_numpy(dtype="float64")
+    delay = booking_delay_seconds(trades).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["log_notional_usd"] = np.where(notional > 0, np.log10(notional.where(notional > 0)), np.nan)
-        out["notional_to_desk_limit"] = notional.to_numpy() / _desk_lookup(trades, desks, "notional_limit_usd")
+        dev = np.where(ref_price > 0, (trades["price"].to_numpy(dtype="float64") - ref_price) / ref_price * 1e4,
+                       np.nan)
+        cols: dict[str, np.ndarray] = {
+            "log_notional_usd": np.where(notional > 0, np.log10(np.where(notional > 0, notional, 1.0)), np.nan),
+            "notional_to_desk_limit": notional / _desk_lookup(trades, desks, "notional_limit_usd"),
+            **{f"notional_zscore_{w}": rolling[f"notional_zscore_{w}"].to_numpy() for w in WINDOWS},
+            **{f"trader_trade_count_{w}": rolling[f"trader_trade_count_{w}"].to_numpy() for w in WINDOWS},
+            "price_deviation_bps": dev,
+            "abs_price_deviation_bps": np.abs(dev),
+            "off_hours": off_hours_flag(trades, desks, ref.get("calendar")).to_numpy(),
+            "is_new_counterparty": novelty_flag(prior_trades, trades["event_type"]).to_numpy(),
+            "counterparty_prior_trades": prior_trades.to_numpy(dtype="float64"),
+            "booking_delay_s": delay,
+            "booking_delay_sla_ratio": delay / (60.0 * _desk_lookup(trades, desks, "booking_sla_minutes")),
+            "notional_usd": notional,
+            "reference_price": ref_price,
+        }
     for w in WINDOWS:
-        out[f"notional_zscore_{w}"] = rolling[f"notional_zscore_{w}"]
-    for w in WINDOWS:
-        out[f"trader_trade_count_{w}"] = rolling[f"trader_trade_count_{w}"]
-    dev = price_deviation_bps(trades["price"], reference_price)
-    out["price_deviation_bps"] = dev
-    out["abs_price_deviation_bps"] = dev.abs()
-    out["off_hours"] = off_hours_flag(trades, desks, ref.get("calendar"))
-    out["is_new_counterparty"] = novelty_flag(prior_trades, trades["event_type"])
-    out["counterparty_prior_trades"] = prior_trades.astype("float64")
-    delay = booking_delay_seconds(trades)
-    out["booking_delay_s"] = delay
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["booking_delay_sla_ratio"] = delay.to_numpy() / (60.0 * _desk_lookup(trades, desks, "booking_sla_minutes"))
-    out["notional_usd"] = notional
-    out["reference_price"] = reference_price.astype("float64")
-    for w in WINDOWS:
-        out[f"trader_notional_mean_{w}"] = rolling[f"trader_notional_mean_{w}"]
-        out[f"trader_notional_std_{w}"] = rolling[f"trader_notional_std_{w}"]
-    for col in (*MODEL_FEATURES, *CONTEXT_FEATURES):
-        out[col] = out[col].astype("float64")
-    return out
+        cols[f"trader_notional_mean_{w}"] = rolling[f"trader_notional_mean_{w}"].to_numpy()
+        cols[f"trader_notional_std_{w}"] = rolling[f"trader_notional_std_{w}"].to_numpy()
+    numeric = pd.DataFrame({c: np.asarray(cols[c], dtype="float64") for c in (*MODEL_FEATURES, *CONTEXT_FEATURES)},
+                           index=trades.index)
+    return pd.concat([trades[list(KEY_COLUMNS)], numeric], axis=1)
 
 
 def build_trade_features(trades: pd.DataFrame, ref: Mapping[str, pd.DataFrame], prices: pd.DataFrame) -> pd.DataFrame:
