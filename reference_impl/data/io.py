@@ -253,6 +253,12 @@ def write_samples(out_dir: Path | str, seed: int = 42) -> list[Path]:
         "prices": prices[prices["instrument_id"].isin(ref["instruments"]["instrument_id"].iloc[::4])].iloc[:SAMPLE_ROWS],
         "trades": trades, "clients": clients, "kyc_documents": make_kyc_documents(clients, 1_000, seed),
     }
+    if out.exists() and not out.is_dir():
+        raise WorkspaceError(f"output path {out} exists and is not a directory")
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in {f"{n}.csv" for n in samples}) \
+        if out.is_dir() else []
+    if foreign:
+        raise WorkspaceError(f"output directory {out} holds files other than samples ({foreign[:3]}); choose another")
     written = []
     with atomic_dir(out) as tmp:
         for name, frame in samples.items():

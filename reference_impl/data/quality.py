@@ -18,7 +18,7 @@ import pandas as pd
 
 from reference_impl.data.anomalies import ANOMALY_NAMES
 from reference_impl.data.schemas import ISO_CURRENCIES
-from reference_impl.data.trades import EVENT_TYPES, SIDES, TRADE_COLUMNS
+from reference_impl.data.trades import EVENT_TYPES, SIDES
 
 #: Expected kind of every trade column; ``str``, ``float``, ``bool`` or ``utc`` (tz-aware datetime).
 TRADE_SCHEMA: dict[str, str] = {

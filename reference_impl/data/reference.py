@@ -89,7 +89,7 @@ def check_seed(seed: object) -> int:
     return int(seed)
 
 
-def take_str(categories: np.ndarray | list[str], codes: np.ndarray) -> pd.Series:
+def take_str(categories: np.ndarray | list[str] | pa.Array, codes: np.ndarray) -> pd.Series:
     """``categories[codes]`` as a pandas ``str`` Series (code -1 gives NaN), without a Python loop.
 
     >>> take_str(["a", "b"], np.array([1, 0, -1])).tolist()
@@ -97,9 +97,11 @@ def take_str(categories: np.ndarray | list[str], codes: np.ndarray) -> pd.Series
     """
     codes = np.asarray(codes, dtype="int64")
     mask = codes < 0
-    taken = pa.array(np.asarray(categories, dtype=object), pa.large_string()).take(
-        pa.array(np.where(mask, 0, codes), mask=mask))
-    return pd.Series(taken, dtype=_STR)
+    dictionary = categories if isinstance(categories, pa.Array) else pa.array(
+        np.asarray(categories, dtype=object), pa.large_string())
+    indices = pa.array(np.where(mask, 0, codes), mask=mask if mask.any() else None)
+    decoded = pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.large_string())
+    return pd.Series(decoded, dtype=_STR)
 
 
 def utc_from_ns(ns: np.ndarray) -> pd.DatetimeIndex:

@@ -9,12 +9,13 @@ arrays (loops run over desks or traders, never over rows), so a million events t
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from reference_impl.data import anomalies as anom
-from reference_impl.data.market import price_grid
 from reference_impl.data.reference import _hhmm_to_minutes, check_seed, take_str, utc_from_ns
 from reference_impl.errors import ConfigError, DataValidationError
 
@@ -128,196 +129,276 @@ def make_trades(ref: dict[str, pd.DataFrame], prices: pd.DataFrame, n_trades: in
     if isinstance(n_trades, bool) or not isinstance(n_trades, (int, np.integer)) or n_trades < 1:
         raise ConfigError(f"n_trades must be a positive integer, got {n_trades!r}")
     for name, value in (("amend_rate", amend_rate), ("cancel_rate", cancel_rate)):
-        if not isinstance(value, (int, float)) or not 0.0 <= value <= 0.2:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 0.2:
             raise ConfigError(f"{name} must be within [0, 0.2], got {value!r}")
-    rates = anom.anomaly_rates(anomaly_rate)
+    counts = _event_counts(int(n_trades), anom.anomaly_rates(anomaly_rate), amend_rate, cancel_rate)
+    setup = _Setup.build(ref, prices)
     rng = np.random.default_rng([seed, 3])
-    n_trades = int(n_trades)
+    flow = _draw_flow(rng, setup, counts["base"])
+    picks = _pick_rows(rng, counts)
+    _inject_flow_anomalies(rng, setup, flow, picks)
+    base = _price_and_book(rng, setup, flow, picks)
+    parts = [base, *_follow_up_events(rng, setup, base, picks)]
+    cols = {k: np.concatenate([part[k] for part in parts]) for k in base if not k.startswith("_")}
+    return _assemble(cols, ref, setup.book_names, setup.venue_names)
 
-    instruments, desks, traders = ref["instruments"], ref["desks"], ref["traders"]
-    cps, calendar = ref["counterparties"], ref["calendar"]
-    desk_names = desks["desk"].tolist()
-    desk_code = {d: i for i, d in enumerate(desk_names)}
-    classes = list(anom.PRICE_SCATTER_BPS)
-    desk_class = np.array([classes.index(c) for c in desks["asset_class"]])
-    open_min = np.array([_hhmm_to_minutes(x) for x in desks["open_local"]], dtype=float)
-    close_min = np.array([_hhmm_to_minutes(x) for x in desks["close_local"]], dtype=float)
-    sla_min = desks["booking_sla_minutes"].to_numpy(dtype=float)
 
-    # --- trading days covered by the price grid -------------------------------------------
-    grid, matrix, inst_row = _price_matrix(prices, instruments["instrument_id"].to_numpy())
-    all_days = pd.DatetimeIndex(pd.to_datetime(calendar.loc[calendar["is_trading_day"], "date"]))
-    day_ns = all_days.as_unit("ns").asi8
-    days = day_ns[(day_ns >= grid[0] + _DAY_NS) & (day_ns <= grid[-1] - 2 * _DAY_NS)]
-    if len(days) == 0:
-        raise DataValidationError("prices cover no trading day of the calendar")
-    n_days = len(days)
+#: Anomalies injected by modifying normal rows (the others add rows).
+_IN_PLACE = ("fat_finger", "off_market_price", "off_hours", "large_new_counterparty", "late_booking")
 
-    # --- event counts ----------------------------------------------------------------------
+
+def _event_counts(n_trades: int, rates: Mapping[str, float], amend_rate: float, cancel_rate: float) -> dict[str, int]:
+    """Rows per anomaly type, amend, cancel and the number of normal 'base' rows."""
     counts = anom.anomaly_counts(n_trades, rates)
-    n_amend = int(round(amend_rate * n_trades))
-    n_cancel = int(round(cancel_rate * n_trades))
-    n_wash_pairs = counts["wash_trade"] // 2
-    n_dup = counts["duplicate_booking"]
-    n_base = n_trades - n_amend - n_cancel - n_wash_pairs - n_dup
-    in_base = ("fat_finger", "off_market_price", "off_hours", "large_new_counterparty", "late_booking")
-    if n_base < sum(counts[k] for k in in_base) + n_wash_pairs + n_dup + n_amend + n_cancel:
+    counts["amend"] = int(round(amend_rate * n_trades))
+    counts["cancel"] = int(round(cancel_rate * n_trades))
+    counts["wash_pairs"] = counts["wash_trade"] // 2
+    extra = counts["amend"] + counts["cancel"] + counts["wash_pairs"] + counts["duplicate_booking"]
+    counts["base"] = n_trades - extra
+    if counts["base"] < sum(counts[k] for k in _IN_PLACE) + extra:
         raise ConfigError(f"n_trades={n_trades} is too small for the requested anomaly/amend/cancel rates")
+    return counts
 
-    # --- who trades what, when ----------------------------------------------------------------
-    trader_desk = traders["desk"].map(desk_code).to_numpy()
-    trader_book_names, trader_book = np.unique(traders["book"].to_numpy(dtype=object), return_inverse=True)
-    desk_activity = np.array([DESK_ACTIVITY[classes[k]] for k in desk_class])
-    t_weight = traders["activity"].to_numpy() * desk_activity[trader_desk]
-    trader = rng.choice(len(traders), size=n_base, p=t_weight / t_weight.sum())
-    desk = trader_desk[trader]
-    inst_desk = instruments["desk"].map(desk_code).to_numpy()
-    members = [np.flatnonzero(inst_desk == d) for d in range(len(desk_names))]
-    zipf = [1.0 / np.arange(1, len(m) + 1) ** 0.8 for m in members]
-    instrument = _choice_by_group(rng, desk, members, zipf)
-    inst_class = np.array([classes.index(c) for c in instruments["asset_class"]])
-    aclass = inst_class[instrument]
+
+@dataclass(frozen=True)
+class _Setup:
+    """Reference data turned into arrays indexed by integer codes (strings only at the very end)."""
+
+    desk_names: list[str]
+    tzs: list[str]
+    desk_class: np.ndarray
+    open_min: np.ndarray
+    close_min: np.ndarray
+    sla_min: np.ndarray
+    trader_desk: np.ndarray
+    trader_book: np.ndarray
+    book_names: np.ndarray
+    trader_weight: np.ndarray
+    inst_members: list[np.ndarray]
+    inst_class: np.ndarray
+    lot: np.ndarray
+    onboard_ns: np.ndarray
+    established: np.ndarray
+    tier_weight: np.ndarray
+    new_pool: np.ndarray
+    days: np.ndarray
+    grid: np.ndarray
+    matrix: np.ndarray
+    inst_row: np.ndarray
+    venue_names: list[str]
+    venue_members: list[np.ndarray]
+
+    @classmethod
+    def build(cls, ref: dict[str, pd.DataFrame], prices: pd.DataFrame) -> "_Setup":
+        instruments, desks, traders = ref["instruments"], ref["desks"], ref["traders"]
+        cps, calendar = ref["counterparties"], ref["calendar"]
+        desk_names = desks["desk"].tolist()
+        desk_code = {d: i for i, d in enumerate(desk_names)}
+        desk_class = np.array([_CLASSES.index(c) for c in desks["asset_class"]])
+        trader_desk = traders["desk"].map(desk_code).to_numpy()
+        book_names, trader_book = np.unique(traders["book"].to_numpy(dtype=object), return_inverse=True)
+        desk_activity = np.array([DESK_ACTIVITY[_CLASSES[k]] for k in desk_class])
+        inst_desk = instruments["desk"].map(desk_code).to_numpy()
+
+        grid, matrix, inst_row = _price_matrix(prices, instruments["instrument_id"].to_numpy())
+        all_days = pd.DatetimeIndex(pd.to_datetime(calendar.loc[calendar["is_trading_day"], "date"]))
+        day_ns = all_days.as_unit("ns").asi8
+        days = day_ns[(day_ns >= grid[0] + _DAY_NS) & (day_ns <= grid[-1] - 2 * _DAY_NS)]
+        if len(days) == 0:
+            raise DataValidationError("prices cover no trading day of the calendar")
+        onboard_ns = pd.DatetimeIndex(pd.to_datetime(cps["onboarded_date"])).as_unit("ns").asi8
+        is_new_cp = onboard_ns >= day_ns[0]
+        established = np.flatnonzero(~is_new_cp)
+        venue_lists = [VENUES[d] for d in desk_names]
+        venue_names = sorted({v for vs in venue_lists for v in vs})
+        return cls(
+            desk_names=desk_names, tzs=desks["tz"].tolist(), desk_class=desk_class,
+            open_min=np.array([_hhmm_to_minutes(x) for x in desks["open_local"]], dtype=float),
+            close_min=np.array([_hhmm_to_minutes(x) for x in desks["close_local"]], dtype=float),
+            sla_min=desks["booking_sla_minutes"].to_numpy(dtype=float),
+            trader_desk=trader_desk, trader_book=trader_book, book_names=book_names,
+            trader_weight=traders["activity"].to_numpy() * desk_activity[trader_desk],
+            inst_members=[np.flatnonzero(inst_desk == d) for d in range(len(desk_names))],
+            inst_class=np.array([_CLASSES.index(c) for c in instruments["asset_class"]]),
+            lot=instruments["lot_size"].to_numpy(), onboard_ns=onboard_ns, established=established,
+            tier_weight=cps["tier"].map({"tier1": 4.0, "tier2": 2.0, "tier3": 1.0}).to_numpy()[established],
+            new_pool=np.flatnonzero(is_new_cp), days=days, grid=grid, matrix=matrix, inst_row=inst_row,
+            venue_names=venue_names,
+            venue_members=[np.array([venue_names.index(v) for v in vs]) for vs in venue_lists],
+        )
+
+    def ref_price(self, inst: np.ndarray, when_ns: np.ndarray) -> np.ndarray:
+        """Reference price of each instrument at each time (last grid point at or before it)."""
+        col = np.clip(np.searchsorted(self.grid, when_ns, side="right") - 1, 0, len(self.grid) - 1)
+        return self.matrix[self.inst_row[inst], col]
+
+
+_CLASSES: list[str] = list(anom.PRICE_SCATTER_BPS)
+_SCATTER = np.array([anom.PRICE_SCATTER_BPS[k] for k in _CLASSES])
+
+
+def _draw_flow(rng: np.random.Generator, s: _Setup, n: int) -> dict[str, np.ndarray]:
+    """Normal trade flow: who trades what, with whom, on which day, at which local minute, how much."""
+    n_days = len(s.days)
+    trader = rng.choice(len(s.trader_weight), size=n, p=s.trader_weight / s.trader_weight.sum())
+    desk = s.trader_desk[trader]
+    zipf = [1.0 / np.arange(1, len(m) + 1) ** 0.8 for m in s.inst_members]
+    instrument = _choice_by_group(rng, desk, s.inst_members, zipf)
+    aclass = s.inst_class[instrument]
     day_weight = rng.gamma(8.0, 1.0, n_days)
-    day = rng.choice(n_days, size=n_base, p=day_weight / day_weight.sum())
+    day = rng.choice(n_days, size=n, p=day_weight / day_weight.sum())
 
     # local execution minute: U-shaped inside core hours, ~8 % in the hour either side
-    o, c = open_min[desk], close_min[desk]
-    u_shape = rng.beta(0.7, 0.7, n_base)
-    flat = rng.random(n_base)
-    core = o + np.where(rng.random(n_base) < 0.45, u_shape, flat) * (c - o)
-    shoulder = np.where(rng.random(n_base) < 0.5, o - 60.0 * rng.random(n_base), c + 60.0 * rng.random(n_base))
-    minute = np.where(rng.random(n_base) < 0.92, core, shoulder)
+    o, c = s.open_min[desk], s.close_min[desk]
+    u_shape = rng.beta(0.7, 0.7, n)
+    flat = rng.random(n)
+    core = o + np.where(rng.random(n) < 0.45, u_shape, flat) * (c - o)
+    shoulder = np.where(rng.random(n) < 0.5, o - 60.0 * rng.random(n), c + 60.0 * rng.random(n))
+    minute = np.where(rng.random(n) < 0.92, core, shoulder)
 
     # counterparties: established ones weighted by tier; a few trades go to recently onboarded ones
-    onboard_ns = pd.DatetimeIndex(pd.to_datetime(cps["onboarded_date"])).as_unit("ns").asi8
-    is_new_cp = onboard_ns >= day_ns[0]
-    established = np.flatnonzero(~is_new_cp)
-    tier_w = cps["tier"].map({"tier1": 4.0, "tier2": 2.0, "tier3": 1.0}).to_numpy()[established]
-    cp = established[rng.choice(len(established), size=n_base, p=tier_w / tier_w.sum())]
-    new_pool = np.flatnonzero(is_new_cp)
-    if len(new_pool):
-        candidate = new_pool[rng.integers(0, len(new_pool), n_base)]
-        use_new = (rng.random(n_base) < NEW_COUNTERPARTY_TRADE_SHARE) & (onboard_ns[candidate] <= days[day])
+    cp = s.established[rng.choice(len(s.established), size=n, p=s.tier_weight / s.tier_weight.sum())]
+    if len(s.new_pool):
+        candidate = s.new_pool[rng.integers(0, len(s.new_pool), n)]
+        use_new = (rng.random(n) < NEW_COUNTERPARTY_TRADE_SHARE) & (s.onboard_ns[candidate] <= s.days[day])
         cp = np.where(use_new, candidate, cp)
 
-    # sizes: each trader has a median size; trades scatter lognormally around it
-    desk_median = np.array([MEDIAN_QUANTITY[classes[k]] for k in desk_class])
-    trader_median = desk_median[trader_desk] * rng.lognormal(0.0, 0.8, len(traders))
+    # sizes: each trader has a median size; trades scatter lognormally around it, and stay modest
+    # with counterparties younger than 30 days (so that size x newness is the anomaly, not newness)
+    desk_median = np.array([MEDIAN_QUANTITY[_CLASSES[k]] for k in s.desk_class])
+    trader_median = desk_median[s.trader_desk] * rng.lognormal(0.0, 0.8, len(s.trader_desk))
     median_q = trader_median[trader]
-    qty = median_q * rng.lognormal(0.0, 0.7, n_base)
-    cp_age_days = (days[day] - onboard_ns[cp]) / _DAY_NS
+    qty = median_q * rng.lognormal(0.0, 0.7, n)
+    cp_age_days = (s.days[day] - s.onboard_ns[cp]) / _DAY_NS
     qty = np.where(cp_age_days <= 30, np.minimum(qty, 3.0 * median_q), qty)
-    side = rng.integers(0, 2, n_base)
-    venue_lists = [VENUES[d] for d in desk_names]
-    venue_names = sorted({v for vs in venue_lists for v in vs})
-    venue = _choice_by_group(rng, desk, [np.array([venue_names.index(v) for v in vs]) for vs in venue_lists],
-                             [np.linspace(2.0, 1.0, len(vs)) for vs in venue_lists])
-    manual = rng.random(n_base) < np.array([MANUAL_SHARE[k] for k in classes])[aclass]
-    system = np.where(manual, _MANUAL, np.array([_STP_SYSTEM[k] for k in classes])[aclass])
+    side = rng.integers(0, 2, n)
+    venue = _choice_by_group(rng, desk, s.venue_members, [np.linspace(2.0, 1.0, len(m)) for m in s.venue_members])
+    manual = rng.random(n) < np.array([MANUAL_SHARE[k] for k in _CLASSES])[aclass]
+    system = np.where(manual, _MANUAL, np.array([_STP_SYSTEM[k] for k in _CLASSES])[aclass])
+    return {"trader": trader, "desk": desk, "inst": instrument, "aclass": aclass, "day": day, "minute": minute,
+            "cp": cp, "median_q": median_q, "qty": qty, "side": side, "venue": venue, "manual": manual,
+            "system": system}
 
-    # --- choose disjoint rows for the anomalies injected into base rows -----------------------
-    order = rng.permutation(n_base)
+
+def _pick_rows(rng: np.random.Generator, counts: Mapping[str, int]) -> dict[str, np.ndarray]:
+    """Disjoint sets of base rows for each in-place anomaly, wash first legs, duplicates, amends, cancels."""
+    order = rng.permutation(counts["base"])
     picks: dict[str, np.ndarray] = {}
     start = 0
-    for name, k in [*((n, counts[n]) for n in in_base), ("wash_trade", n_wash_pairs),
-                    ("duplicate_booking", n_dup), ("amend", n_amend), ("cancel", n_cancel)]:
+    for name, k in [*((n, counts[n]) for n in _IN_PLACE), ("wash_trade", counts["wash_pairs"]),
+                    ("duplicate_booking", counts["duplicate_booking"]), ("amend", counts["amend"]),
+                    ("cancel", counts["cancel"])]:
         picks[name] = np.sort(order[start:start + k])
         start += k
-    label = np.full(n_base, -1, dtype=np.int8)
-    for name in (*in_base, "wash_trade"):
-        label[picks[name]] = anom.ANOMALY_NAMES.index(name)
+    return picks
 
+
+def _inject_flow_anomalies(rng: np.random.Generator, s: _Setup, flow: dict[str, np.ndarray],
+                           picks: Mapping[str, np.ndarray]) -> None:
+    """Fat fingers, off-hours executions and large trades with new counterparties (in place)."""
     idx = picks["fat_finger"]
-    qty[idx] = anom.fat_finger_quantity(rng, median_q[idx])
+    flow["qty"][idx] = anom.fat_finger_quantity(rng, flow["median_q"][idx])
     idx = picks["off_hours"]
-    minute[idx] = anom.off_hours_minutes(rng, o[idx], c[idx])
+    desk = flow["desk"][idx]
+    flow["minute"][idx] = anom.off_hours_minutes(rng, s.open_min[desk], s.close_min[desk])
     idx = picks["large_new_counterparty"]
-    eligible = new_pool[np.searchsorted(days, onboard_ns[new_pool]) < n_days] if len(new_pool) else new_pool
-    if len(idx) and len(eligible) == 0:
+    if len(idx) == 0:
+        return
+    n_days = len(s.days)
+    eligible = s.new_pool[np.searchsorted(s.days, s.onboard_ns[s.new_pool]) < n_days]
+    if len(eligible) == 0:
         raise ConfigError("no new counterparty is onboarded inside the period; cannot inject large_new_counterparty")
-    if len(idx):
-        cp[idx] = eligible[rng.integers(0, len(eligible), len(idx))]
-        first_day = np.searchsorted(days, onboard_ns[cp[idx]])
-        day[idx] = np.minimum(first_day + rng.integers(0, 8, len(idx)), n_days - 1)
-        qty[idx] = median_q[idx] * rng.uniform(5.0, 20.0, len(idx))
+    flow["cp"][idx] = eligible[rng.integers(0, len(eligible), len(idx))]
+    first_day = np.searchsorted(s.days, s.onboard_ns[flow["cp"][idx]])
+    flow["day"][idx] = np.minimum(first_day + rng.integers(0, 8, len(idx)), n_days - 1)
+    flow["qty"][idx] = flow["median_q"][idx] * rng.uniform(5.0, 20.0, len(idx))
 
-    lot = instruments["lot_size"].to_numpy()[instrument]
-    qty = np.maximum(np.round(qty / lot), 1.0) * lot
 
-    # --- timestamps and prices ------------------------------------------------------------------
-    local_ns = days[day] + np.round(minute * 60.0 * _NS).astype(np.int64) + rng.integers(0, _NS, n_base)
-    exec_ns = _local_to_utc_ns(local_ns, desk, desks["tz"].tolist())
-    scatter = np.array([anom.PRICE_SCATTER_BPS[k] for k in classes])[aclass]
-
-    def ref_price(inst: np.ndarray, when: np.ndarray) -> np.ndarray:
-        col = np.clip(np.searchsorted(grid, when, side="right") - 1, 0, len(grid) - 1)
-        return matrix[inst_row[inst], col]
-
-    reference = ref_price(instrument, exec_ns)
-    noise = rng.standard_t(3, n_base) / np.sqrt(3.0)
+def _price_and_book(rng: np.random.Generator, s: _Setup, flow: dict[str, np.ndarray],
+                    picks: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Execution time (UTC), price around the reference, booking delay; off-market and late anomalies."""
+    n = len(flow["trader"])
+    desk, inst = flow["desk"], flow["inst"]
+    lot = s.lot[inst]
+    qty = np.maximum(np.round(flow["qty"] / lot), 1.0) * lot
+    local_ns = s.days[flow["day"]] + np.round(flow["minute"] * 60.0 * _NS).astype(np.int64) + rng.integers(0, _NS, n)
+    exec_ns = _local_to_utc_ns(local_ns, desk, s.tzs)
+    scatter = _SCATTER[flow["aclass"]]
+    reference = s.ref_price(inst, exec_ns)
+    noise = rng.standard_t(3, n) / np.sqrt(3.0)
     price = reference * (1.0 + noise * scatter / 1e4)
     idx = picks["off_market_price"]
     price[idx] = anom.off_market_price(rng, reference[idx], scatter[idx])
 
-    delay_s = np.where(manual, rng.lognormal(np.log(480.0), 0.9, n_base), rng.lognormal(np.log(20.0), 1.0, n_base))
-    sla_s = sla_min[desk] * 60.0
+    manual = flow["manual"]
+    delay_s = np.where(manual, rng.lognormal(np.log(480.0), 0.9, n), rng.lognormal(np.log(20.0), 1.0, n))
+    sla_s = s.sla_min[desk] * 60.0
     over = delay_s >= 0.95 * sla_s
-    delay_s = np.where(over, sla_s * rng.uniform(0.3, 0.95, n_base), delay_s)
+    delay_s = np.where(over, sla_s * rng.uniform(0.3, 0.95, n), delay_s)  # normal bookings meet the SLA
     idx = picks["late_booking"]
-    delay_s[idx] = anom.late_booking_delay_s(rng, sla_min[desk[idx]], minute[idx], o[idx])
+    delay_s[idx] = anom.late_booking_delay_s(rng, s.sla_min[desk[idx]], flow["minute"][idx], s.open_min[desk[idx]])
     booking_ns = exec_ns + np.round(delay_s * _NS).astype(np.int64)
 
-    base = {"event": np.zeros(n_base, np.int8), "orig": np.full(n_base, -1), "exec": exec_ns,
-            "booking": booking_ns, "desk": desk, "book": trader_book[trader], "trader": trader, "cp": cp,
-            "inst": instrument, "side": side, "qty": qty, "price": price, "venue": venue, "system": system,
-            "label": label}
+    label = np.full(n, -1, dtype=np.int8)
+    for name in (*_IN_PLACE, "wash_trade"):
+        label[picks[name]] = anom.ANOMALY_NAMES.index(name)
+    return {"event": np.zeros(n, np.int8), "orig": np.full(n, -1), "exec": exec_ns, "booking": booking_ns,
+            "desk": desk, "book": s.trader_book[flow["trader"]], "trader": flow["trader"], "cp": flow["cp"],
+            "inst": inst, "side": flow["side"], "qty": qty, "price": price, "venue": flow["venue"],
+            "system": flow["system"], "label": label,
+            "_scatter": scatter, "_delay_s": delay_s, "_sla_s": sla_s}
 
-    # --- extra rows: wash second legs, duplicates, amendments, cancellations ---------------------
+
+def _follow_up_events(rng: np.random.Generator, s: _Setup, base: dict[str, np.ndarray],
+                      picks: Mapping[str, np.ndarray]) -> list[dict[str, np.ndarray]]:
+    """Extra rows: wash second legs, duplicate bookings, amendments and cancellations."""
+
     def copy_rows(rows: np.ndarray) -> dict[str, np.ndarray]:
-        return {k: v[rows].copy() for k, v in base.items()}
+        return {k: v[rows].copy() for k, v in base.items() if not k.startswith("_")}
 
-    wash = copy_rows(picks["wash_trade"])
+    scatter, delay_s, sla_s = base["_scatter"], base["_delay_s"], base["_sla_s"]
+    legs = picks["wash_trade"]
+    wash = copy_rows(legs)
     wash["side"] = 1 - wash["side"]
-    wash["exec"] = wash["exec"] + (rng.uniform(60.0, 1200.0, n_wash_pairs) * _NS).astype(np.int64)
-    wash["price"] = ref_price(wash["inst"], wash["exec"]) * (
-        1.0 + rng.normal(0.0, 0.3, n_wash_pairs) * scatter[picks["wash_trade"]] / 1e4)
-    wash["booking"] = wash["exec"] + (np.minimum(delay_s[picks["wash_trade"]], 0.9 * sla_s[picks["wash_trade"]])
-                                      * _NS).astype(np.int64)
+    wash["exec"] = wash["exec"] + (rng.uniform(60.0, 1200.0, len(legs)) * _NS).astype(np.int64)
+    wash["price"] = s.ref_price(wash["inst"], wash["exec"]) * (
+        1.0 + rng.normal(0.0, 0.3, len(legs)) * scatter[legs] / 1e4)
+    wash["booking"] = wash["exec"] + (np.minimum(delay_s[legs], 0.9 * sla_s[legs]) * _NS).astype(np.int64)
 
-    dup = copy_rows(picks["duplicate_booking"])
-    dup["booking"] = dup["booking"] + (rng.uniform(60.0, 4 * 3600.0, n_dup) * _NS).astype(np.int64)
-    dup["system"] = np.where(rng.random(n_dup) < 0.5, _MANUAL, dup["system"])
-    dup["label"] = np.full(n_dup, anom.ANOMALY_NAMES.index("duplicate_booking"), dtype=np.int8)
+    rows = picks["duplicate_booking"]
+    dup = copy_rows(rows)
+    dup["booking"] = dup["booking"] + (rng.uniform(60.0, 4 * 3600.0, len(rows)) * _NS).astype(np.int64)
+    dup["system"] = np.where(rng.random(len(rows)) < 0.5, _MANUAL, dup["system"])
+    dup["label"] = np.full(len(rows), anom.ANOMALY_NAMES.index("duplicate_booking"), dtype=np.int8)
 
-    amend = copy_rows(picks["amend"])
+    rows = picks["amend"]
+    amend = copy_rows(rows)
     amend["event"][:] = 1
-    amend["orig"] = picks["amend"]
-    fix_qty = rng.random(n_amend) < 0.5
-    amend_lot = instruments["lot_size"].to_numpy()[amend["inst"]]
-    amend["qty"] = np.where(fix_qty, np.maximum(np.round(amend["qty"] * rng.uniform(0.8, 1.25, n_amend)
-                                                         / amend_lot), 1.0) * amend_lot, amend["qty"])
+    amend["orig"] = rows
+    fix_qty = rng.random(len(rows)) < 0.5
+    lot = s.lot[amend["inst"]]
+    new_qty = np.maximum(np.round(amend["qty"] * rng.uniform(0.8, 1.25, len(rows)) / lot), 1.0) * lot
+    amend["qty"] = np.where(fix_qty, new_qty, amend["qty"])
     amend["price"] = np.where(fix_qty, amend["price"], amend["price"] * (
-        1.0 + rng.normal(0.0, 1.0, n_amend) * scatter[picks["amend"]] / 1e4))
-    amend["booking"] = amend["booking"] + (rng.lognormal(np.log(3600.0), 1.0, n_amend) * _NS).astype(np.int64)
+        1.0 + rng.normal(0.0, 1.0, len(rows)) * scatter[rows] / 1e4))
+    amend["booking"] = amend["booking"] + (rng.lognormal(np.log(3600.0), 1.0, len(rows)) * _NS).astype(np.int64)
 
-    cancel = copy_rows(picks["cancel"])
+    rows = picks["cancel"]
+    cancel = copy_rows(rows)
     cancel["event"][:] = 2
-    cancel["orig"] = picks["cancel"]
-    cancel["booking"] = cancel["booking"] + (rng.lognormal(np.log(1800.0), 1.0, n_cancel) * _NS).astype(np.int64)
-
-    parts = [base, wash, dup, amend, cancel]
-    cols = {k: np.concatenate([p[k] for p in parts]) for k in base}
-    return _assemble(rng, cols, ref, trader_book_names, venue_names, days)
+    cancel["orig"] = rows
+    cancel["booking"] = cancel["booking"] + (rng.lognormal(np.log(1800.0), 1.0, len(rows)) * _NS).astype(np.int64)
+    return [wash, dup, amend, cancel]
 
 
-def _assemble(rng: np.random.Generator, cols: dict[str, np.ndarray], ref: dict[str, pd.DataFrame],
-              book_names: np.ndarray, venue_names: list[str], days: np.ndarray) -> pd.DataFrame:
+def _assemble(cols: dict[str, np.ndarray], ref: dict[str, pd.DataFrame],
+              book_names: np.ndarray, venue_names: list[str]) -> pd.DataFrame:
     """Sort events by booking time, assign ids, convert to USD and build the typed frame."""
     instruments = ref["instruments"]
     n = len(cols["exec"])
     for key in ("exec", "booking"):  # microsecond precision: what Python datetimes and JSON APIs carry
         cols[key] = cols[key] // 1000 * 1000
-    order = np.lexsort((rng.random(n), cols["booking"]))
+    order = np.argsort(cols["booking"], kind="stable")  # ties keep generation order: deterministic
     position = np.empty(n, dtype=np.int64)
     position[order] = np.arange(n)
     cols = {k: v[order] for k, v in cols.items()}
@@ -344,7 +425,7 @@ def _assemble(rng: np.random.Generator, cols: dict[str, np.ndarray], ref: dict[s
     frame = pd.DataFrame({
         "trade_id": ids,
         "event_type": take_str(list(EVENT_TYPES), cols["event"]),
-        "orig_trade_id": take_str(ids.to_numpy(dtype=object), orig) if n else ids.iloc[:0],
+        "orig_trade_id": take_str(pa.array(ids.array), orig),
         "exec_ts": utc_from_ns(cols["exec"]),
         "booking_ts": utc_from_ns(cols["booking"]),
         "desk": take_str(ref["desks"]["desk"].to_numpy(), cols["desk"]),
