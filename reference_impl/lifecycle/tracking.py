@@ -30,6 +30,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,22 +119,38 @@ def _schema_head() -> str:
         return _get_latest_schema_revision()
 
 
-def prepare_sqlite_store(db_path: Path) -> None:
-    """Create ``db_path`` from the pre-migrated template when it does not exist yet.
+def prepare_sqlite_store(db_path: Path, artifacts: Path | None = None) -> None:
+    """Create the SQLite store ``db_path`` if it does not exist yet, artifacts under ``artifacts``.
 
-    A no-op when the file exists or no template matches the installed MLflow's schema revision
-    (MLflow then creates the schema itself, slowly but correctly).
+    Copies the pre-migrated template when its revision matches the installed MLflow (else MLflow
+    migrates, slowly). Either way the ``Default`` experiment is created here with its artifact
+    location inside the workspace: left to MLflow it would point at ``./mlruns`` in the current
+    directory.
     """
     db_path = Path(db_path)
     if db_path.exists():
         return
+    artifacts = Path(artifacts) if artifacts is not None else db_path.parent / "artifacts"
     db_path.parent.mkdir(parents=True, exist_ok=True)
     template = TEMPLATE_DIR / f"mlflow-schema-{_schema_head()}.sqlite.gz"
-    if not template.exists():
-        return
     tmp = db_path.with_name(f".{db_path.name}.tmp")
-    with gzip.open(template, "rb") as src, open(tmp, "wb") as dst:
-        shutil.copyfileobj(src, dst)
+    if not template.exists():
+        with quiet_mlflow():
+            from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+            SqlAlchemyStore(f"sqlite:///{tmp}", artifacts.as_uri()).engine.dispose()
+    else:
+        with gzip.open(template, "rb") as src, open(tmp, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        now = int(time.time() * 1000)
+        con = sqlite3.connect(tmp)
+        try:
+            con.execute("INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, "
+                        "creation_time, last_update_time) VALUES (0, 'Default', ?, 'active', ?, ?)",
+                        ((artifacts / "0").as_uri(), now, now))
+            con.commit()
+        finally:
+            con.close()
     os.replace(tmp, db_path)
 
 
@@ -275,7 +292,7 @@ def open_client(tracking_uri: str | None = None, workspace: Workspace | None = N
     db = sqlite_path(store.uri)
     if db is not None:
         try:
-            prepare_sqlite_store(db)
+            prepare_sqlite_store(db, store.artifact_root)
         except OSError as exc:
             raise RegistryError(f"cannot create tracking store {db}: {exc.strerror or exc}") from exc
     check_store(store.uri)
