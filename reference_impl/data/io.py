@@ -29,10 +29,12 @@ from reference_impl.data.market import make_prices
 from reference_impl.data.reference import check_seed, make_reference_data
 from reference_impl.data.trades import make_trades
 from reference_impl.errors import ConfigError, DataValidationError, WorkspaceError
-from reference_impl.workspace import Workspace, atomic_dir, atomic_write
+from reference_impl.workspace import Workspace, atomic_dir, atomic_write, ensure_writable_dir
 
 MANIFEST = "manifest.json"
 FORMAT = "ibml-dataset/1"
+#: Columns parsed as UTC timestamps when reading CSV.
+TIMESTAMP_COLUMNS = frozenset({"exec_ts", "booking_ts", "ts"})
 TABLES: tuple[str, ...] = ("instruments", "desks", "counterparties", "traders", "calendar", "fx_rates", "prices",
                            "trades", "clients", "kyc_documents")
 
@@ -121,7 +123,10 @@ def read_table(path: Path | str, columns: list[str] | None = None) -> pd.DataFra
         raise DataValidationError(f"{path}: no such file")
     try:
         if path.suffix.lower() == ".csv":
-            return pd.read_csv(path, usecols=columns)
+            frame = pd.read_csv(path, usecols=columns)
+            for col in TIMESTAMP_COLUMNS & set(frame.columns):  # CSV has no types: parse ISO timestamps
+                frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601")
+            return frame
         return pd.read_parquet(path, columns=columns)
     except (OSError, ValueError, pa.ArrowException) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -134,6 +139,7 @@ def _check_out_dir(out: Path) -> Path:
         raise WorkspaceError(f"output path {out} exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
         raise WorkspaceError(f"output directory {out} is not empty and holds no ibml dataset; choose another")
+    ensure_writable_dir(out.parent)  # fail before minutes of generation, not after
     return out
 
 

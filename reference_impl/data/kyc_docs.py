@@ -156,55 +156,92 @@ _CC3 = {"GB": "GBR", "DE": "D", "FR": "FRA", "US": "USA", "CH": "CHE", "LU": "LU
         "AE": "ARE", "KY": "CYM", "PA": "PAN", "CY": "CYP"}
 
 
-def _fields(rng: np.random.Generator, client: dict, company: dict, other: dict) -> dict[str, str]:
-    """Placeholder values for one document (synthetic, drawn from ``rng``)."""
-    name = str(client["name"])
-    first, _, last = name.partition(" ")
-    day = pd.Timestamp("2025-01-01") + pd.Timedelta(days=int(rng.integers(0, 600)))
-    fmt = "%d.%m.%Y" if rng.random() < 0.5 else "%d %b %Y"
-    dob = client.get("date_of_birth")
-    dob_s = pd.Timestamp(dob).strftime(fmt) if dob is not None and pd.notna(dob) else "01.01.1980"
-    jur = str(client["jurisdiction"])
+def _fmt_dates(days: pd.DatetimeIndex, long_format: np.ndarray) -> np.ndarray:
+    """Dates as ``31.05.2025`` or ``31 May 2025`` (chosen per document)."""
+    return np.where(long_format, days.strftime("%d %b %Y"), days.strftime("%d.%m.%Y"))
+
+
+def _money(values: np.ndarray) -> np.ndarray:
+    return pd.Series(values).map("{:,.2f}".format).to_numpy()
+
+
+def _draw_fields(rng: np.random.Generator, clients: pd.DataFrame, person: np.ndarray, company: np.ndarray,
+                 other: np.ndarray) -> dict[str, np.ndarray]:
+    """Placeholder values for every document at once (synthetic; arrays indexed by document)."""
+    n = len(person)
+    names = clients["name"].astype(str)
+    pname = names.iloc[person].reset_index(drop=True)
+    parts = pname.str.partition(" ")
+    first = parts[0]
+    last = parts[2].where(parts[2] != "", first)
+    address = clients["address"].astype(str).iloc[person].reset_index(drop=True)
+    jur = clients["jurisdiction"].astype(str).iloc[person].reset_index(drop=True)
+    long_format = rng.random(n) < 0.5
+    day = pd.DatetimeIndex(pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 600, n), unit="D"))
+
+    def shifted(lo: int, hi: int, sign: int = 1) -> pd.DatetimeIndex:
+        return day + pd.to_timedelta(sign * rng.integers(lo, hi, n), unit="D")
+
+    dob = pd.DatetimeIndex(pd.to_datetime(clients["date_of_birth"].iloc[person].to_numpy()))
+    dob_text = np.where(dob.isna(), "01.01.1980", _fmt_dates(dob.fillna(pd.Timestamp("1980-01-01")), long_format))
+
+    def digits(lo: int, hi: int) -> np.ndarray:
+        return rng.integers(lo, hi, n).astype(str)
+
     return {
-        "name": name, "first": first, "last": last or first, "firstu": first.upper().replace(" ", "<"),
-        "lastu": (last or first).upper().replace(" ", "<"), "name2": str(other["name"]),
-        "address": str(client["address"]), "city": str(client["address"]).rsplit(", ", 1)[-1],
-        "country": jur, "nationality": jur, "cc3": _CC3.get(jur, "XXX"), "dob": dob_s,
-        "docno": f"{rng.integers(10**8, 10**9)}", "acct": f"{rng.integers(10**7, 10**8)}",
-        "compno": f"{rng.integers(10**6, 10**7):08d}", "company": str(company["name"]),
-        "date": day.strftime(fmt), "due": (day + pd.Timedelta(days=int(rng.integers(5, 40)))).strftime(fmt),
-        "issued": (day - pd.Timedelta(days=int(rng.integers(100, 3000)))).strftime(fmt),
-        "expiry": (day + pd.Timedelta(days=int(rng.integers(100, 3600)))).strftime(fmt),
-        "period": f"{day.strftime('%d/%m/%Y')} - {(day + pd.Timedelta(days=30)).strftime('%d/%m/%Y')}",
-        "year": str(day.year), "sex": "F" if rng.random() < 0.5 else "M",
-        "amount": f"{rng.uniform(100, 9000):,.2f}", "amount2": f"{rng.uniform(1000, 9000):,.2f}",
-        "amount3": f"{rng.uniform(100, 20000):,.2f}", "small": f"{rng.uniform(1, 300):.2f}",
-        "small2": f"{rng.uniform(300, 2000):.2f}", "kwh": f"{rng.integers(80, 900)}", "kwh2": f"{rng.integers(10000, 99999)}",
-        "iban": f"{jur}{rng.integers(10, 99)} {rng.integers(1000, 9999)} {rng.integers(1000, 9999)} {rng.integers(1000, 9999)} {rng.integers(10, 99)}",
-        "sort": f"{rng.integers(10, 99)}-{rng.integers(10, 99)}-{rng.integers(10, 99)}",
-        "utility": _UTILITIES[rng.integers(len(_UTILITIES))], "bank": _BANKS[rng.integers(len(_BANKS))],
-        "payee": _PAYEES[rng.integers(len(_PAYEES))],
+        "name": pname.to_numpy(), "first": first.to_numpy(), "last": last.to_numpy(),
+        "firstu": first.str.upper().str.replace(" ", "<").to_numpy(),
+        "lastu": last.str.upper().str.replace(" ", "<").to_numpy(),
+        "name2": names.iloc[other].to_numpy(), "company": names.iloc[company].to_numpy(),
+        "address": address.to_numpy(), "city": address.str.rsplit(", ", n=1).str[-1].to_numpy(),
+        "country": jur.to_numpy(), "nationality": jur.to_numpy(), "cc3": jur.map(_CC3).fillna("XXX").to_numpy(),
+        "dob": dob_text, "docno": digits(10**8, 10**9), "acct": digits(10**7, 10**8),
+        "compno": pd.Series(rng.integers(10**6, 10**7, n)).map("{:08d}".format).to_numpy(),
+        "date": _fmt_dates(day, long_format), "due": _fmt_dates(shifted(5, 40), long_format),
+        "issued": _fmt_dates(shifted(100, 3000, -1), long_format),
+        "expiry": _fmt_dates(shifted(100, 3600), long_format),
+        "period": np.char.add(np.char.add(day.strftime("%d/%m/%Y").to_numpy(dtype=str), " - "),
+                              (day + pd.Timedelta(days=30)).strftime("%d/%m/%Y").to_numpy(dtype=str)),
+        "year": day.year.astype(str).to_numpy(), "sex": np.where(rng.random(n) < 0.5, "F", "M"),
+        "amount": _money(rng.uniform(100, 9000, n)), "amount2": _money(rng.uniform(1000, 9000, n)),
+        "amount3": _money(rng.uniform(100, 20000, n)), "small": np.round(rng.uniform(1, 300, n), 2).astype(str),
+        "small2": np.round(rng.uniform(300, 2000, n), 2).astype(str), "kwh": digits(80, 900),
+        "kwh2": digits(10000, 99999),
+        "iban": (jur + digits(10, 99) + " " + digits(1000, 9999) + " " + digits(1000, 9999) + " "
+                 + digits(1000, 9999) + " " + digits(10, 99)).to_numpy(),
+        "sort": (pd.Series(digits(10, 99)) + "-" + digits(10, 99) + "-" + digits(10, 99)).to_numpy(),
+        "utility": np.array(_UTILITIES)[rng.integers(0, len(_UTILITIES), n)],
+        "bank": np.array(_BANKS)[rng.integers(0, len(_BANKS), n)],
+        "payee": np.array(_PAYEES)[rng.integers(0, len(_PAYEES), n)],
     }
 
 
 def _ocr_noise(rng: np.random.Generator, text: str, rate: float) -> str:
-    """Apply OCR-style confusions and drop characters, at roughly ``rate`` per character."""
-    out = []
-    i = 0
-    while i < len(text):
-        r = rng.random()
-        if r < rate:
-            src, dst = _OCR_CONFUSIONS[rng.integers(len(_OCR_CONFUSIONS))]
-            if text.startswith(src, i):
-                out.append(dst)
-                i += len(src)
-                continue
-            out.append(text[i].swapcase() if rng.random() < 0.5 else "")
-        elif r < rate * 1.3:
-            out.append(text[i] + " ")
+    """Apply OCR-style confusions, flipped case, dropped and split characters at ~``rate`` per character.
+
+    Random numbers are drawn per document in arrays; the loop visits only the characters hit.
+    """
+    draw = rng.random(len(text))
+    hits = np.flatnonzero(draw < rate * 1.3)
+    confusion = rng.integers(0, len(_OCR_CONFUSIONS), hits.size)
+    coin = rng.random(hits.size)
+    out: list[str] = []
+    last = 0
+    for pos, r, k, heads in zip(hits.tolist(), draw[hits].tolist(), confusion.tolist(), coin.tolist()):
+        if pos < last:  # inside a multi-character confusion already applied
+            continue
+        out.append(text[last:pos])
+        last = pos + 1
+        if r >= rate:
+            out.append(text[pos] + " ")  # a character split from its neighbour
+            continue
+        src, dst = _OCR_CONFUSIONS[k]
+        if text.startswith(src, pos):
+            out.append(dst)
+            last = pos + len(src)
         else:
-            out.append(text[i])
-        i += 1
+            out.append(text[pos].swapcase() if heads < 0.5 else "")
+    out.append(text[last:])
     return "".join(out)
 
 
@@ -287,15 +324,16 @@ def make_kyc_documents(clients: pd.DataFrame, n_docs: int = 2_000, seed: int = 4
     person = people[rng.integers(0, len(people), n_docs)]
     company = companies[rng.integers(0, len(companies), n_docs)]
     other = people[rng.integers(0, len(people), n_docs)]
-    records = clients.to_dict("records")
+    client_ids = clients["client_id"].astype(str).to_numpy()
+    drawn = _draw_fields(rng, clients, person, company, other)
     rows = []
     for i in range(n_docs):  # text assembly is inherently per document
         kind = SUBSETS[subset[i]]
         cls = DOC_CLASSES[label[i]]
-        fields = _fields(rng, records[person[i]], records[company[i]], records[other[i]])
+        fields = {key: values[i] for key, values in drawn.items()}
         lang = "en"
         owner = company[i] if cls in _COMPANY_CLASSES else person[i]
-        client_id: str | None = str(records[owner]["client_id"])
+        client_id: str | None = str(client_ids[owner])
         if kind == "ambiguous":
             a, b = AMBIGUOUS_PAIRS[rng.integers(len(AMBIGUOUS_PAIRS))]
             cls = a if rng.random() < 0.5 else b
