@@ -186,7 +186,7 @@ def sample_event(**overrides: Any) -> dict[str, Any]:
 
 
 __all__ = ["FAKE_FEATURES", "FakeDecision", "FakeDetector", "FakeKycModel", "StaticFeatureSource", "fake_kyc_model",
-           "fake_providers", "fake_rules", "fake_trade_model", "sample_event", "test_client"]
+           "ServerProcess", "fake_app", "fake_providers", "free_port", "fake_rules", "fake_trade_model", "sample_event", "test_client"]
 
 
 def test_client(app: Any, **kwargs: Any) -> Any:
@@ -200,3 +200,102 @@ def test_client(app: Any, **kwargs: Any) -> Any:
 
 
 test_client.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
+
+def fake_app() -> Any:
+    """App factory on fakes for a real server: ``uvicorn reference_impl.serving.testing:fake_app --factory``.
+
+    Settings come from ``IBML_*`` variables as for ``ibml serve``; only the models and the feature
+    source are fakes, so load and durability tests measure the service machinery, not the model.
+    """
+    from reference_impl.serving.app import create_app
+    from reference_impl.serving.settings import ServiceSettings
+
+    return create_app(ServiceSettings(), providers=fake_providers())
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that was free on ``host`` a moment ago (the OS picks it)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    """A real uvicorn server in a child process on 127.0.0.1; a context manager that always stops it.
+
+    Parameters
+    ----------
+    home : path
+        The workspace (``IBML_HOME``) the server uses.
+    fake : bool
+        Serve :func:`fake_app` (fakes for models and features) instead of ``ibml serve``'s real app.
+    env : mapping, optional
+        Extra ``IBML_*`` settings.
+    """
+
+    def __init__(self, home: Any, *, fake: bool = False, env: Mapping[str, str] | None = None,
+                 startup_timeout_s: float = 120.0) -> None:
+        self.home, self.fake, self.extra_env = home, fake, dict(env or {})
+        self.startup_timeout_s = startup_timeout_s
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: Any = None
+
+    def start(self) -> "ServerProcess":
+        import os
+        import subprocess
+        import sys
+
+        import httpx
+
+        env = {**os.environ, "IBML_HOME": str(self.home), "MLFLOW_DISABLE_TELEMETRY": "true", **self.extra_env}
+        if self.fake:
+            cmd = [sys.executable, "-m", "uvicorn", "reference_impl.serving.testing:fake_app", "--factory",
+                   "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"]
+        else:
+            cmd = [sys.executable, "-m", "reference_impl.cli", "serve", "--port", str(self.port)]
+        self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + self.startup_timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                err = self.proc.stderr.read().decode(errors="replace")[-2000:]
+                raise RuntimeError(f"server exited with code {self.proc.returncode}: {err}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1.0).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"server did not answer /healthz within {self.startup_timeout_s:.0f} s")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, no flushing — what a crash looks like."""
+        import signal
+
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        """SIGTERM (graceful), then SIGKILL if it does not exit within 10 s."""
+        import subprocess
+
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def __enter__(self) -> "ServerProcess":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+        if self.proc is not None and self.proc.stderr is not None:
+            self.proc.stderr.close()
