@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS feature_values (
     view TEXT NOT NULL, entity_key TEXT NOT NULL,
     event_ts INTEGER NOT NULL, available_at INTEGER NOT NULL, payload TEXT NOT NULL,
     PRIMARY KEY (view, entity_key)
-) WITHOUT ROWID;
+);
 CREATE TABLE IF NOT EXISTS high_water_marks (
     view TEXT PRIMARY KEY, high_water_mark INTEGER NOT NULL, rows_written INTEGER NOT NULL
 );
@@ -234,6 +234,7 @@ class OnlineStore:
                 for key, ev, av, payload in cursor:
                     found[key] = (ev, av, payload)
         ttl_ns = None if view.ttl is None else pd.Timedelta(view.ttl).value
+        is_float = {n: view.field(n).dtype == "float64" for n in names}
         out: list[dict | None] = []
         for key in encoded:
             hit = found.get(key)
@@ -245,7 +246,7 @@ class OnlineStore:
             row["event_ts"], row["available_at"] = _ts(hit[0]), _ts(hit[1])
             for n in names:
                 value = payload.get(n)
-                row[n] = (math.nan if value is None else float(value)) if view.field(n).dtype == "float64" else value
+                row[n] = (math.nan if value is None else float(value)) if is_float[n] else value
             out.append(row)
         return out
 

@@ -70,8 +70,8 @@ def _key_codes(feature_df: pd.DataFrame, entity_df: pd.DataFrame, keys: Sequence
     f_code = np.zeros(len(feature_df), dtype=np.int64)
     e_code = np.zeros(len(entity_df), dtype=np.int64)
     for key in keys:
-        codes, uniques = pd.factorize(feature_df[key].to_numpy())
-        e_part = pd.Index(uniques).get_indexer(entity_df[key].to_numpy())
+        codes, uniques = pd.factorize(feature_df[key])  # arrow-backed strings factorize without copies
+        e_part = pd.Index(uniques).get_indexer(entity_df[key])
         width = max(len(uniques), 1)
         f_code = f_code * width + codes
         e_code = np.where((e_code < 0) | (e_part < 0), -1, e_code * width + e_part)
@@ -124,8 +124,9 @@ def point_in_time_join(entity_df: pd.DataFrame, feature_df: pd.DataFrame, *, key
     n_feat = len(feature_df)
     event_ns = utc_ns(feature_df[event_ts], event_ts).astype("int64")
     avail_ns = np.maximum(utc_ns(feature_df[available_at], available_at).astype("int64"), event_ns)
-    # 1. feature rows in availability order (ties: later event, then later input row, win)
-    order = np.lexsort((np.arange(n_feat), event_ns, avail_ns))
+    # 1. feature rows in availability order (stable: equal times keep input order). merge_asof always
+    #    lands on the *last* row of a run of equal times, and step 2 has seen the whole run by then.
+    order = np.argsort(avail_ns, kind="stable")
     f_event = event_ns[order]
     f_code, e_code = _key_codes(feature_df, entity_df, keys)
     right = pd.DataFrame({"_k": f_code[order], "_t": avail_ns[order], "_pos": np.arange(n_feat, dtype=np.int64)})
