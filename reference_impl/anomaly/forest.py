@@ -398,8 +398,8 @@ class FastForestScorer:
 
     def score_samples(self, X: Any) -> np.ndarray:
         """Same as scikit-learn's ``IsolationForest.score_samples`` (lower = more anomalous)."""
-        if self._denominator == 0:  # a forest grown on one sample: every depth is 0
-            return -np.ones(self._as_matrix(X).shape[0])
+        if self._denominator == 0:  # max_samples == 1: every depth is 0 and scikit-learn scores -2**-1
+            return np.full(self._as_matrix(X).shape[0], -0.5)
         return -np.exp2(-self.path_lengths(X) / self._denominator)
 
     def anomaly_score(self, X: Any) -> np.ndarray:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.ensemble import IsolationForest
@@ -134,16 +136,18 @@ def test_fast_scorer_equals_sklearn(params, n_features, data):
     X = data.draw(arrays(np.float64, (n_train, n_features), elements=_values), label="X")
     X_test = data.draw(arrays(np.float64, (data.draw(st.integers(1, 20)), n_features), elements=_values), label="X_test")
     X_test = np.vstack([X_test, X[: min(5, n_train)]])  # training points hit thresholds exactly
-    with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # max_samples > n_samples is clipped, with a warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # max_samples > n_samples is clipped, with a warning
+        try:
             forest = IsolationForest(**params).fit(X)
+        except ValueError:  # scikit-learn itself refuses (e.g. a bootstrap draw with all-zero weights)
+            reject()
     fast = FastForestScorer.from_estimator(forest)
     assert np.max(np.abs(fast.score_samples(X_test) - forest.score_samples(X_test))) <= 1e-9
     assert np.max(np.abs(fast.score_samples(X_test[:1]) - forest.score_samples(X_test[:1]))) <= 1e-9
-    np.testing.assert_array_equal(fast.predict(X_test), forest.predict(X_test))
+    decision = forest.decision_function(X_test)
+    clear = np.abs(decision) > 1e-9  # exactly at the offset, a 1e-16 rounding difference may flip predict
+    np.testing.assert_array_equal(fast.predict(X_test)[clear], forest.predict(X_test)[clear])
 
 
 @settings(max_examples=25, deadline=None)

@@ -1,0 +1,121 @@
+"""The rule set: each rule fires exactly where it should; versions are enforced."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reference_impl.anomaly import DEFAULT_RULESET, RULESET_VERSION, RuleSet, ThresholdRule, evaluate_rules
+from reference_impl.anomaly.rules import DuplicateRule
+from reference_impl.errors import ConfigError, DataValidationError
+
+from anomaly_fixtures import trade_data  # noqa: F401  (pytest fixture)
+
+#: Pinned (version -> digest). Changing any rule changes the digest: bump RULESET_VERSION and add a line.
+RULESET_DIGESTS = {
+    "2026.11.1": "fb7f94bf19f30245c7403b84141d3f5e7e9fd543c399f4cc36ed7b091f8f7dad",
+}
+
+
+def test_ruleset_change_requires_version_bump():
+    assert RULESET_DIGESTS.get(RULESET_VERSION) == DEFAULT_RULESET.digest, (
+        "the rule set changed without a version bump: bump RULESET_VERSION and pin the new digest"
+    )
+
+
+def _row(**overrides):
+    base = {
+        "trade_id": "T1", "trader_id": "TR1", "book": "B1", "counterparty_id": "CP1", "desk": "EQ_LDN",
+        "instrument_id": "I1", "event_type": "new",
+        "exec_ts": pd.Timestamp("2026-01-05 10:00", tz="UTC"), "booking_ts": pd.Timestamp("2026-01-05 10:01", tz="UTC"),
+        "notional_to_desk_limit": 0.01, "abs_price_deviation_bps": 2.0, "off_hours": 0.0,
+        "booking_delay_sla_ratio": 0.1, "notional_usd": 1e6, "is_new_counterparty": 0.0,
+    }
+    base.update(overrides)
+    return base
+
+
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        ({"notional_to_desk_limit": 1.5}, "R_NOTIONAL_LIMIT"),
+        ({"abs_price_deviation_bps": 80.0}, "R_PRICE_DEVIATION"),
+        ({"off_hours": 1.0}, "R_OFF_HOURS"),
+        ({"booking_delay_sla_ratio": 3.0}, "R_LATE_BOOKING"),
+        ({"is_new_counterparty": 1.0, "notional_to_desk_limit": 0.5}, "R_NEW_CPTY_LARGE"),
+    ],
+)
+def test_each_rule_fires_on_its_pattern_only(change, code):
+    frame = pd.DataFrame([_row(), _row(trade_id="T2", exec_ts=pd.Timestamp("2026-01-05 10:30", tz="UTC"), **change)])
+    hits = evaluate_rules(DEFAULT_RULESET, frame)
+    assert hits[0] == []
+    assert [h.code for h in hits[1]] == [code]
+    assert hits[1][0].text and hits[1][0].feature in frame.columns
+
+
+@pytest.mark.parametrize("value, fires", [(1.0, False), (1.0000001, True), (np.nan, False)])
+def test_threshold_boundary_and_nan(value, fires):
+    hits = evaluate_rules(DEFAULT_RULESET, pd.DataFrame([_row(notional_to_desk_limit=value)]))
+    assert any(h.code == "R_NOTIONAL_LIMIT" for h in hits[0]) is fires
+
+
+def test_late_booking_ignores_amendments():
+    frame = pd.DataFrame([_row(event_type="amend", booking_delay_sla_ratio=5.0)])
+    assert evaluate_rules(DEFAULT_RULESET, frame) == [[]]
+
+
+def test_duplicate_flags_later_copy_not_original():
+    later = _row(trade_id="T2", booking_ts=pd.Timestamp("2026-01-05 11:00", tz="UTC"))
+    frame = pd.DataFrame([later, _row(), _row(trade_id="T3", notional_usd=2e6)])
+    codes = [[h.code for h in hs] for hs in evaluate_rules(DEFAULT_RULESET, frame)]
+    assert codes == [["R_DUPLICATE"], [], []]
+
+
+def test_reason_text_is_readable():
+    hits = evaluate_rules(DEFAULT_RULESET, pd.DataFrame([_row(abs_price_deviation_bps=123.4)]))
+    assert hits[0][0].text == "price is 123 bps away from the reference price (limit 50 bps)"
+
+
+def test_off_hours_is_context_only():
+    hits = evaluate_rules(DEFAULT_RULESET, pd.DataFrame([_row(off_hours=1.0)]))
+    assert hits[0][0].flags is False
+
+
+def test_rules_on_generated_data_catch_their_types(trade_data):
+    trades, features = trade_data["trades"], trade_data["features"]
+    hits = evaluate_rules(DEFAULT_RULESET, features)
+    fired = {code: np.array([any(h.code == code for h in hs) for hs in hits]) for code in ("R_DUPLICATE", "R_LATE_BOOKING")}
+    types = trades["anomaly_type"].to_numpy(dtype=object)
+    assert (types[fired["R_DUPLICATE"]] == "duplicate_booking").all()
+    assert fired["R_DUPLICATE"][types == "duplicate_booking"].mean() > 0.9
+    assert fired["R_LATE_BOOKING"][types == "late_booking"].mean() > 0.9
+
+
+def test_missing_column_is_a_clear_error():
+    with pytest.raises(DataValidationError, match="abs_price_deviation_bps"):
+        evaluate_rules(DEFAULT_RULESET, pd.DataFrame([_row()]).drop(columns="abs_price_deviation_bps"))
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: RuleSet("x", "", "me", ()), "version"),
+        (lambda: RuleSet("x", "1", "me", (DEFAULT_RULESET.rules[0], DEFAULT_RULESET.rules[0])), "duplicate"),
+        (lambda: RuleSet("x", "1", "me", (dataclasses.replace(DEFAULT_RULESET.rules[0], op="~"),)), "operator"),
+        (lambda: RuleSet("x", "1", "me", (dataclasses.replace(DEFAULT_RULESET.rules[0], threshold=float("nan")),)), "finite"),
+    ],
+)
+def test_invalid_rulesets_rejected(make, match):
+    with pytest.raises(ConfigError, match=match):
+        make()
+
+
+def test_digest_changes_with_any_rule_change():
+    changed = dataclasses.replace(DEFAULT_RULESET.rules[1], threshold=60.0)
+    other = RuleSet(DEFAULT_RULESET.name, "x", "me", (DEFAULT_RULESET.rules[0], changed, *DEFAULT_RULESET.rules[2:]))
+    assert other.digest != DEFAULT_RULESET.digest
+    assert isinstance(DEFAULT_RULESET.rule("R_DUPLICATE"), DuplicateRule)
+    assert isinstance(DEFAULT_RULESET.rule("R_PRICE_DEVIATION"), ThresholdRule)
