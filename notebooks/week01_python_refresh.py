@@ -80,8 +80,8 @@ print(f"python {sys.version.split()[0]} | pandas {pd.__version__} | numpy {np.__
 print(trades.dtypes.to_string())
 
 # %%
-print(trades[["trade_id", "event_type", "exec_ts", "desk", "currency", "quantity", "price", "notional"]]
-      .head(4).to_string())
+columns = ["trade_id", "event_type", "exec_ts", "desk", "currency", "quantity", "price", "notional"]
+print(trades[columns].head(4).assign(exec_ts=lambda d: d["exec_ts"].dt.floor("s")).to_string())
 
 # %% [markdown]
 # `exec_ts` is `datetime64[ns, UTC]`: every value is an instant, pinned to UTC. A *naive* timestamp (no zone)

@@ -63,11 +63,32 @@ def execute_notebook(
     return nb
 
 
+def _coalesce_streams(outputs: list) -> list:
+    """Merge consecutive stdout (or stderr) chunks: the kernel splits them arbitrarily, nbval joins them anyway."""
+    merged: list = []
+    for out in outputs:
+        prev = merged[-1] if merged else None
+        if (out.get("output_type") == "stream" and prev is not None and prev.get("output_type") == "stream"
+                and prev.get("name") == out.get("name")):
+            prev["text"] = "".join(prev["text"]) + "".join(out["text"])
+        else:
+            merged.append(out)
+    return merged
+
+
 def clean_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop volatile metadata (execution timings, widget state) and 0x addresses from stored outputs."""
+    """Drop volatile metadata (execution timings, widget state) and 0x addresses from stored outputs.
+
+    Also gives cells stable ids (``c000``, ``c001``, ...) and merges split stream chunks, so rebuilding an
+    unchanged notebook produces an unchanged file and reviews see only real differences.
+    """
     nb.metadata.pop("widgets", None)
-    for cell in nb.cells:
+    for i, cell in enumerate(nb.cells):
+        if nb.get("nbformat_minor", 0) >= 5 or "id" in cell:
+            cell["id"] = f"c{i:03d}"
         cell.metadata.pop("execution", None)
+        if "outputs" in cell:
+            cell["outputs"] = _coalesce_streams(cell["outputs"])
         for out in cell.get("outputs", []):
             if "text" in out:
                 out["text"] = _HEX_ADDR.sub("0x…", out["text"])

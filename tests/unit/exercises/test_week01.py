@@ -185,3 +185,52 @@ def test_reference_rejects_unknown_desk_and_duplicate_rates():
     fx = pd.concat([w.FX, w.FX.iloc[:1]])
     with pytest.raises(ValueError, match="more than one usd_per_unit"):
         w.usd_notional(trades.assign(currency="USD", notional=1.0), fx)
+
+
+# ---------------------------------------------------------------- end to end: a learner edits the notebook
+
+LEARNER_1_1 = '''
+def flag_off_hours(trades: pd.DataFrame, desks: pd.DataFrame) -> pd.Series:
+    if trades["exec_ts"].dt.tz is None:
+        raise ValueError("exec_ts must be tz-aware")
+    hours = desks.set_index("desk")
+    flags = []
+    for desk, ts in zip(trades["desk"], trades["exec_ts"]):
+        local = ts.tz_convert(hours.at[desk, "tz"]).strftime("%H:%M:%S")
+        flags.append(not (hours.at[desk, "open_local"] + ":00" <= local < hours.at[desk, "close_local"] + ":00"))
+    return pd.Series(flags, index=trades.index, dtype=bool)
+'''
+
+WRONG_1_2 = '''
+def usd_notional(trades: pd.DataFrame, fx_rates: pd.DataFrame) -> pd.Series:
+    return reference_usd(trades, fx_rates).fillna(0.0)
+
+from reference_impl.exercises.week01 import usd_notional as reference_usd
+'''
+
+
+@pytest.mark.slow
+def test_a_correct_learner_solution_passes_nbval(tmp_path):
+    from notebook_helpers import NOTEBOOKS, notebook_with_solutions, run_nbval
+
+    nb = notebook_with_solutions(NOTEBOOKS / "week01_python_refresh.ipynb", {"1.1": LEARNER_1_1})
+    result = run_nbval(nb, tmp_path, "week01_python_refresh.ipynb")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+@pytest.mark.slow
+def test_progress_reports_a_learners_mixed_notebook(tmp_path):
+    import nbformat
+    from notebook_helpers import NOTEBOOKS, notebook_with_solutions
+
+    from reference_impl.progress import notebook_progress
+
+    nb = notebook_with_solutions(NOTEBOOKS / "week01_python_refresh.ipynb", {"1.1": LEARNER_1_1, "1.2": WRONG_1_2})
+    path = tmp_path / "week01_python_refresh.ipynb"
+    nbformat.write(nb, path)
+    progress = notebook_progress(path, execute=True, timeout=120)
+    status = {e.id: (e.status, e.message) for e in progress.exercises}
+    assert status["1.1"] == ("passed", "")
+    assert status["1.2"][0] == "failing"
+    assert "unknown currency is NaN, not 0 and not dropped" in status["1.2"][1] and "Hint:" in status["1.2"][1]
+    assert status["1.3"] == ("not_started", "")

@@ -188,3 +188,48 @@ def test_reference_baseline_matches_dummy_classifier(y_train, y_test):
 def test_split_rejects_unknown_column():
     with pytest.raises(ValueError, match="'when' not in the frame"):
         w.time_based_split(pd.DataFrame({"t": [1]}), "when")
+
+
+# ---------------------------------------------------------------- end to end: a learner edits the notebook
+
+LEARNER_2_3 = '''
+def precision_recall(tp: int, fp: int, fn: int) -> tuple[float, float]:
+    if tp < 0 or fp < 0 or fn < 0:
+        raise ValueError("counts must be non-negative")
+    precision = float(tp) / (tp + fp) if (tp + fp) > 0 else float("nan")
+    recall = float(tp) / (tp + fn) if (tp + fn) > 0 else float("nan")
+    return precision, recall
+'''
+
+WRONG_2_1 = '''
+def time_based_split(df: pd.DataFrame, time_col: str = "exec_ts",
+                     test_fraction: float = 0.2) -> tuple[pd.DataFrame, pd.DataFrame]:
+    k = round(len(df) * (1 - test_fraction))
+    return df.iloc[:k], df.iloc[k:]
+'''
+
+
+@pytest.mark.slow
+def test_a_correct_learner_solution_passes_nbval(tmp_path):
+    from notebook_helpers import NOTEBOOKS, notebook_with_solutions, run_nbval
+
+    nb = notebook_with_solutions(NOTEBOOKS / "week02_ml_vocabulary.ipynb", {"2.3": LEARNER_2_3})
+    result = run_nbval(nb, tmp_path, "week02_ml_vocabulary.ipynb")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+@pytest.mark.slow
+def test_progress_reports_a_learners_mixed_notebook(tmp_path):
+    import nbformat
+    from notebook_helpers import NOTEBOOKS, notebook_with_solutions
+
+    from reference_impl.progress import notebook_progress
+
+    nb = notebook_with_solutions(NOTEBOOKS / "week02_ml_vocabulary.ipynb", {"2.1": WRONG_2_1, "2.3": LEARNER_2_3})
+    path = tmp_path / "week02_ml_vocabulary.ipynb"
+    nbformat.write(nb, path)
+    progress = notebook_progress(path, execute=True, timeout=120)
+    status = {e.id: (e.status, e.message) for e in progress.exercises}
+    assert status["2.1"][0] == "failing" and "leakage" in status["2.1"][1]
+    assert status["2.2"] == ("not_started", "")
+    assert status["2.3"] == ("passed", "")

@@ -1,0 +1,45 @@
+"""Helpers for the slow tests that play a learner: swap in a solution, then run nbval or ``ibml progress``.
+
+They prove two of the exercise properties end to end: a correct learner solution re-executes to the
+shipped outputs (so ``pytest --nbval`` passes), and a wrong one is reported as failing by ``ibml progress``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from reference_impl.progress import exercises_in
+
+REPO = Path(__file__).resolve().parents[3]
+NOTEBOOKS = REPO / "notebooks"
+SANITIZE = NOTEBOOKS / "sanitize.cfg"
+
+
+def notebook_with_solutions(ipynb: Path, solutions: dict[str, str]) -> nbformat.NotebookNode:
+    """The shipped notebook (stored outputs kept) with the bodies of the given exercises replaced."""
+    nb = nbformat.read(ipynb, as_version=4)
+    found = {ex_id: (title, idx) for ex_id, title, idx, _ in exercises_in(nb)}
+    for ex_id, body in solutions.items():
+        title, idx = found[ex_id]
+        nb.cells[idx].source = f"# Exercise {ex_id} — {title}\n{body.strip()}\n"
+    return nb
+
+
+def run_nbval(nb: nbformat.NotebookNode, tmp_path: Path, name: str, timeout: int = 240) -> subprocess.CompletedProcess:
+    """Write ``nb`` into ``tmp_path`` and run ``pytest --nbval`` on it in a subprocess (its own kernel)."""
+    path = tmp_path / name
+    nbformat.write(nb, path)
+    ini = tmp_path / "pytest.ini"
+    ini.write_text("[pytest]\n")
+    env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval", "--nbval-sanitize-with", str(SANITIZE),
+         "--nbval-cell-timeout", "120", "-p", "no:randomly", "-p", "no:cacheprovider", "-q",
+         "-c", str(ini), "--rootdir", str(tmp_path), str(path)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=timeout,
+    )
