@@ -239,11 +239,14 @@ class ModelRegistry:
         training_data_digest: str,
         model_tags: Mapping[str, str] | None = None,
         description: str = "",
+        model_id: str | None = None,
     ) -> ModelVersionInfo:
         """Register a logged model as a new version of ``name`` and point ``@challenger`` at it.
 
         ``model_tags`` (owner, tier, intended use...) are set on the registered model the first
-        time it is created. If aliasing or auditing fails the new version is deleted again.
+        time it is created. ``model_id`` (MLflow 3's logged-model id) is required by a tracking
+        *server* for ``models:/m-...`` sources. If aliasing or auditing fails the new version is
+        deleted again.
         """
         if not submitter:
             raise RegistryError("register needs a submitter identity (--as or $IBML_USER)")
@@ -261,7 +264,9 @@ class ModelRegistry:
             tags = {TAG + "submitted_by": submitter, TAG + "model_digest": model_digest,
                     TAG + "training_data_digest": training_data_digest, TAG + "validation_status": "not_validated",
                     TAG + "approval_status": "pending", TAG + "submitted_at": _now(self.clock)}
-            mv = self.client.create_model_version(name, source=model_uri, run_id=run_id, tags=tags)
+            if model_id is None and model_uri.startswith("models:/m-"):
+                model_id = model_uri.removeprefix("models:/")
+            mv = self.client.create_model_version(name, source=model_uri, run_id=run_id, tags=tags, model_id=model_id)
         version = str(mv.version)
         try:
             self._audit("model.registered", {"model": name, "version": version, "run_id": run_id,
