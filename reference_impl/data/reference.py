@@ -74,6 +74,8 @@ _STR = pd.StringDtype("pyarrow", na_value=np.nan)
 DEFAULT_START = "2026-01-05"
 N_COUNTERPARTIES = 400
 NEW_COUNTERPARTY_SHARE = 0.15
+#: New counterparties may be onboarded up to this many days before the first calendar day.
+NEW_COUNTERPARTY_LEAD_DAYS = 14
 TRADERS_PER_DESK = 8
 BOOKS_PER_DESK = 3
 
@@ -187,10 +189,13 @@ def make_counterparties(rng: np.random.Generator, calendar: pd.DataFrame,
     names = [f"{_CP_STEMS[a]} {_CP_KINDS[b]} {_CP_SUFFIX[c]}" for a, b, c in zip(stems, kinds, suffix)]
     n_new = int(round(n * NEW_COUNTERPARTY_SHARE))
     start = pd.Timestamp(calendar["date"].iloc[0])
-    established = start - pd.to_timedelta(rng.integers(60, 3650, n - n_new), unit="D")
+    established = start - pd.to_timedelta(rng.integers(60, 3650, n - n_new), unit="D")  # > 30 days old
     trading_dates = pd.to_datetime(calendar.loc[calendar["is_trading_day"], "date"]).to_numpy()
-    # new counterparties are onboarded over the first ~4 months of the calendar
-    new = trading_dates[rng.integers(0, min(len(trading_dates), 80), n_new)]
+    # new counterparties are onboarded from two weeks before the start over the first ~4 months, so
+    # every period, however short, has some counterparties younger than 30 days
+    lead = pd.bdate_range(start - pd.Timedelta(days=NEW_COUNTERPARTY_LEAD_DAYS), start, inclusive="left").to_numpy()
+    onboarding_days = np.concatenate([lead, trading_dates[:80]])
+    new = onboarding_days[rng.integers(0, len(onboarding_days), n_new)]
     onboarded = np.concatenate([established.to_numpy(), new])
     return pd.DataFrame({
         "counterparty_id": [f"CP{i:05d}" for i in range(1, n + 1)],

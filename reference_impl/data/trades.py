@@ -16,7 +16,8 @@ import pandas as pd
 import pyarrow as pa
 
 from reference_impl.data import anomalies as anom
-from reference_impl.data.reference import _hhmm_to_minutes, check_seed, take_str, utc_from_ns
+from reference_impl.data.reference import (NEW_COUNTERPARTY_LEAD_DAYS, _hhmm_to_minutes, check_seed, take_str,
+                                           utc_from_ns)
 from reference_impl.errors import ConfigError, DataValidationError
 
 #: Column order of the ``trades`` frame (see docs/contracts.md).
@@ -138,8 +139,10 @@ def make_trades(ref: dict[str, pd.DataFrame], prices: pd.DataFrame, n_trades: in
     picks = _pick_rows(rng, counts)
     _inject_flow_anomalies(rng, setup, flow, picks)
     base = _price_and_book(rng, setup, flow, picks)
+    del flow  # large arrays: free them before the next copies (peak memory matters at 5M rows)
     parts = [base, *_follow_up_events(rng, setup, base, picks)]
     cols = {k: np.concatenate([part[k] for part in parts]) for k in base if not k.startswith("_")}
+    del base, parts
     return _assemble(cols, ref, setup.book_names, setup.venue_names)
 
 
@@ -207,7 +210,7 @@ class _Setup:
         if len(days) == 0:
             raise DataValidationError("prices cover no trading day of the calendar")
         onboard_ns = pd.DatetimeIndex(pd.to_datetime(cps["onboarded_date"])).as_unit("ns").asi8
-        is_new_cp = onboard_ns >= day_ns[0]
+        is_new_cp = onboard_ns >= day_ns[0] - NEW_COUNTERPARTY_LEAD_DAYS * _DAY_NS
         established = np.flatnonzero(~is_new_cp)
         venue_lists = [VENUES[d] for d in desk_names]
         venue_names = sorted({v for vs in venue_lists for v in vs})
@@ -305,7 +308,9 @@ def _inject_flow_anomalies(rng: np.random.Generator, s: _Setup, flow: dict[str, 
     if len(idx) == 0:
         return
     n_days = len(s.days)
-    eligible = s.new_pool[np.searchsorted(s.days, s.onboard_ns[s.new_pool]) < n_days]
+    # onboarded no later than the last day and no earlier than two weeks before the first
+    eligible = s.new_pool[(s.onboard_ns[s.new_pool] <= s.days[-1])
+                          & (s.onboard_ns[s.new_pool] >= s.days[0] - NEW_COUNTERPARTY_LEAD_DAYS * _DAY_NS)]
     if len(eligible) == 0:
         raise ConfigError("no new counterparty is onboarded inside the period; cannot inject large_new_counterparty")
     flow["cp"][idx] = eligible[rng.integers(0, len(eligible), len(idx))]
@@ -401,7 +406,8 @@ def _assemble(cols: dict[str, np.ndarray], ref: dict[str, pd.DataFrame],
     order = np.argsort(cols["booking"], kind="stable")  # ties keep generation order: deterministic
     position = np.empty(n, dtype=np.int64)
     position[order] = np.arange(n)
-    cols = {k: v[order] for k, v in cols.items()}
+    for key in list(cols):  # reorder one column at a time so the unsorted copy is freed as we go
+        cols[key] = cols[key][order]
     orig = np.where(cols["orig"] >= 0, position[np.maximum(cols["orig"], 0)], -1)
     ids = pd.Series(np.arange(1, n + 1, dtype=np.int64) + 10**9).astype(str).str.slice_replace(0, 1, "T")
 

@@ -85,3 +85,20 @@ def test_fault_ground_truth_is_exact_for_duplicates(trades, rate, seed):
     dup = result.frame["trade_id"].duplicated(keep="first").to_numpy()
     assert np.flatnonzero(dup).tolist() == result.rows["duplicate_events"].tolist()
     pd.testing.assert_frame_equal(result.frame.drop_duplicates("trade_id").reset_index(drop=True), frame)
+
+
+@pytest.mark.parametrize("corrupt, kind", [
+    (lambda f: f.assign(booking_ts=f["exec_ts"] - pd.Timedelta(seconds=1)), "booking_before_exec"),
+    (lambda f: f.assign(booking_ts=f["exec_ts"] + pd.Timedelta(days=9)), "late_event"),
+    (lambda f: f.assign(orig_trade_id=f["orig_trade_id"].where(f["event_type"] == "new", "T999999999")),
+     "orphan_event"),
+    (lambda f: f.assign(notional=f["notional"] * 1.01), "notional_mismatch"),
+    (lambda f: f.assign(currency="XYZ"), "invalid_value"),
+    (lambda f: f.assign(extra_col=1), "unexpected_column"),
+])
+def test_other_checks(sample, corrupt, kind):
+    assert kind in validate_trades(corrupt(sample)).kinds()
+
+
+def test_report_without_labels_is_fine(sample):
+    assert validate_trades(sample.drop(columns=["is_anomaly", "anomaly_type"])).ok
