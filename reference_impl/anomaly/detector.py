@@ -121,12 +121,26 @@ def _resolve_overrides(
     return overrides.apply(features, now or datetime.now(timezone.utc))
 
 
+def _combine_flags(
+    model_flag: np.ndarray, hits: list[list[RuleHit]], active: list[list[Override]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised :func:`final_flag` for a batch: (flagged, override applied) per row."""
+    flagged = model_flag | np.fromiter((any(h.flags for h in row) for row in hits), dtype=bool, count=len(hits))
+    applied = np.zeros(len(hits), dtype=bool)
+    for i in (i for i, row in enumerate(active) if row):
+        flagged[i] = final_flag(bool(model_flag[i]), hits[i], active[i])[0]
+        applied[i] = True
+    return flagged, applied
+
+
 def _assemble(
     *,
     trade_ids: list[str],
     scores: Sequence[float | None],
     threshold: float | None,
     model_flag: np.ndarray,
+    flagged: np.ndarray,
+    applied: np.ndarray,
     hits: list[list[RuleHit]],
     active: list[list[Override]],
     expired: list[list[str]],
@@ -140,15 +154,17 @@ def _assemble(
 ) -> list[Decision]:
     out = []
     for i, tid in enumerate(trade_ids):
-        flagged, reasons = final_flag(bool(model_flag[i]), hits[i], active[i])
-        if flagged:
-            reasons = reasons + model_reasons.get(i, [])
+        reasons: list[dict[str, Any]] = []
+        if flagged[i] or applied[i]:
+            _, reasons = final_flag(bool(model_flag[i]), hits[i], active[i])
+            if flagged[i]:
+                reasons = reasons + model_reasons.get(i, [])
         out.append(
             Decision(
                 trade_id=tid,
-                score=None if scores[i] is None else float(scores[i]),
+                score=scores[i],
                 threshold=threshold,
-                flagged=flagged,
+                flagged=bool(flagged[i]),
                 reasons=reasons[:max_reasons],
                 model_version=model_version,
                 ruleset_version=ruleset_version,
@@ -177,9 +193,9 @@ def final_flag(model_flag: bool, hits: list[RuleHit], active: list[Override]) ->
     elif suppressed:
         flagged = False
     applied = forced or suppressed
-    rule_reasons = [_rule_reason(h) for h in hits if h.flags] + [_rule_reason(h) for h in hits if not h.flags]
     if not flagged and not applied:
         return False, []
+    rule_reasons = [_rule_reason(h) for h in hits if h.flags] + [_rule_reason(h) for h in hits if not h.flags]
     return flagged, [_override_reason(o) for o in applied] + rule_reasons
 
 
@@ -203,9 +219,11 @@ def decide_rules_only(
     values = features[cols].to_numpy(dtype=np.float64) if cols else np.empty((len(features), 0))
     feature_dicts = [{c: _json_float(v) for c, v in zip(cols, row)} for row in values]
     n = len(features)
+    model_flag = np.zeros(n, dtype=bool)
+    flagged, applied = _combine_flags(model_flag, hits, active)
     return _assemble(
-        trade_ids=_trade_ids(features), scores=[None] * n, threshold=None, model_flag=np.zeros(n, bool), hits=hits,
-        active=active, expired=expired, feature_dicts=feature_dicts, imputed=[[] for _ in range(n)], model_reasons={},
+        trade_ids=_trade_ids(features), scores=[None] * n, threshold=None, model_flag=model_flag, flagged=flagged,
+        applied=applied, hits=hits, active=active, expired=expired, feature_dicts=feature_dicts, imputed=[[] for _ in range(n)], model_reasons={},
         model_version=None, ruleset_version=ruleset.version, fallback_reason=reason, max_reasons=max_reasons,
     )
 
@@ -310,6 +328,16 @@ class TradeAnomalyDetector:
         params = f"{self.n_estimators}|{self.max_samples}|{self.contamination}|{self.random_state}"
         self.model_version_ = "iforest-" + hashlib.sha256((self.training_digest_ + params).encode()).hexdigest()[:12]
         self.explainer_ = ForestExplainer(self.estimator_.forest_, names, self.medians_)
+        return self.warm_up()
+
+    def warm_up(self) -> "TradeAnomalyDetector":
+        """Build the SHAP explainer now, so the first flagged trade does not pay seconds for it.
+
+        ``fit`` and :func:`~reference_impl.anomaly.load_detector` call it; the explainer itself is never
+        pickled (it is rebuilt from the forest).
+        """
+        self._check_fitted()
+        self.explainer_.warm_up()
         return self
 
     def _check_fitted(self) -> None:
@@ -397,17 +425,19 @@ class TradeAnomalyDetector:
         hits = evaluate_rules(self.ruleset, features)
         active, expired = _resolve_overrides(self.overrides, features, now)
         model_flag = scores >= self.threshold_
-        preview = [final_flag(bool(model_flag[i]), hits[i], active[i])[0] for i in range(len(features))]
-        flagged_rows = np.flatnonzero(preview)
+        flagged, applied = _combine_flags(model_flag, hits, active)
+        flagged_rows = np.flatnonzero(flagged)
         model_reasons: dict[int, list[dict[str, Any]]] = {}
-        if flagged_rows.size:
+        if flagged_rows.size:  # SHAP only where a reviewer will look
             explained = self.explainer_.reasons(X[flagged_rows], self.max_reasons)
             model_reasons = dict(zip(flagged_rows.tolist(), explained))
-        imputed = [[names[j] for j in np.flatnonzero(row)] for row in nan] if nan.any() else [[] for _ in range(len(X))]
-        feature_dicts = [dict(zip(names, map(float, row))) for row in X]
+        imputed: list[list[str]] = [[] for _ in range(len(X))]
+        for i in np.flatnonzero(nan.any(axis=1)):
+            imputed[i] = [names[j] for j in np.flatnonzero(nan[i])]
+        feature_dicts = [dict(zip(names, row)) for row in X.tolist()]
         return _assemble(
             trade_ids=_trade_ids(features), scores=scores.tolist(), threshold=self.threshold_, model_flag=model_flag,
-            hits=hits, active=active, expired=expired, feature_dicts=feature_dicts, imputed=imputed,
+            flagged=flagged, applied=applied, hits=hits, active=active, expired=expired, feature_dicts=feature_dicts, imputed=imputed,
             model_reasons=model_reasons, model_version=self.model_version_, ruleset_version=self.ruleset.version,
             fallback_reason=None, max_reasons=self.max_reasons,
         )

@@ -112,10 +112,15 @@ class ForestExplainer:
         state["_explainer"] = None
         return state
 
-    def contributions(self, X: np.ndarray) -> np.ndarray:
-        """Per-feature push towards "anomalous" (``-shap``), shape (n_rows, n_features)."""
+    def warm_up(self) -> "ForestExplainer":
+        """Build the SHAP explainer now (importing shap and walking the trees takes seconds, once)."""
         if self._explainer is None:
             self._explainer = _tree_explainer(self.forest)
+        return self
+
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        """Per-feature push towards "anomalous" (``-shap``), shape (n_rows, n_features)."""
+        self.warm_up()
         X = np.asarray(X, dtype=np.float64)
         if X.ndim == 1:
             X = X.reshape(1, -1)

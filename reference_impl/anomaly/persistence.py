@@ -68,8 +68,10 @@ def save_detector(detector: TradeAnomalyDetector, path: Path | str) -> Path:
     return path
 
 
-def load_detector(path: Path | str) -> TradeAnomalyDetector:
+def load_detector(path: Path | str, *, warm_up: bool = True) -> TradeAnomalyDetector:
     """Load a detector saved by :func:`save_detector`, after checking its SHA-256.
+
+    ``warm_up`` builds the SHAP explainer straight away (seconds, once) so the first decision is fast.
 
     Raises
     ------
@@ -89,7 +91,7 @@ def load_detector(path: Path | str) -> TradeAnomalyDetector:
     detector = joblib.load(model)
     if not isinstance(detector, TradeAnomalyDetector):
         raise ModelError(f"{model} holds a {type(detector).__name__}, not a TradeAnomalyDetector")
-    return detector
+    return detector.warm_up() if warm_up else detector
 
 
 __all__ = ["detector_metadata", "load_detector", "save_detector"]
