@@ -1,0 +1,494 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ibml)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Week 8: deployment, monitoring and governance
+#
+# A model that passed validation in March can be quietly wrong by June: the market moved, a new document
+# template arrived, the service started falling back to rules. This week you watch a deployed model the way a
+# bank must: from the **prediction log** the service writes, with **late outcome labels** from reviewers, and
+# with **alerts that say what a change costs** (reviewer hours, decisions on rules only, an onboarding
+# backlog). Then you answer the governance questions: who may see what, can the audit trail be trusted, and
+# can a six-month-old decision be traced and reproduced.
+#
+# **Objectives.** By the end of this notebook you can:
+# 1. compare a reference window with a current window of the prediction log and compute PSI by hand (Exercise 8.1);
+# 2. explain why drift verdicts on large windows rest on effect sizes, not p-values, and use Evidently's defaults;
+# 3. join late reviewer labels to decisions and read realised precision with its label coverage;
+# 4. turn service-health and drift signals into business-impact alerts, and write one (Exercise 8.2);
+# 5. publish the dashboard (`/dashboard` for auditors, `ibml monitor report` as a file);
+# 6. explain a flagged trade with SHAP reason codes, trace its lineage and reproduce its score;
+# 7. verify a hash-chained audit log and find the first tampered record (Exercise 8.3);
+# 8. place all of this in model-risk management: inventory, validation, ongoing monitoring, outcomes analysis.
+#
+# **Prerequisites.** Weeks 5 to 7 (the scoring service, its tests, the MLflow registry and model cards).
+# **Time.** About 3 hours, plus 2 hours of exercises.
+#
+# **Exercises.** Each exercise cell still calls `reference.<name>(...)`. Delete that line, write your own code,
+# and run the check cell below it. It prints `Exercise 8.N passed (k/k cases)`, or raises with the case that
+# failed and a hint.
+
+# %%
+# Setup: imports, parameters, and three weeks of simulated service traffic written to a temporary workspace.
+import copy
+import datetime as dt
+import json
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from reference_impl.exercises.week08 import check, reference
+from reference_impl.governance.audit import AuditLog, record_hash
+from reference_impl.monitoring import (
+    DEFAULT_RULES,
+    AlertRule,
+    BusinessContext,
+    C,
+    build_monitoring_report,
+    detect_drift,
+    evaluate_alerts,
+    health_over_time,
+    join_outcomes,
+    load_outcomes,
+    load_prediction_log,
+    outcomes_over_time,
+    render_dashboard,
+    simulate_prediction_log,
+    write_jsonl,
+)
+from reference_impl.monitoring.drift import numeric_drift, psi_level
+from reference_impl.monitoring.logs import feature_frame, select_window
+from reference_impl.monitoring.simulate import TRADE_FEATURES
+
+warnings.filterwarnings("ignore", category=FutureWarning)  # keep teaching output free of library notices
+warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm, imported by shap, in a plain kernel
+pd.set_option("display.width", 120)
+pd.set_option("display.max_columns", 12)
+
+SEED = 8
+N_DAYS = 14                       # two weeks of traffic
+TRADES_PER_DAY = 800              # scored trades a day (small: the notebook runs in seconds)
+KYC_PER_DAY = 150                 # classified documents a day
+DRIFT_START_DAY, FALLBACK_DAY, LATENCY_SPIKE_DAY = 11, 12, 13   # the incidents planted in the log
+
+workdir = Path(tempfile.mkdtemp(prefix="ibml-week08-"))
+sim = simulate_prediction_log(n_days=N_DAYS, trades_per_day=TRADES_PER_DAY, kyc_per_day=KYC_PER_DAY,
+                              drift_start_day=DRIFT_START_DAY, fallback_day=FALLBACK_DAY,
+                              latency_spike_day=LATENCY_SPIKE_DAY, seed=SEED)
+log_path = write_jsonl(sim.predictions, workdir / "logs" / "predictions.jsonl")
+outcomes_path = write_jsonl(sim.outcomes, workdir / "logs" / "outcomes.jsonl")
+log = load_prediction_log(log_path)
+outcomes = load_outcomes(outcomes_path)
+print(f"{len(log):,} prediction-log records, {len(outcomes):,} outcome labels, "
+      f"{log['ts'].min():%Y-%m-%d} to {log['ts'].max():%Y-%m-%d}")
+
+# %%
+# NBVAL_IGNORE_OUTPUT: library versions differ between installs; they are shown for bug reports only.
+import matplotlib
+import scipy
+import shap
+
+print(f"python {sys.version.split()[0]} | pandas {pd.__version__} | numpy {np.__version__} | scipy {scipy.__version__} | "
+      f"matplotlib {matplotlib.__version__} | shap {shap.__version__}")
+
+# %% [markdown]
+# ## 1. The prediction log is the source
+#
+# The scoring service (week 5) appends one JSON line per scored item: when, which endpoint, how long it took,
+# which model version decided, whether it **fell back to rules**, the score, the decision, the reason codes and
+# the numeric features it used. Monitoring reads nothing else. If a signal is not in the log, it cannot be
+# monitored, which is why the log's fields are a contract (docs/contracts.md), reviewed like an API.
+
+# %%
+first_trade = next(r for r in sim.predictions if r["endpoint"] == "trades.score" and r["status_code"] == 200)
+print(json.dumps({k: first_trade[k] for k in ("ts", "endpoint", "status_code", "latency_ms", "model_version",
+                                              "fallback_used", "score", "flagged", "decision")}, indent=1))
+print("features:", sorted(first_trade["features"]))
+print(log.groupby("endpoint").size().to_string())
+
+# %% [markdown]
+# > **At a bank.** The prediction log is *operational* data: buffered, pseudonymised, kept for months. The
+# > **audit log** (section 7) is the *control* record: every decision, fsync'd and hash-chained, kept for years.
+# > Neither holds client names, account numbers or document text: the service logs a keyed hash instead, so
+# > the monitoring team never needs access to personal data (GDPR data minimisation).
+#
+# ## 2. Drift: reference window vs current window
+#
+# We compare the first week (the **reference**, what "normal" looked like after the last validation) with the
+# last day (the **current** window). For each feature, is today's distribution different, and by how much?
+#
+# **PSI**, the population stability index, is the banking industry's habit. Cut the reference into ten bins at
+# its deciles, count the share of each window in each bin, and add up `(cur% - ref%) * ln(cur% / ref%)`.
+# Below 0.1 is stable, 0.1 to 0.2 moderate, 0.2 and above significant. One detail matters: if a bin is empty in
+# one window, `ln(0)` is infinite. We follow Evidently and give an empty bin the proportion 0.0001.
+
+# %%
+REFERENCE = (pd.Timestamp("2026-11-02", tz="UTC"), pd.Timestamp("2026-11-09", tz="UTC"))
+CURRENT = (pd.Timestamp("2026-11-15", tz="UTC"), pd.Timestamp("2026-11-16", tz="UTC"))
+trades = log[(log["endpoint"] == "trades.score") & (log["status_code"] == 200)]
+ref_trades, cur_trades = select_window(trades, REFERENCE), select_window(trades, CURRENT)
+ref_features, cur_features = feature_frame(ref_trades), feature_frame(cur_trades)
+print(f"reference: {len(ref_trades):,} trades, current: {len(cur_trades):,} trades")
+
+ref_price = ref_features["price_deviation_bps"].to_numpy()
+cur_price = cur_features["price_deviation_bps"].to_numpy()
+edges = np.quantile(ref_price, np.linspace(0, 1, 11)[1:-1])
+ref_share = np.bincount(np.searchsorted(edges, ref_price, side="left"), minlength=10) / len(ref_price)
+cur_share = np.bincount(np.searchsorted(edges, cur_price, side="left"), minlength=10) / len(cur_price)
+table = pd.DataFrame({"ref %": 100 * ref_share, "cur %": 100 * cur_share,
+                      "term": (cur_share - ref_share) * np.log(cur_share / ref_share)})
+print(table.round(3).to_string())
+print(f"PSI of price_deviation_bps = {table['term'].sum():.3f} ({psi_level(table['term'].sum())})")
+
+# %% [markdown]
+# The shares are 10 % per bin in the reference, by construction. In the current window the two outer bins hold far
+# more than 10 %, because price deviations widened when volatility doubled.
+#
+# ### Exercise 8.1: PSI on reference-quantile bins
+#
+# Write `psi(reference, current, n_bins=10)`. Drop non-finite values from both windows. Put the bin edges at
+# the reference quantiles `1/n, ..., (n-1)/n` and de-duplicate them, because ties repeat a quantile. Bins are
+# right-closed: a value equal to an edge goes in the lower bin. An empty bin counts as proportion `1e-4`.
+# Return `sum((cur - ref) * ln(cur / ref))`.
+
+# %%
+# Exercise 8.1 — PSI on reference-quantile bins
+def psi(reference_values: np.ndarray, current_values: np.ndarray, n_bins: int = 10) -> float:
+    return reference.psi(reference_values, current_values, n_bins)  # delete this line and write your own
+
+
+# %%
+check.psi(psi)
+
+# %% [markdown]
+# ### Effect sizes, not p-values, on large windows
+#
+# The textbook test for "same distribution?" is Kolmogorov–Smirnov. Its p-value answers *could this difference be
+# chance?* With a million rows, almost no difference is chance, so the test flags shifts too small to matter. In
+# our benchmark on 1,000,000 rows, a KS p-value below 0.05 flagged a feature that had not been shifted at all.
+# Below, two samples of 200,000 rows differ by 0.02 standard deviations, which is harmless:
+
+# %%
+rng = np.random.default_rng(SEED)
+tiny = numeric_drift("tiny shift", rng.normal(0, 1, 200_000), rng.normal(0.02, 1, 200_000))
+print(f"KS p-value {tiny.ks_pvalue:.1e} (< 0.05: 'significant'),  Wasserstein/std {tiny.wasserstein_norm:.3f}, "
+      f"PSI {tiny.psi:.4f}  -> drifted: {tiny.drifted}")
+
+# %% [markdown]
+# So `detect_drift` uses the test selection of Evidently's default data-drift preset. We read it in Evidently's
+# source (`stattests/registry.py`, version 0.7), not from memory:
+#
+# | reference rows | numeric column (> 5 distinct values) | categorical column (or <= 5 values) |
+# |---|---|---|
+# | <= 1,000 | Kolmogorov–Smirnov, drift if p <= 0.05 | chi-squared, drift if p < 0.05 |
+# | > 1,000 | Wasserstein distance / reference std, drift if >= 0.1 | Jensen–Shannon distance, drift if >= 0.1 |
+#
+# The dataset as a whole has drifted when at least half of its features have (`drift_share = 0.5`). PSI is
+# reported next to each verdict with its own bands, and the KS p-value is kept for context.
+
+# %%
+drift = detect_drift(ref_features.assign(score=ref_trades["score"].to_numpy()),
+                     cur_features.assign(score=cur_trades["score"].to_numpy()),
+                     columns=list(TRADE_FEATURES), score_column="score")
+print(drift.to_frame()[["feature", "test", "value", "threshold", "drifted", "psi", "psi_level"]].round(3).to_string(index=False))
+print(f"drifted: {drift.drifted_features}; share {drift.share_drifted:.0%}; dataset drift: {drift.dataset_drift}")
+
+# %% [markdown]
+# Two planted shifts are found: wider price deviations and slower bookings. The **score** distribution moved
+# too. No other feature is flagged.
+#
+# > **At a bank.** A drift alert is not a verdict that the model is wrong. It says the model is now scoring a
+# > population it was not validated on. Model risk wants to hear about it (ongoing monitoring), and the next
+# > question is always the outcomes: did the decisions get worse?
+#
+# ## 3. Outcomes: late labels joined back to decisions
+#
+# Reviewers close a trade alert one to five days after it was raised, labelling it `anomaly` or `normal`.
+# Operations check a 5 % audit sample of auto-accepted KYC documents. These labels arrive late and cover only
+# part of the decisions. Every rate therefore comes with how many labels support it and what share of
+# decisions has been labelled so far.
+
+# %%
+joined = join_outcomes(log, outcomes)
+daily = outcomes_over_time(joined, "1D")
+daily.index = daily.index.strftime("%m-%d")
+print(daily[["flagged", "flagged_labelled", "label_coverage", "alert_precision", "auto_accepted",
+             "auto_accept_labelled", "auto_accept_accuracy"]].round(2).to_string())
+
+# %% [markdown]
+# Read the table from the top. Before the drift, about 20 alerts a day are raised and roughly a third of them
+# are true anomalies. From `11-13` the flag count jumps to about 100 a day and precision falls, because volatility
+# flags normal trades. The last days are only partly labelled (`label_coverage`). Their precision comes from the alerts
+# closed *first*, which are not a random sample, so wait for coverage before you judge.
+#
+# ## 4. Service health
+#
+# Health signals need no labels: latency percentiles, the error rate (5xx), the share of decisions taken by the
+# **rules-only fallback**, the flag rate and the KYC manual-review rate, all per day.
+
+# %%
+health = health_over_time(log, "1D")
+health.index = health.index.strftime("%m-%d")
+print(health[["requests", "latency_p50_ms", "latency_p99_ms", "error_rate", "fallback_rate", "flag_rate",
+              "manual_review_rate"]].round(3).to_string())
+
+# %% [markdown]
+# Three incidents are visible in this table. On `11-14` a third of the trade decisions ran on rules only
+# (the model was unavailable for three hours). On `11-15`, p99 latency rose ten-fold and 3 % of requests failed.
+# From `11-13`, more trades were flagged and fewer KYC documents were auto-accepted.
+#
+# ## 5. Alerts tied to business impact
+#
+# "PSI 0.53 on price_deviation_bps" gets nobody out of their chair. "99 more alerts a day, 39 reviewer hours
+# needed, 16 available" does. `build_monitoring_report` translates each signal into a business quantity, using a
+# `BusinessContext` (team capacities, SLOs, tolerances). It then evaluates **declarative alert rules**: a name,
+# a severity, conditions on named metrics, and text templates for the evidence, the impact and the first
+# runbook step.
+
+# %%
+context = BusinessContext(reviewer_minutes_per_alert=20, reviewer_hours_per_day=16, latency_slo_p99_ms=250)
+report = build_monitoring_report(log, outcomes, reference_window=REFERENCE, current_window=CURRENT, context=context)
+m = report.metrics
+print(f"flag rate {m['flag_rate_ref']:.2%} -> {m['flag_rate_cur']:.2%}: {m['extra_alerts_per_day']:+.0f} alerts/day, "
+      f"{m['reviewer_hours_needed']:.1f} reviewer hours/day needed vs {m['reviewer_hours_per_day']:.0f}")
+for alert in report.alerts:
+    print(f"[{alert.severity.upper():8}] {alert.summary}\n           evidence: {alert.evidence}\n"
+          f"           impact:   {alert.impact}\n           runbook:  {alert.runbook}")
+print("no data to judge:", report.rules_without_data)
+
+# %% [markdown]
+# A rule is plain data: you can review it in a pull request, like a rule in the trade-surveillance rule set.
+# This one ships with the package:
+
+# %%
+fallback_rule = next(r for r in DEFAULT_RULES if r.name == "fallback_rate_high")
+print(fallback_rule.conditions, "|", fallback_rule.severity)
+day_of_fallback = (pd.Timestamp("2026-11-14", tz="UTC"), pd.Timestamp("2026-11-15", tz="UTC"))
+fallback_day = build_monitoring_report(log, outcomes, reference_window=REFERENCE, current_window=day_of_fallback)
+print([a.summary for a in fallback_day.alerts if a.rule == "fallback_rate_high"])
+
+# %% [markdown]
+# ### Exercise 8.2: a KYC review-backlog alert
+#
+# Write `kyc_backlog_rule()` returning an `AlertRule` that fires when the KYC manual-review workload
+# (`kyc_review_hours_needed`) exceeds the team's capacity (`kyc_reviewer_hours_per_day`). Compare with the
+# capacity *metric*, not a number, so that a bigger team needs no code change. Use severity `warning`, quote
+# both numbers in the evidence, and give an impact and a runbook line. `C(metric, op, other_metric_or_value)`
+# builds a condition.
+
+# %%
+# Exercise 8.2 — A KYC review-backlog alert
+def kyc_backlog_rule() -> AlertRule:
+    return reference.kyc_backlog_rule()  # delete this line and write your own
+
+
+# %%
+check.kyc_backlog_rule(kyc_backlog_rule)
+
+# %%
+backlog = kyc_backlog_rule().evaluate(report.metrics)
+print(f"on the current window: {'FIRING' if backlog else 'not firing'} "
+      f"({m['kyc_review_hours_needed']:.1f} review hours/day needed vs {m['kyc_reviewer_hours_per_day']:.0f} available)")
+smaller_team = kyc_backlog_rule().evaluate(report.metrics | {"kyc_reviewer_hours_per_day": 16.0})
+print("with a 16-hour team:", smaller_team.evidence if smaller_team else "not firing")
+
+# %% [markdown]
+# > **At a bank.** Every alert needs an owner and a runbook before it goes live. An alert that fires with nobody
+# > to act on it trains people to ignore alerts. Thresholds such as "fallback above 1 %" are set together with the
+# > business owner and recorded in the model's monitoring plan, which model risk reviews along with the model.
+#
+# ## 6. The dashboard
+#
+# The same report renders as one self-contained HTML page. Charts are embedded PNGs, and the page has no
+# scripts and makes no external requests. The service serves it at `GET /dashboard` to the `auditor` role.
+# `ibml monitor report --out report.html` writes the same page as a file, which you can keep with the audit
+# evidence.
+
+# %%
+page = render_dashboard(report)
+(workdir / "report.html").write_text(page, encoding="utf-8")
+n_charts, n_alert_rows = page.count('class="chart"'), page.count('<tr class="sev-')
+n_external = page.count("http://") + page.count("https://")
+print(f"{n_charts} charts, {n_alert_rows} alerts in the table, external requests: {n_external}")
+print("ibml monitor report --out report.html --reference-window 2026-11-02/2026-11-09 --current-window 2026-11-15/2026-11-16")
+
+# %%
+from IPython.display import Image, display  # noqa: E402
+
+from reference_impl.monitoring import charts  # noqa: E402
+
+display(Image(charts.figure_png(charts.psi_chart(report.drift))))
+
+# %% [markdown]
+# ## 7. Access control, the audit trail and its verification
+#
+# Least privilege, enforced by the service (week 5). A `scorer` key scores trades. An `auditor` key reads the
+# dashboard and the models. Neither can do the other's job.
+
+# %%
+from reference_impl.monitoring.routes import dashboard_router  # noqa: E402
+from reference_impl.serving import ServiceSettings, create_api_key, create_app  # noqa: E402
+from reference_impl.serving.testing import fake_providers, test_client  # noqa: E402
+
+settings = ServiceSettings(home=workdir)
+keys = {role: create_api_key(settings.api_keys_path, role)[0] for role in ("scorer", "auditor")}
+app = create_app(settings, providers=fake_providers(), extra_routers=[dashboard_router])
+with test_client(app) as client:
+    for who, headers in [("no key", {}), ("scorer", {"X-API-Key": keys["scorer"]}), ("auditor", {"X-API-Key": keys["auditor"]})]:
+        resp = client.get("/dashboard", headers=headers)
+        print(f"GET /dashboard as {who:<8} -> {resp.status_code}")
+
+# %% [markdown]
+# Every decision the service takes is also appended to the **audit log**. Each record stores the SHA-256 of
+# its predecessor, so editing, removing or reordering a record breaks the chain from that point on.
+# `ibml audit verify` (or `AuditLog.verify()`) reports the first broken record. Here we write a few decision
+# records the way the service does, then change one flag after the fact.
+
+# %%
+clock = iter(dt.datetime(2026, 11, 15, 10, 0, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=i) for i in range(1000))
+audit = AuditLog(workdir / "audit" / "audit.jsonl", clock=lambda: next(clock))
+for _, row in cur_trades.head(5).iterrows():
+    audit.append("trade.decision", {
+        "request_id": row["request_id"], "input": {"trade_id": row["item_id"]},
+        "output": {"score": row["score"], "flagged": bool(row["flagged"]), "reason_codes": row["reason_codes"]},
+        "model": {"name": "trade-anomaly", "version": row["model_version"]}}, actor="svc-scorer")
+audit.close()
+print("before:", audit.verify())
+lines = audit.path.read_text().splitlines()
+tampered = json.loads(lines[2])
+tampered["payload"]["output"]["flagged"] = not tampered["payload"]["output"]["flagged"]
+lines[2] = json.dumps(tampered)
+audit.path.write_text("\n".join(lines) + "\n")
+print("after: ", AuditLog(audit.path).verify())
+
+# %% [markdown]
+# ### Exercise 8.3: verify a hash chain yourself
+#
+# Write `first_bad_record(records)`. It takes the parsed records of an audit log in file order and returns the
+# index of the first record that is out of sequence (`seq` is not its position), does not link to its
+# predecessor (`prev_hash` is not the previous record's `hash`, or `"0" * 64` for the first record), or whose own
+# `hash` is not `record_hash(record)`. Return `None` for an intact log.
+
+# %%
+# Exercise 8.3 — Verify a hash chain yourself
+def first_bad_record(records: list[dict]) -> int | None:
+    return reference.first_bad_record(records)  # delete this line and write your own
+
+
+# %%
+check.first_bad_record(first_bad_record)
+
+# %%
+records = list(AuditLog(audit.path).records())
+print("first bad record:", first_bad_record(records), "| re-hash only that record and try again:")
+records[2]["hash"] = record_hash(records[2])
+print("first bad record:", first_bad_record(records), "(the next record still names the old hash)")
+
+# %% [markdown]
+# > **At a bank.** A hash chain proves the log was not *edited*. It cannot stop someone from deleting the end
+# > of the log, or rewriting the whole log. So the service also keeps a *head* record (the newest sequence
+# > number and hash). In production the head goes somewhere the service cannot rewrite: WORM storage, or a
+# > system another team runs.
+#
+# ## 8. Explaining, tracing and reproducing one flagged trade
+#
+# An auditor picks the most anomalous trade of the current window and asks three questions. Why was it
+# flagged? Which model, trained on which data, decided it? Can you show the same answer today? We train a
+# small isolation forest on the reference window as a stand-in for the deployed model (week 3). SHAP's
+# `TreeExplainer` gives each feature's exact contribution, and the reason-code catalogue turns them into
+# sentences a reviewer can read.
+
+# %%
+from reference_impl.anomaly import ForestExplainer, IsolationForestDetector  # noqa: E402
+from reference_impl.governance.lineage import frame_digest  # noqa: E402
+from reference_impl.monitoring.lineage_report import decision_lineage, find_decision, reproduce_decision  # noqa: E402
+
+features = list(TRADE_FEATURES)
+train = ref_features[features]
+model = IsolationForestDetector(n_estimators=100, random_state=SEED).fit(train)
+explainer = ForestExplainer(model.forest_, features, train.median().to_numpy())
+scores = model.anomaly_score(cur_features[features])
+top = int(np.argmax(scores))
+row = cur_features[features].iloc[[top]]
+reasons = explainer.reasons(row.to_numpy(), k=3)[0]
+print(f"trade {cur_trades['item_id'].iloc[top]}: anomaly score {scores[top]:.4f}")
+for r in reasons:
+    print(f"  {r['code']:<26} {r['text']:<55} contribution {r['contribution']:.3f}")
+
+# %% [markdown]
+# The audit record of this decision carries what we need later: the features used, the score, the reason codes
+# and the model version with the digest of its training data. With the registry's record of that version
+# (run id, model digest, code commit), the lineage chain is complete.
+
+# %%
+audit2 = AuditLog(workdir / "audit" / "decisions.jsonl", clock=lambda: next(clock))
+audit2.append("trade.decision", {
+    "request_id": cur_trades["request_id"].iloc[top], "received_at": cur_trades["ts"].iloc[top].isoformat(),
+    "input": {"trade_id": cur_trades["item_id"].iloc[top]},
+    "output": {"score": float(scores[top]), "flagged": True, "reason_codes": [r["code"] for r in reasons],
+               "features_used": {f: float(row[f].iloc[0]) for f in features}},
+    "model": {"name": "trade-anomaly", "version": "3", "ruleset_version": "rules-2026.10",
+              "training_data_digest": frame_digest(train)}}, actor="svc-scorer")
+audit2.close()
+registry_view = {"version": "3", "run_id": "<RUN_ID from MLflow>", "model_digest": "<sha256 of the model file>",
+                 "training_data_digest": frame_digest(train)}
+record = find_decision(audit2.records(), trade_id=cur_trades["item_id"].iloc[top])
+lineage = decision_lineage(record, version_info=registry_view, code_version="<git commit of the training code>")
+for step, value in lineage.chain():
+    print(f"{step:<22} {value[:80]}")
+check_repro = reproduce_decision(record, model.anomaly_score, feature_order=features,
+                                 reasons=lambda f: [r["code"] for r in explainer.reasons(f.to_numpy(), k=3)[0]])
+print(f"re-scored {check_repro.rescored:.6f} vs logged {check_repro.logged_score:.6f}: "
+      f"reproduced={check_repro.ok}, same reasons={check_repro.reasons_match}")
+
+# %% [markdown]
+# ## 9. Where this sits in model-risk management
+#
+# Supervisors expect every model to go through the same life cycle (SR 11-7 in the US, the PRA's SS1/23 in the
+# UK). Each stage maps to something you built in this course:
+#
+# | MRM stage | what the regulator asks | in ibml |
+# |---|---|---|
+# | **Inventory** | every model listed, with an owner, a purpose and a risk tier | the MLflow registry's named models and model cards (week 7) |
+# | **Development and validation** | independent review of data, design, performance and limits before use | time-split backtests, validation reports, four-eyes approval before `@champion` (weeks 2–4, 7) |
+# | **Ongoing monitoring** | evidence that the model still works as validated | drift, health and business alerts, this dashboard (this week) |
+# | **Outcomes analysis** | compare decisions with what really happened | realised alert precision, KYC auto-accept accuracy from late labels (section 3) |
+# | **Controls and audit** | who changed what, who decided what, and can it be reproduced | API roles, hash-chained audit log, lineage, reproduction (sections 7–8) |
+#
+# The **model card** (week 7) ties these together: intended use and limits, training data and its digest,
+# validation results, monitoring plan and thresholds, owner and approver. When an alert fires, the card says
+# what "validated" meant, so you can judge how far production has moved from it.
+#
+# > **At a bank.** Change management applies to the *monitoring* too. Raising a threshold to silence an alert is
+# > a model change: it needs a ticket, a second pair of eyes, and a record in the audit log.
+#
+# ## Summary
+#
+# - Monitoring reads the service's prediction log. Compare a reference window with a current window.
+# - PSI uses reference-decile bins, and an empty bin counts as 0.0001. On large windows, drift verdicts rest on
+#   effect sizes (normalised Wasserstein, Jensen–Shannon), not p-values. We use Evidently's documented defaults.
+# - Outcome labels arrive late and cover only part of the decisions. Report precision together with label
+#   counts and coverage.
+# - Health signals (latency percentiles, errors, fallbacks, review rates) need no labels, so act on them the
+#   same day.
+# - Alerts are declarative rules with a severity, evidence, business impact and a runbook line. Thresholds are
+#   metrics, not magic numbers.
+# - The dashboard is served to auditors and can be exported as a file. The hash-chained audit log, lineage and
+#   reproduction answer the governance questions.
+#
+# **Previous:** [Week 7: the model lifecycle with MLflow](week07_mlflow_lifecycle.ipynb).
+# **Next:** this is the last week. Pick one of the four reference projects in `README.md` and extend it: add a
+# categorical feature to the drift report, a rule to the alert set, or a new panel to the dashboard.
