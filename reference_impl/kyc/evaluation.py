@@ -22,6 +22,8 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from reference_impl.errors import DataValidationError
 from reference_impl.kyc.routing import AUTO_ACCEPT, MANUAL_REVIEW, REJECT_UNKNOWN, KycDecision
 
+NOT_CLASSIFIED = "(not classified)"  # confusion-matrix column for documents the guards kept from the model
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
@@ -203,11 +205,11 @@ def evaluate_kyc(model: "KycModel", docs: pd.DataFrame, *, n_bins: int = 10) -> 
     in_scope = np.array([y in classes and bool(d.probabilities) for d, y in zip(decisions, y_true)], dtype=bool)
     proba = np.array([[d.probabilities.get(c, 0.0) for c in classes] for d in decisions]).reshape(len(decisions), len(classes))
     conf = proba.max(axis=1) if len(decisions) else np.zeros(0)
-    pred = [d.label or "" for d in decisions]
+    pred = [d.label or NOT_CLASSIFIED for d in decisions]
     correct = np.array([p == y for p, y in zip(pred, y_true)], dtype=bool)
     yin = [y for y, keep in zip(y_true, in_scope) if keep]
     pin = [p for p, keep in zip(pred, in_scope) if keep]
-    labels = list(classes) + sorted(set(y_true) - set(classes))
+    labels = list(classes) + sorted(set(y_true) - set(classes)) + ([NOT_CLASSIFIED] if NOT_CLASSIFIED in pred else [])
     return KycEvaluation(
         brier=brier_score(proba[in_scope], yin, classes),
         ece=expected_calibration_error(conf[in_scope], correct[in_scope], n_bins),
@@ -242,7 +244,7 @@ def plot_coverage_accuracy(curve: pd.DataFrame, ax: "Axes | None" = None) -> "Ax
 
 
 __all__ = [
-    "KycEvaluation", "brier_score", "confusion_frame", "coverage_accuracy_curve", "evaluate_kyc",
+    "NOT_CLASSIFIED", "KycEvaluation", "brier_score", "confusion_frame", "coverage_accuracy_curve", "evaluate_kyc",
     "expected_calibration_error", "per_class_report", "plot_coverage_accuracy", "plot_reliability",
     "reliability_curve", "routing_summary",
 ]

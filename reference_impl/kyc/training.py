@@ -68,6 +68,7 @@ def calibrate_router(
     *,
     target_precision: float = 0.99,
     min_support: int = 10,
+    min_threshold: float = 0.9,
     unknown_below: float = 0.4,
     guard: TextGuard | None = None,
 ) -> ConfidenceRouter:
@@ -84,7 +85,7 @@ def calibrate_router(
     keep = [i for i, text in enumerate(texts) if guard.check(text) is None]
     proba = classifier.predict_proba([texts[i] for i in keep]) if keep else np.zeros((0, len(classifier.classes_)))
     thresholds = choose_thresholds(proba, [labels[i] for i in keep], list(classifier.classes_),
-                                   target_precision, min_support=min_support)
+                                   target_precision, min_support=min_support, min_threshold=min_threshold)
     return ConfidenceRouter(thresholds, unknown_below=unknown_below, guard=guard)
 
 
@@ -98,6 +99,7 @@ def train_kyc_model(
     *,
     target_precision: float = 0.99,
     min_support: int = 10,
+    min_threshold: float = 0.9,
     unknown_below: float = 0.4,
     seed: int = 0,
     val_size: float = 0.2,
@@ -120,13 +122,14 @@ def train_kyc_model(
     clf.fit(fit_frame["text"].astype(str).tolist(), fit_frame["label"].astype(str).tolist())
     router = calibrate_router(clf, val["text"].astype(str).tolist(), val["label"].astype(str).tolist(),
                               target_precision=target_precision, min_support=min_support,
-                              unknown_below=unknown_below, guard=guard)
+                              min_threshold=min_threshold, unknown_below=unknown_below, guard=guard)
     digest = _digest(fit_frame)
     metadata = {
         "model_version": f"kyc-{digest[:12]}",
         "training_digest": digest,
         "n_train": len(fit_frame), "n_validation": len(val), "n_test": len(test),
-        "target_precision": target_precision, "min_support": min_support, "seed": seed,
+        "target_precision": target_precision, "min_support": min_support, "min_threshold": min_threshold,
+        "seed": seed,
         "temperature": clf.temperature_,
     }
     model = KycModel(clf, router, metadata)

@@ -47,3 +47,13 @@ def fitted(corpus) -> KycClassifier:
 def corpus_factory():
     """:func:`make_corpus`, for tests that need fresh (held-out) texts."""
     return make_corpus
+
+
+@pytest.fixture(scope="session")
+def kyc_model(fitted, corpus_factory):
+    """A routed model on the generic corpus: thresholds chosen on a held-out validation corpus."""
+    from reference_impl.kyc import KycModel, calibrate_router
+
+    texts, labels = corpus_factory(30, seed=3, noise=0.35)
+    router = calibrate_router(fitted, texts, labels, target_precision=0.95, min_support=5)
+    return KycModel(fitted, router, {"model_version": "test-1"})

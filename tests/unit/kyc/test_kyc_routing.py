@@ -76,8 +76,15 @@ def test_choose_thresholds_per_class_and_out_of_scope_counts_as_error():
         [0.05, 0.90, 0.05], [0.10, 0.80, 0.10],                      # predicted passport
     ])
     y = ["bank_statement", "bank_statement", "out_of_scope", "passport", "passport"]
-    got = choose_thresholds(proba, y, CLASSES, 0.99, min_support=1)
+    got = choose_thresholds(proba, y, CLASSES, 0.99, min_support=1, min_threshold=0.5)
     assert got == {"bank_statement": 0.90, "passport": 0.80, "utility_bill": NEVER}
+    floored = choose_thresholds(proba, y, CLASSES, 0.99, min_support=1, min_threshold=0.85)
+    assert floored == {"bank_statement": 0.90, "passport": 0.85, "utility_bill": NEVER}
+
+
+def test_bad_floor():
+    with pytest.raises(ConfigError, match="min_threshold"):
+        choose_thresholds(np.ones((1, 3)) / 3, ["passport"], CLASSES, min_threshold=1.5)
 
 
 @pytest.mark.parametrize(
