@@ -12,7 +12,7 @@ import pandas as pd
 
 from reference_impl.errors import ConfigError
 
-_TABLES = ["trades", "prices", "desks", "calendar", "instruments"]
+_TABLES = ["trades", "prices", "desks", "calendar", "counterparties"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

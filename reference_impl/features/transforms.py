@@ -21,6 +21,7 @@ Missing values are explicit, never guessed:
   :data:`MIN_ZSCORE_HISTORY` prior trades and a non-zero std, else NaN (never inf);
 * no reference price at or before ``exec_ts`` (or one older than ``max_price_age``) -> NaN deviation;
 * unknown desk -> NaN ``off_hours`` and NaN ratios to desk limits;
+* unknown counterparty (or no ``counterparties`` table) -> NaN ``counterparty_age_days``;
 * a non-positive notional -> NaN ``log_notional_usd``.
 
 Models decide how to impute (and must record it); the feature layer never invents a value.
@@ -47,7 +48,7 @@ MAX_PRICE_AGE: pd.Timedelta = pd.Timedelta(days=1)
 #: Columns of the ``trades`` frame the trade features read (see docs/contracts.md, Data).
 TRADE_COLUMNS: tuple[str, ...] = (
     "trade_id", "event_type", "exec_ts", "booking_ts", "desk", "book", "trader_id",
-    "counterparty_id", "instrument_id", "price", "notional_usd",
+    "counterparty_id", "instrument_id", "side", "quantity", "price", "notional_usd",
 )
 #: Identifier and timestamp columns carried through to the feature frame.
 KEY_COLUMNS: tuple[str, ...] = ("trade_id", "trader_id", "book", "counterparty_id", "desk", "instrument_id",
@@ -77,8 +78,11 @@ MODEL_FEATURES: list[str] = [
     "off_hours",
     "is_new_counterparty",
     "counterparty_prior_trades",
+    "counterparty_age_days",
     "booking_delay_s",
     "booking_delay_sla_ratio",
+    "duplicate_prior_bookings_1d",
+    "opposite_side_matches_1h",
 ]
 #: Further float64 columns in the feature frame: useful for explanations and reason codes.
 CONTEXT_FEATURES: list[str] = [
@@ -227,35 +231,42 @@ def trader_activity_rows(trades: pd.DataFrame, windows: Iterable[str] = WINDOWS)
     return out[last].reset_index(drop=True)
 
 
+#: Columns of each event kept in ``trader_history.recent_events`` (what the trader-level features read).
+HISTORY_COLUMNS: tuple[str, ...] = ("trade_id", "booking_ts", "notional_usd", "event_type", "instrument_id",
+                                    "counterparty_id", "side", "quantity", "price", "exec_ts")
+_HISTORY_TIMES = ("booking_ts", "exec_ts")
+_HISTORY_FLOATS = ("notional_usd", "quantity", "price")
+
+
 def trader_history_snapshot(trades: pd.DataFrame, window: pd.Timedelta = MAX_WINDOW) -> pd.DataFrame:
     """Per trader, the events of the last ``window`` up to its latest booking: serving state.
 
     A request for a new trade at ``t > latest`` needs every trade booked in ``[t - 7d, t)``; all of them
-    are in ``[latest - 7d, latest]``, so this list is enough to recompute the rolling features exactly,
-    with :func:`trader_rolling_features` itself. ``recent_events`` is a list of
-    ``[trade_id, booking_ts_ns, notional_usd, event_type]``.
+    are in ``[latest - 7d, latest]``, so this list is enough to recompute the trader-level features
+    exactly, with the batch functions themselves. ``recent_events`` is a list of rows holding
+    :data:`HISTORY_COLUMNS` (timestamps as integer nanoseconds).
     """
-    _check_trades(trades, ("trade_id", "trader_id", "event_type", "booking_ts", "notional_usd"))
+    _check_trades(trades, ("trader_id", *HISTORY_COLUMNS))
     columns = ["trader_id", "event_ts", "available_at", "n_recent_events", "recent_events"]
     if len(trades) == 0:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    ts = utc_ns(trades["booking_ts"], "booking_ts")
-    work = pd.DataFrame({
-        "trader_id": trades["trader_id"].astype(str).to_numpy(),
-        "trade_id": trades["trade_id"].astype(str).to_numpy(),
-        "ts": ts,
-        "ns": ts.astype("int64"),
-        "x": trades["notional_usd"].astype("float64").to_numpy(),
-        "event_type": trades["event_type"].astype(str).to_numpy(),
-    })
-    work = work.iloc[_sorted_positions(work["trader_id"], work["ts"], work["trade_id"])]
-    latest = work.groupby("trader_id", sort=True)["ts"].transform("max")
-    keep = work[work["ts"] >= latest - window]
+    booking = utc_ns(trades["booking_ts"], "booking_ts")
+    work = pd.DataFrame({"trader_id": trades["trader_id"].astype(str).to_numpy(), "_ts": booking})
+    for col in HISTORY_COLUMNS:
+        if col in _HISTORY_TIMES:
+            work[col] = utc_ns(trades[col], col).astype("int64")
+        elif col in _HISTORY_FLOATS:
+            work[col] = trades[col].to_numpy(dtype="float64")
+        else:
+            work[col] = trades[col].astype(str).to_numpy()
+    work = work.iloc[_sorted_positions(work["trader_id"], booking, trades["trade_id"])]
+    latest = work.groupby("trader_id", sort=True)["_ts"].transform("max")
+    keep = work[(work["_ts"] >= latest - window).to_numpy()]
     rows = []
     for trader, group in keep.groupby("trader_id", sort=True):
-        events = [[t, int(ns), float(x), e] for t, ns, x, e in
-                  zip(group["trade_id"], group["ns"], group["x"], group["event_type"])]
-        last = pd.Timestamp(group["ts"].iloc[-1]).tz_localize("UTC")
+        values = [group[c].tolist() for c in HISTORY_COLUMNS]
+        events = [list(e) for e in zip(*values)]
+        last = pd.Timestamp(group["_ts"].iloc[-1]).tz_localize("UTC")
         rows.append((trader, last, last, float(len(events)), events))
     out = pd.DataFrame(rows, columns=columns)
     out["event_ts"] = pd.to_datetime(out["event_ts"], utc=True)
@@ -264,15 +275,83 @@ def trader_history_snapshot(trades: pd.DataFrame, window: pd.Timedelta = MAX_WIN
 
 
 def history_events_frame(recent_events: list | None, trader_id: str) -> pd.DataFrame:
-    """Turn a ``trader_history.recent_events`` list back into the trade columns the rolling code reads."""
+    """Turn a ``trader_history.recent_events`` list back into the trade columns the batch code reads."""
     events = recent_events or []
-    return pd.DataFrame({
-        "trade_id": pd.Series([e[0] for e in events], dtype="str"),
-        "trader_id": pd.Series([trader_id] * len(events), dtype="str"),
-        "event_type": pd.Series([e[3] for e in events], dtype="str"),
-        "booking_ts": pd.to_datetime(pd.Series([int(e[1]) for e in events], dtype="int64"), unit="ns", utc=True),
-        "notional_usd": pd.Series([e[2] for e in events], dtype="float64"),
-    })
+    out = {"trader_id": pd.Series([trader_id] * len(events), dtype="str")}
+    for i, col in enumerate(HISTORY_COLUMNS):
+        values = [e[i] for e in events]
+        if col in _HISTORY_TIMES:
+            out[col] = pd.to_datetime(pd.Series(values, dtype="int64"), unit="ns", utc=True)
+        elif col in _HISTORY_FLOATS:
+            out[col] = pd.Series(values, dtype="float64")
+        else:
+            out[col] = pd.Series(values, dtype="str")
+    return pd.DataFrame(out)
+
+
+# --------------------------------------------------------------------------- duplicates and wash trades
+
+
+def _prior_count_by_key(keys: np.ndarray, booking: np.ndarray, counted: np.ndarray, window: pd.Timedelta,
+                        tie: np.ndarray) -> np.ndarray:
+    """Per row, how many ``counted`` rows with the same key were booked in ``[t - window, t)``."""
+    n = len(keys)
+    if n == 0:
+        return np.zeros(0)
+    order = np.lexsort((tie, booking, keys))
+    work = pd.DataFrame({"k": keys[order], "ts": booking[order], "x": np.where(counted, 1.0, np.nan)[order]})
+    rolled = work.groupby("k", sort=True).rolling(window, on="ts", closed="left")["x"].count().to_numpy()
+    out = np.empty(n)
+    out[order] = np.nan_to_num(rolled, nan=0.0)
+    return out
+
+
+def duplicate_and_wash_counts(trades: pd.DataFrame) -> pd.DataFrame:
+    """Two trader-level pattern counts over earlier bookings (cancels never count):
+
+    * ``duplicate_prior_bookings_1d`` — same trader, instrument, counterparty, side, quantity, price and
+      ``exec_ts`` booked in the previous day: the same economics booked twice;
+    * ``opposite_side_matches_1h`` — same trader, instrument, counterparty and quantity on the *other*
+      side in the previous hour: the footprint of a wash trade (its second leg).
+    """
+    cols = ("trade_id", "trader_id", "instrument_id", "counterparty_id", "side", "quantity", "price",
+            "exec_ts", "booking_ts", "event_type")
+    _check_trades(trades, cols)
+    booking = utc_ns(trades["booking_ts"], "booking_ts")
+    tie = trades["trade_id"].astype(str).to_numpy()
+    live = trades["event_type"].astype(str).to_numpy() != "cancel"
+    side = trades["side"].astype(str).to_numpy()
+    base = (trades["trader_id"].astype(str) + "\x1f" + trades["instrument_id"].astype(str) + "\x1f"
+            + trades["counterparty_id"].astype(str) + "\x1f" + trades["quantity"].astype("float64").astype(str))
+    economics = (base + "\x1f" + trades["side"].astype(str) + "\x1f" + trades["price"].astype("float64").astype(str)
+                 + "\x1f" + pd.Series(utc_ns(trades["exec_ts"], "exec_ts").astype("int64"), index=trades.index)
+                 .astype(str)).to_numpy()
+    base = base.to_numpy()
+    dup = _prior_count_by_key(economics, booking, live, pd.Timedelta(days=1), tie)
+    buys = _prior_count_by_key(base, booking, live & (side == "BUY"), pd.Timedelta(hours=1), tie)
+    sells = _prior_count_by_key(base, booking, live & (side == "SELL"), pd.Timedelta(hours=1), tie)
+    opposite = np.where(side == "BUY", sells, np.where(side == "SELL", buys, np.nan))
+    return pd.DataFrame({"duplicate_prior_bookings_1d": dup, "opposite_side_matches_1h": opposite},
+                        index=trades.index)
+
+
+# --------------------------------------------------------------------------- counterparty age
+
+
+def counterparty_age_days(trades: pd.DataFrame, counterparties: pd.DataFrame | None) -> pd.Series:
+    """Days from the counterparty's onboarding date (00:00 UTC) to ``exec_ts``; NaN when unknown."""
+    _check_trades(trades, ("counterparty_id", "exec_ts"))
+    out = pd.Series(np.nan, index=trades.index, name="counterparty_age_days", dtype="float64")
+    if counterparties is None or "onboarded_date" not in counterparties.columns or len(trades) == 0:
+        return out
+    onboarded = pd.to_datetime(counterparties["onboarded_date"]).to_numpy(dtype="datetime64[ns]")
+    table = dict(zip(counterparties["counterparty_id"].astype(str), onboarded.astype("int64")))
+    start = np.array([table.get(c, np.iinfo(np.int64).min) for c in trades["counterparty_id"].astype(str)],
+                     dtype=np.int64)
+    known = start != np.iinfo(np.int64).min
+    exec_ns = utc_ns(trades["exec_ts"], "exec_ts").astype("int64")
+    out[known] = (exec_ns[known] - start[known]) / 86_400e9
+    return out
 
 
 # --------------------------------------------------------------------------- counterparty novelty
@@ -410,7 +489,7 @@ def _desk_lookup(trades: pd.DataFrame, desks: pd.DataFrame, column: str) -> np.n
 
 
 def assemble_trade_features(trades: pd.DataFrame, ref: Mapping[str, pd.DataFrame], reference_price: pd.Series,
-                            prior_trades: pd.Series, rolling: pd.DataFrame) -> pd.DataFrame:
+                            prior_trades: pd.Series, rolling: pd.DataFrame, patterns: pd.DataFrame) -> pd.DataFrame:
     """Combine the parts into the feature frame (shared by the batch and the request-time path)."""
     require_columns(ref.get("desks", pd.DataFrame()), ("desk",), "ref['desks']")
     desks = ref["desks"]
@@ -430,6 +509,9 @@ def assemble_trade_features(trades: pd.DataFrame, ref: Mapping[str, pd.DataFrame
             "off_hours": off_hours_flag(trades, desks, ref.get("calendar")).to_numpy(),
             "is_new_counterparty": novelty_flag(prior_trades, trades["event_type"]).to_numpy(),
             "counterparty_prior_trades": prior_trades.to_numpy(dtype="float64"),
+            "counterparty_age_days": counterparty_age_days(trades, ref.get("counterparties")).to_numpy(),
+            "duplicate_prior_bookings_1d": patterns["duplicate_prior_bookings_1d"].to_numpy(),
+            "opposite_side_matches_1h": patterns["opposite_side_matches_1h"].to_numpy(),
             "booking_delay_s": delay,
             "booking_delay_sla_ratio": delay / (60.0 * _desk_lookup(trades, desks, "booking_sla_minutes")),
             "notional_usd": notional,
@@ -452,7 +534,7 @@ def build_trade_features(trades: pd.DataFrame, ref: Mapping[str, pd.DataFrame], 
         Trade-capture events (columns in docs/contracts.md). Any partition holding whole traders
         *and* whole (book, counterparty) pairs gives the same rows as the full frame.
     ref : mapping of str to DataFrame
-        Reference tables; ``desks`` is required, ``calendar`` is used when present.
+        Reference tables; ``desks`` is required, ``calendar`` and ``counterparties`` are used when present.
     prices : DataFrame
         Intraday reference prices (``instrument_id``, ``ts``, ``price``).
 
@@ -467,9 +549,10 @@ def build_trade_features(trades: pd.DataFrame, ref: Mapping[str, pd.DataFrame], 
     """
     _check_trades(trades)
     rolling = trader_rolling_features(trades)
+    patterns = duplicate_and_wash_counts(trades)
     prior = counterparty_prior_trades(trades)
     reference = reference_price_at_exec(trades, prices)
-    return assemble_trade_features(trades, ref, reference, prior, rolling)
+    return assemble_trade_features(trades, ref, reference, prior, rolling, patterns)
 
 
 def compute_request_features(event_frame: pd.DataFrame, online_rows: Mapping[str, Mapping | None],
@@ -494,8 +577,8 @@ def compute_request_features(event_frame: pd.DataFrame, online_rows: Mapping[str
     history = history_events_frame(history_row.get("recent_events"), str(event["trader_id"].iloc[0]))
     history = history[history["trade_id"] != str(event["trade_id"].iloc[0])]
     combined = pd.concat([history, event[list(history.columns)]], ignore_index=True)
-    rolling = trader_rolling_features(combined).iloc[[-1]]
-    rolling.index = event.index
+    rolling = trader_rolling_features(combined).iloc[[-1]].set_axis(event.index)
+    patterns = duplicate_and_wash_counts(combined).iloc[[-1]].set_axis(event.index)
     pair_row = online_rows.get("counterparty_pair") or {}
     pair_ts = pair_row.get("event_ts")
     event_ts = require_utc(event["booking_ts"], "booking_ts").iloc[0]
@@ -511,12 +594,13 @@ def compute_request_features(event_frame: pd.DataFrame, online_rows: Mapping[str
     else:
         value = np.nan if prices_or_ref_price is None else float(prices_or_ref_price)
         reference = pd.Series([value], index=event.index, dtype="float64")
-    return assemble_trade_features(event, ref, reference, prior, rolling)
+    return assemble_trade_features(event, ref, reference, prior, rolling, patterns)
 
 
 __all__ = [
     "CONTEXT_FEATURES", "KEY_COLUMNS", "MAX_PRICE_AGE", "MAX_WINDOW", "MIN_ZSCORE_HISTORY", "MODEL_FEATURES", "TRADE_COLUMNS", "WINDOWS",
-    "assemble_trade_features", "booking_delay_seconds", "build_trade_features", "compute_request_features",
+    "HISTORY_COLUMNS", "assemble_trade_features", "booking_delay_seconds", "counterparty_age_days",
+    "duplicate_and_wash_counts", "build_trade_features", "compute_request_features",
     "counterparty_pair_rows", "counterparty_prior_trades", "history_events_frame", "novelty_flag",
     "off_hours_flag", "price_deviation_bps", "reference_price_at_exec", "require_columns", "require_utc", "utc_ns",
     "trader_activity_rows", "trader_history_snapshot", "trader_rolling_features", "window_delta",

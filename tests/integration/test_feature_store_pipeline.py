@@ -58,3 +58,7 @@ def test_anomalies_move_their_features_in_the_expected_direction():
     assert median(by_type == "off_hours", "off_hours") == 1.0
     assert median(by_type == "late_booking", "booking_delay_sla_ratio") > 1.0
     assert median(by_type == "fat_finger", "notional_zscore_7d") > 3.0
+    assert median(by_type == "duplicate_booking", "duplicate_prior_bookings_1d") >= 1.0
+    assert normal["duplicate_prior_bookings_1d"].mean() < 0.05  # amends may repeat economics
+    assert f.loc[(by_type == "wash_trade").fillna(False).to_numpy(), "opposite_side_matches_1h"].mean() >= 0.4
+    assert median(by_type == "large_new_counterparty", "counterparty_age_days") <= 30

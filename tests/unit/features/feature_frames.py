@@ -13,7 +13,8 @@ def make_trades(rows: list[dict]) -> pd.DataFrame:
     """Trades with sensible defaults; each dict overrides some columns."""
     base = {
         "event_type": "new", "desk": "EQ_LDN", "book": "EQ_LDN-B1", "trader_id": "T1",
-        "counterparty_id": "CP1", "instrument_id": "VOD", "price": 100.0, "notional_usd": 1_000.0,
+        "counterparty_id": "CP1", "instrument_id": "VOD", "side": "BUY", "quantity": 10.0, "price": 100.0,
+        "notional_usd": 1_000.0,
     }
     records = []
     for i, row in enumerate(rows):
@@ -23,6 +24,6 @@ def make_trades(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(records)
     for col in ("exec_ts", "booking_ts"):
         frame[col] = pd.to_datetime(frame[col], utc=True)
-    for col in ("trade_id", "event_type", "desk", "book", "trader_id", "counterparty_id", "instrument_id"):
+    for col in ("trade_id", "event_type", "desk", "book", "trader_id", "counterparty_id", "instrument_id", "side"):
         frame[col] = frame[col].astype("str")
     return frame

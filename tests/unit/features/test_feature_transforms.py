@@ -192,3 +192,25 @@ def test_request_path_refuses_state_from_the_future(ref):
 def test_empty_frame_gives_empty_features(ref, prices):
     out = tf.build_trade_features(_at([0], [1.0]).iloc[:0], ref, prices)
     assert len(out) == 0 and "notional_zscore_7d" in out.columns
+
+
+def test_duplicate_bookings_and_wash_legs_are_counted_from_earlier_bookings():
+    trades = make_trades([
+        {"exec_ts": "2026-03-02 09:00", "booking_ts": "2026-03-02 09:01"},                    # original
+        {"exec_ts": "2026-03-02 09:00", "booking_ts": "2026-03-02 10:30"},                    # duplicate
+        {"exec_ts": "2026-03-02 09:00", "booking_ts": "2026-03-02 10:40", "event_type": "cancel"},
+        {"exec_ts": "2026-03-02 09:05", "booking_ts": "2026-03-02 09:06", "side": "SELL"},    # opposite leg
+        {"exec_ts": "2026-03-02 09:07", "booking_ts": "2026-03-02 09:08", "side": "SELL", "quantity": 11.0},
+    ])
+    out = tf.duplicate_and_wash_counts(trades)
+    assert out["duplicate_prior_bookings_1d"].tolist() == [0.0, 1.0, 2.0, 0.0, 0.0]
+    assert out["opposite_side_matches_1h"].tolist() == [0.0, 0.0, 0.0, 1.0, 0.0]
+
+
+def test_counterparty_age_in_days_and_unknown_counterparty():
+    trades = make_trades([{"exec_ts": "2026-03-03 12:00", "booking_ts": "2026-03-03 12:00"},
+                          {"exec_ts": "2026-03-03 12:00", "booking_ts": "2026-03-03 12:00", "counterparty_id": "??"}])
+    cps = pd.DataFrame({"counterparty_id": ["CP1"], "onboarded_date": [pd.Timestamp("2026-03-01").date()]})
+    age = tf.counterparty_age_days(trades, cps)
+    assert age.iloc[0] == pytest.approx(2.5) and math.isnan(age.iloc[1])
+    assert tf.counterparty_age_days(trades, None).isna().all()
