@@ -1,0 +1,264 @@
+"""Week 3 exercises: features without leakage.
+
+Three exercises, each a mistake that makes a model look better in testing than it will ever be in production:
+
+* 3.1 :func:`rolling_zscore` — a trade's z-score against its trader's *earlier* trades, over a time window.
+  Including the trade itself, or trades booked later, is leakage.
+* 3.2 :func:`point_in_time_join` — feature values *as known* at each entity timestamp: a value that had
+  happened but had not arrived yet must not be used.
+* 3.3 :func:`late_arrivals` — which trades had happened by a cut-off but were not yet booked: the events a
+  snapshot taken at that time could not have seen.
+
+The notebook imports ``check`` and ``reference`` from here.
+
+Examples
+--------
+>>> check.late_arrivals(reference.late_arrivals)
+Exercise 3.3 passed (7/7 cases)
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any, Callable
+
+import pandas as pd
+
+from reference_impl.errors import DataValidationError
+from reference_impl.exercises.framework import Case, compare_values, run_cases
+from reference_impl.features import point_in_time_join as _pit_join
+from reference_impl.features import trader_rolling_features
+
+# --------------------------------------------------------------------------------------------------------------
+# Reference solutions
+# --------------------------------------------------------------------------------------------------------------
+
+
+def rolling_zscore(trades: pd.DataFrame, window: str) -> pd.Series:
+    """Each trade's notional z-score against the same trader's trades booked in ``[t - window, t)``.
+
+    NaN when fewer than 3 earlier trades are in the window or their standard deviation is 0.
+
+    Examples
+    --------
+    >>> ts = pd.date_range("2026-03-02 09:00", periods=4, freq="10min", tz="UTC")
+    >>> t = pd.DataFrame({"trade_id": list("abcd"), "trader_id": "T1", "event_type": "new",
+    ...                   "booking_ts": ts, "notional_usd": [10.0, 20.0, 30.0, 100.0]})
+    >>> rolling_zscore(t, "1h").tolist()
+    [nan, nan, nan, 8.0]
+    """
+    return trader_rolling_features(trades, [window])[f"notional_zscore_{window}"].rename("notional_zscore")
+
+
+def point_in_time_join(entity_df: pd.DataFrame, feature_df: pd.DataFrame) -> pd.DataFrame:
+    """``entity_df`` plus, per row, the ``trader_id``'s latest feature values available at ``event_timestamp``.
+
+    ``feature_df`` has ``trader_id``, ``event_ts``, ``available_at`` and feature columns. A row qualifies when
+    ``available_at <= event_timestamp``; among those the latest ``event_ts`` wins (ties: latest ``available_at``).
+    """
+    return _pit_join(entity_df, feature_df, keys=["trader_id"])
+
+
+def late_arrivals(trades: pd.DataFrame, as_of: pd.Timestamp) -> list[str]:
+    """Sorted ``trade_id`` of trades executed at or before ``as_of`` but booked after it.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"trade_id": ["a", "b"],
+    ...                   "exec_ts": pd.to_datetime(["2026-03-02 09:00", "2026-03-02 09:00"], utc=True),
+    ...                   "booking_ts": pd.to_datetime(["2026-03-02 09:01", "2026-03-02 11:00"], utc=True)})
+    >>> late_arrivals(t, pd.Timestamp("2026-03-02 10:00", tz="UTC"))
+    ['b']
+    """
+    as_of = pd.Timestamp(as_of)
+    if as_of.tzinfo is None:
+        raise DataValidationError(f"as_of must be tz-aware (UTC), got naive {as_of}")
+    late = (trades["exec_ts"] <= as_of) & (trades["booking_ts"] > as_of)
+    return sorted(trades.loc[late, "trade_id"].astype(str))
+
+
+reference = SimpleNamespace(
+    rolling_zscore=rolling_zscore,
+    point_in_time_join=point_in_time_join,
+    late_arrivals=late_arrivals,
+)
+
+# --------------------------------------------------------------------------------------------------------------
+# Cases
+# --------------------------------------------------------------------------------------------------------------
+
+_T0 = pd.Timestamp("2026-03-02 09:00", tz="UTC")
+
+
+def _trades(rows: list[tuple[str, int, float]], index: list[int] | None = None) -> pd.DataFrame:
+    """(trader_id, minutes after 09:00 UTC, notional_usd) -> a trades frame."""
+    frame = pd.DataFrame({
+        "trade_id": [f"X{i:02d}" for i in range(len(rows))],
+        "trader_id": [r[0] for r in rows],
+        "event_type": "new",
+        "booking_ts": pd.to_datetime([_T0 + pd.Timedelta(minutes=r[1]) for r in rows], utc=True),
+        "notional_usd": [float(r[2]) for r in rows],
+    })
+    return frame if index is None else frame.set_axis(index)
+
+
+def rolling_zscore_cases() -> list[Case]:
+    steady = [("T1", m, x) for m, x in zip(range(0, 60, 10), [10, 12, 11, 13, 40, 12])]
+    return [
+        Case("one trader, one hour window", (_trades(steady), "1h"),
+             hint="Compare each trade with the same trader's trades booked strictly before it in the window "
+                  "(never the trade itself, never later trades)."),
+        Case("the trade itself is not part of its own history", (_trades(steady[:5]), "1h"),
+             hint="Use only trades booked strictly before the current one (rolling(..., closed='left')): "
+                  "including the trade itself shrinks its own z-score — that is leakage."),
+        Case("two traders interleaved",
+             (_trades([(t, m, x) for (t, m, x) in [("A", 0, 1), ("B", 1, 100), ("A", 2, 2), ("B", 3, 110),
+                                                    ("A", 4, 3), ("B", 5, 120), ("A", 6, 9), ("B", 7, 90)]]), "1h"),
+             hint="Group by trader_id: one trader's size says nothing about another's."),
+        Case("the window is time, not a number of rows",
+             (_trades([("T1", 0, 5), ("T1", 10, 6), ("T1", 20, 7), ("T1", 200, 8), ("T1", 210, 9),
+                       ("T1", 220, 10), ("T1", 230, 50)]), "1h"),
+             hint="rolling('1h') on a time index, not rolling(3): a quiet afternoon must not reach back to "
+                  "the morning."),
+        Case("same-instant trades do not see each other",
+             (_trades([("T1", 0, 1), ("T1", 1, 2), ("T1", 2, 3), ("T1", 5, 10), ("T1", 5, 20)]), "1h"),
+             hint="Two trades booked at the same instant are not 'before' each other: with closed='left' "
+                  "the window [t - 1h, t) excludes both."),
+        Case("unsorted input keeps its own index",
+             (_trades([("T1", 30, 4), ("T1", 0, 1), ("T1", 20, 3), ("T1", 10, 2)], index=[40, 7, 99, 3]), "1h"),
+             hint="Sort a copy to compute, then return values aligned on the input's index and order."),
+        Case("constant history: std 0 gives NaN, never inf",
+             (_trades([("T1", 0, 5), ("T1", 1, 5), ("T1", 2, 5), ("T1", 3, 9)]), "1h"),
+             hint="Dividing by a zero standard deviation is undefined: return NaN, not inf."),
+        Case("fewer than 3 earlier trades gives NaN",
+             (_trades([("T1", 0, 1), ("T1", 1, 3), ("T1", 2, 100)]), "1h"),
+             hint="A z-score from one or two numbers says little: require at least 3 earlier trades."),
+    ]
+
+
+def _features(rows: list[tuple[str, int, int, float]]) -> pd.DataFrame:
+    """(trader_id, event minute, available minute, value)."""
+    return pd.DataFrame({
+        "trader_id": [r[0] for r in rows],
+        "event_ts": pd.to_datetime([_T0 + pd.Timedelta(minutes=r[1]) for r in rows], utc=True),
+        "available_at": pd.to_datetime([_T0 + pd.Timedelta(minutes=r[2]) for r in rows], utc=True),
+        "trades_today": [float(r[3]) for r in rows],
+    })
+
+
+def _entities(rows: list[tuple[str, int]], index: list[int] | None = None) -> pd.DataFrame:
+    frame = pd.DataFrame({
+        "trader_id": [r[0] for r in rows],
+        "event_timestamp": pd.to_datetime([_T0 + pd.Timedelta(minutes=r[1]) for r in rows], utc=True),
+    })
+    return frame if index is None else frame.set_axis(index)
+
+
+def _same_frame_and_index(got: Any, expected: pd.DataFrame) -> str | None:
+    reason = compare_values(got, expected)
+    if reason is None and not got.index.equals(expected.index):
+        return "index differs from the entity frame's index (keep its rows, order and index)"
+    return reason
+
+
+def point_in_time_cases() -> list[Case]:
+    feats = _features([("T1", 0, 0, 1), ("T1", 30, 30, 2), ("T2", 10, 10, 7)])
+    return [
+        Case("latest value at or before each timestamp", (_entities([("T1", 15), ("T1", 45), ("T2", 20)]), feats),
+             compare=_same_frame_and_index, hint="For each entity row take the trader's latest row known by then."),
+        Case("a late-arriving value is invisible until it arrives",
+             (_entities([("T1", 20), ("T1", 70)]), _features([("T1", 0, 0, 1), ("T1", 10, 60, 2)])),
+             compare=_same_frame_and_index,
+             hint="Compare available_at (when we knew it) with the entity timestamp, not event_ts."),
+        Case("available exactly at the timestamp counts", (_entities([("T1", 30)]), feats),
+             compare=_same_frame_and_index, hint="available_at <= event_timestamp, inclusive."),
+        Case("unknown trader keeps its row with NaN", (_entities([("T9", 50), ("T1", 50)]), feats),
+             compare=_same_frame_and_index,
+             hint="A left join: every entity row comes back, with NaN where nothing qualifies."),
+        Case("nothing known yet gives NaN", (_entities([("T1", -5)]), feats),
+             compare=_same_frame_and_index, hint="Rows before the first available value get NaN, not the next value."),
+        Case("entity order and index are kept", (_entities([("T2", 50), ("T1", 5), ("T1", 50)], index=[30, 10, 20]),
+                                                 feats),
+             compare=_same_frame_and_index,
+             hint="merge_asof needs sorted input: sort a copy, then restore the entity frame's order and index."),
+        Case("a newer event beats a later-arriving older one",
+             (_entities([("T1", 90)]), _features([("T1", 20, 20, 5), ("T1", 10, 80, 1)])),
+             compare=_same_frame_and_index,
+             hint="Among rows known by then, take the latest event_ts: a late correction of an older event "
+                  "must not replace a newer value (merge_asof on available_at alone gets this wrong)."),
+    ]
+
+
+def _booked(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "trade_id": [r[0] for r in rows],
+        "exec_ts": pd.to_datetime([r[1] for r in rows], utc=True),
+        "booking_ts": pd.to_datetime([r[2] for r in rows], utc=True),
+    })
+
+
+def late_arrival_cases() -> list[Case]:
+    cut = pd.Timestamp("2026-03-02 12:00", tz="UTC")
+    blotter = _booked([
+        ("T4", "2026-03-02 11:00", "2026-03-02 11:05"),   # on time
+        ("T3", "2026-03-02 09:00", "2026-03-03 08:00"),   # booked next morning: late
+        ("T2", "2026-03-02 11:30", "2026-03-02 13:00"),   # late
+        ("T1", "2026-03-02 12:30", "2026-03-02 12:31"),   # had not happened yet
+    ])
+    return [
+        Case("late trades, sorted", (blotter, cut), expected=["T2", "T3"],
+             hint="Late = executed at or before as_of AND booked after it; return sorted trade ids."),
+        Case("booked exactly at the cut-off was known", (_booked([("A", "2026-03-02 11:00", "2026-03-02 12:00")]),
+                                                         cut), expected=[],
+             hint="booking_ts == as_of means the snapshot already had it: use booking_ts > as_of."),
+        Case("executed exactly at the cut-off had happened", (_booked([("A", "2026-03-02 12:00",
+                                                                        "2026-03-02 12:01")]), cut),
+             expected=["A"], hint="exec_ts <= as_of, inclusive."),
+        Case("future trades are not late", (_booked([("A", "2026-03-02 13:00", "2026-03-02 14:00")]), cut),
+             expected=[], hint="A trade executed after as_of had not happened: it is not late, it is future."),
+        Case("cut-off given in another time zone",
+             (blotter, pd.Timestamp("2026-03-02 07:00", tz="America/New_York")), expected=["T2", "T3"],
+             hint="Compare instants, not wall-clock strings: 07:00 in New York is 12:00 UTC."),
+        Case("naive cut-off is refused", (blotter, pd.Timestamp("2026-03-02 12:00")), raises=(TypeError, ValueError),
+             hint="A naive timestamp is an error, not a guess: raise (ValueError or TypeError)."),
+        Case("empty blotter", (blotter.iloc[:0], cut), expected=[],
+             hint="No trades, no late trades: return an empty list."),
+    ]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Checks
+# --------------------------------------------------------------------------------------------------------------
+
+
+def check_rolling_zscore(func: Callable[..., Any]) -> None:
+    """Exercise 3.1: run ``func(trades, window)`` against the leakage cases."""
+    run_cases("3.1", func, rolling_zscore_cases(), reference=rolling_zscore)
+
+
+def check_point_in_time_join(func: Callable[..., Any]) -> None:
+    """Exercise 3.2: run ``func(entity_df, feature_df)`` against the point-in-time cases."""
+    run_cases("3.2", func, point_in_time_cases(), reference=point_in_time_join)
+
+
+def check_late_arrivals(func: Callable[..., Any]) -> None:
+    """Exercise 3.3: run ``func(trades, as_of)`` against the late-arrival cases."""
+    run_cases("3.3", func, late_arrival_cases(), reference=late_arrivals)
+
+
+check = SimpleNamespace(
+    rolling_zscore=check_rolling_zscore,
+    point_in_time_join=check_point_in_time_join,
+    late_arrivals=check_late_arrivals,
+)
+
+__all__ = [
+    "check",
+    "check_late_arrivals",
+    "check_point_in_time_join",
+    "check_rolling_zscore",
+    "late_arrivals",
+    "point_in_time_join",
+    "reference",
+    "rolling_zscore",
+]
