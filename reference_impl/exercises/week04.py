@@ -1,0 +1,261 @@
+"""Week 4 exercises: evaluation for rare anomalies, each with the trap that makes a queue or a backtest lie.
+
+* 4.1 :func:`precision_at_k` — the hit rate of a reviewer queue: highest scores first, ``k`` larger than the
+  data, ties broken by position, labels read by position (not by index).
+* 4.2 :func:`capacity_threshold` — the lowest threshold that keeps alerts within reviewer capacity: ties at
+  the cut must not push the queue over capacity; zero capacity flags nothing.
+* 4.3 :func:`walk_forward_folds` — train on earlier weeks, test on the next one: positions in the original
+  (unsorted) order, a trade exactly at the cut belongs to the test week, naive timestamps refused.
+* 4.4 :func:`cost_threshold` — the threshold that minimises missed-anomaly cost plus false-alert cost, where
+  "flag nothing" is a legitimate answer.
+
+Examples
+--------
+>>> check.precision_at_k(reference.precision_at_k)
+Exercise 4.1 passed (7/7 cases)
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from reference_impl.evaluation import metrics, thresholds
+from reference_impl.evaluation.backtest import time_splits
+from reference_impl.exercises.framework import Case, compare_values, run_cases
+
+# --------------------------------------------------------------------------------------------------------------
+# Reference solutions (they delegate to reference_impl.evaluation)
+# --------------------------------------------------------------------------------------------------------------
+
+
+def precision_at_k(y_true: Any, scores: Any, k: int) -> float:
+    """Share of anomalies among the ``k`` highest scores (ties broken by position; ``k`` capped at n).
+
+    Raises ``ValueError`` when ``k < 1``.
+
+    >>> precision_at_k([0, 1, 0, 1], [0.1, 0.9, 0.8, 0.2], k=2)
+    0.5
+    """
+    return metrics.precision_at_k(np.asarray(y_true), np.asarray(scores, dtype=float), k)
+
+
+def capacity_threshold(scores: Any, alerts_per_day: float, n_days: float) -> float:
+    """The lowest threshold (flag ``score >= threshold``) whose alerts fit ``alerts_per_day * n_days``.
+
+    >>> capacity_threshold([0.2, 0.9, 0.5, 0.7], alerts_per_day=1, n_days=2)
+    0.7
+    """
+    return thresholds.threshold_for_capacity(np.asarray(scores, dtype=float), alerts_per_day, n_days).threshold
+
+
+def walk_forward_folds(timestamps: pd.Series, train_weeks: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Expanding-window folds: train on ``[start, start + (train_weeks + i) weeks)``, test on the next week.
+
+    Returns ``(train_positions, test_positions)`` per fold, positions into ``timestamps`` as given (sorted
+    ascending within each array). ``start`` is the earliest timestamp. Raises ``ValueError`` for naive
+    timestamps or when the data is too short for one fold.
+    """
+    return [(f.train_index, f.test_index) for f in time_splits(timestamps, train_weeks=train_weeks, test_weeks=1)]
+
+
+def cost_threshold(y_true: Any, scores: Any, cost_missed: float, cost_false_alert: float) -> float:
+    """A threshold minimising ``cost_missed * FN + cost_false_alert * FP`` (may flag nothing)."""
+    return thresholds.threshold_for_cost(
+        np.asarray(y_true), np.asarray(scores, dtype=float), cost_missed=cost_missed, cost_false_alert=cost_false_alert, n_days=1
+    ).threshold
+
+
+reference = SimpleNamespace(
+    precision_at_k=precision_at_k,
+    capacity_threshold=capacity_threshold,
+    walk_forward_folds=walk_forward_folds,
+    cost_threshold=cost_threshold,
+)
+
+# --------------------------------------------------------------------------------------------------------------
+# Cases
+# --------------------------------------------------------------------------------------------------------------
+
+
+def precision_at_k_cases() -> list[Case]:
+    return [
+        Case("basic queue", ([0, 1, 0, 1, 0], [0.1, 0.9, 0.8, 0.7, 0.2], 2),
+             hint="sort by score, highest first, take the first k rows and average their labels"),
+        Case("higher score = more anomalous", ([1, 0, 0, 0], [0.95, 0.1, 0.2, 0.3], 1),
+             hint="the queue starts with the HIGHEST score: np.argsort sorts ascending, so reverse it (argsort(-s))"),
+        Case("k larger than the data", ([0, 1, 1], [0.3, 0.2, 0.1], 10),
+             hint="with fewer rows than k, the queue holds all rows: divide by min(k, n), not by k"),
+        Case("ties at the cut: earlier row first", ([1, 0, 0, 0], [0.5, 0.5, 0.5, 0.1], 1),
+             hint="with equal scores keep the original order: use a stable sort, e.g. np.argsort(-s, kind='stable')"),
+        Case("labels by position, not by index",
+             (pd.Series([1, 0, 0], index=[2, 1, 0]), pd.Series([0.9, 0.1, 0.2], index=[2, 1, 0]), 1),
+             hint="positions from argsort must index positions: use np.asarray(y)[top] (or .iloc), not y[top]"),
+        Case("booleans", (np.array([True, False, True, False]), np.array([0.4, 0.3, 0.2, 0.1]), 3),
+             hint="booleans average like 0/1; return a float"),
+        Case("k must be at least 1", ([0, 1], [0.1, 0.2], 0), raises=ValueError,
+             hint="a queue of zero alerts has no precision: raise ValueError naming k"),
+    ]
+
+
+def _flag_compare(scores: Any) -> Callable[[Any, Any], str | None]:
+    s = np.asarray(scores, dtype=float)
+
+    def compare(got: Any, expected: Any) -> str | None:
+        try:
+            got_f = float(got)
+        except (TypeError, ValueError):
+            return f"expected a number (the threshold), got {type(got).__name__}"
+        g, e = s >= got_f, s >= float(expected)
+        if g.sum() != e.sum() or (g != e).any():
+            return (f"threshold {got_f!r} flags {int(g.sum())} row(s) {np.flatnonzero(g).tolist()}, "
+                    f"expected {int(e.sum())} row(s) {np.flatnonzero(e).tolist()}")
+        return None
+
+    return compare
+
+
+def capacity_cases() -> list[Case]:
+    def case(name: str, scores: list[float], per_day: float, days: float, hint: str) -> Case:
+        return Case(name, (scores, per_day, days), compare=_flag_compare(scores), hint=hint)
+
+    return [
+        case("basic", [0.2, 0.9, 0.5, 0.7, 0.1, 0.6], 1, 3,
+             "budget = floor(alerts_per_day * n_days); the threshold is the budget-th highest score"),
+        case("ties at the cut would exceed capacity", [0.9, 0.8, 0.8, 0.8, 0.1], 2, 1,
+             "three rows share the cut score 0.8 and only two fit: move the threshold ABOVE the tie "
+             "(capacity is a hard limit; never flag more than the reviewers can work)"),
+        case("capacity above the number of rows", [0.3, 0.1, 0.2], 10, 1,
+             "if everything fits, flag everything: the threshold is the lowest score"),
+        case("zero capacity flags nothing", [0.3, 0.1, 0.2], 0, 5,
+             "no reviewers, no alerts: return a threshold above the highest score (e.g. np.nextafter(max, inf))"),
+        case("fractional budget rounds down", [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0], 2.5, 3,
+             "2.5 alerts/day for 3 days is 7.5 alerts: round DOWN to 7, capacity is not a target to exceed"),
+    ]
+
+
+def _ts(hours: list[float], tz: str | None = "UTC") -> pd.Series:
+    base = pd.Timestamp("2026-01-05")
+    ts = pd.Series([base + pd.Timedelta(hours=h) for h in hours])
+    return ts.dt.tz_localize(tz) if tz else ts
+
+
+def _compare_folds(got: Any, expected: list[tuple[np.ndarray, np.ndarray]]) -> str | None:
+    if not isinstance(got, (list, tuple)):
+        return f"expected a list of (train, test) pairs, got {type(got).__name__}"
+    if len(got) != len(expected):
+        return f"expected {len(expected)} fold(s), got {len(got)}"
+    for i, (g, e) in enumerate(zip(got, expected)):
+        if not (isinstance(g, (list, tuple)) and len(g) == 2):
+            return f"fold {i}: expected a (train_positions, test_positions) pair"
+        for part, gg, ee in (("train", g[0], e[0]), ("test", g[1], e[1])):
+            reason = compare_values(np.sort(np.asarray(gg, dtype=int)), np.asarray(ee, dtype=int))
+            if reason:
+                return f"fold {i} {part} positions: {reason} (expected {np.asarray(ee).tolist()}, got {np.sort(np.asarray(gg)).tolist()})"
+    return None
+
+
+def walk_forward_cases() -> list[Case]:
+    week = 24 * 7
+    daily = [0.0] + [24.0 * d + 3 for d in range(1, 28)]  # no trade falls exactly on a weekly cut
+    shuffled = [daily[i] for i in np.random.default_rng(4).permutation(len(daily))]
+    return [
+        Case("four weeks of daily trades", (_ts(daily), 2), compare=_compare_folds,
+             hint="fold i trains on [start, start + (train_weeks + i) weeks) and tests on the following week"),
+        Case("rows not in time order", (_ts(shuffled), 2), compare=_compare_folds,
+             hint="return positions into the series AS GIVEN; compare timestamps with the window bounds instead "
+                  "of cutting a sorted copy by position"),
+        Case("a trade exactly at the cut is tested, not trained on", (_ts([0, 30, week, 2 * week, 2 * week + 5, 3 * week - 1]), 2),
+             compare=_compare_folds,
+             hint="training windows are half-open [start, end): a trade at `end` belongs to the test week"),
+        Case("too little data for one fold", (_ts([0, 24, 48]), 2), raises=ValueError,
+             hint="with less than train_weeks + a test week of data there is nothing to test: raise ValueError"),
+        Case("naive timestamps are refused", (_ts(daily, tz=None), 2), raises=ValueError,
+             hint="a timestamp without a time zone is ambiguous (whose midnight?): raise ValueError"),
+    ]
+
+
+def _cost_compare(y: Any, scores: Any, c_fn: float, c_fp: float) -> Callable[[Any, Any], str | None]:
+    y_arr, s = np.asarray(y, dtype=bool), np.asarray(scores, dtype=float)
+
+    def cost(t: float) -> float:
+        flagged = s >= t
+        return float(c_fn * np.sum(~flagged & y_arr) + c_fp * np.sum(flagged & ~y_arr))
+
+    def compare(got: Any, expected: Any) -> str | None:
+        try:
+            got_f = float(got)
+        except (TypeError, ValueError):
+            return f"expected a number (the threshold), got {type(got).__name__}"
+        if cost(got_f) > cost(float(expected)) + 1e-9:
+            return f"threshold {got_f!r} costs {cost(got_f):g}; the best threshold costs {cost(float(expected)):g}"
+        return None
+
+    return compare
+
+
+def cost_cases() -> list[Case]:
+    def case(name: str, y: list[int], s: list[float], c_fn: float, c_fp: float, hint: str) -> Case:
+        return Case(name, (y, s, c_fn, c_fp), compare=_cost_compare(y, s, c_fn, c_fp), hint=hint)
+
+    return [
+        case("misses cost more than false alerts", [0, 1, 0, 1, 0, 0], [0.1, 0.9, 0.8, 0.3, 0.2, 0.25], 10, 1,
+             "try every distinct score as the threshold and compute cost_missed * FN + cost_false_alert * FP"),
+        case("false alerts cost more", [0, 1, 0, 1, 0, 0], [0.1, 0.9, 0.8, 0.3, 0.2, 0.25], 1, 10,
+             "the cheapest answer may flag only the very top: evaluate the cost at each candidate"),
+        case("flagging nothing is cheapest", [0, 0, 1, 0], [0.9, 0.8, 0.1, 0.7], 1, 5,
+             "include 'flag nothing' (a threshold above the highest score) among the candidates"),
+        case("flag everything when a miss is ruinous", [0, 1, 0, 0], [0.5, 0.1, 0.7, 0.9], 1000, 1,
+             "the lowest score is a candidate too: flag all rows when missing one costs most"),
+        case("ties flag together", [1, 0, 1, 0], [0.5, 0.5, 0.5, 0.1], 3, 1,
+             "rows with equal scores are flagged together by `score >= threshold`: count them as one candidate"),
+    ]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Checks
+# --------------------------------------------------------------------------------------------------------------
+
+
+def check_precision_at_k(func: Callable[..., Any]) -> None:
+    """Exercise 4.1: ``func(y_true, scores, k)``."""
+    run_cases("4.1", func, precision_at_k_cases(), reference=precision_at_k)
+
+
+def check_capacity_threshold(func: Callable[..., Any]) -> None:
+    """Exercise 4.2: ``func(scores, alerts_per_day, n_days)``."""
+    run_cases("4.2", func, capacity_cases(), reference=capacity_threshold)
+
+
+def check_walk_forward_folds(func: Callable[..., Any]) -> None:
+    """Exercise 4.3: ``func(timestamps, train_weeks)``."""
+    run_cases("4.3", func, walk_forward_cases(), reference=walk_forward_folds)
+
+
+def check_cost_threshold(func: Callable[..., Any]) -> None:
+    """Exercise 4.4: ``func(y_true, scores, cost_missed, cost_false_alert)``."""
+    run_cases("4.4", func, cost_cases(), reference=cost_threshold)
+
+
+check = SimpleNamespace(
+    precision_at_k=check_precision_at_k,
+    capacity_threshold=check_capacity_threshold,
+    walk_forward_folds=check_walk_forward_folds,
+    cost_threshold=check_cost_threshold,
+)
+
+__all__ = [
+    "capacity_threshold",
+    "check",
+    "check_capacity_threshold",
+    "check_cost_threshold",
+    "check_precision_at_k",
+    "check_walk_forward_folds",
+    "cost_threshold",
+    "precision_at_k",
+    "reference",
+    "walk_forward_folds",
+]

@@ -1,0 +1,181 @@
+"""Week 4 checks: the reference passes, independent correct answers pass, plausible wrong answers fail helpfully."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reference_impl.exercises import ExerciseFailed
+from reference_impl.exercises import week04 as w
+
+# ---------------------------------------------------------------- independent correct solutions (a learner's)
+
+
+def p_at_k_loop(y_true, scores, k):
+    if k < 1:
+        raise ValueError("k must be >= 1")
+    y, s = list(np.asarray(y_true)), list(np.asarray(scores, dtype=float))
+    order = sorted(range(len(s)), key=lambda i: (-s[i], i))[: min(k, len(s))]
+    return sum(bool(y[i]) for i in order) / len(order)
+
+
+def capacity_loop(scores, alerts_per_day, n_days):
+    s = sorted(set(float(x) for x in scores), reverse=True)
+    budget = int(alerts_per_day * n_days)
+    best = s[0] + 1.0  # flags nothing
+    for t in s:  # lower the threshold while the queue still fits
+        if sum(x >= t for x in scores) <= budget:
+            best = t
+        else:
+            break
+    return best
+
+
+def folds_loop(timestamps, train_weeks):
+    ts = pd.Series(timestamps)
+    if ts.dt.tz is None:
+        raise ValueError("naive")
+    start, week = ts.min(), pd.Timedelta(days=7)
+    folds, i = [], 0
+    while start + (train_weeks + i) * week <= ts.max():
+        end = start + (train_weeks + i) * week
+        train = np.flatnonzero((ts >= start) & (ts < end))
+        test = np.flatnonzero((ts >= end) & (ts < end + week))
+        if len(train) and len(test):
+            folds.append((train, test))
+        i += 1
+    if not folds:
+        raise ValueError("too short")
+    return folds
+
+
+def cost_brute(y_true, scores, cost_missed, cost_false_alert):
+    y, s = np.asarray(y_true, bool), np.asarray(scores, float)
+    candidates = [*np.unique(s), s.max() + 1]
+    costs = [cost_missed * np.sum((s < t) & y) + cost_false_alert * np.sum((s >= t) & ~y) for t in candidates]
+    return float(candidates[int(np.argmin(costs))])
+
+
+# ---------------------------------------------------------------- plausible wrong solutions
+
+
+def p_at_k_ascending(y_true, scores, k):  # lowest scores first
+    order = np.argsort(np.asarray(scores), kind="stable")[:k]
+    return float(np.asarray(y_true)[order].mean())
+
+
+def p_at_k_divides_by_k(y_true, scores, k):  # k > n not capped
+    if k < 1:
+        raise ValueError
+    order = np.argsort(-np.asarray(scores, float), kind="stable")[:k]
+    return float(np.asarray(y_true)[order].sum() / k)
+
+
+def p_at_k_unstable_ties(y_true, scores, k):  # ties broken by the last row
+    if k < 1:
+        raise ValueError
+    s = np.asarray(scores, float)
+    order = np.lexsort((-np.arange(len(s)), -s))[:k]
+    return float(np.asarray(y_true)[order].mean())
+
+
+def capacity_kth_score(scores, alerts_per_day, n_days):  # ignores ties at the cut
+    s = np.sort(np.asarray(scores, float))[::-1]
+    k = int(alerts_per_day * n_days)
+    return float(s[min(max(k, 1), len(s)) - 1])
+
+
+def capacity_rounds_up(scores, alerts_per_day, n_days):  # ceil instead of floor
+    s = np.sort(np.asarray(scores, float))[::-1]
+    k = int(np.ceil(alerts_per_day * n_days))
+    if k == 0:
+        return float(s[0]) + 1
+    return float(s[min(k, len(s)) - 1]) if k >= len(s) or s[k] < s[k - 1] else float(s[k - 1]) + 1e-9
+
+
+def folds_sorted_positions(timestamps, train_weeks):  # positions in a sorted copy
+    return folds_loop(pd.Series(timestamps).sort_values().reset_index(drop=True), train_weeks)
+
+
+def folds_inclusive_end(timestamps, train_weeks):  # trade at the cut goes to train
+    ts = pd.Series(timestamps)
+    if ts.dt.tz is None:
+        raise ValueError("naive")
+    start, week = ts.min(), pd.Timedelta(days=7)
+    folds, i = [], 0
+    while start + (train_weeks + i) * week <= ts.max():
+        end = start + (train_weeks + i) * week
+        folds.append((np.flatnonzero(ts <= end), np.flatnonzero((ts > end) & (ts <= end + week))))
+        i += 1
+    if not folds:
+        raise ValueError
+    return folds
+
+
+def folds_accepts_naive(timestamps, train_weeks):
+    ts = pd.Series(timestamps)
+    return folds_loop(ts.dt.tz_localize("UTC") if ts.dt.tz is None else ts, train_weeks)
+
+
+def cost_observed_only(y_true, scores, cost_missed, cost_false_alert):  # never "flag nothing"
+    y, s = np.asarray(y_true, bool), np.asarray(scores, float)
+    candidates = np.unique(s)
+    costs = [cost_missed * np.sum((s < t) & y) + cost_false_alert * np.sum((s >= t) & ~y) for t in candidates]
+    return float(candidates[int(np.argmin(costs))])
+
+
+def cost_swapped(y_true, scores, cost_missed, cost_false_alert):  # swaps the two costs
+    return cost_brute(y_true, scores, cost_false_alert, cost_missed)
+
+
+# ---------------------------------------------------------------- tests
+
+CORRECT = [
+    (w.check.precision_at_k, w.reference.precision_at_k, "4.1"),
+    (w.check.precision_at_k, p_at_k_loop, "4.1"),
+    (w.check.capacity_threshold, w.reference.capacity_threshold, "4.2"),
+    (w.check.capacity_threshold, capacity_loop, "4.2"),
+    (w.check.walk_forward_folds, w.reference.walk_forward_folds, "4.3"),
+    (w.check.walk_forward_folds, folds_loop, "4.3"),
+    (w.check.cost_threshold, w.reference.cost_threshold, "4.4"),
+    (w.check.cost_threshold, cost_brute, "4.4"),
+]
+
+
+@pytest.mark.parametrize("check, solution, number", CORRECT)
+def test_correct_solutions_pass_with_one_line(check, solution, number, capsys):
+    check(solution)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith(f"Exercise {number} passed (")
+
+
+WRONG = [
+    (w.check.precision_at_k, p_at_k_ascending, "basic queue", "highest first"),
+    (w.check.precision_at_k, p_at_k_divides_by_k, "k larger than the data", "min(k, n)"),
+    (w.check.precision_at_k, p_at_k_unstable_ties, "ties at the cut", "stable"),
+    (w.check.capacity_threshold, capacity_kth_score, "ties at the cut would exceed capacity", "ABOVE the tie"),
+    (w.check.capacity_threshold, capacity_rounds_up, "fractional budget rounds down", "round DOWN"),
+    (w.check.walk_forward_folds, folds_sorted_positions, "rows not in time order", "AS GIVEN"),
+    (w.check.walk_forward_folds, folds_inclusive_end, "a trade exactly at the cut", "half-open"),
+    (w.check.walk_forward_folds, folds_accepts_naive, "naive timestamps are refused", "time zone"),
+    (w.check.cost_threshold, cost_observed_only, "flagging nothing is cheapest", "flag nothing"),
+    (w.check.cost_threshold, cost_swapped, "misses cost more than false alerts", "cost_missed"),
+]
+
+
+@pytest.mark.parametrize("check, solution, case, hint", WRONG)
+def test_wrong_solutions_fail_with_the_right_hint(check, solution, case, hint):
+    with pytest.raises(ExerciseFailed) as info:
+        check(solution)
+    assert info.value.case.startswith(case)
+    assert hint in info.value.hint
+
+
+def test_not_a_function():
+    with pytest.raises(ExerciseFailed, match="expected a function"):
+        w.check.precision_at_k(0.5)
+
+
+def test_module_doctest_line():
+    assert w.precision_at_k([0, 1], [0.2, 0.1], 1) == 0.0
