@@ -184,7 +184,7 @@ print("largest difference from the feed's notional_usd where both exist:",
       round(float((usd - trades["notional_usd"]).abs().max()), 2))
 
 # %% [markdown]
-# Look at the seven NaNs. They are Tokyo trades from Monday morning local time, which is still Sunday
+# Look at the NaNs. They are Tokyo trades from Monday morning local time, which is still Sunday
 # 15 March in UTC, the day before the first FX rate. The generator that produced `notional_usd` quietly
 # borrowed the next day's rate. Our join says "no rate". Which is right is a business decision (use the
 # previous close? the next fixing?). What matters is that the gap is visible and someone decides.

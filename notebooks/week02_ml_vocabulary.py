@@ -160,7 +160,7 @@ print(f"DummyClassifier agrees: {dummy.score(validation[FEATURES], validation['i
 print("anomalies it catches:", int(dummy.predict(validation[FEATURES]).sum()))
 
 # %% [markdown]
-# About 97 % accuracy, and not a single anomaly caught. With rare positives, accuracy measures the wrong
+# Near-perfect accuracy, and not a single anomaly caught. With rare positives, accuracy measures the wrong
 # thing. We need metrics about the positives themselves.
 
 # %% [markdown]
@@ -198,9 +198,11 @@ print(f"precision {precision:.2f}  recall {recall:.2f}")
 print("baseline precision and recall:", precision_recall(0, 0, int(validation["is_anomaly"].sum())))
 
 # %% [markdown]
-# The model's alerts are mostly right (high precision), but it misses most anomalies (low recall). The
-# 0.5 probability threshold is only a default. Week 4 chooses thresholds deliberately, against an alert
-# budget.
+# Read the two numbers separately. Precision is the share of alerts that are real anomalies, and is what
+# the operations team experiences. Recall is the share of anomalies that raised an alert, and is what
+# compliance worries about. The baseline has no alerts, so its precision is undefined (`nan`) and its recall
+# is 0. The 0.5 probability threshold is only a default. Week 4 chooses thresholds deliberately, against an
+# alert budget.
 
 # %% [markdown]
 # ## 5. Under- and over-fitting
@@ -221,6 +223,7 @@ train_scores, val_scores = validation_curve(
 curve = pd.DataFrame({"max_depth": [str(d) for d in depths], "train": train_scores.mean(axis=1),
                       "validation": val_scores.mean(axis=1)})
 print(curve.round(2).to_string(index=False))
+print("best max_depth on validation:", curve.loc[curve["validation"].idxmax(), "max_depth"])
 
 # %% [markdown]
 # A *learning curve* asks the other question: would more data help? Here it is for logistic regression, on
@@ -246,11 +249,13 @@ print(pd.DataFrame({"rows": sizes, "train": lc_train.mean(axis=1), "validation":
 
 # %% [markdown]
 # How to read the two curves:
-# - **Validation curve.** Up to depth 4, training and validation scores rise together: the model is
-#   under-fitting and more capacity helps. Beyond depth 4, training keeps rising while validation falls: the
-#   model is over-fitting. Choose the depth where validation peaks, using validation data, never the test set.
-# - **Learning curve.** The validation score is still climbing at the largest size, so more history would
-#   probably help more than a bigger model. With this few positives, the scores are noisy.
+# - **Validation curve.** On the shallow side of the best depth, training and validation scores are both
+#   low: the tree under-fits, and more capacity helps. On the deep side, the training score heads to 1.0
+#   while the validation score falls: the tree over-fits and memorises training trades. Choose the depth
+#   where validation peaks, using validation data, never the test set.
+# - **Learning curve.** If the validation score is still rising at the largest size, more history would help
+#   more than a bigger model. If it has levelled off, with a gap to training, try better features or more
+#   regularisation instead. With this few positives, the scores are noisy: read the trend, not the decimals.
 
 # %% [markdown]
 # ## 6. A first IsolationForest: anomalies without labels
@@ -271,12 +276,13 @@ tp, fp, fn = int((flagged & is_anomaly).sum()), int((flagged & ~is_anomaly).sum(
 precision, recall = precision_recall(tp, fp, fn)
 print(f"alerts {tp + fp}: tp={tp} fp={fp} fn={fn}  precision {precision:.2f}  recall {recall:.2f}")
 caught = validation.assign(flagged=flagged).groupby(validation["anomaly_type"].fillna("normal"))["flagged"].mean()
-print(caught.round(2).to_string())
+print(caught.sort_values(ascending=False).round(2).to_string())
 
 # %% [markdown]
-# The forest finds what is *numerically* extreme, such as fat fingers and off-market prices. It misses
-# anomalies that only make sense with context: a trade at the wrong hour or a booking that is late
-# against the desk's SLA. Rules and better features close that gap. Week 3 builds the features
+# The table shows the share of each anomaly type that made it into the alert budget. The forest is good at
+# what is *numerically* extreme, such as a fat-finger notional or an off-market price. It is weaker where the
+# signal is a yes/no flag or needs context, such as a trade at the wrong hour or a booking late against the
+# desk's SLA. Rules and better features close that gap. Week 3 builds the features
 # (`reference_impl.features`), and the trade anomaly service (Project A) combines the forest with rules and
 # reason codes.
 
