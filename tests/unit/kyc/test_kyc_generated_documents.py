@@ -46,5 +46,6 @@ def test_train_then_classify_through_the_cli(workspace, tmp_path, capsys, result
     assert [r.split()[1] for r in rows] == clean["label"].tolist()
     # even a model trained on 400 documents (80 for validation) lets no out-of-scope document through
     assert evaluate_kyc(model, result.test).by_subset.set_index("group").loc["out_of_scope", "auto_accept"] == 0.0
-    decisions = model.decide(result.test["text"].tolist())
-    assert all(d.label == y for d, y in zip(decisions, result.test["label"]) if d.route == AUTO_ACCEPT)
+    unambiguous = result.test[result.test["subset"] != "ambiguous"]  # ambiguous documents are either of two labels
+    decisions = model.decide(unambiguous["text"].tolist())
+    assert all(d.label == y for d, y in zip(decisions, unambiguous["label"]) if d.route == AUTO_ACCEPT)
