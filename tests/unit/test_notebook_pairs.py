@@ -28,6 +28,8 @@ def _week(path: Path) -> int:
 
 
 def _ipynb(path: Path) -> nbformat.NotebookNode:
+    if not path.with_suffix(".ipynb").exists():
+        pytest.skip("no .ipynb yet: test_py_and_ipynb_are_in_sync reports it")
     return nbformat.read(path.with_suffix(".ipynb"), as_version=4)
 
 
@@ -62,10 +64,10 @@ def test_at_least_three_exercises_each_with_a_check(source):
 
 @pytest.mark.parametrize("source", SOURCES, ids=IDS)
 def test_shipped_notebook_delegates_to_the_reference_and_passes(source):
+    nb = _ipynb(source)
     progress = notebook_progress(source.with_suffix(".ipynb"))
     assert not progress.executed, "the shipped notebook must be committed with outputs"
     assert {e.status for e in progress.exercises} == {"not_started"}, progress.exercises
-    nb = _ipynb(source)
     for ex_id, _, _, check_idx in exercises_in(nb):
         text = "".join(o.get("text", "") for o in nb.cells[check_idx].outputs if o.output_type == "stream")
         assert re.fullmatch(rf"Exercise {re.escape(ex_id)} passed \((\d+)/\1 cases\)\n", text), text
