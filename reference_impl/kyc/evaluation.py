@@ -6,8 +6,9 @@ reports both, per class and per data subset (clean, noisy, ambiguous, second lan
 with the calibration evidence (Brier score, reliability curve, ECE) that justifies trusting a
 probability threshold at all.
 
-These helpers are KYC-specific; generic curve and metric code shared with the anomaly project lives in
-:mod:`reference_impl.evaluation` when present.
+The reliability binning comes from the shared toolkit (:mod:`reference_impl.evaluation`); what is
+KYC-specific here is the multi-class and routing view (top-label confidence, Brier over classes,
+coverage against accuracy, route shares per subset).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from reference_impl.errors import DataValidationError
+from reference_impl.evaluation import calibration_curve
 from reference_impl.kyc.routing import AUTO_ACCEPT, MANUAL_REVIEW, REJECT_UNKNOWN, KycDecision
 
 NOT_CLASSIFIED = "(not classified)"  # confusion-matrix column for documents the guards kept from the model
@@ -57,7 +59,8 @@ def reliability_curve(confidence: Sequence[float], correct: Sequence[bool], n_bi
     """Top-label reliability: per confidence bin, mean confidence against observed accuracy.
 
     A calibrated model's points lie on the diagonal; that is what makes "auto-accept above 0.97"
-    mean "about 97 % of these are right". Empty bins are omitted.
+    mean "about 97 % of these are right". Empty bins are omitted. This is the shared
+    :func:`reference_impl.evaluation.calibration_curve` applied to (top-label confidence, was it right).
 
     >>> reliability_curve([0.9, 0.9, 0.6, 0.4], [True, True, True, False], n_bins=2)
        bin_lower  bin_upper  mean_confidence  accuracy  count
@@ -65,22 +68,19 @@ def reliability_curve(confidence: Sequence[float], correct: Sequence[bool], n_bi
     1        0.5        1.0              0.8       1.0      3
     """
     conf = np.asarray(confidence, dtype=float)
-    ok = np.asarray(correct, dtype=float)
+    ok = np.asarray(correct, dtype=bool)
     if conf.shape != ok.shape:
         raise DataValidationError(f"confidence and correct differ in length: {conf.shape} vs {ok.shape}")
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
-    bins = np.clip(np.digitize(conf, edges[1:-1], right=False), 0, n_bins - 1)
-    rows = []
-    for b in range(n_bins):
-        mask = bins == b
-        if mask.any():
-            rows.append((edges[b], edges[b + 1], round(float(conf[mask].mean()), 12),
-                         round(float(ok[mask].mean()), 12), int(mask.sum())))
-    return pd.DataFrame(rows, columns=["bin_lower", "bin_upper", "mean_confidence", "accuracy", "count"])
+    columns = ["bin_lower", "bin_upper", "mean_confidence", "accuracy", "count"]
+    if conf.size == 0:
+        return pd.DataFrame(columns=columns)
+    curve = calibration_curve(ok.astype(int), conf, n_bins=n_bins)
+    curve = curve.rename(columns={"mean_predicted": "mean_confidence", "observed": "accuracy"})[columns]
+    return curve.round({"mean_confidence": 12, "accuracy": 12}).reset_index(drop=True)
 
 
 def expected_calibration_error(confidence: Sequence[float], correct: Sequence[bool], n_bins: int = 10) -> float:
-    """Count-weighted mean gap between confidence and accuracy over the reliability bins.
+    """Count-weighted mean gap between confidence and accuracy over the reliability bins (NaN when empty).
 
     >>> round(expected_calibration_error([0.9, 0.9, 0.6, 0.6], [True, True, True, False], n_bins=10), 3)
     0.1
