@@ -85,9 +85,9 @@ def make_clients(n: int = 1_000, seed: int = 42) -> pd.DataFrame:
     risk = np.digitize(score, [0.8, 1.8])
 
     person_name = _pick(rng, FIRST_NAMES, n) + " " + _pick(rng, LAST_NAMES, n)
-    kind_words = [w for k in ("corporate", "fund", "trust", "bank") for w in COMPANY_KINDS[k]]
-    kind_start = {"corporate": 0, "fund": 5, "trust": 8, "bank": 10}
-    kind_len = {k: len(v) for k, v in COMPANY_KINDS.items()}
+    kind_words = [w for k in ENTITY_TYPES[1:] for w in COMPANY_KINDS[k]]
+    kind_len = {k: len(COMPANY_KINDS[k]) for k in ENTITY_TYPES[1:]}
+    kind_start = dict(zip(kind_len, np.cumsum([0, *kind_len.values()])[:-1].tolist()))
     kind_code = np.zeros(n, dtype=np.int64)
     for code, name in enumerate(ENTITY_TYPES[1:], start=1):  # five entity types, not rows
         mask = entity == code

@@ -7,6 +7,8 @@ every calendar day of the period, so any execution time — including off-hours 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -125,12 +127,34 @@ def _as_ns(ts: object) -> np.ndarray:
     return index.tz_convert("UTC").as_unit("ns").asi8
 
 
-def reference_price_at(prices: pd.DataFrame, instrument_id: np.ndarray | pd.Series,
+class PriceMatrix(NamedTuple):
+    """A regular price grid as arrays: ``values[i, j]`` is instrument ``ids[i]`` at ``grid_ns[j]``."""
+
+    ids: pd.Index
+    grid_ns: np.ndarray
+    values: np.ndarray
+
+
+def price_matrix(prices: pd.DataFrame) -> PriceMatrix:
+    """Reshape a :func:`make_prices` frame into a matrix; raise if it is not a regular grid."""
+    codes, ids = pd.factorize(prices["instrument_id"])
+    n_grid = len(prices) // max(len(ids), 1)
+    grid = _as_ns(prices["ts"].iloc[:n_grid]) if n_grid else np.array([], dtype=np.int64)
+    regular = (n_grid > 0 and len(ids) * n_grid == len(prices)
+               and np.array_equal(codes, np.repeat(np.arange(len(ids)), n_grid))
+               and np.array_equal(_as_ns(prices["ts"]), np.tile(grid, len(ids))))
+    if not regular:
+        raise DataValidationError("prices is not a regular grid sorted by instrument_id, ts "
+                                  "(every instrument needs the same timestamps)")
+    return PriceMatrix(pd.Index(ids), grid, prices["price"].to_numpy().reshape(len(ids), n_grid))
+
+
+def reference_price_at(prices: pd.DataFrame | PriceMatrix, instrument_id: np.ndarray | pd.Series,
                        ts: np.ndarray | pd.Series) -> np.ndarray:
     """Last grid price at or before ``ts`` for each (instrument, time) pair, vectorised.
 
-    Works on the regular grid that :func:`make_prices` produces (same timestamps for every
-    instrument). Unknown instruments or times before the grid give NaN.
+    Works on the regular grid that :func:`make_prices` produces (pass :func:`price_matrix` of it to
+    look up many times). Unknown instruments or times before the grid give NaN.
 
     >>> from reference_impl.data import make_reference_data
     >>> p = make_prices(make_reference_data(0), n_days=1, seed=0, step_minutes=60)
@@ -138,18 +162,13 @@ def reference_price_at(prices: pd.DataFrame, instrument_id: np.ndarray | pd.Seri
     >>> bool(reference_price_at(p, [first.instrument_id], [first.ts])[0] == first.price)
     True
     """
-    ids = pd.unique(prices["instrument_id"])
-    n_grid = len(prices) // max(len(ids), 1)
-    if len(ids) * n_grid != len(prices) or n_grid == 0:
-        raise DataValidationError("prices is not a regular grid (every instrument needs the same timestamps)")
-    grid = _as_ns(prices["ts"].iloc[:n_grid])
-    matrix = prices["price"].to_numpy().reshape(len(ids), n_grid)
-    row = pd.Index(ids).get_indexer(np.asarray(instrument_id))
-    col = np.searchsorted(grid, _as_ns(ts), side="right") - 1
+    matrix = prices if isinstance(prices, PriceMatrix) else price_matrix(prices)
+    row = matrix.ids.get_indexer(np.asarray(instrument_id))
+    col = np.searchsorted(matrix.grid_ns, _as_ns(ts), side="right") - 1
     ok = (row >= 0) & (col >= 0)
     out = np.full(len(row), np.nan)
-    out[ok] = matrix[row[ok], col[ok]]
+    out[ok] = matrix.values[row[ok], col[ok]]
     return out
 
 
-__all__ = ["ANNUAL_VOL", "make_prices", "price_grid", "reference_price_at", "trading_days"]
+__all__ = ["ANNUAL_VOL", "PriceMatrix", "make_prices", "price_grid", "price_matrix", "reference_price_at", "trading_days"]

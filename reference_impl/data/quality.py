@@ -127,10 +127,7 @@ def _schema_issues(df: pd.DataFrame) -> tuple[list[QualityIssue], set[str]]:
             continue
         series = df[col]
         got = _kind_of(series)
-        if got == want or (want == "float" and got == "float" and not pd.api.types.is_bool_dtype(series)):
-            usable.add(col)
-            continue
-        if series.isna().all():  # an all-null column has no meaningful type; nulls are reported
+        if got == want or series.isna().all():  # an all-null column has no type; its nulls are reported
             usable.add(col)
             continue
         if want in ("float", "bool") and got == "str":

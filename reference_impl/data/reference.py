@@ -111,7 +111,8 @@ def utc_from_ns(ns: np.ndarray) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(np.asarray(ns, dtype="int64").view("datetime64[ns]")).tz_localize("UTC")
 
 
-def _hhmm_to_minutes(hhmm: str) -> int:
+def hhmm_to_minutes(hhmm: str) -> int:
+    """``"07:30"`` -> 450 (minutes after midnight)."""
     hours, minutes = hhmm.split(":")
     return int(hours) * 60 + int(minutes)
 
@@ -269,6 +270,7 @@ __all__ = [
     "FX_START",
     "HOLIDAYS_2026",
     "check_seed",
+    "hhmm_to_minutes",
     "take_str",
     "utc_from_ns",
     "make_calendar",

@@ -16,7 +16,8 @@ import pandas as pd
 import pyarrow as pa
 
 from reference_impl.data import anomalies as anom
-from reference_impl.data.reference import (NEW_COUNTERPARTY_LEAD_DAYS, _hhmm_to_minutes, check_seed, take_str,
+from reference_impl.data.market import price_matrix
+from reference_impl.data.reference import (NEW_COUNTERPARTY_LEAD_DAYS, hhmm_to_minutes, check_seed, take_str,
                                            utc_from_ns)
 from reference_impl.errors import ConfigError, DataValidationError
 
@@ -56,17 +57,13 @@ _DAY_NS = 86_400 * _NS
 
 
 def _price_matrix(prices: pd.DataFrame, instrument_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(grid ns, price matrix, row of each reference instrument) from a regular price grid."""
-    ids = pd.unique(prices["instrument_id"])
-    n_grid = len(prices) // max(len(ids), 1)
-    if n_grid == 0 or len(ids) * n_grid != len(prices):
-        raise DataValidationError("prices is not a regular grid (every instrument needs the same timestamps)")
-    grid = pd.DatetimeIndex(prices["ts"].iloc[:n_grid]).as_unit("ns").asi8
-    rows = pd.Index(ids).get_indexer(instrument_ids)
+    """(grid ns, price matrix, matrix row of each reference instrument)."""
+    matrix = price_matrix(prices)
+    rows = matrix.ids.get_indexer(instrument_ids)
     if (rows < 0).any():
         missing = instrument_ids[rows < 0][:3].tolist()
         raise DataValidationError(f"prices has no series for instrument(s) {missing}")
-    return grid, prices["price"].to_numpy().reshape(len(ids), n_grid), rows
+    return matrix.grid_ns, matrix.values, rows
 
 
 def _local_to_utc_ns(local_ns: np.ndarray, desk_idx: np.ndarray, tzs: list[str]) -> np.ndarray:
@@ -216,8 +213,8 @@ class _Setup:
         venue_names = sorted({v for vs in venue_lists for v in vs})
         return cls(
             desk_names=desk_names, tzs=desks["tz"].tolist(), desk_class=desk_class,
-            open_min=np.array([_hhmm_to_minutes(x) for x in desks["open_local"]], dtype=float),
-            close_min=np.array([_hhmm_to_minutes(x) for x in desks["close_local"]], dtype=float),
+            open_min=np.array([hhmm_to_minutes(x) for x in desks["open_local"]], dtype=float),
+            close_min=np.array([hhmm_to_minutes(x) for x in desks["close_local"]], dtype=float),
             sla_min=desks["booking_sla_minutes"].to_numpy(dtype=float),
             trader_desk=trader_desk, trader_book=trader_book, book_names=book_names,
             trader_weight=traders["activity"].to_numpy() * desk_activity[trader_desk],

@@ -158,3 +158,18 @@ def test_amend_and_cancel_refer_to_earlier_originals(trades):
 def test_bad_parameters_raise_config_errors(ref, prices, kwargs, match):
     with pytest.raises(ConfigError, match=match):
         make_trades(ref, prices, **{"n_trades": 1000, **kwargs})
+
+
+def test_reference_prices_need_a_regular_grid(prices):
+    from reference_impl.data.market import price_matrix
+    from reference_impl.errors import DataValidationError
+
+    matrix = price_matrix(prices)
+    assert matrix.values.shape == (len(matrix.ids), len(matrix.grid_ns))
+    with pytest.raises(DataValidationError, match="regular grid"):
+        price_matrix(prices.iloc[1:])
+    with pytest.raises(DataValidationError, match="regular grid"):
+        price_matrix(prices.sample(frac=1.0, random_state=0))
+    naive = prices.iloc[:10].assign(ts=prices["ts"].iloc[:10].dt.tz_localize(None))
+    with pytest.raises(DataValidationError, match="tz-aware"):
+        reference_price_at(prices, naive["instrument_id"], naive["ts"])
