@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -48,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--write", action="store_true", help="also time writing trades.parquet")
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()[0]
     results = []
     for _ in range(args.runs):
         out = subprocess.run([sys.executable, "-c", CHILD, str(args.n_trades), "1" if args.write else "0"],
@@ -66,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'total':<22}{total:>10.2f}")
     print(f"peak RSS (median)     {med['peak_mb']:>10.0f} MB")
     print(f"events per second     {results[0]['rows'] / med['trades_s']:>10,.0f}")
+    print(f"load average (1 min)  {load_before:>10.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores")
     return 0
 
 
