@@ -7,6 +7,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reference_impl.exercises import ExerciseFailed
 from reference_impl.exercises import week01 as w
@@ -234,3 +236,36 @@ def test_progress_reports_a_learners_mixed_notebook(tmp_path):
     assert status["1.2"][0] == "failing"
     assert "unknown currency is NaN, not 0 and not dropped" in status["1.2"][1] and "Hint:" in status["1.2"][1]
     assert status["1.3"] == ("not_started", "")
+
+
+# ---------------------------------------------------------------- properties of the reference solutions
+
+_YEAR_2026 = st.integers(min_value=1_767_225_600, max_value=1_798_761_599)  # every second of 2026, UTC
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["EQ_LDN", "EQ_NYC", "FX_TKY"]), _YEAR_2026), max_size=30))
+def test_reference_off_hours_matches_a_row_by_row_conversion_all_year(rows):
+    trades = pd.DataFrame({
+        "desk": [d for d, _ in rows],
+        "exec_ts": pd.to_datetime([s for _, s in rows], unit="s", utc=True),
+    }, index=pd.RangeIndex(100, 100 + len(rows)))
+    pd.testing.assert_series_equal(
+        w.flag_off_hours(trades, w.DESKS), off_hours_rowwise(trades, w.DESKS), check_names=False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["USD", "EUR", "GBP", "JPY", "XAU"]), st.integers(0, 3),
+                          st.floats(0.01, 1e9)), max_size=30), st.randoms(use_true_random=False))
+def test_reference_usd_notional_keeps_every_row_in_place(rows, rnd):
+    trades = pd.DataFrame({
+        "exec_ts": pd.to_datetime([f"2026-03-0{2 + day % 2} 1{day}:00" for _, day, _ in rows], utc=True),
+        "currency": [c for c, _, _ in rows], "notional": [n for _, _, n in rows],
+    })
+    order = list(trades.index)
+    rnd.shuffle(order)
+    shuffled = trades.loc[order]
+    got = w.usd_notional(shuffled, w.FX)
+    assert got.index.equals(shuffled.index)
+    pd.testing.assert_series_equal(got.sort_index(), w.usd_notional(trades, w.FX), check_names=False)
+    pd.testing.assert_series_equal(got, usd_notional_map(shuffled, w.FX), check_names=False)
