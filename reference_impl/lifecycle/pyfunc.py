@@ -72,6 +72,31 @@ def _as_frame(model_input: Any) -> pd.DataFrame:
     return pd.DataFrame(model_input)
 
 
+def to_signature_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Timestamps as naive UTC: MLflow signatures cannot carry a time zone (``predict_frame`` restores it).
+
+    >>> f = pd.DataFrame({"ts": pd.to_datetime(["2026-01-05 09:00+01:00"])})
+    >>> str(to_signature_frame(f)["ts"].iloc[0])
+    '2026-01-05 08:00:00'
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.DatetimeTZDtype):
+            out[col] = out[col].dt.tz_convert("UTC").dt.tz_localize(None)
+    return out
+
+
+def _restore_utc(frame: pd.DataFrame) -> pd.DataFrame:
+    naive = [c for c in frame.columns if pd.api.types.is_datetime64_dtype(frame[c].dtype)
+             and not isinstance(frame[c].dtype, pd.DatetimeTZDtype)]
+    if not naive:
+        return frame
+    out = frame.copy()
+    for col in naive:
+        out[col] = out[col].dt.tz_localize("UTC")
+    return out
+
+
 def predict_frame(kind: str, model: Any, model_input: Any) -> pd.DataFrame:
     """What the pyfunc ``predict`` returns for ``kind``: one row per input row.
 
@@ -82,6 +107,7 @@ def predict_frame(kind: str, model: Any, model_input: Any) -> pd.DataFrame:
     """
     frame = _as_frame(model_input)
     if kind == "detector":
+        frame = _restore_utc(frame)  # naive timestamps arriving through an MLflow signature are UTC
         decisions = [d.to_dict() if hasattr(d, "to_dict") else dict(d) for d in model.decide(frame)]
         return pd.DataFrame({
             "trade_id": [str(d.get("trade_id", "")) for d in decisions],
@@ -166,6 +192,7 @@ def log_native_model(
         import mlflow
         from mlflow.models import infer_signature
 
+        input_example = to_signature_frame(input_example)
         output_example = predict_frame(kind, model, input_example)
         signature = infer_signature(input_example, output_example)
         with tempfile.TemporaryDirectory() as tmp:
@@ -203,4 +230,5 @@ __all__ = [
     "model_digest",
     "native_from_pyfunc",
     "predict_frame",
+    "to_signature_frame",
 ]

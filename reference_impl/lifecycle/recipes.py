@@ -11,6 +11,7 @@ a challenger and the champion are compared on exactly the same rows.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -76,18 +77,34 @@ def frame_sha256(frame: pd.DataFrame) -> str:
 
 # -- anomaly -------------------------------------------------------------------------------
 def anomaly_data(seed: int, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Trades and their features, split by booking time into training and backtest rows."""
+    """Trades and their features, split by booking time into training and backtest rows.
+
+    Memoised on the data parameters (the recipe is pure), so training a challenger with other
+    hyper-parameters, and validating it, reuse the same frames; callers must not mutate them.
+    :func:`clear_data_cache` forces regeneration (``--reproduce`` does).
+    """
+    return _anomaly_data(int(seed), int(params["n_trades"]), int(params["n_days"]), float(params["anomaly_rate"]),
+                         float(params["holdout_fraction"]))
+
+
+@functools.lru_cache(maxsize=4)
+def _anomaly_data(seed: int, n_trades: int, n_days: int, anomaly_rate: float, holdout_fraction: float) -> dict[str, Any]:
     from reference_impl import data
     from reference_impl.features import build_trade_features
 
     ref = data.make_reference_data(seed=seed)
-    prices = data.make_prices(ref, n_days=int(params["n_days"]), seed=seed)
-    trades = data.make_trades(ref, prices, n_trades=int(params["n_trades"]), seed=seed,
-                              anomaly_rate=float(params["anomaly_rate"]))
+    prices = data.make_prices(ref, n_days=n_days, seed=seed)
+    trades = data.make_trades(ref, prices, n_trades=n_trades, seed=seed, anomaly_rate=anomaly_rate)
     features = build_trade_features(trades, ref, prices)
-    cut = trades["booking_ts"].quantile(1.0 - float(params["holdout_fraction"]))
+    cut = trades["booking_ts"].quantile(1.0 - holdout_fraction)
     train = (trades["booking_ts"] < cut).to_numpy()
     return {"trades": trades, "features": features, "train": train, "cut": cut}
+
+
+def clear_data_cache() -> None:
+    """Forget memoised recipe data so the next call regenerates it from the seed."""
+    _anomaly_data.cache_clear()
+    _kyc_data.cache_clear()
 
 
 def _detector_class() -> Any:
@@ -179,10 +196,16 @@ def train_anomaly(seed: int, params: Mapping[str, Any]) -> RecipeResult:
 
 # -- KYC -----------------------------------------------------------------------------------
 def kyc_data(seed: int, params: Mapping[str, Any]) -> pd.DataFrame:
+    """Synthetic KYC documents (memoised like :func:`anomaly_data`)."""
+    return _kyc_data(int(seed), int(params["n_clients"]), int(params["n_docs"]))
+
+
+@functools.lru_cache(maxsize=2)
+def _kyc_data(seed: int, n_clients: int, n_docs: int) -> pd.DataFrame:
     from reference_impl import data
 
-    clients = data.make_clients(int(params["n_clients"]), seed=seed)
-    return data.make_kyc_documents(clients, int(params["n_docs"]), seed=seed)
+    clients = data.make_clients(n_clients, seed=seed)
+    return data.make_kyc_documents(clients, n_docs, seed=seed)
 
 
 def kyc_metrics(model: Any, test: pd.DataFrame) -> dict[str, float]:
@@ -329,6 +352,7 @@ __all__ = [
     "RecipeResult",
     "backtest_evaluator",
     "backtest_name",
+    "clear_data_cache",
     "frame_sha256",
     "resolve_params",
     "train_recipe",

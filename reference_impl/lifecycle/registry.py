@@ -94,6 +94,44 @@ def _info(mv: Any) -> ModelVersionInfo:
     )
 
 
+def rollback_target(versions: Sequence[ModelVersionInfo], current: str) -> ModelVersionInfo | None:
+    """The version a rollback from ``current`` goes to: the newest earlier one validated and approved.
+
+    Versions are compared as numbers ("10" is after "9"); versions already rolled back away from are
+    skipped so repeated rollbacks walk further back. ``None`` when there is nowhere to go.
+    """
+    candidates = [v for v in versions
+                  if int(v.version) < int(current) and v.approval_status == "approved"
+                  and v.validation_status == "passed" and not v.rolled_back]
+    return max(candidates, key=lambda v: int(v.version), default=None)
+
+
+def alias_at(moves: Sequence[Mapping[str, Any]], alias: str, when: str | dt.datetime) -> str | None:
+    """Which version ``alias`` pointed at, at time ``when``, replayed from recorded alias moves.
+
+    MLflow only knows where an alias points *now*; an auditor asks where it pointed when a decision
+    was made. ``moves`` are ``model.alias_moved`` payloads with a ``ts`` (ISO, tz-aware), in any
+    order; a move at exactly ``when`` counts.
+
+    >>> moves = [{"ts": "2026-03-02T09:00:00+00:00", "alias": "champion", "to_version": "1"},
+    ...          {"ts": "2026-03-09T09:00:00+00:00", "alias": "champion", "to_version": "2"}]
+    >>> alias_at(moves, "champion", "2026-03-05T00:00:00+00:00")
+    '1'
+    >>> alias_at(moves, "champion", "2026-03-01T00:00:00+00:00") is None
+    True
+    """
+    at = when if isinstance(when, dt.datetime) else dt.datetime.fromisoformat(when)
+    if at.tzinfo is None:
+        raise RegistryError(f"time {when!r} has no time zone; alias history is kept in UTC")
+    current: str | None = None
+    relevant = sorted((m for m in moves if m.get("alias") == alias), key=lambda m: dt.datetime.fromisoformat(m["ts"]))
+    for move in relevant:
+        if dt.datetime.fromisoformat(move["ts"]) > at:
+            break
+        current = move.get("to_version")
+    return current
+
+
 @contextmanager
 def _mlflow_errors(action: str) -> Iterator[None]:
     """Turn MLflow/database failures into one-line ``RegistryError``s naming the action."""
@@ -392,13 +430,10 @@ class ModelRegistry:
         current = self.by_alias(name, CHAMPION)
         if current is None:
             raise self._refuse(name, None, "rollback", f"{name} has no @{CHAMPION} to roll back", actor)
-        candidates = [v for v in self.versions(name)
-                      if int(v.version) < int(current.version) and v.approval_status == "approved"
-                      and v.validation_status == "passed" and not v.rolled_back]
-        if not candidates:
+        target = rollback_target(self.versions(name), current.version)
+        if target is None:
             raise self._refuse(name, current.version, "rollback",
                                f"{name} has no approved version earlier than v{current.version} to roll back to", actor)
-        target = candidates[-1]
         self._move_alias(name, CHAMPION, target.version, actor, f"rollback: {reason}" if reason else "rollback")
         with _mlflow_errors(f"tagging {name} v{current.version}"):
             self.client.set_model_version_tag(name, current.version, TAG + "rolled_back", "true")
@@ -439,7 +474,9 @@ __all__ = [
     "CHAMPION",
     "ModelRegistry",
     "ModelVersionInfo",
+    "alias_at",
     "current_user",
     "load_champion",
     "load_version",
+    "rollback_target",
 ]

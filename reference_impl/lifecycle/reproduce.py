@@ -14,7 +14,7 @@ from typing import Any
 
 from reference_impl.errors import RegistryError
 from reference_impl.lifecycle.pyfunc import model_digest
-from reference_impl.lifecycle.recipes import DEFAULT_PARAMS, RECIPES, train_recipe
+from reference_impl.lifecycle.recipes import DEFAULT_PARAMS, RECIPES, clear_data_cache, train_recipe
 from reference_impl.lifecycle.registry import _mlflow_errors
 from reference_impl.lifecycle.tracking import git_commit, open_client, package_versions
 from reference_impl.workspace import Workspace
@@ -99,6 +99,7 @@ def reproduce_run(run_id: str, *, tracking_uri: str | None = None, workspace: Wo
         raise RegistryError(f"run {run_id} was not made by an ibml recipe (tag ibml.recipe={recipe!r})")
     seed = int(tags.get("ibml.seed", params.get("seed", "0")))
     overrides = {k: v for k, v in params.items() if k in DEFAULT_PARAMS[recipe]}
+    clear_data_cache()  # regenerate from the seed, do not reuse frames from this process
     result = train_recipe(recipe, seed, overrides)
     recorded_env = {k.removeprefix("ibml.package."): v for k, v in tags.items() if k.startswith("ibml.package.")}
     now_env = package_versions(tuple(recorded_env))
