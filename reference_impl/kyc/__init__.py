@@ -38,6 +38,7 @@ from reference_impl.kyc.routing import (
     ROUTES,
     ConfidenceRouter,
     KycDecision,
+    auto_accept_share,
     choose_thresholds,
     threshold_for_precision,
 )
@@ -47,7 +48,7 @@ __all__ = [
     "AUTO_ACCEPT", "MANUAL_REVIEW", "REJECT_UNKNOWN", "ROUTES", "REASONS", "NEVER",
     "KycClassifier", "KycModel", "KycDecision", "ConfidenceRouter", "TextGuard", "ReviewQueue", "ReviewItem",
     "ReviewEvent", "Document", "KycEvaluation", "KycTrainingResult",
-    "brier_score", "calibrate_router", "choose_thresholds", "confusion_frame", "coverage_accuracy_curve",
+    "auto_accept_share", "brier_score", "calibrate_router", "choose_thresholds", "confusion_frame", "coverage_accuracy_curve",
     "default_model_dir", "evaluate_kyc", "expected_calibration_error", "guess_language", "load_classifier",
     "load_documents", "per_class_report", "plot_coverage_accuracy", "plot_reliability", "read_document",
     "reliability_curve", "routing_summary", "save_classifier", "split_documents", "threshold_for_precision",

@@ -191,6 +191,24 @@ def choose_thresholds(
     return thresholds
 
 
+def auto_accept_share(proba: np.ndarray, classes: Sequence[str], thresholds: Mapping[str, float]) -> float:
+    """Coverage: the share of documents whose top probability reaches *its own class's* threshold.
+
+    Guards are not applied (this is the model-only view used when choosing thresholds); a class
+    missing from ``thresholds`` is never auto-accepted; an empty batch has no coverage (NaN).
+
+    >>> auto_accept_share(np.array([[0.95, 0.05], [0.2, 0.8], [0.6, 0.4]]), ["a", "b"], {"a": 0.9, "b": 0.8})
+    0.6666666666666666
+    """
+    classes = [str(c) for c in classes]
+    proba = _check_proba(proba, classes)
+    if len(proba) == 0:
+        return float("nan")
+    top = np.argmax(proba, axis=1)
+    cut = np.array([float(thresholds.get(c, NEVER)) for c in classes])[top]
+    return float(np.mean(proba[np.arange(len(proba)), top] >= cut))
+
+
 @dataclass(frozen=True)
 class ConfidenceRouter:
     """Routes documents from their text and calibrated probabilities (see the module docstring).
@@ -303,5 +321,5 @@ class ConfidenceRouter:
 
 __all__ = [
     "AUTO_ACCEPT", "MANUAL_REVIEW", "REJECT_UNKNOWN", "ROUTES", "REASONS", "NEVER", "CLASSIFIED_DESPITE_GUARD",
-    "KycDecision", "ConfidenceRouter", "choose_thresholds", "threshold_for_precision",
+    "KycDecision", "ConfidenceRouter", "auto_accept_share", "choose_thresholds", "threshold_for_precision",
 ]
