@@ -23,6 +23,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="e.g. 2026-11-15/2026-11-16 (default: the last 24 hours of the log)")
     report.add_argument("--freq", default="1D", help="time-series bucket, a pandas offset such as 1D or 1h (default 1D)")
     report.set_defaults(func=_report)
+    simulate = sub.add_parser("simulate", help="write a synthetic prediction log with planted incidents (for practice)")
+    simulate.add_argument("--days", type=int, default=14, help="days of traffic (default 14)")
+    simulate.add_argument("--trades-per-day", type=int, default=1500)
+    simulate.add_argument("--kyc-per-day", type=int, default=200)
+    simulate.add_argument("--seed", type=int, default=0)
+    simulate.add_argument("--force", action="store_true", help="overwrite an existing prediction log")
+    simulate.set_defaults(func=_simulate)
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -39,6 +46,25 @@ def _report(args: argparse.Namespace) -> int:
     )
     out = write_dashboard(report, args.out)
     print(f"wrote {out} ({len(report.alerts)} alerts firing)", file=sys.stdout)
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from reference_impl.errors import ConfigError, WorkspaceError
+    from reference_impl.monitoring.logs import outcomes_path, write_jsonl
+    from reference_impl.monitoring.simulate import simulate_prediction_log
+
+    ws = Workspace.from_env()
+    if ws.prediction_log.exists() and not args.force:
+        raise WorkspaceError(f"{ws.prediction_log} already exists (the service's log?); pass --force to overwrite it")
+    if args.days < 4:
+        raise ConfigError(f"--days {args.days} is too short: the incidents are planted from day 4 on")
+    last = args.days - 1
+    sim = simulate_prediction_log(n_days=args.days, trades_per_day=args.trades_per_day, kyc_per_day=args.kyc_per_day,
+                                  drift_start_day=last - 2, fallback_day=last - 1, latency_spike_day=last, seed=args.seed)
+    write_jsonl(sim.predictions, ws.prediction_log)
+    write_jsonl(sim.outcomes, outcomes_path(ws))
+    print(f"wrote {len(sim.predictions):,} predictions to {ws.prediction_log} and {len(sim.outcomes):,} outcome labels")
     return 0
 
 

@@ -84,3 +84,11 @@ def test_cli_errors_are_one_line(workspace, simulated, tmp_path, capsys, args, m
     code = main(["monitor", "report", "--out", str(tmp_path / "r.html"), *args])
     err = capsys.readouterr().err
     assert code != 0 and match in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_cli_simulate_then_report(workspace, tmp_path, capsys):
+    assert main(["monitor", "simulate", "--days", "5", "--trades-per-day", "300", "--kyc-per-day", "40"]) == 0
+    assert workspace.prediction_log.exists() and outcomes_path(workspace).exists()
+    assert main(["monitor", "simulate", "--days", "5"]) != 0  # refuses to overwrite
+    assert "--force" in capsys.readouterr().err
+    assert main(["monitor", "report", "--out", str(tmp_path / "r.html")]) == 0

@@ -7,8 +7,8 @@ import contextlib
 import pytest
 
 from reference_impl.monitoring.logs import write_jsonl
-from reference_impl.monitoring.routes import dashboard_router
-from reference_impl.serving import ServiceSettings, create_api_key, create_app
+from reference_impl.monitoring.routes import create_app_with_dashboard
+from reference_impl.serving import ServiceSettings, create_api_key
 from reference_impl.serving.testing import fake_providers, sample_event, test_client
 
 
@@ -16,7 +16,7 @@ from reference_impl.serving.testing import fake_providers, sample_event, test_cl
 def service(workspace):
     settings = ServiceSettings(home=workspace.root, latency_budget_ms=5_000)
     keys = {role: create_api_key(settings.api_keys_path, role)[0] for role in ("scorer", "auditor")}
-    app = create_app(settings, providers=fake_providers(), extra_routers=[dashboard_router])
+    app = create_app_with_dashboard(settings, providers=fake_providers())
     with contextlib.ExitStack() as stack:
         client = stack.enter_context(test_client(app))
         yield client, keys, workspace
