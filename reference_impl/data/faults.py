@@ -7,8 +7,9 @@ rows (or columns) it touched, so a validator can be tested against ground truth.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,7 @@ class FaultResult:
     rows: dict[str, np.ndarray] = field(default_factory=dict)
     columns: dict[str, list[str]] = field(default_factory=dict)
 
-    def __iter__(self):  # allows ``frame, rows = inject_faults(...)``
+    def __iter__(self) -> Iterator[Any]:  # allows ``frame, rows = inject_faults(...)``
         return iter((self.frame, self.rows))
 
 

@@ -7,6 +7,7 @@ import pytest
 from reference_impl.data import DOC_CLASSES, SUBSETS, make_clients, make_kyc_documents
 from reference_impl.data.kyc_docs import SUBSET_SHARES
 from reference_impl.errors import ConfigError
+from data_fixtures import clients, docs  # noqa: F401  (pytest fixtures)
 
 
 def test_clients_columns_and_rules(clients):

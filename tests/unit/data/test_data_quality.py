@@ -12,6 +12,7 @@ from reference_impl.data.faults import FAULT_KINDS, inject_faults
 from reference_impl.data.quality import TRADE_SCHEMA, validate_trades
 from reference_impl.data.trades import TRADE_COLUMNS
 from reference_impl.errors import ConfigError
+from data_fixtures import ref, trades  # noqa: F401  (pytest fixtures)
 
 #: Which report issue kind each fault must raise.
 EXPECTED = {

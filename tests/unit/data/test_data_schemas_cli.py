@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from reference_impl.cli import main
 from reference_impl.data.schemas import Client, KycDocument, TradeEvent
+from data_fixtures import clients, docs, trades  # noqa: F401  (pytest fixtures)
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 GOOD = dict(trade_id="T000000001", event_type="new", exec_ts=T0, booking_ts=T0 + timedelta(seconds=20),

@@ -9,6 +9,7 @@ import pytest
 from reference_impl.data import ANOMALY_NAMES, TRADE_COLUMNS, make_trades, reference_price_at
 from reference_impl.data.anomalies import PRICE_SCATTER_BPS
 from reference_impl.errors import ConfigError
+from data_fixtures import prices, ref, trades  # noqa: F401  (pytest fixtures)
 
 
 def test_columns_and_dtypes_follow_the_contract(trades):
