@@ -75,9 +75,9 @@ def reason_code_for(feature: str) -> ReasonCode:
 
 def _tree_explainer(forest: Any) -> Any:
     with warnings.catch_warnings():
-        # shap imports its plotting module, which calls a matplotlib API pending deprecation
-        warnings.simplefilter("ignore", PendingDeprecationWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)
+        # import-time notices only: shap's plotting module calls a matplotlib API pending deprecation, and
+        # tqdm warns about missing Jupyter widgets
+        warnings.simplefilter("ignore")
         import shap
 
         return shap.TreeExplainer(forest)

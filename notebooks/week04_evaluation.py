@@ -1,0 +1,358 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ibml)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Week 4: evaluation basics for rare anomalies
+#
+# A trade-surveillance model is judged by people with a fixed number of hours: the operations analysts who work
+# its alert queue, and the model-risk reviewer who signs it off. This week turns "is the model good?" into the
+# numbers they ask for: how many alerts per day, what share of them are real, which kinds of anomaly slip
+# through, and whether last month's result will hold next month.
+#
+# **Objectives.** By the end of this notebook you can:
+# 1. explain why accuracy is useless when under 1 % of trades are anomalies, and what to report instead;
+# 2. read precision, recall, ROC-AUC and PR-AUC, and the trade-off a threshold makes between them;
+# 3. compute precision@k for a reviewer queue (Exercise 4.1);
+# 4. backtest over time instead of a random split, and say what the random split hides (Exercise 4.3);
+# 5. choose a threshold from reviewer capacity (Exercise 4.2) or from the cost of a miss versus a false alert
+#    (Exercise 4.4) — on validation data, never on the test set;
+# 6. read recall by anomaly type and decide which rule to add next;
+# 7. read a decision's reason codes (rules plus SHAP) and its versions.
+#
+# **Prerequisites.** [Week 2](week02_ml_vocabulary.ipynb) (splits by time, precision and recall) and
+# [Week 3](week03_feature_engineering.ipynb) (the trade features). **Time.** About 3 hours, plus 2 hours of exercises.
+
+# %%
+# Setup: imports, parameters, a small seeded dataset with trade features (a few seconds).
+# %matplotlib inline
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import RandomForestClassifier
+
+from reference_impl import data, features
+from reference_impl.anomaly import IsolationForestDetector, TradeAnomalyDetector
+from reference_impl.evaluation import (
+    backtest,
+    plots,
+    pr_auc,
+    precision_at_k,
+    precision_recall_f1,
+    random_split,
+    recall_by_type,
+    roc_auc,
+    threshold_for_capacity,
+    threshold_for_cost,
+    threshold_for_precision,
+)
+from reference_impl.exercises.week04 import check, reference
+
+warnings.filterwarnings("ignore", category=FutureWarning)  # keep teaching output free of library notices
+warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm's notice when shap is imported in Jupyter
+pd.set_option("display.width", 120)
+pd.set_option("display.precision", 3)
+
+SEED = 7
+N_TRADES = 6_000
+N_DAYS = 21
+ANOMALY_RATE = 0.01  # 1 %: rare, but enough positives in a small sample to see every anomaly type
+
+ref = data.make_reference_data(seed=SEED)
+prices = data.make_prices(ref, n_days=N_DAYS, seed=SEED)
+trades = data.make_trades(ref, prices, n_trades=N_TRADES, seed=SEED, anomaly_rate=ANOMALY_RATE)
+feats = features.build_trade_features(trades, ref, prices)
+FEATURES = list(features.MODEL_FEATURES)
+y = trades["is_anomaly"].to_numpy()
+types = trades["anomaly_type"].to_numpy(dtype=object)
+booked = trades["booking_ts"]
+
+# Split by booking time: 60 % train, 20 % validation (choose thresholds here), 20 % test (report only).
+cut_val, cut_test = booked.quantile([0.6, 0.8])
+train, val, test = (booked < cut_val).to_numpy(), ((booked >= cut_val) & (booked < cut_test)).to_numpy(), (booked >= cut_test).to_numpy()
+days = {name: (booked[m].max() - booked[m].min()).total_seconds() / 86400 for name, m in (("val", val), ("test", test))}
+print(f"{len(trades):,} trade events, {y.mean():.2%} anomalous; train/val/test = {train.sum()}/{val.sum()}/{test.sum()} rows")
+print(f"validation covers {days['val']:.1f} days, test {days['test']:.1f} days")
+
+# %%
+# NBVAL_IGNORE_OUTPUT: library versions differ between installs; they are shown for bug reports only.
+import shap  # noqa: E402
+import sklearn  # noqa: E402
+
+print(f"scikit-learn {sklearn.__version__} | pandas {pd.__version__} | numpy {np.__version__} | shap {shap.__version__}")
+
+# %% [markdown]
+# ## 1. Why accuracy misleads
+#
+# With 1–2 % anomalies, a "model" that never raises an alert is 98–99 % accurate. It is also useless: it catches
+# nothing. Accuracy rewards the majority class; for rare events we report what the alert queue experiences.
+
+# %%
+never = np.zeros(test.sum())
+report = precision_recall_f1(y[test], never, threshold=0.5)
+accuracy = (report.tp + report.tn) / test.sum()
+print(f"flag nothing: accuracy {accuracy:.1%}, recall {report.recall:.0%}, alerts {report.tp + report.fp}")
+
+# %% [markdown]
+# - **Precision**: of the alerts raised, the share that were real. Low precision wastes reviewer time.
+# - **Recall**: of the real anomalies, the share we alerted on. Low recall means missed breaks and fines.
+# - **ROC-AUC**: the chance that a random anomaly scores above a random normal trade. It ignores the base rate,
+#   so it can look excellent while the queue is mostly false alerts.
+# - **PR-AUC** (average precision): precision averaged over recall levels. A random scorer gets the anomaly
+#   share (here about 0.01), not 0.5, which makes it the honest headline number for rare events.
+#
+# ## 2. The detector and the precision/recall trade-off
+#
+# `TradeAnomalyDetector` combines the versioned rule set, an isolation forest scored with flat numpy arrays,
+# SHAP reason codes and analyst overrides. It is unsupervised: it never sees `is_anomaly`. We fit it on the
+# training weeks only.
+
+# %%
+detector = TradeAnomalyDetector(n_estimators=100, contamination=0.02, random_state=SEED).fit(feats[train])
+scores = detector.score(feats)
+print(detector)
+print(f"test ROC-AUC {roc_auc(y[test], scores[test]):.3f} | PR-AUC {pr_auc(y[test], scores[test]):.3f} "
+      f"| anomaly share {y[test].mean():.3f}")
+rows = []
+for t in (0.50, 0.55, 0.60, 0.65):
+    r = precision_recall_f1(y[test], scores[test], t)
+    rows.append({"threshold": t, "alerts": r.tp + r.fp, "precision": r.precision, "recall": r.recall, "f1": r.f1})
+print(pd.DataFrame(rows).round(3).to_string(index=False))
+
+# %%
+fig = plots.plot_pr_curve(y[test], scores[test], threshold=0.6)
+fig
+
+# %% [markdown]
+# Raising the threshold trades recall for precision: fewer alerts, a larger share of them real, more anomalies
+# missed. No single number settles it; the business does (sections 5 and 6).
+#
+# > **At a bank.** A model-risk reviewer will ask for PR-AUC next to ROC-AUC, the anomaly share of the test
+# > period, and the alert volume at the proposed threshold. A deck that shows only ROC-AUC 0.9 invites the
+# > question "and how many of the alerts are real?".
+#
+# ## 3. Precision@k: the reviewer queue
+#
+# Operations do not work a threshold; they work a queue, top score first, until the shift ends. If they can
+# review k alerts, the number that matters is the share of real anomalies among the top k: **precision@k**.
+
+# %% [markdown]
+# ### Exercise 4.1 — precision@k
+#
+# Write `precision_at_k(y_true, scores, k)`: the share of anomalies among the `k` highest scores. Watch the
+# edge cases: higher scores are more anomalous; `k` may exceed the number of rows; equal scores keep their
+# original order (a stable sort); `y_true` may be a pandas Series with any index; `k < 1` is a `ValueError`.
+
+# %%
+# Exercise 4.1 — precision@k
+def precision_at_k_mine(y_true, scores, k):
+    return reference.precision_at_k(y_true, scores, k)  # delete this line and write your own
+
+
+check.precision_at_k(precision_at_k_mine)
+
+# %%
+for k in (10, 25, 50):
+    print(f"precision@{k}: {precision_at_k_mine(y[test], scores[test], k):.2f}")
+
+# %% [markdown]
+# ## 4. Backtests over time, not random splits
+#
+# A random split shuffles trades from every week into both training and test sets. The model then learns from
+# the future it is tested on — the same traders' later behaviour, the same market days — and a single number
+# hides how much results move from week to week. In production a model only ever scores trades booked after
+# its training data. A **walk-forward backtest** does the same: train on weeks 1..n, test on week n+1, repeat.
+#
+# Below, a supervised random forest (it sees the labels) is scored both ways.
+
+# %%
+X = feats[FEATURES].fillna(0.0)
+forest_clf = RandomForestClassifier(n_estimators=60, min_samples_leaf=2, random_state=SEED, n_jobs=1)
+tr_idx, te_idx = random_split(len(X), test_size=0.25, seed=SEED)
+proba = forest_clf.fit(X.iloc[tr_idx], y[tr_idx]).predict_proba(X.iloc[te_idx])[:, 1]
+print(f"random split:  PR-AUC {pr_auc(y[te_idx], proba):.3f}")
+walk = backtest(forest_clf, X, y, booked, train_weeks=1, supervised=True, k=20)
+print(walk[["fold", "n_train", "n_test", "anomalies_test", "roc_auc", "pr_auc", "precision_at_20"]].round(3).to_string(index=False))
+unsup = backtest(IsolationForestDetector(n_estimators=50, random_state=SEED), X, y, booked, train_weeks=1, k=20)
+print("isolation forest, walk-forward PR-AUC by week:", unsup["pr_auc"].round(3).tolist())
+
+# %% [markdown]
+# Read the two results side by side: the random split reports one number from a model that was trained on
+# trades from every week, including those after the test trades; the walk-forward folds show what each week
+# would really have looked like, and how much that moves from one week to the next. On this synthetic data the
+# behaviour is stable, so the gap is modest; on real data, incidents cluster (a bad booking system release, a
+# volatile week) and a random split spreads them over both sides — the model "recognises" the incident it is
+# being tested on.
+#
+# ### Exercise 4.3 — walk-forward folds
+#
+# Write `walk_forward_folds(timestamps, train_weeks)`: a list of `(train_positions, test_positions)` pairs.
+# Fold `i` trains on `[start, start + (train_weeks + i) weeks)` and tests on the following week, with `start`
+# the earliest timestamp. Positions refer to the series as given (it may be unsorted); a trade exactly at a
+# cut belongs to the test week; naive timestamps and data too short for one fold raise `ValueError`.
+
+# %%
+# Exercise 4.3 — walk-forward folds
+def walk_forward_folds_mine(timestamps, train_weeks):
+    return reference.walk_forward_folds(timestamps, train_weeks)  # delete this line and write your own
+
+
+check.walk_forward_folds(walk_forward_folds_mine)
+
+# %%
+print([(len(tr), len(te)) for tr, te in walk_forward_folds_mine(booked, train_weeks=1)])
+
+# %% [markdown]
+# > **At a bank.** Model validation re-runs your backtest. Fix the folds by date in the model documentation,
+# > report every fold (not the best one), and state the anomaly count per fold: a PR-AUC from four anomalies is
+# > an anecdote.
+#
+# ## 5. Choosing the threshold: capacity, precision, cost
+#
+# The threshold is a business decision expressed in the model's units. Three ways to make it, all **on the
+# validation period** — choosing on the test set and then reporting the test result is leakage.
+#
+# **Reviewer capacity.** The team can work a fixed number of alerts per day. Rule alerts (controls, not
+# negotiable) use capacity first; the model gets the rest.
+
+# %%
+ALERTS_PER_DAY = 8
+choice = threshold_for_capacity(scores[val], ALERTS_PER_DAY, days["val"])
+print(f"model-only threshold for {ALERTS_PER_DAY}/day: {choice.threshold:.4f} "
+      f"-> {choice.expected_alerts_per_day:.1f} alerts/day on validation")
+combined = detector.calibrate_threshold(feats[val], alerts_per_day=ALERTS_PER_DAY, n_days=days["val"])
+print(f"with rules first: threshold {combined.threshold:.4f}, expected {combined.expected_alerts_per_day:.1f} "
+      f"alerts/day ({combined.details['rule_alerts_per_day']:.1f} from rules)")
+test_decisions = detector.decide(feats[test])
+flagged = np.array([d.flagged for d in test_decisions])
+print(f"test period: {flagged.sum() / days['test']:.1f} alerts/day, precision {y[test][flagged].mean():.2f}, "
+      f"recall {flagged[y[test]].mean():.2f}")
+
+# %% [markdown]
+# ### Exercise 4.2 — a threshold from reviewer capacity
+#
+# Write `capacity_threshold(scores, alerts_per_day, n_days)`: the lowest threshold (flag `score >= threshold`)
+# whose alerts fit `floor(alerts_per_day * n_days)`. Equal scores at the cut are flagged together, so if they
+# do not all fit, move the threshold above them; zero capacity flags nothing.
+
+# %%
+# Exercise 4.2 — a threshold from reviewer capacity
+def capacity_threshold_mine(scores, alerts_per_day, n_days):
+    return reference.capacity_threshold(scores, alerts_per_day, n_days)  # delete this line and write your own
+
+
+check.capacity_threshold(capacity_threshold_mine)
+
+# %% [markdown]
+# **Target precision.** Compliance may instead require that at least, say, 30 % of alerts are real; take the
+# lowest threshold (most recall) that reaches it on validation, and check it on test. If no threshold reaches
+# the target, say so — do not quietly lower the target.
+#
+# **Cost.** A missed fat-finger trade can cost far more than the ten minutes a false alert takes. With a cost
+# per miss and per false alert, pick the threshold with the lowest total cost.
+
+# %%
+try:
+    target = threshold_for_precision(y[val], scores[val], 0.30, n_days=days["val"])
+    print(f"precision >= 30 % on validation: threshold {target.threshold:.4f}, recall {target.recall:.2f}, "
+          f"{target.expected_alerts_per_day:.1f} alerts/day")
+    on_test = precision_recall_f1(y[test], scores[test], target.threshold)
+    print(f"  on test: precision {on_test.precision:.2f}, recall {on_test.recall:.2f}")
+except ValueError as exc:
+    print("no threshold reaches the target:", exc)
+for cost_missed in (20, 200):
+    c = threshold_for_cost(y[val], scores[val], cost_missed=cost_missed, cost_false_alert=1, n_days=days["val"])
+    print(f"miss costs {cost_missed:>3}x a false alert: threshold {c.threshold:.4f}, "
+          f"{c.expected_alerts_per_day:.1f} alerts/day, recall {c.recall:.2f}")
+
+# %%
+fig = plots.plot_threshold_tradeoff(y[val], scores[val], n_days=days["val"], cost_missed=200, cost_false_alert=1)
+fig
+
+# %% [markdown]
+# ### Exercise 4.4 — a threshold from costs
+#
+# Write `cost_threshold(y_true, scores, cost_missed, cost_false_alert)` returning a threshold that minimises
+# `cost_missed * FN + cost_false_alert * FP`. Consider every distinct score, and "flag nothing" as well.
+
+# %%
+# Exercise 4.4 — a threshold from costs
+def cost_threshold_mine(y_true, scores, cost_missed, cost_false_alert):
+    return reference.cost_threshold(y_true, scores, cost_missed, cost_false_alert)  # delete this line and write your own
+
+
+check.cost_threshold(cost_threshold_mine)
+
+# %% [markdown]
+# > **At a bank.** Record the threshold, how it was chosen (capacity, precision or cost, with the numbers), the
+# > data it was chosen on and the expected alerts per day. Operations will hold you to that number; monitoring
+# > (week 8) alerts when the real volume drifts away from it.
+#
+# ## 6. Recall by anomaly type: which rule to add next
+#
+# One recall number hides which kinds of anomaly are caught. Break it down by type:
+
+# %%
+by_type = recall_by_type(y[test], flagged, types[test])
+print(by_type.round(2).to_string(index=False))
+
+# %%
+fig = plots.plot_recall_by_type(recall_by_type(y, np.array([d.flagged for d in detector.decide(feats)]), types))
+fig
+
+# %% [markdown]
+# Types with a clear business definition — duplicate bookings, bookings beyond the SLA — are caught by rules,
+# whatever the model does. Types the model has to infer from unusual feature values do worse, and the table
+# says where to invest:
+# - **off-hours trades**: the `off_hours` feature is 1 for the legitimate pre- and post-market flow too, so the
+#   rule `R_OFF_HOURS` is context only. A feature with the *minutes* outside the session would allow a precise
+#   rule (2 h or more outside the desk's hours);
+# - **large trades with new counterparties**: `R_NEW_CPTY_LARGE` fires only above a quarter of the desk limit;
+#   the generator's cases are large for the *trader* (5–20x their median), which a per-trader size feature for
+#   new counterparties would capture;
+# - **wash trades** are a *pair* of trades (opposite sides, same quantity, minutes apart): no single-trade
+#   feature shows them. They need a pair-matching rule over a trader's recent trades.
+#
+# ## 7. Reading a decision
+#
+# Every decision carries the score, the threshold, the model and rule-set versions, the feature values used,
+# and at most four reasons: overrides first, then rule hits, then the features that pushed the score up most
+# (SHAP's exact Shapley values for the forest — computed only for flagged trades, because it is the expensive step).
+
+# %%
+example = next(d for d in test_decisions if d.flagged and any(r["source"] == "model" for r in d.reasons))
+print(f"trade {example.trade_id}: score {example.score:.3f} vs threshold {example.threshold:.3f}, "
+      f"model {example.model_version}, rules {example.ruleset_version}")
+for r in example.reasons:
+    contribution = "" if r["contribution"] is None else f"  (+{r['contribution']:.2f})"
+    print(f"  [{r['source']:>5}] {r['code']:<22} {r['text']}{contribution}")
+
+# %% [markdown]
+# > **At a bank.** Reason codes are what the analyst reads first and what audit samples later. Keep codes stable
+# > (systems count them) and texts readable; version the rule set and record the version in every decision, so a
+# > decision from March can be replayed with March's rules.
+
+# %% [markdown]
+# ## Summary
+#
+# - With under 1 % anomalies, accuracy says nothing. Report precision, recall, PR-AUC (next to ROC-AUC) and the
+#   anomaly share of the period.
+# - Reviewers work a queue: precision@k at their daily capacity is the number they feel.
+# - Backtest walk-forward by week and report every fold; a random split trains on the future and hides the
+#   spread between weeks.
+# - Choose thresholds on validation data from capacity, a target precision or costs, and state the expected
+#   alerts per day. Never tune on the test set.
+# - Recall by anomaly type tells you which rule or feature to add next.
+# - Each decision records versions, features, score, threshold and at most four reason codes.
+#
+# **Previous:** [Week 3: feature engineering](week03_feature_engineering.ipynb).
+# **Next:** [Week 5: model serving](week05_model_serving.ipynb). See `roadmap.md` for the whole course.
