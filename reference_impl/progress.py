@@ -4,7 +4,7 @@ A mentor reviewing a learner's fork runs ``ibml progress`` and sees, in seconds,
 The rules follow the notebook conventions (``notebooks/README.md``):
 
 * an exercise is a code cell whose first line is ``# Exercise W.N — <title>``; its check is the next code
-  cell that calls ``check.<name>(...)``;
+  cell that calls ``check.<name>(...)`` (or the exercise cell itself, if the call is there);
 * the exercise is **not started** while its cell still calls ``reference.<name>(...)``;
 * it **passed** when the check cell printed ``Exercise W.N passed``, and is **failing** when the check cell
   raised (the message is the exception's, e.g. the failing case and hint from
@@ -175,8 +175,9 @@ def exercises_in(nb: nbformat.NotebookNode) -> list[tuple[str, str, int, int | N
         m = _EXERCISE_HEADER.match(first)
         if not m:
             continue
-        check_idx = None
-        for j in range(i + 1, len(cells)):
+        # the check normally sits in the next code cell; a check call inside the exercise cell itself also counts
+        check_idx = i if _CALLS_CHECK.search(cell.source) else None
+        for j in range(i + 1, len(cells) if check_idx is None else i + 1):
             c = cells[j]
             if c.get("cell_type") != "code":
                 continue

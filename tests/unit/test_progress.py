@@ -83,8 +83,11 @@ def test_failing_message_keeps_case_and_hint():
 def test_exercises_are_paired_with_their_check_cell():
     nb = _notebook(REFERENCE_BODY, [PASS_OUT])
     nb.cells.append(new_code_cell("# Exercise 9.2 — No check follows\ndef f():\n    pass"))
+    nb.cells.append(new_code_cell("# Exercise 9.3 — Checked in place\ndef g():\n    pass\n\ncheck.double(g)"))
+    nb.cells.append(new_code_cell("check.double(double)"))
     found = exercises_in(nb)
-    assert found == [("9.1", "Double a number", 2, 3), ("9.2", "No check follows", 4, None)]
+    assert found == [("9.1", "Double a number", 2, 3), ("9.2", "No check follows", 4, None),
+                     ("9.3", "Checked in place", 5, 5)]
 
 
 @pytest.mark.parametrize(
