@@ -21,9 +21,10 @@
 # **Objectives.** By the end of this notebook you can:
 # 1. write trade features as pure functions of a DataFrame (rolling z-scores, price deviation in basis points,
 #    off-hours in the desk's time zone, counterparty novelty, booking delay);
-# 2. compute a rolling z-score that uses only earlier trades (Exercise 3.1);
+# 2. spot late-arriving events (Exercise 3.1) and compute a rolling z-score that uses only earlier trades
+#    (Exercise 3.2);
 # 3. recognise leakage: see a model score well because of it, then fix it and report the honest score;
-# 4. do a point-in-time join in Feast's style (Exercise 3.2) and spot late-arriving events (Exercise 3.3);
+# 4. do a point-in-time join in Feast's style (Exercise 3.3);
 # 5. tell the offline store from the online store, and prove they agree.
 #
 # **Prerequisites.** [Week 2](week02_ml_vocabulary.ipynb) (features, labels, splitting by time).
@@ -177,14 +178,14 @@ print("booking delay (minutes): median", round(float(delay_min.median()), 1),
       "| beyond the desk SLA:", int((feats["booking_delay_sla_ratio"] > 1).sum()), "trades")
 
 # %% [markdown]
-# ### Exercise 3.3: spot the late arrivals
+# ### Exercise 3.1: spot the late arrivals
 #
 # A risk report is cut at `as_of`. Which trades had *happened* by then (`exec_ts <= as_of`) but were not yet
 # *booked* (`booking_ts > as_of`)? The report could not have included them. Return their `trade_id`s, sorted.
 # A naive `as_of` must raise.
 
 # %%
-# Exercise 3.3 — your code here
+# Exercise 3.1 — your code here
 def late_arrivals(trades, as_of):
     return reference.late_arrivals(trades, as_of)  # delete this line and write your own
 
@@ -209,13 +210,13 @@ print(f"cut-off {as_of:%Y-%m-%d %H:%M} UTC: {len(late)} trades had happened but 
 # 2. a window of *rows* (`rolling(3)`) where a window of *time* (`rolling("1h")`) is meant;
 # 3. forgetting to group by trader.
 #
-# ### Exercise 3.1: rolling z-score
+# ### Exercise 3.2: rolling z-score
 #
 # Input columns: `trade_id, trader_id, event_type, booking_ts, notional_usd`. Return a Series aligned with the
 # input's index. The value is NaN with fewer than 3 earlier trades in the window, or with a zero std.
 
 # %%
-# Exercise 3.1 — your code here
+# Exercise 3.2 — your code here
 def rolling_zscore(trades, window):
     return reference.rolling_zscore(trades, window)  # delete this line and write your own
 
@@ -325,14 +326,14 @@ print(asof.to_string(index=False))
 # is eight days after the trader's last booking, which is older than the view's 7-day TTL by then. The join
 # returns nothing there rather than a stale count.
 #
-# ### Exercise 3.2: a point-in-time join
+# ### Exercise 3.3: a point-in-time join
 #
 # `entity_df` has `trader_id, event_timestamp`. `feature_df` has `trader_id, event_ts, available_at,
 # trades_today`. Return `entity_df`, with its rows, order and index unchanged, plus `trades_today` as known at
 # each `event_timestamp`. `pd.merge_asof` is a good start, but not the whole answer.
 
 # %%
-# Exercise 3.2 — your code here
+# Exercise 3.3 — your code here
 def point_in_time_join(entity_df, feature_df):
     return reference.point_in_time_join(entity_df, feature_df)  # delete this line and write your own
 

@@ -2,19 +2,19 @@
 
 Three exercises, each a mistake that makes a model look better in testing than it will ever be in production:
 
-* 3.1 :func:`rolling_zscore` — a trade's z-score against its trader's *earlier* trades, over a time window.
-  Including the trade itself, or trades booked later, is leakage.
-* 3.2 :func:`point_in_time_join` — feature values *as known* at each entity timestamp: a value that had
-  happened but had not arrived yet must not be used.
-* 3.3 :func:`late_arrivals` — which trades had happened by a cut-off but were not yet booked: the events a
+* 3.1 :func:`late_arrivals` — which trades had happened by a cut-off but were not yet booked: the events a
   snapshot taken at that time could not have seen.
+* 3.2 :func:`rolling_zscore` — a trade's z-score against its trader's *earlier* trades, over a time window.
+  Including the trade itself, or trades booked later, is leakage.
+* 3.3 :func:`point_in_time_join` — feature values *as known* at each entity timestamp: a value that had
+  happened but had not arrived yet must not be used.
 
 The notebook imports ``check`` and ``reference`` from here.
 
 Examples
 --------
 >>> check.late_arrivals(reference.late_arrivals)
-Exercise 3.3 passed (7/7 cases)
+Exercise 3.1 passed (7/7 cases)
 """
 
 from __future__ import annotations
@@ -232,18 +232,18 @@ def late_arrival_cases() -> list[Case]:
 
 
 def check_rolling_zscore(func: Callable[..., Any]) -> None:
-    """Exercise 3.1: run ``func(trades, window)`` against the leakage cases."""
-    run_cases("3.1", func, rolling_zscore_cases(), reference=rolling_zscore)
+    """Exercise 3.2: run ``func(trades, window)`` against the leakage cases."""
+    run_cases("3.2", func, rolling_zscore_cases(), reference=rolling_zscore)
 
 
 def check_point_in_time_join(func: Callable[..., Any]) -> None:
-    """Exercise 3.2: run ``func(entity_df, feature_df)`` against the point-in-time cases."""
-    run_cases("3.2", func, point_in_time_cases(), reference=point_in_time_join)
+    """Exercise 3.3: run ``func(entity_df, feature_df)`` against the point-in-time cases."""
+    run_cases("3.3", func, point_in_time_cases(), reference=point_in_time_join)
 
 
 def check_late_arrivals(func: Callable[..., Any]) -> None:
-    """Exercise 3.3: run ``func(trades, as_of)`` against the late-arrival cases."""
-    run_cases("3.3", func, late_arrival_cases(), reference=late_arrivals)
+    """Exercise 3.1: run ``func(trades, as_of)`` against the late-arrival cases."""
+    run_cases("3.1", func, late_arrival_cases(), reference=late_arrivals)
 
 
 check = SimpleNamespace(

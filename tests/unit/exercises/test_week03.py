@@ -101,9 +101,9 @@ def late_unsorted(trades, as_of):
 
 
 CHECKS = {
-    "3.1": (w.check.rolling_zscore, w.reference.rolling_zscore),
-    "3.2": (w.check.point_in_time_join, w.reference.point_in_time_join),
-    "3.3": (w.check.late_arrivals, w.reference.late_arrivals),
+    "3.1": (w.check.late_arrivals, w.reference.late_arrivals),
+    "3.2": (w.check.rolling_zscore, w.reference.rolling_zscore),
+    "3.3": (w.check.point_in_time_join, w.reference.point_in_time_join),
 }
 
 
@@ -116,7 +116,7 @@ def test_reference_passes_with_one_line(exercise, capsys):
 
 
 @pytest.mark.parametrize("exercise, solution", [
-    ("3.1", zscore_loop), ("3.2", pit_loop), ("3.3", late_query),
+    ("3.1", late_query), ("3.2", zscore_loop), ("3.3", pit_loop),
 ])
 def test_independent_correct_solutions_pass(exercise, solution, capsys):
     CHECKS[exercise][0](solution)
@@ -124,15 +124,15 @@ def test_independent_correct_solutions_pass(exercise, solution, capsys):
 
 
 @pytest.mark.parametrize("exercise, solution, case, hint_word", [
-    ("3.1", zscore_includes_itself, "one trader, one hour window", "strictly before"),
-    ("3.1", zscore_ignores_trader, "two traders interleaved", "Group by trader_id"),
-    ("3.1", zscore_last_three_rows, "one trader, one hour window", "strictly before"),
-    ("3.2", pit_on_event_ts, "a late-arriving value is invisible until it arrives", "available_at"),
-    ("3.2", pit_on_available_only, "a newer event beats a later-arriving older one", "latest event_ts"),
-    ("3.2", pit_sorted_output, "latest value at or before each timestamp", "latest row"),
-    ("3.3", late_inclusive_booking, "booked exactly at the cut-off was known", "booking_ts > as_of"),
-    ("3.3", late_ignores_execution, "late trades, sorted", "executed at or before"),
-    ("3.3", late_unsorted, "late trades, sorted", "sorted"),
+    ("3.2", zscore_includes_itself, "one trader, one hour window", "strictly before"),
+    ("3.2", zscore_ignores_trader, "two traders interleaved", "Group by trader_id"),
+    ("3.2", zscore_last_three_rows, "one trader, one hour window", "strictly before"),
+    ("3.3", pit_on_event_ts, "a late-arriving value is invisible until it arrives", "available_at"),
+    ("3.3", pit_on_available_only, "a newer event beats a later-arriving older one", "latest event_ts"),
+    ("3.3", pit_sorted_output, "latest value at or before each timestamp", "latest row"),
+    ("3.1", late_inclusive_booking, "booked exactly at the cut-off was known", "booking_ts > as_of"),
+    ("3.1", late_ignores_execution, "late trades, sorted", "executed at or before"),
+    ("3.1", late_unsorted, "late trades, sorted", "sorted"),
 ])
 def test_wrong_solutions_fail_with_the_right_case_and_hint(exercise, solution, case, hint_word):
     with pytest.raises(ExerciseFailed) as info:
