@@ -115,3 +115,9 @@ def test_wrong_coverage_fails(wrong, case, hint):
     with pytest.raises(ExerciseFailed) as info:
         check.auto_accept_coverage(wrong)
     assert info.value.case == case and hint in str(info.value)
+
+
+def test_namespaces_extend_week04():
+    from reference_impl.exercises import week04
+
+    assert set(vars(week04.check)) < set(vars(check)) and set(vars(week04.reference)) < set(vars(reference))
