@@ -77,7 +77,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state = build_state(settings, providers)
+        # read from app.state at startup, so a test may swap settings/providers before the lifespan runs
+        state = build_state(app.state.settings, app.state.providers)
         app.state.services = state
         log.info("service ready: trade model %s, kyc model %s", state.trade_model.status if state.trade_model else "-",
                  state.kyc_model.status if state.kyc_model else "-")
@@ -97,6 +98,7 @@ def create_app(
                                 {"name": "models", "description": "what is loaded"},
                                 {"name": "admin", "description": "operations (admin role)"}])
     app.state.settings = settings
+    app.state.providers = providers
     app.state.services = None
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]

@@ -12,14 +12,31 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints, model_validator
 
 #: ISO 4217 codes the bank books (a closed list: an unknown code is a 422, not a new currency).
 KNOWN_CURRENCIES: tuple[str, ...] = ("USD", "EUR", "GBP", "JPY", "CHF", "AUD", "CAD", "SEK", "NOK", "DKK", "HKD", "SGD")
 Currency = Literal["USD", "EUR", "GBP", "JPY", "CHF", "AUD", "CAD", "SEK", "NOK", "DKK", "HKD", "SGD"]
 
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
-PositiveFinite = Annotated[float, Field(gt=0, lt=1e15, allow_inf_nan=False)]
+#: Hard ceiling on a batch in the schema; ``IBML_MAX_BATCH_SIZE`` may lower it at run time.
+MAX_BATCH_EVENTS = 100
+#: Longest document text the schema accepts (``IBML_MAX_KYC_TEXT_CHARS`` may lower it).
+MAX_KYC_TEXT_CHARS = 20_000
+
+Identifier = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+#: Positive and finite, bounded away from 0 and overflow so quantity * price stays a normal positive float.
+PositiveFinite = Annotated[float, Strict(), Field(ge=1e-9, le=1e15, allow_inf_nan=False)]
+
+
+def _no_epoch_numbers(value: Any) -> Any:
+    """Timestamps arrive as ISO 8601 text; a bare number (epoch seconds? ms?) is ambiguous, so refuse it."""
+    if isinstance(value, (int, float)):
+        raise ValueError("timestamps must be ISO 8601 strings with a UTC offset, not numbers")
+    return value
+
+
+#: A timezone-aware timestamp given as ISO 8601 text (naive times and epoch numbers are refused).
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_no_epoch_numbers)]
 
 _TRADE_EXAMPLE: dict[str, Any] = {
     "trade_id": "T000123", "event_type": "new", "orig_trade_id": None,
@@ -31,7 +48,9 @@ _TRADE_EXAMPLE: dict[str, Any] = {
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    """Unknown fields rejected; field types below are strict (no epoch integers for timestamps, no "5" for 5)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class TradeEventIn(_Strict):
@@ -42,8 +61,8 @@ class TradeEventIn(_Strict):
     trade_id: Identifier
     event_type: Literal["new", "amend", "cancel"]
     orig_trade_id: Identifier | None = Field(None, description="the trade an amend/cancel refers to")
-    exec_ts: AwareDatetime = Field(description="execution time, timezone-aware (ISO 8601 with offset)")
-    booking_ts: AwareDatetime = Field(description="booking time, timezone-aware; not before exec_ts")
+    exec_ts: Timestamp = Field(description="execution time, timezone-aware (ISO 8601 with offset)")
+    booking_ts: Timestamp = Field(description="booking time, timezone-aware; not before exec_ts")
     desk: Identifier
     book: Identifier
     trader_id: Identifier
@@ -80,7 +99,7 @@ class ScoreBatchRequest(_Strict):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"events": [_TRADE_EXAMPLE]}]})
 
-    events: list[TradeEventIn] = Field(min_length=1, max_length=10_000)
+    events: list[TradeEventIn] = Field(min_length=1, max_length=MAX_BATCH_EVENTS)
 
 
 class Reason(BaseModel):
@@ -149,7 +168,7 @@ class KycClassifyRequest(_Strict):
 
     doc_id: Identifier
     client_id: Identifier | None = None
-    text: str = Field(min_length=0, max_length=200_000, description="extracted document text")
+    text: Annotated[str, Strict()] = Field(max_length=MAX_KYC_TEXT_CHARS, description="extracted document text")
 
 
 class KycClassifyResponse(BaseModel):
@@ -185,7 +204,7 @@ class ReviewDecisionRequest(_Strict):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"label": "passport", "comment": "MRZ checked"}]})
 
     label: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z_]+$")]
-    comment: str = Field("", max_length=2_000)
+    comment: Annotated[str, Strict()] = Field("", max_length=2_000)
 
 
 class ModelInfoOut(BaseModel):

@@ -39,8 +39,8 @@ class ServiceSettings(BaseSettings):
     latency_budget_ms: float = Field(50.0, gt=0, description="time the model may take before we answer with rules only")
     latency_objective_ms: float = Field(25.0, gt=0, description="p99 service-level objective; a histogram bucket sits here")
     max_body_bytes: int = Field(65_536, gt=0, description="requests above this size get 413")
-    max_batch_size: int = Field(100, ge=1, le=10_000)
-    max_kyc_text_chars: int = Field(20_000, ge=1)
+    max_batch_size: int = Field(100, ge=1, le=100, description="events per score-batch call (the schema allows 100)")
+    max_kyc_text_chars: int = Field(20_000, ge=1, le=20_000)
     log_predictions: bool = Field(True, description="append to the prediction log that monitoring reads")
 
     @property

@@ -10,6 +10,7 @@ from reference_impl.serving.schemas import ErrorResponse
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the error codes a route may return (so schema-based tests know them)."""
     text = {
+        400: "the body is not valid JSON",
         401: "missing or invalid API key",
         403: "the key's role may not call this endpoint",
         404: "no such item",

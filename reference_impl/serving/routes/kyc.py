@@ -10,7 +10,7 @@ from reference_impl.serving.routes import error_responses
 from reference_impl.serving.schemas import KycClassifyRequest, KycClassifyResponse
 from reference_impl.serving.scoring import classify_document
 
-router = APIRouter(prefix="/v1/kyc", tags=["kyc"], responses=error_responses(401, 403, 413, 503))
+router = APIRouter(prefix="/v1/kyc", tags=["kyc"], responses=error_responses(400, 401, 403, 413, 503))
 
 
 @router.post("/classify", response_model=KycClassifyResponse, summary="Classify and route one KYC document")

@@ -66,7 +66,7 @@ async def claim(state: StateDep, principal: ReviewerDep, item_id: int = ItemId) 
     return _item_out(item)
 
 
-@router.post("/{item_id}/decide", response_model=ReviewItemOut, responses=error_responses(404, 409),
+@router.post("/{item_id}/decide", response_model=ReviewItemOut, responses=error_responses(400, 404, 409, 413),
              summary="Record the reviewer's label for a claimed item")
 async def decide(body: ReviewDecisionRequest, state: StateDep, principal: ReviewerDep, item_id: int = ItemId) -> dict:
     item = await _call(_queue(state).decide, item_id, _reviewer(principal), body.label, body.comment)

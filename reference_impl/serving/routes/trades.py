@@ -10,7 +10,7 @@ from reference_impl.serving.routes import error_responses
 from reference_impl.serving.schemas import ScoreBatchRequest, ScoreBatchResponse, ScoreResponse, TradeEventIn
 from reference_impl.serving.scoring import score_trades
 
-router = APIRouter(prefix="/v1/trades", tags=["trades"], responses=error_responses(401, 403, 413, 503))
+router = APIRouter(prefix="/v1/trades", tags=["trades"], responses=error_responses(400, 401, 403, 413, 503))
 
 
 @router.post("/score", response_model=ScoreResponse, summary="Score one trade event")
