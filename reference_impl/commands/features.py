@@ -53,7 +53,7 @@ def _utc(text: str, option: str) -> pd.Timestamp:
 
 
 def _materialize(args: argparse.Namespace) -> int:
-    from reference_impl.data.io import load_dataset
+    from reference_impl.data import load_dataset
     from reference_impl.features import OfflineStore, OnlineStore, check_online_offline, get_view
     from reference_impl.features.pipeline import materialize_features
     from reference_impl.workspace import Workspace

@@ -25,6 +25,9 @@ def test_generated_dataset_round_trip(workspace, tmp_path):
 
     features = build_trade_features(trades, ref, prices)
     assert features.index.equals(trades.index)
+    # a partition per desk holds whole traders and whole (book, counterparty) pairs: Spark's applyInPandas unit
+    per_desk = pd.concat([build_trade_features(part, ref, prices) for _, part in trades.groupby("desk")])
+    pd.testing.assert_frame_equal(per_desk.loc[features.index], features)
     assert features["trade_id"].is_unique
     assert (features[MODEL_FEATURES].dtypes == "float64").all()
 
