@@ -170,6 +170,19 @@ class ModelRegistry:
         self.client, self.store = open_client(tracking_uri, self.workspace)
         self.audit = audit or AuditLog(self.workspace.audit_log)
         self.clock = clock
+        self._native_cache: dict[tuple[str, str, str], Any] = {}
+
+    def load_native(self, name: str, version: str | int) -> Any:
+        """The native model of a version, loaded through pyfunc (digest-checked) once per registry.
+
+        Cached by model digest, so validating several challengers against one champion loads the
+        champion once; a version whose artifact changed would have a different digest.
+        """
+        info = self.get(name, version)
+        key = (name, info.version, info.model_digest)
+        if key not in self._native_cache:
+            self._native_cache[key] = load_version(name, info.version, registry=self)[0]
+        return self._native_cache[key]
 
     # -- reading --------------------------------------------------------------------------
     def get(self, name: str, version: str | int) -> ModelVersionInfo:
@@ -338,7 +351,7 @@ class ModelRegistry:
         version = str(version)
         info = self.get(name, version)
         rules = list(thresholds if thresholds is not None else DEFAULT_THRESHOLDS.get(name, []))
-        loader = load or (lambda n, v: load_version(n, v, registry=self)[0])
+        loader = load or self.load_native
         champion = self.by_alias(name, CHAMPION)
         challenger_metrics = dict(evaluate(loader(name, version)))
         champion_metrics = None

@@ -70,8 +70,13 @@ def train_and_log(
     workspace: Workspace | None = None,
     run_name: str | None = None,
     extra_tags: Mapping[str, str] | None = None,
+    registry: ModelRegistry | None = None,
 ) -> TrainingOutcome:
-    """Train ``recipe``, log the run and (unless ``register=False``) register it as ``@challenger``."""
+    """Train ``recipe``, log the run and (unless ``register=False``) register it as ``@challenger``.
+
+    ``registry`` (optional) is the registry to register into, with its audit log and clock; by
+    default one is opened on the same store and workspace.
+    """
     from reference_impl.lifecycle.model_card import PROFILES, DEFAULT_PROFILE
     from reference_impl.lifecycle.registry import current_user
 
@@ -97,7 +102,7 @@ def train_and_log(
     if register:
         t2 = time.perf_counter()
         name = MODEL_NAMES[recipe]
-        registry = ModelRegistry(tracking_uri, workspace=workspace)
+        registry = registry or ModelRegistry(tracking_uri, workspace=workspace)
         outcome.version = registry.register(
             name, model_uri=model_uri, run_id=outcome.run_id, submitter=submitter or current_user(),
             model_digest=digest, training_data_digest=result.data_digest,
