@@ -98,7 +98,7 @@ def parse_feature_refs(refs: Sequence[str]) -> dict[str, list[str]]:
         name, _, feature = str(ref).partition(":")
         view = get_view(name)
         chosen = wanted.setdefault(view.name, [])
-        names = [view.field(feature).name] if feature else list(view.feature_names)
+        names = [view.feature(feature).name] if feature else list(view.feature_names)
         chosen.extend(n for n in names if n not in chosen)
     if not wanted:
         raise FeatureStoreError("no feature views requested")

@@ -193,7 +193,7 @@ class OnlineStore:
         keys = [chunk[k].astype(str).tolist() for k in view.join_keys]
         encoded = keys[0] if len(keys) == 1 else [KEY_SEPARATOR.join(parts) for parts in zip(*keys)]
         names = list(view.feature_names)
-        columns = [[_json_value(v) for v in chunk[n].tolist()] if view.field(n).dtype == "float64"
+        columns = [[_json_value(v) for v in chunk[n].tolist()] if view.feature(n).dtype == "float64"
                    else chunk[n].tolist() for n in names]
         dumps = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
         records = [
@@ -215,7 +215,7 @@ class OnlineStore:
         if isinstance(keys, (str, tuple)):
             keys = [keys]
         encoded = [encode_key(view, k) for k in keys]
-        names = list(view.feature_names) if features is None else [view.field(f).name for f in features]
+        names = list(view.feature_names) if features is None else [view.feature(f).name for f in features]
         now_ns = _ns(now, "now") if now is not None else _ns(pd.Timestamp.now(tz="UTC"), "now")
         found: dict[str, tuple[int, int, str]] = {}
         with self._connect(write=False) as conn:
@@ -234,7 +234,7 @@ class OnlineStore:
                 for key, ev, av, payload in cursor:
                     found[key] = (ev, av, payload)
         ttl_ns = None if view.ttl is None else pd.Timedelta(view.ttl).value
-        is_float = {n: view.field(n).dtype == "float64" for n in names}
+        is_float = {n: view.feature(n).dtype == "float64" for n in names}
         out: list[dict | None] = []
         for key in encoded:
             hit = found.get(key)
@@ -256,7 +256,7 @@ class OnlineStore:
         view = view if isinstance(view, FeatureView) else get_view(view)
         if isinstance(keys, (str, tuple)):
             keys = [keys]
-        names = list(view.feature_names) if features is None else [view.field(f).name for f in features]
+        names = list(view.feature_names) if features is None else [view.feature(f).name for f in features]
         rows = self.read(view, keys, now=now, features=names)
         records = []
         for key, row in zip(keys, rows):
@@ -264,7 +264,7 @@ class OnlineStore:
             base = dict(zip(view.join_keys, parts))
             if row is None:
                 base.update({"event_ts": pd.NaT, "available_at": pd.NaT})
-                base.update({n: (math.nan if view.field(n).dtype == "float64" else None) for n in names})
+                base.update({n: (math.nan if view.feature(n).dtype == "float64" else None) for n in names})
             else:
                 base.update(row)
             records.append(base)

@@ -86,7 +86,7 @@ class FeatureView:
     def feature_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.schema)
 
-    def field(self, name: str) -> Field:
+    def feature(self, name: str) -> Field:
         """The field called ``name``; :class:`FeatureStoreError` naming the view if there is none."""
         for f in self.schema:
             if f.name == name:

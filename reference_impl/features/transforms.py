@@ -532,7 +532,7 @@ def build_trade_features(trades: pd.DataFrame, ref: Mapping[str, pd.DataFrame], 
     ----------
     trades : DataFrame
         Trade-capture events (columns in docs/contracts.md). Any partition holding whole traders
-        *and* whole (book, counterparty) pairs gives the same rows as the full frame.
+        *and* whole (book, counterparty) pairs (e.g. one desk) gives the same rows as the full frame.
     ref : mapping of str to DataFrame
         Reference tables; ``desks`` is required, ``calendar`` and ``counterparties`` are used when present.
     prices : DataFrame
