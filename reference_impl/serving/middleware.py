@@ -14,6 +14,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from reference_impl.serving.prediction_log import ENDPOINT_NAMES
+
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
@@ -98,8 +100,22 @@ class ServiceMiddleware:
             return
         route = scope.get("route")
         endpoint = getattr(route, "path", None) or "unmatched"
+        elapsed = time.perf_counter() - started
         metrics.requests.labels(endpoint, scope.get("method", ""), str(code)).inc()
-        metrics.latency.labels(endpoint).observe(time.perf_counter() - started)
+        metrics.latency.labels(endpoint).observe(elapsed)
+        if code >= 500 and endpoint in ENDPOINT_NAMES:  # monitoring's error rate needs failed requests too
+            services = scope["app"].state.services
+            services.prediction_log.write([{
+                "ts": _utc_now(), "request_id": scope.get("state", {}).get("request_id"),
+                "endpoint": ENDPOINT_NAMES[endpoint], "status_code": code, "latency_ms": round(elapsed * 1e3, 3),
+                "fallback_used": None, "caller_role": getattr(scope.get("state", {}).get("principal"), "role", None),
+            }])
+
+
+def _utc_now() -> str:
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
 def _declared_length(scope: Scope) -> int:

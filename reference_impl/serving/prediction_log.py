@@ -20,8 +20,11 @@ log = logging.getLogger(__name__)
 PREDICTION_LOG_FIELDS: tuple[str, ...] = (
     "ts", "request_id", "endpoint", "status_code", "latency_ms", "model_name", "model_version", "ruleset_version",
     "fallback_used", "fallback_reason", "score", "flagged", "decision", "confidence", "reason_codes", "features",
-    "caller_role",
+    "caller_role", "trade_id", "doc_id", "label",
 )
+#: Route template -> endpoint name used in the log (failed requests are logged by the middleware).
+ENDPOINT_NAMES: dict[str, str] = {"/v1/trades/score": "trades.score", "/v1/trades/score-batch": "trades.score_batch",
+                                  "/v1/kyc/classify": "kyc.classify"}
 
 
 class PredictionLog:
@@ -57,4 +60,4 @@ class PredictionLog:
                 self._fh = None
 
 
-__all__ = ["PREDICTION_LOG_FIELDS", "PredictionLog"]
+__all__ = ["ENDPOINT_NAMES", "PREDICTION_LOG_FIELDS", "PredictionLog"]

@@ -222,6 +222,7 @@ async def classify_document(state: ServiceState, doc_id: str, client_id: str | N
         "ruleset_version": None, "fallback_used": fallback is not None, "fallback_reason": fallback, "score": None,
         "flagged": None, "decision": decision["route"], "confidence": decision.get("confidence"),
         "reason_codes": [decision["reason"]], "features": {}, "caller_role": ctx.principal.role,
+        "doc_id": doc_id, "label": decision.get("label"),
     }])
     return {"doc_id": doc_id, "label": decision.get("label"), "confidence": float(decision.get("confidence") or 0.0),
             "route": decision["route"], "reason": decision["reason"], "reason_text": decision.get("reason_text", ""),

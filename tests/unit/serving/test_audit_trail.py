@@ -59,3 +59,4 @@ def test_prediction_log_follows_the_contract(service):
         assert set(PREDICTION_LOG_FIELDS) <= set(line)
         assert line["status_code"] == 200 and line["latency_ms"] >= 0 and line["caller_role"] == "scorer"
     assert lines[1]["decision"] == "auto_accept" and lines[1]["confidence"] == 0.97
+    assert lines[1]["label"] == "passport" and lines[1]["doc_id"] == "D2" and lines[0]["trade_id"] == "T000001"

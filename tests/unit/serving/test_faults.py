@@ -74,6 +74,11 @@ def test_feature_code_crash_is_503_not_500(make_service):
     svc = make_service(features=StaticFeatureSource(fail=True))
     r = svc.post("/v1/trades/score", json=sample_event())
     assert r.status_code == 503 and r.json()["request_id"]
+    import json
+
+    lines = [json.loads(x) for x in svc.settings.workspace.prediction_log.read_text().splitlines()]
+    assert lines[-1]["status_code"] == 503 and lines[-1]["endpoint"] == "trades.score"
+    assert lines[-1]["request_id"] == r.json()["request_id"] and lines[-1]["caller_role"] == "scorer"
 
 
 def test_no_model_and_no_rules_is_503(make_service):
