@@ -254,8 +254,9 @@ class _Formatter:
         self.metrics = metrics
 
     def format(self, template: str, rule: str) -> str:
+        values = {k: (float("nan") if v is None else v) for k, v in self.metrics.items()}
         try:
-            return template.format(**self.metrics)
+            return template.format(**values)
         except KeyError as exc:
             raise ConfigError(f"alert rule {rule!r}: text names unknown metric {exc.args[0]!r}") from None
         except (ValueError, TypeError) as exc:

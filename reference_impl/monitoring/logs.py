@@ -186,6 +186,8 @@ def default_windows(
     """
     if len(ts) == 0:
         raise DataValidationError("prediction log is empty: nothing to monitor")
+    if ts.min() == ts.max():
+        raise DataValidationError("prediction log covers a single instant: pass --reference-window and --current-window, or log more traffic")
     first, last = ts.min(), ts.max() + pd.Timedelta(microseconds=1)
     cut = last - current
     if cut - first < current:

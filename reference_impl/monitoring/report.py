@@ -149,18 +149,19 @@ def business_metrics(
     m["kyc_review_hours_needed"] = health_cur["manual_review_rate"] * kyc_per_day * context.kyc_minutes_per_review / 60.0
     feature = context.price_deviation_feature
     price = drift.get(feature) if drift is not None else None
+    score = drift.score if drift is not None else None
     m.update(
         price_deviation_feature_name=feature,
         price_deviation_drifted=price.drifted if price else nan,
-        price_deviation_psi=price.psi if price and price.psi is not None else nan,
+        price_deviation_psi=_num(price.psi if price else None),
         price_deviation_psi_level=(price.psi_level or "n/a") if price else "n/a",
-        price_deviation_wasserstein=price.wasserstein_norm if price and price.wasserstein_norm is not None else nan,
+        price_deviation_wasserstein=_num(price.wasserstein_norm if price else None),
         dataset_drift=drift.dataset_drift if drift is not None else nan,
         drift_share=drift.share_drifted if drift is not None else nan,
         drifted_features=", ".join(drift.drifted_features) if drift is not None and drift.drifted_features else "none",
-        score_drifted=drift.score.drifted if drift is not None and drift.score is not None else nan,
-        score_psi=drift.score.psi if drift is not None and drift.score is not None else nan,
-        score_wasserstein=drift.score.wasserstein_norm if drift is not None and drift.score is not None else nan,
+        score_drifted=score.drifted if score is not None else nan,
+        score_psi=_num(score.psi if score is not None else None),
+        score_wasserstein=_num(score.wasserstein_norm if score is not None else None),
     )
     m.update(outcomes_cur)
     low, high = wilson_interval(round(outcomes_cur["alert_precision"] * outcomes_cur["alert_labels"])
@@ -191,6 +192,11 @@ def _trade_drift(ref_log: pd.DataFrame, cur_log: pd.DataFrame, thresholds: Drift
 def _days(window: Window) -> float:
     """Window length in days (at least an hour), the denominator of every per-day figure."""
     return max((window[1] - window[0]).total_seconds() / 86400.0, 1.0 / 24.0)
+
+
+def _num(value: float | None) -> float:
+    """NaN for a measure that does not apply (e.g. PSI of a categorical column), so rules see 'no data'."""
+    return float("nan") if value is None else float(value)
 
 
 def _pct_change(before: float, after: float) -> float:

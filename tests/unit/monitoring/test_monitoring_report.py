@@ -92,3 +92,22 @@ def test_cli_simulate_then_report(workspace, tmp_path, capsys):
     assert main(["monitor", "simulate", "--days", "5"]) != 0  # refuses to overwrite
     assert "--force" in capsys.readouterr().err
     assert main(["monitor", "report", "--out", str(tmp_path / "r.html")]) == 0
+
+
+def _tiny_log(n):
+    from reference_impl.monitoring.logs import records_to_frame
+
+    return records_to_frame([{"ts": f"2026-11-02T10:00:0{i}Z", "endpoint": "trades.score", "status_code": 200,
+                              "latency_ms": 5.0, "score": 0.1 * i, "flagged": False, "features": {"a": float(i)}}
+                             for i in range(n)])
+
+
+def test_tiny_log_with_few_distinct_scores_still_renders():
+    # four scores -> the categorical test for the score, which has no PSI: rules must see "no data", not crash
+    report = build_monitoring_report(_tiny_log(4))
+    assert report.drift.score.kind == "categorical" and render_dashboard(report).count('class="chart"') == 5
+
+
+def test_single_instant_log_is_a_clear_error():
+    with pytest.raises(DataValidationError, match="single instant"):
+        build_monitoring_report(_tiny_log(1))
