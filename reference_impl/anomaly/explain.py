@@ -57,10 +57,14 @@ REASON_CATALOGUE: dict[str, ReasonCode] = {
         ReasonCode("M_TIME_OF_DAY", "off_hours", "executed outside trading hours", "executed inside trading hours"),
         # counterparty novelty
         ReasonCode("M_NEW_COUNTERPARTY", "is_new_counterparty", "new counterparty for this book", "established counterparty"),
+        ReasonCode("M_COUNTERPARTY_AGE", "counterparty_age_days", "long-standing counterparty ({value:.0f} days)", "recently onboarded counterparty ({value:.0f} days)"),
         ReasonCode("M_COUNTERPARTY_HISTORY", "counterparty_prior_trades", "many prior trades with this counterparty ({value:.0f})", "little history with this counterparty ({value:.0f} prior trades)"),
         # booking timeliness
         ReasonCode("M_BOOKING_DELAY", "booking_delay_s", "slow booking ({value:,.0f} s after execution)", "unusually fast booking ({value:,.0f} s)"),
         ReasonCode("M_BOOKING_VS_SLA", "booking_delay_sla_ratio", "booking delay at {value:.1f}x the desk SLA", "booking delay at {value:.2f}x the desk SLA"),
+        # repeated economics: duplicates and the second leg of a wash trade
+        ReasonCode("M_REPEATED_BOOKING", "duplicate_prior_bookings_1d", "same economics booked {value:.0f} time(s) earlier today", "no earlier booking with the same economics"),
+        ReasonCode("M_OPPOSITE_MATCH", "opposite_side_matches_1h", "reverses {value:.0f} earlier trade(s) within the hour", "no reversing trade within the hour"),
     )
 }
 

@@ -215,7 +215,7 @@ def evaluate_rules(ruleset: RuleSet, features: pd.DataFrame) -> list[list[RuleHi
 # The rule set. One declaration per rule; change a rule -> bump RULESET_VERSION (a test enforces it).
 # ----------------------------------------------------------------------------------------------------------
 
-RULESET_VERSION = "2026.11.1"
+RULESET_VERSION = "2026.11.2"
 
 # Desk limits are set by risk per desk; the feature is notional_usd / the desk's notional_limit_usd.
 notional_above_desk_limit = ThresholdRule(
@@ -273,16 +273,29 @@ duplicate_booking = DuplicateRule(
     description="Duplicates double-count positions and settle twice if not cancelled.",
 )
 
-# A brand-new counterparty doing a large trade: onboarding checks may not have caught up yet.
+# A counterparty onboarded weeks ago doing a trade far above the trader's usual size: onboarding and credit
+# checks may not have caught up (counterparty_age_days is NaN for an unknown counterparty: never fires).
 large_trade_new_counterparty = ThresholdRule(
     code="R_NEW_CPTY_LARGE",
-    feature="notional_to_desk_limit",
+    feature="notional_zscore_7d",
     op=">",
-    threshold=0.25,
-    only_if=("is_new_counterparty", "==", 1.0),
-    text="first trades with this counterparty at {value:.0%} of the desk limit",
+    threshold=3.0,
+    text="size {value:.1f} standard deviations above the trader's week, with a counterparty onboarded < 30 days ago",
     owner="credit-risk",
-    description="Credit limits for new counterparties start small.",
+    description="Credit limits for new counterparties start small; large first trades need sign-off.",
+    only_if=("counterparty_age_days", "<", 30.0),
+)
+
+# opposite_side_matches_1h counts the trader's earlier trades in the same instrument with the same counterparty,
+# opposite side and identical quantity within an hour: the second leg of a wash trade.
+wash_trade_leg = ThresholdRule(
+    code="R_WASH_TRADE",
+    feature="opposite_side_matches_1h",
+    op=">",
+    threshold=0.0,
+    text="reverses {value:.0f} earlier trade(s) of the same size with the same counterparty within an hour",
+    owner="trading-supervision",
+    description="Buying and selling the same quantity back and forth creates volume without risk transfer.",
 )
 
 DEFAULT_RULESET = RuleSet(
@@ -296,6 +309,7 @@ DEFAULT_RULESET = RuleSet(
         booking_beyond_sla,
         duplicate_booking,
         large_trade_new_counterparty,
+        wash_trade_leg,
     ),
 )
 

