@@ -101,7 +101,8 @@ def predict_frame(kind: str, model: Any, model_input: Any) -> pd.DataFrame:
     """What the pyfunc ``predict`` returns for ``kind``: one row per input row.
 
     * ``detector``: trade_id, score, threshold, flagged, reason_codes (``;``-joined), fallback_used;
-    * ``classifier``: label, confidence (input column ``text``);
+    * ``classifier``: label, confidence, route, reason (input column ``text``; a bare sklearn
+      classifier gives label and confidence only);
     * ``estimator``: score (higher = more anomalous) and flagged for outlier detectors, else
       label and confidence.
     """
@@ -121,6 +122,14 @@ def predict_frame(kind: str, model: Any, model_input: Any) -> pd.DataFrame:
         if "text" not in frame.columns:
             raise ModelError("classifier input needs a 'text' column")
         texts = frame["text"].astype(str).tolist()
+        if hasattr(model, "decide"):  # the routed KycModel: label, confidence and the route it takes
+            routed = [d.to_dict() for d in model.decide(texts)]
+            return pd.DataFrame({
+                "label": [d["label"] or "" for d in routed],
+                "confidence": [float(d["confidence"]) for d in routed],
+                "route": [str(d["route"]) for d in routed],
+                "reason": [str(d["reason"]) for d in routed],
+            })
         proba = np.asarray(model.predict_proba(texts))
         classes = np.asarray(model.classes_)
         return pd.DataFrame({"label": classes[proba.argmax(axis=1)].astype(str), "confidence": proba.max(axis=1)})
