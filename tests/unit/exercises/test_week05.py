@@ -1,0 +1,116 @@
+"""Week 5 checks: the reference passes; plausible wrong answers fail with a helpful message."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from reference_impl.exercises.framework import ExerciseFailed
+from reference_impl.exercises.week05 import check, reference
+
+
+@pytest.mark.parametrize("name", ["resolve_request_id", "status_for", "decide_with_fallback", "first_bad_record"])
+def test_reference_passes(name, capsys):
+    getattr(check, name)(getattr(reference, name))
+    assert capsys.readouterr().out.startswith(f"Exercise 5.")
+
+
+def _echo_anything(h):
+    return h if h else uuid.uuid4().hex
+
+
+def _no_length_cap(h):
+    import re
+
+    return h if h and re.match(r"^[A-Za-z0-9._:\-]+$", h) else uuid.uuid4().hex
+
+
+def _constant_id(h):
+    import re
+
+    return h if h and re.match(r"^[A-Za-z0-9._:\-]{1,128}$", h) else "0" * 32
+
+
+@pytest.mark.parametrize("wrong,hint", [(_echo_anything, "cap the length"), (_no_length_cap, "cap the length"),
+                                        (_constant_id, "uuid4")])
+def test_request_id_wrong_answers(wrong, hint):
+    with pytest.raises(ExerciseFailed, match=hint):
+        check.resolve_request_id(wrong)
+
+
+@pytest.mark.parametrize("wrong,hint", [
+    (lambda present, valid, role, allowed: 401 if not present else (200 if role in allowed else 403), "admin passes"),
+    (lambda present, valid, role, allowed: 401 if not (present and valid) else (200 if role in allowed else 403),
+     "admin may call"),
+    (lambda present, valid, role, allowed: 401 if not present else (200 if role in (*allowed, "admin") else 403),
+     "never reveal"),
+    (lambda present, valid, role, allowed: 403 if not (present and valid) else 200, "'wrong role'"),
+])
+def test_status_for_wrong_answers(wrong, hint):
+    with pytest.raises(ExerciseFailed, match=hint):
+        check.status_for(wrong)
+
+
+def _waits_for_the_model(model, rules, budget_s):
+    if model is None:
+        return rules(), "model_missing"
+    with ThreadPoolExecutor(max_workers=1) as pool:  # leaving the block waits for the hung call
+        future = pool.submit(model)
+        try:
+            return future.result(timeout=budget_s), None
+        except Exception:
+            return rules(), "model_error"
+
+
+def _no_timeout(model, rules, budget_s):
+    if model is None:
+        return rules(), "model_missing"
+    try:
+        return model(), None
+    except Exception:
+        return rules(), "model_error"
+
+
+def _lets_errors_escape(model, rules, budget_s):
+    if model is None:
+        return rules(), "model_missing"
+    return model(), None
+
+
+@pytest.mark.parametrize("wrong,case", [(_waits_for_the_model, "model hangs"), (_no_timeout, "model hangs"),
+                                        (_lets_errors_escape, "model raises")])
+def test_fallback_wrong_answers(wrong, case):
+    start = time.monotonic()
+    with pytest.raises(ExerciseFailed, match=case):
+        check.decide_with_fallback(wrong)
+    assert time.monotonic() - start < 60  # the hung model is released; the check does not hang forever
+
+
+def _only_hashes(records):
+    from reference_impl.governance import record_hash
+
+    for i, r in enumerate(records):
+        if record_hash(r) != r["hash"]:
+            return i
+    return None
+
+
+def _no_seq_check(records):
+    from reference_impl.governance import record_hash
+    from reference_impl.governance.audit import GENESIS_HASH
+
+    prev = GENESIS_HASH
+    for i, r in enumerate(records):
+        if i > 0 and r["prev_hash"] != prev or record_hash(r) != r["hash"]:
+            return i
+        prev = r["hash"]
+    return None
+
+
+@pytest.mark.parametrize("wrong,case", [(_only_hashes, "recomputed hash"), (_no_seq_check, "first record removed")])
+def test_first_bad_record_wrong_answers(wrong, case):
+    with pytest.raises(ExerciseFailed, match=case):
+        check.first_bad_record(wrong)
