@@ -92,7 +92,7 @@ def latency_chart(series: pd.DataFrame, slo_ms: float | None = None) -> Figure:
 
 
 def rates_chart(series: pd.DataFrame) -> Figure:
-    """Error, fallback, flag and manual-review rates per bucket."""
+    """Error, fallback, flag and manual-review rates per bucket, over the request volume (grey bars)."""
     fig = Figure(figsize=_SIZE)
     ax = fig.subplots()
     x = _x(series)
@@ -100,8 +100,15 @@ def rates_chart(series: pd.DataFrame) -> Figure:
                        ("manual_review_rate", "KYC manual review")):
         ax.plot(x, 100 * series[col].to_numpy(float), marker="o", markersize=3, label=label)
     ax.set_ylabel("% of requests / decisions")
-    ax.set_title("Error, fallback, flag and review rates")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.set_title("Request volume; error, fallback, flag and review rates")
+    volume = ax.twinx()
+    volume.bar(x, series["requests"].to_numpy(float), width=_bar_width(x), color="grey", alpha=0.15, label="requests")
+    volume.set_ylabel("requests per bucket")
+    ax.set_zorder(volume.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    handles, labels = ax.get_legend_handles_labels()
+    more_handles, more_labels = volume.get_legend_handles_labels()
+    ax.legend(handles + more_handles, labels + more_labels, loc="upper left", fontsize=8)
     fig.autofmt_xdate()
     return fig
 

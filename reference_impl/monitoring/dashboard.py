@@ -36,7 +36,7 @@ def render_dashboard(report: MonitoringReport, *, title: str = "ibml model monit
         ("score-distribution", "Score distribution, reference vs current", charts.score_distribution_chart(report.reference_scores, report.current_scores)),
         ("psi", "PSI per feature (bars red when the Wasserstein/KS verdict says drifted)", charts.psi_chart(report.drift)),
         ("latency", "Latency percentiles over time", charts.latency_chart(report.health_series, m.get("latency_slo_p99_ms"))),
-        ("rates", "Error, fallback, flag and manual-review rates", charts.rates_chart(report.health_series)),
+        ("rates", "Request volume with error, fallback, flag and manual-review rates", charts.rates_chart(report.health_series)),
         ("outcomes", "Realised alert precision and KYC auto-accept accuracy (by decision day)", charts.outcomes_chart(report.outcomes_series)),
     ]
     images = "\n".join(
