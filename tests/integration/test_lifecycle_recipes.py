@@ -145,3 +145,22 @@ def test_kyc_recipe_end_to_end(workspace):
             reg.approve("kyc-classifier", out.version.version, approver="bob")
     with pytest.raises(RegistryError, match="four-eyes"):
         reg.approve("kyc-classifier", out.version.version, approver="alice")
+
+
+def test_cli_train_then_package(workspace, capsys, tmp_path):
+    from reference_impl.cli import main
+    from reference_impl.lifecycle import ModelRegistry
+
+    argv = ["train", "anomaly", "--seed", "11", "--set", "n_trades=1500", "--set", "n_estimators=20", "--as", "alice"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "registered trade-anomaly v1 as @challenger (submitted by alice)" in out
+    assert "recall" in out and "model digest" in out
+    assert main(["registry", "package", "trade-anomaly", "--out", str(tmp_path / "ctx")]) == 2  # no champion yet
+    assert "no @champion" in capsys.readouterr().err
+    reg = ModelRegistry(workspace=workspace)
+    assert main(["registry", "validate", "trade-anomaly", "1", "--as", "alice"]) == 0
+    reg.approve("trade-anomaly", "1", approver="bob")
+    reg.promote("trade-anomaly", "1", actor="bob")
+    assert main(["registry", "package", "trade-anomaly", "--out", str(tmp_path / "ctx")]) == 0
+    assert (tmp_path / "ctx" / "Dockerfile").exists()

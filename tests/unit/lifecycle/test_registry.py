@@ -179,3 +179,38 @@ def test_load_champion_without_champion_is_refused(toy_store):
     toy_store.register(reg, name, 0)
     with pytest.raises(RegistryError, match="no @champion"):
         load_champion(name, tracking_uri=reg.store.uri)
+
+
+def test_nothing_reaches_the_network(toy_store, monkeypatch):
+    """Log, register, promote and load with every non-loopback connection refused (telemetry is off)."""
+    import socket
+
+    from sklearn.ensemble import IsolationForest
+
+    from reference_impl.lifecycle.pyfunc import log_native_model
+    from reference_impl.lifecycle.registry import load_champion
+    from reference_impl.lifecycle.tracking import RunLineage, training_run
+
+    real_connect = socket.socket.connect
+    attempts = []
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if self.family == socket.AF_UNIX or host in ("127.0.0.1", "::1", "localhost"):
+            return real_connect(self, address)
+        attempts.append(address)
+        raise OSError(f"test forbids network access to {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    reg, name = toy_store.registry(), toy_store.new_name()
+    with training_run("offline", RunLineage("toy", 9, {}, {}, {}), workspace=toy_store.workspace) as run:
+        logged = log_native_model(IsolationForest(n_estimators=5, random_state=9).fit(toy_store.X),
+                                  kind="estimator", input_example=toy_store.X.head(2))
+    info = reg.register(name, model_uri=logged.model_uri, run_id=run.info.run_id, submitter="alice",
+                        model_digest=logged.model_digest, training_data_digest="d")
+    reg.validate(name, info.version, lambda m: {"recall": 0.9, "precision": 0.9}, actor="alice", backtest="toy",
+                 thresholds=toy_store.thresholds())
+    reg.approve(name, info.version, approver="bob")
+    reg.promote(name, info.version, actor="bob")
+    load_champion(name, tracking_uri=reg.store.uri)
+    assert attempts == []
