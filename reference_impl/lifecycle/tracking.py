@@ -50,8 +50,6 @@ PREFLIGHT_TIMEOUT_S = 3
 #: Packages whose versions every run records (the ones that change a model's behaviour).
 TRACKED_PACKAGES = ("ibml", "mlflow", "scikit-learn", "numpy", "pandas", "scipy", "shap", "skops")
 
-_log = logging.getLogger(__name__)
-
 
 @contextlib.contextmanager
 def quiet_mlflow() -> Iterator[None]:
