@@ -245,16 +245,36 @@ class TradeAnomalyDetector:
     overrides : OverrideSet or None
         Analyst overrides applied after model and rules.
     max_reasons : int, default=4
+        Reasons kept per decision (overrides, then rules, then model features).
 
-    Attributes (after ``fit``)
-    --------------------------
+    Attributes
+    ----------
     model_version, training_digest, ruleset_version : str
+        Recorded in every decision (``model_version`` and ``training_digest`` exist after ``fit``).
     threshold_ : float
-    threshold_source_ : str
+        Alert threshold on the anomaly score; ``threshold_source_`` says how it was chosen.
     medians_ : ndarray
         Training medians, used to impute NaN at decision time and to call a value "high" or "low".
     estimator_ : IsolationForestDetector
+        The fitted forest (scikit-learn API).
     scorer_ : FastForestScorer
+        The same forest as flat arrays; every score in ``decide`` comes from it.
+
+    See Also
+    --------
+    decide_rules_only : the fallback path without a model.
+
+    Examples
+    --------
+    >>> from reference_impl import data, features
+    >>> ref = data.make_reference_data(seed=1)
+    >>> prices = data.make_prices(ref, n_days=5, seed=1)
+    >>> trades = data.make_trades(ref, prices, n_trades=600, seed=1)
+    >>> feats = features.build_trade_features(trades, ref, prices)
+    >>> det = TradeAnomalyDetector(n_estimators=20, random_state=0).fit(feats)
+    >>> decisions = det.decide(feats.head(3))
+    >>> [sorted(d.to_dict())[:4] for d in decisions][0]
+    ['expired_overrides', 'fallback_reason', 'fallback_used', 'features']
     """
 
     def __init__(

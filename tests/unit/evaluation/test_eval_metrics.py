@@ -30,7 +30,7 @@ labelled = st.integers(2, 60).flatmap(
 )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(data=labelled, threshold=st.floats(0, 1))
 def test_agrees_with_sklearn(data, threshold):
     y, s = map(np.asarray, data)

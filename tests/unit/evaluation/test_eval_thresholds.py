@@ -49,7 +49,7 @@ labelled = st.integers(2, 50).flatmap(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(data=labelled, target=st.floats(0.05, 1.0))
 def test_precision_target_met_with_most_recall(data, target):
     y, s = map(np.asarray, data)
@@ -65,7 +65,7 @@ def test_precision_target_met_with_most_recall(data, target):
     assert choice.recall == pytest.approx(precision_recall_f1(y, s, choice.threshold).recall)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(data=labelled, c_fn=st.floats(0, 100), c_fp=st.floats(0, 100))
 def test_cost_threshold_is_brute_force_minimum(data, c_fn, c_fp):
     y, s = map(np.asarray, data)
