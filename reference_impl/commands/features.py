@@ -24,7 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          "offline store and materialise the online store incrementally")
     mat.add_argument("--data-dir", type=Path, default=None, help="dataset directory (default: workspace data dir)")
     mat.add_argument("--view", action="append", dest="views", metavar="VIEW", help="only this view (repeatable)")
-    mat.add_argument("--end", default=None, help="materialise rows available up to this UTC time (ISO 8601)")
+    mat.add_argument("--end", default=None,
+                     help="treat the data as known at this UTC time (ISO 8601): the offline store is rebuilt "
+                          "from rows available by then and the online store catches up to it (default: all)")
     mat.add_argument("--check", action="store_true", help="then check online values equal offline point-in-time")
     mat.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     mat.set_defaults(func=_materialize)
