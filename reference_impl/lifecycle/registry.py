@@ -48,6 +48,15 @@ def current_user() -> str:
     return os.environ.get(USER_ENV) or getpass.getuser()
 
 
+def same_identity(a: str, b: str) -> bool:
+    """Whether two identities are the same person for the four-eyes rule (case and spaces ignored).
+
+    >>> same_identity("Alice ", "alice")
+    True
+    """
+    return a.strip().casefold() == b.strip().casefold()
+
+
 def _now(clock: Clock | None) -> str:
     return (clock or (lambda: dt.datetime.now(dt.timezone.utc)))().isoformat(timespec="seconds")
 
@@ -389,9 +398,9 @@ class ModelRegistry:
         """Record an approval; refused for the submitter (four eyes) or an unvalidated/failed version."""
         version = str(version)
         info = self.get(name, version)
-        if not approver:
+        if not approver.strip():
             raise RegistryError("approve needs an approver identity (--as or $IBML_USER)")
-        if approver == info.submitted_by:
+        if same_identity(approver, info.submitted_by):
             raise self._refuse(name, version, "approve",
                                f"{approver} submitted {name} v{version} and cannot approve it (four-eyes rule)", approver)
         if info.validation_status != "passed":
@@ -424,7 +433,7 @@ class ModelRegistry:
         if info.approval_status != "approved":
             raise self._refuse(name, version, "promote",
                                f"{name} v{version} is not approved (four-eyes approval required before promotion)", actor)
-        if info.approved_by == info.submitted_by:  # tags edited by hand: re-check the control
+        if same_identity(info.approved_by, info.submitted_by):  # tags edited by hand: re-check the control
             raise self._refuse(name, version, "promote", f"{name} v{version} was approved by its own submitter", actor)
         if CHAMPION in info.aliases:
             raise RegistryError(f"{name} v{version} is already @{CHAMPION}")
@@ -492,4 +501,5 @@ __all__ = [
     "load_champion",
     "load_version",
     "rollback_target",
+    "same_identity",
 ]
