@@ -49,3 +49,17 @@ def test_unwritable_output_directory_is_a_workspace_error(tmp_path):
     with pytest.raises(WorkspaceError, match="not-a-dir"):
         with atomic_write(blocker / "x.txt", "w") as fh:
             fh.write("x")
+
+
+def test_atomic_write_gives_normal_file_permissions(tmp_path):
+    """mkstemp creates 0600 files; a report meant to be shared must honour the umask instead."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        with atomic_write(tmp_path / "report.html", "w") as fh:
+            fh.write("<html></html>")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "report.html").stat().st_mode) == 0o644
