@@ -130,6 +130,7 @@ def point_in_time_join(entity_df: pd.DataFrame, feature_df: pd.DataFrame, *, key
     f_event = event_ns[order]
     f_code, e_code = _key_codes(feature_df, entity_df, keys)
     right = pd.DataFrame({"_k": f_code[order], "_t": avail_ns[order], "_pos": np.arange(n_feat, dtype=np.int64)})
+    del event_ns, avail_ns, f_code  # large intermediates: free them before the merge
     # 2. per key, the winner so far in availability order is the row with the largest event_ts seen
     #    (ties go to the later position). Usually event order == availability order and this is a no-op.
     winner = np.arange(n_feat, dtype=np.int64)
@@ -137,9 +138,11 @@ def point_in_time_join(entity_df: pd.DataFrame, feature_df: pd.DataFrame, *, key
         group = right["_k"].to_numpy()
         running = pd.Series(f_event).groupby(group, sort=False).cummax().to_numpy()
         behind = f_event < running
+        del running
         if behind.any():  # a late-arriving older row: keep pointing at the newer one already seen
             pos = pd.Series(np.where(behind, np.nan, winner.astype("float64")))
             winner = pos.groupby(group, sort=False).ffill().to_numpy().astype(np.int64)
+            del pos
     # 3. one merge_asof finds, per entity row, the last feature row available at or before T
     e_ns = utc_ns(entity_df[entity_timestamp], entity_timestamp).astype("int64")
     left = pd.DataFrame({"_k": e_code, "_t": e_ns, "_row": np.arange(len(entity_df), dtype=np.int64)})
