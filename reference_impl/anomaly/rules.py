@@ -108,9 +108,9 @@ class DuplicateRule:
         if len(features) < 2:  # a single event has no earlier booking in the batch
             return np.zeros(len(features), dtype=bool)
         eligible = features["event_type"].isin(self.event_types).to_numpy() if "event_type" in features else np.ones(len(features), bool)
-        keyed = features.loc[eligible, list(self.keys)]
-        order = features.loc[eligible, self.order_by]
-        ranked = keyed.assign(_order=order.to_numpy(), _pos=np.flatnonzero(eligible)).sort_values(["_order", "_pos"], kind="stable")
+        cols = list(dict.fromkeys([*self.keys, self.order_by]))
+        ranked = features.loc[eligible, cols].assign(_pos=np.flatnonzero(eligible))
+        ranked = ranked.sort_values([self.order_by, "_pos"], kind="stable")
         dup = ranked.duplicated(subset=list(self.keys), keep="first")
         mask = np.zeros(len(features), dtype=bool)
         mask[ranked.loc[dup, "_pos"].to_numpy(dtype=np.intp)] = True
