@@ -22,8 +22,8 @@
 # 1. explain why accuracy is useless when under 1 % of trades are anomalies, and what to report instead;
 # 2. read precision, recall, ROC-AUC and PR-AUC, and the trade-off a threshold makes between them;
 # 3. compute precision@k for a reviewer queue (Exercise 4.1);
-# 4. backtest over time instead of a random split, and say what the random split hides (Exercise 4.3);
-# 5. choose a threshold from reviewer capacity (Exercise 4.2) or from the cost of a miss versus a false alert
+# 4. backtest over time instead of a random split, and say what the random split hides (Exercise 4.2);
+# 5. choose a threshold from reviewer capacity (Exercise 4.3) or from the cost of a miss versus a false alert
 #    (Exercise 4.4) — on validation data, never on the test set;
 # 6. read recall by anomaly type and decide which rule to add next;
 # 7. read a decision's reason codes (rules plus SHAP) and its versions;
@@ -195,7 +195,7 @@ print("isolation forest, walk-forward PR-AUC by week:", unsup["pr_auc"].round(3)
 # volatile week) and a random split spreads them over both sides — the model "recognises" the incident it is
 # being tested on.
 #
-# ### Exercise 4.3 — walk-forward folds
+# ### Exercise 4.2 — walk-forward folds
 #
 # Write `walk_forward_folds(timestamps, train_weeks)`: a list of `(train_positions, test_positions)` pairs.
 # Fold `i` trains on `[start, start + (train_weeks + i) weeks)` and tests on the following week, with `start`
@@ -203,7 +203,7 @@ print("isolation forest, walk-forward PR-AUC by week:", unsup["pr_auc"].round(3)
 # cut belongs to the test week; naive timestamps and data too short for one fold raise `ValueError`.
 
 # %%
-# Exercise 4.3 — walk-forward folds
+# Exercise 4.2 — walk-forward folds
 def walk_forward_folds_mine(timestamps, train_weeks):
     return reference.walk_forward_folds(timestamps, train_weeks)  # delete this line and write your own
 
@@ -240,14 +240,14 @@ print(f"test period: {flagged.sum() / days['test']:.1f} alerts/day, precision {y
       f"recall {flagged[y[test]].mean():.2f}")
 
 # %% [markdown]
-# ### Exercise 4.2 — a threshold from reviewer capacity
+# ### Exercise 4.3 — a threshold from reviewer capacity
 #
 # Write `capacity_threshold(scores, alerts_per_day, n_days)`: the lowest threshold (flag `score >= threshold`)
 # whose alerts fit `floor(alerts_per_day * n_days)`. Equal scores at the cut are flagged together, so if they
 # do not all fit, move the threshold above them; zero capacity flags nothing.
 
 # %%
-# Exercise 4.2 — a threshold from reviewer capacity
+# Exercise 4.3 — a threshold from reviewer capacity
 def capacity_threshold_mine(scores, alerts_per_day, n_days):
     return reference.capacity_threshold(scores, alerts_per_day, n_days)  # delete this line and write your own
 

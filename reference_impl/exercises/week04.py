@@ -2,10 +2,10 @@
 
 * 4.1 :func:`precision_at_k` — the hit rate of a reviewer queue: highest scores first, ``k`` larger than the
   data, ties broken by position, labels read by position (not by index).
-* 4.2 :func:`capacity_threshold` — the lowest threshold that keeps alerts within reviewer capacity: ties at
-  the cut must not push the queue over capacity; zero capacity flags nothing.
-* 4.3 :func:`walk_forward_folds` — train on earlier weeks, test on the next one: positions in the original
+* 4.2 :func:`walk_forward_folds` — train on earlier weeks, test on the next one: positions in the original
   (unsorted) order, a trade exactly at the cut belongs to the test week, naive timestamps refused.
+* 4.3 :func:`capacity_threshold` — the lowest threshold that keeps alerts within reviewer capacity: ties at
+  the cut must not push the queue over capacity; zero capacity flags nothing.
 * 4.4 :func:`cost_threshold` — the threshold that minimises missed-anomaly cost plus false-alert cost, where
   "flag nothing" is a legitimate answer.
 
@@ -226,13 +226,13 @@ def check_precision_at_k(func: Callable[..., Any]) -> None:
 
 
 def check_capacity_threshold(func: Callable[..., Any]) -> None:
-    """Exercise 4.2: ``func(scores, alerts_per_day, n_days)``."""
-    run_cases("4.2", func, capacity_cases(), reference=capacity_threshold)
+    """Exercise 4.3: ``func(scores, alerts_per_day, n_days)``."""
+    run_cases("4.3", func, capacity_cases(), reference=capacity_threshold)
 
 
 def check_walk_forward_folds(func: Callable[..., Any]) -> None:
-    """Exercise 4.3: ``func(timestamps, train_weeks)``."""
-    run_cases("4.3", func, walk_forward_cases(), reference=walk_forward_folds)
+    """Exercise 4.2: ``func(timestamps, train_weeks)``."""
+    run_cases("4.2", func, walk_forward_cases(), reference=walk_forward_folds)
 
 
 def check_cost_threshold(func: Callable[..., Any]) -> None:

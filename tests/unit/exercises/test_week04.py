@@ -134,10 +134,10 @@ def cost_swapped(y_true, scores, cost_missed, cost_false_alert):  # swaps the tw
 CORRECT = [
     (w.check.precision_at_k, w.reference.precision_at_k, "4.1"),
     (w.check.precision_at_k, p_at_k_loop, "4.1"),
-    (w.check.capacity_threshold, w.reference.capacity_threshold, "4.2"),
-    (w.check.capacity_threshold, capacity_loop, "4.2"),
-    (w.check.walk_forward_folds, w.reference.walk_forward_folds, "4.3"),
-    (w.check.walk_forward_folds, folds_loop, "4.3"),
+    (w.check.capacity_threshold, w.reference.capacity_threshold, "4.3"),
+    (w.check.capacity_threshold, capacity_loop, "4.3"),
+    (w.check.walk_forward_folds, w.reference.walk_forward_folds, "4.2"),
+    (w.check.walk_forward_folds, folds_loop, "4.2"),
     (w.check.cost_threshold, w.reference.cost_threshold, "4.4"),
     (w.check.cost_threshold, cost_brute, "4.4"),
 ]
