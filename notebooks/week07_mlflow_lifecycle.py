@@ -164,7 +164,7 @@ print("champion is now v" + champion.version, champion.aliases)
 # rules already catch most anomaly types. Precision falls, and the reviewers would drown in false alerts.
 
 # %%
-v2 = train_and_log("anomaly", seed=SEED, overrides={**DATA, "contamination": 0.08}, submitter="alice",
+v2 = train_and_log("anomaly", seed=SEED, overrides={**DATA, "contamination": 0.15}, submitter="alice",
                    registry=registry)
 report2 = validate_with_recipe(registry, "trade-anomaly", v2.version.version, actor="alice")
 print(report2.to_markdown())
