@@ -67,6 +67,9 @@ class OnlineFeatureSource:
     def check(self) -> tuple[bool, str]:
         if self.store is None:
             return False, self.store_error or "online store not configured"
+        path = getattr(self.store, "path", None)
+        if path is not None and not path.exists():
+            return False, f"online store {path.name} does not exist (run `ibml features materialize`)"
         try:
             from reference_impl.features import trader_history
 

@@ -6,7 +6,7 @@ import pytest
 
 from reference_impl.governance import AuditLog
 from reference_impl.serving.models import LoadedModel, load_from_file
-from reference_impl.serving.testing import FakeDetector, StaticFeatureSource, fake_trade_model, sample_event
+from reference_impl.serving.testing import FakeDetector, StaticFeatureSource, sample_event
 
 
 def _missing() -> LoadedModel:
