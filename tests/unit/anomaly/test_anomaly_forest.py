@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,6 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from reference_impl.anomaly.forest import FastForestScorer, IsolationForestDetector, average_path_length
 from reference_impl.errors import ModelError, ModelInputError
-from conftest import shared_dataset
 
 
 @parametrize_with_checks([IsolationForestDetector(n_estimators=10, random_state=0)])
@@ -175,8 +175,22 @@ def test_fast_scorer_large_batch_crosses_chunks():
 # --- real data: the published ROC-AUC, and the fast scorer on it -----------------------------------------------
 
 
+@pytest.fixture
+def shared_dataset(request):
+    """``shared_dataset`` from tests/conftest.py, found through pytest's plugin manager.
+
+    ``from conftest import shared_dataset`` would pick up whichever conftest module pytest loaded last
+    (tests/unit/kyc has one too), so the helper is looked up by file instead.
+    """
+    root_conftest = (Path(__file__).resolve().parents[2] / "conftest.py").resolve()
+    for plugin in request.config.pluginmanager.get_plugins():
+        if getattr(plugin, "__file__", None) and Path(plugin.__file__).resolve() == root_conftest:
+            return plugin.shared_dataset
+    pytest.fail("tests/conftest.py is not loaded")
+
+
 @pytest.mark.parametrize("name, published", [("32_shuttle.npz", 1.00), ("23_mammography.npz", 0.86)])
-def test_reproduces_published_roc_auc(name, published):
+def test_reproduces_published_roc_auc(name, published, shared_dataset):
     data = np.load(shared_dataset(f"adbench/{name}"), allow_pickle=False)
     X, y = data["X"].astype(np.float64), data["y"].astype(int)
     aucs, diffs = [], []
