@@ -54,6 +54,32 @@ def ddl(columns: tuple[str, ...]) -> str:
     return ", ".join(f"{c} {kind(c)}" for c in columns)
 
 
+def plain_strings(frame: Any) -> Any:
+    """String columns as numpy ``object`` arrays before a frame goes back to Spark.
+
+    pandas 3 keeps strings in Arrow, often in several chunks after filtering and concatenation;
+    pyspark 4.3 builds record batches with ``pa.RecordBatch.from_arrays``, which refuses chunked
+    arrays ("Cannot convert pyarrow.lib.ChunkedArray to pyarrow.lib.Array").
+    """
+    import pandas as pd
+
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_string_dtype(out[col].dtype) and not pd.api.types.is_object_dtype(out[col].dtype):
+            out[col] = out[col].astype(object)
+    return out
+
+
+def spark_pair_history_rows(trades: Any) -> Any:
+    """:func:`~reference_impl.batch.job.pair_history_rows` for ``applyInPandas`` (Arrow-safe output)."""
+    return plain_strings(pair_history_rows(trades))
+
+
+def spark_features_for_day(trades: Any, pair_rows: Any, *, ref: Any, prices: Any, day: Any) -> Any:
+    """:func:`~reference_impl.batch.job.features_for_day` for ``cogroup(...).applyInPandas`` (Arrow-safe output)."""
+    return plain_strings(features_for_day(trades, pair_rows, ref=ref, prices=prices, day=day))
+
+
 MODEL_OUTPUT_DDL = "trade_id string, score double, threshold double, flagged boolean, reason_codes string, fallback_used boolean"
 
 
@@ -64,9 +90,9 @@ def decisions_dataframe(spark: Any, inputs: DayInputs, model: ResolvedModel) -> 
     from reference_impl.lifecycle.tracking import quiet_mlflow
 
     history = spark.read.parquet(*[str(p) for p in inputs.history_paths]).select(*PAIR_INPUT_COLUMNS)
-    pairs = history.groupBy("desk").applyInPandas(pair_history_rows, schema=ddl(PAIR_COLUMNS))
+    pairs = history.groupBy("desk").applyInPandas(spark_pair_history_rows, schema=ddl(PAIR_COLUMNS))
     window = spark.read.parquet(*[str(p) for p in inputs.window_paths]).select(*FEATURE_INPUT_COLUMNS)
-    day_features = functools.partial(features_for_day, ref=dict(inputs.ref), prices=inputs.prices, day=inputs.day)
+    day_features = functools.partial(spark_features_for_day, ref=dict(inputs.ref), prices=inputs.prices, day=inputs.day)
     features = (window.groupBy("desk").cogroup(pairs.groupBy("desk"))
                 .applyInPandas(day_features, schema=ddl(FEATURE_COLUMNS)))
     with quiet_mlflow():
@@ -99,4 +125,5 @@ def score_day_on(spark: Any, master: str | None, inputs: DayInputs, model: Resol
     return master
 
 
-__all__ = ["MODEL_OUTPUT_DDL", "ddl", "decisions_dataframe", "score_day", "score_day_on"]
+__all__ = ["MODEL_OUTPUT_DDL", "ddl", "decisions_dataframe", "plain_strings", "score_day", "score_day_on",
+           "spark_features_for_day", "spark_pair_history_rows"]

@@ -199,9 +199,38 @@ def session_config(master: str, app_name: str = "ibml-batch") -> dict[str, str]:
     return conf
 
 
+@contextlib.contextmanager
+def _fds_to(path: str | os.PathLike[str] | None) -> Iterator[None]:
+    """Point file descriptors 1 and 2 at ``path`` while a child process is spawned (it keeps them).
+
+    The JVM writes straight to the file descriptors it inherits — e.g. the launcher's unconditional
+    "WARNING: Using incubator modules" — which a notebook kernel forwards into whichever cell is
+    running. ``None`` leaves them alone (the CLI: operators should see JVM errors).
+    """
+    if path is None:
+        yield
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
+
+
 def start_session(master: str = LOCAL_MASTER, *, app_name: str = "ibml-batch",
-                  conf: Mapping[str, str] | None = None) -> Any:
-    """A new (or the running) ``SparkSession`` on ``master``; one-line :class:`ConfigError` if it cannot start."""
+                  conf: Mapping[str, str] | None = None, jvm_log: str | os.PathLike[str] | None = None) -> Any:
+    """A new (or the running) ``SparkSession`` on ``master``; one-line :class:`ConfigError` if it cannot start.
+
+    ``jvm_log`` (optional) receives the JVM's and the Python workers' own stdout/stderr.
+    """
     master = check_master(master)
     check_java()
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -215,7 +244,8 @@ def start_session(master: str = LOCAL_MASTER, *, app_name: str = "ibml-batch",
         for key, value in {**session_config(master, app_name), **dict(conf or {})}.items():
             builder = builder.config(key, value)
         try:
-            return builder.getOrCreate()
+            with _fds_to(jvm_log):
+                return builder.getOrCreate()
         except Exception as exc:  # noqa: BLE001 - py4j and JVM start-up failures vary; all mean "no session"
             text = " ".join(str(exc).split())[:300] or type(exc).__name__
             raise ConfigError(f"cannot start Spark on {master}: {text}") from exc
