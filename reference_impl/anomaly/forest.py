@@ -368,14 +368,15 @@ class FastForestScorer:
                     go_right |= np.isnan(xv) & level.nan_right[i]
                 i = 2 * i + go_right
             return np.array([self.leaf_value[i].sum()])
-        # Batches: chunks of ~64k node slots stay in cache; buffers are reused across levels and chunks.
-        chunk = max(1, min(n, 2**16 // self.n_trees))
+        # Batches: chunks of ~32k node slots stay in cache; buffers are reused across levels and chunks.
+        chunk = max(1, min(n, 2**15 // self.n_trees))
         shape = (chunk, self.n_trees)
         i, idx = np.empty(shape, dtype=np.intp), np.empty(shape, dtype=np.intp)
         xv, th = np.empty(shape, dtype=np.float32), np.empty(shape, dtype=np.float32)
         go_right = np.empty(shape, dtype=bool)
         row_base = (np.arange(chunk, dtype=np.intp) * n_cols)[:, None]
         out = np.empty(n)
+        root = self.levels[0] if self.levels else None
         for start in range(0, n, chunk):
             block = X[start : start + chunk]
             m = block.shape[0]
@@ -383,7 +384,14 @@ class FastForestScorer:
                 i, idx, xv, th, go_right, row_base = i[:m], idx[:m], xv[:m], th[:m], go_right[:m], row_base[:m]
             flat = block.ravel()
             i[:] = self._roots
-            for level in self.levels:
+            if root is not None:  # level 0: every row starts at the roots, so gather columns directly
+                np.take(block, root.feature, axis=1, out=xv, mode="clip")
+                np.greater(xv, root.threshold, out=go_right)
+                if has_nan:
+                    go_right |= np.isnan(xv) & root.nan_right
+                i <<= 1
+                i += go_right
+            for level in self.levels[1:]:
                 level.feature.take(i, out=idx, mode="clip")  # indices valid by construction; "clip" skips the check
                 idx += row_base
                 flat.take(idx, out=xv, mode="clip")
