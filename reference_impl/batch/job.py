@@ -25,12 +25,13 @@ after the audit record is written; any failure leaves neither output nor a parti
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -413,9 +414,8 @@ def decisions_frame(features: pd.DataFrame, model_output: pd.DataFrame, model: R
     out = pd.DataFrame({
         "trade_id": features["trade_id"].astype(str).to_numpy(),
         "desk": features["desk"].astype(str).to_numpy(),
-        "booking_ts": pd.to_datetime(features["booking_ts"], utc=True).dt.as_unit("us").to_numpy(),
+        "booking_ts": pd.to_datetime(features["booking_ts"], utc=True).dt.as_unit("us").array,
     })
-    out["booking_ts"] = pd.to_datetime(out["booking_ts"], utc=True)
     for col in MODEL_OUTPUT_COLUMNS[1:]:
         out[col] = model_output[col].to_numpy()
     out["score"] = out["score"].astype("float64")
@@ -463,9 +463,6 @@ class BatchResult:
         return (f"scored {self.rows:,} trades of {self.day} with {self.model_name} v{self.model_version} "
                 f"(rules {self.ruleset_version}) on {self.engine}{where} in {self.seconds:.1f}s: "
                 f"{self.flagged:,} flagged -> {self.output}")
-
-
-Engine = Callable[[DayInputs, ResolvedModel, Path], None]
 
 
 def _count_output(out_dir: Path) -> tuple[int, int, tuple[str, ...]]:
@@ -555,7 +552,7 @@ def run_batch(
         }
         (tmp / "_run.json").write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
         record = AuditLog(ws.audit_log).append("batch.scored", payload, actor=actor or current_user())
-    return BatchResult(**{**result.__dict__, "audit_seq": record.get("seq")})
+    return dataclasses.replace(result, audit_seq=record.get("seq"))
 
 
 __all__ = [
