@@ -141,6 +141,8 @@ class AuditLog:
 
     # -- writing -------------------------------------------------------------------------
     def _open(self) -> int:
+        if self._fd is not None and not self._still_our_file():
+            self.close_fds()  # the file was moved or deleted under us: never write to an unlinked inode
         if self._fd is None:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -150,6 +152,20 @@ class AuditLog:
                 self._fd = None
                 raise AuditError(f"cannot open audit log {self.path}: {exc.strerror or exc}") from exc
         return self._fd
+
+    def _still_our_file(self) -> bool:
+        try:
+            return os.stat(self.path).st_ino == os.fstat(self._fd).st_ino  # type: ignore[arg-type]
+        except OSError:
+            return False
+
+    def close_fds(self) -> None:
+        """Close the descriptors without taking the write lock (callers hold it)."""
+        for fd in (self._fd, self._head_fd):
+            if fd is not None:
+                os.close(fd)
+        self._fd = self._head_fd = None
+        self._known_size = -1
 
     def _refresh_tail(self, fd: int) -> None:
         """Re-read the last record if the file changed since we last wrote (another process appended)."""
@@ -250,11 +266,7 @@ class AuditLog:
     def close(self) -> None:
         """Close the file descriptors (appending again reopens them)."""
         with self._write_lock:
-            for fd in (self._fd, self._head_fd):
-                if fd is not None:
-                    os.close(fd)
-            self._fd = self._head_fd = None
-            self._known_size = -1
+            self.close_fds()
 
     def __enter__(self) -> "AuditLog":
         return self

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal
 
@@ -128,10 +128,6 @@ def load_kyc_model(settings: ServiceSettings) -> LoadedModel:
     if settings.model_source == "registry":
         return load_from_registry(KYC_MODEL_NAME, settings.tracking_uri)
     return load_from_file(KYC_MODEL_NAME, settings.resolved_kyc_model_path(), _load_classifier)
-
-
-def with_detail(model: LoadedModel, detail: str) -> LoadedModel:
-    return replace(model, detail=detail)
 
 
 __all__ = ["KYC_MODEL_NAME", "LoadedModel", "TRADE_MODEL_NAME", "load_from_file", "load_from_registry",

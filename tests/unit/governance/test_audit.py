@@ -183,3 +183,14 @@ def test_append_many_writes_a_chained_batch_and_is_all_or_nothing(tmp_path):
     with pytest.raises(AuditError):
         log.append_many([("c", {"i": 3}, "x"), ("d", {"bad": object()}, "x")])
     assert log.verify().n_records == 2 and log.append_many([]) == []
+
+
+def test_a_log_deleted_under_a_running_writer_is_not_written_to_the_void(tmp_path):
+    """Appends after the file is removed go to a new file (and verify then reports the lost history)."""
+    path = tmp_path / "a.jsonl"
+    log = _write_log(path, 2)
+    path.unlink()
+    log.append("after", {}, actor="x")
+    assert path.exists() and len(path.read_text().splitlines()) == 1
+    result = AuditLog(path).verify()
+    assert not result.ok and "removed" in result.reason
