@@ -41,7 +41,9 @@ def run_serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ConfigError(f"invalid service setting: {str(exc).splitlines()[0]}") from None
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    app = create_app(settings)
+    from reference_impl.monitoring.routes import dashboard_router
+
+    app = create_app(settings, extra_routers=[dashboard_router])  # /dashboard for the auditor role
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, workers=1,
                 timeout_graceful_shutdown=5)
     return 0
