@@ -185,7 +185,7 @@ print("booking delay (minutes): median", round(float(delay_min.median()), 1),
 # A naive `as_of` must raise.
 
 # %%
-# Exercise 3.1 — your code here
+# Exercise 3.1 — spot the late arrivals (your code here)
 def late_arrivals(trades, as_of):
     return reference.late_arrivals(trades, as_of)  # delete this line and write your own
 
@@ -216,7 +216,7 @@ print(f"cut-off {as_of:%Y-%m-%d %H:%M} UTC: {len(late)} trades had happened but 
 # input's index. The value is NaN with fewer than 3 earlier trades in the window, or with a zero std.
 
 # %%
-# Exercise 3.2 — your code here
+# Exercise 3.2 — rolling z-score without leakage (your code here)
 def rolling_zscore(trades, window):
     return reference.rolling_zscore(trades, window)  # delete this line and write your own
 
@@ -333,7 +333,7 @@ print(asof.to_string(index=False))
 # each `event_timestamp`. `pd.merge_asof` is a good start, but not the whole answer.
 
 # %%
-# Exercise 3.3 — your code here
+# Exercise 3.3 — point-in-time join (your code here)
 def point_in_time_join(entity_df, feature_df):
     return reference.point_in_time_join(entity_df, feature_df)  # delete this line and write your own
 
