@@ -159,3 +159,19 @@ def test_a_failure_mid_run_leaves_neither_output_nor_audit_record(env, monkeypat
 def test_ingest_command_reports_the_partitions(env, capsys):
     assert main(["batch", "ingest"]) == 0
     assert "daily partitions" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 7, 10_000])
+def test_chunked_model_calls_give_the_same_decisions(env, chunk_rows):
+    from reference_impl.batch.job import FEATURE_INPUT_COLUMNS, PAIR_INPUT_COLUMNS, features_for_day, pair_history_rows
+    from reference_impl.batch.job import plan_day, read_partitions, resolve_model, trade_store_dir
+    from reference_impl.batch.pandas_engine import predict_in_chunks
+
+    day = env.busiest_day
+    inputs = plan_day(day, trade_store_dir(env.workspace), env.data_dir)
+    features = features_for_day(read_partitions(inputs.window_paths, FEATURE_INPUT_COLUMNS),
+                                pair_history_rows(read_partitions(inputs.history_paths, PAIR_INPUT_COLUMNS)),
+                                ref=inputs.ref, prices=inputs.prices, day=day).head(40)
+    model = resolve_model(workspace=env.workspace)
+    pd.testing.assert_frame_equal(predict_in_chunks(model, features, chunk_rows), model.predict(features).reset_index(drop=True),
+                                  check_exact=True)
