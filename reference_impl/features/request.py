@@ -1,28 +1,62 @@
 """Request-time features: one incoming trade event plus the online store's state.
 
 This is the serving path. It reads the trader's recent events and the (book, counterparty) count
-from the online store and hands them to :func:`~reference_impl.features.transforms.compute_request_features`,
-which runs the same transformation code as the batch build — so a model sees identical features in
-training and in production (checked by :func:`reference_impl.features.consistency.check_request_path`).
+from the online store, then computes the event's features in one of two ways that give the same values:
+
+* :func:`~reference_impl.features.transforms.compute_request_features` (the *reference*): puts the
+  event behind its trader's history and runs the batch transforms on that tiny frame — the very code
+  that built the training set, but ~30 ms of pandas overhead per event;
+* :func:`fast_request_features` (what the service runs): the same rules on plain numbers, with the
+  reference tables parsed once into a :class:`RequestContext`. The trader's rolling mean/std still go
+  through pandas' own rolling kernels on the same sorted history, so they are bit-identical, not
+  merely close; everything else is a lookup or a binary search.
+
+Both are checked against the batch features by :func:`reference_impl.features.consistency.check_request_path`
+and against each other by property tests.
 """
 
 from __future__ import annotations
 
-from typing import Mapping
+from dataclasses import dataclass
+from typing import Any, Mapping
 
+import numpy as np
 import pandas as pd
 
+from reference_impl.errors import FeatureStoreError
 from reference_impl.features.definitions import counterparty_pair_activity, trader_history
 from reference_impl.features.online import OnlineStore
-from reference_impl.features.transforms import compute_request_features, require_columns
+from reference_impl.features.transforms import (
+    CONTEXT_FEATURES,
+    HISTORY_COLUMNS,
+    KEY_COLUMNS,
+    MAX_PRICE_AGE,
+    MIN_ZSCORE_HISTORY,
+    MODEL_FEATURES,
+    TRADE_COLUMNS,
+    WINDOWS,
+    _hhmm,
+    compute_request_features,
+    require_columns,
+    utc_ns,
+    window_delta,
+)
+
+_NS_PER_DAY = 86_400 * 10**9
+_MISSING = np.iinfo(np.int64).min
+_H = {c: i for i, c in enumerate(HISTORY_COLUMNS)}  # position of each field in a recent_events entry
 
 
-def online_state_for(event_frame: pd.DataFrame, store: OnlineStore, *, now: pd.Timestamp | None = None,
-                     ) -> dict[str, dict | None]:
-    """The online rows ``compute_request_features`` needs for one event (``None`` where there are none)."""
-    require_columns(event_frame, ("trader_id", "book", "counterparty_id", "booking_ts"), "event")
-    event = event_frame.iloc[0]
-    now = event["booking_ts"] if now is None else now
+def online_state_for(event_frame: pd.DataFrame | Mapping[str, Any], store: OnlineStore, *,
+                     now: pd.Timestamp | None = None) -> dict[str, dict | None]:
+    """The online rows the request path needs for one event (``None`` where there are none)."""
+    if isinstance(event_frame, pd.DataFrame):
+        require_columns(event_frame, ("trader_id", "book", "counterparty_id", "booking_ts"), "event")
+        event: Mapping[str, Any] = event_frame.iloc[0]
+    else:
+        event = event_frame
+        _require_fields(event, ("trader_id", "book", "counterparty_id", "booking_ts"))
+    now = pd.Timestamp(event["booking_ts"]) if now is None else now
     trader_row = store.read(trader_history, [str(event["trader_id"])], now=now)[0]
     pair_row = store.read(counterparty_pair_activity, [(str(event["book"]), str(event["counterparty_id"]))],
                           now=now)[0]
@@ -31,10 +65,327 @@ def online_state_for(event_frame: pd.DataFrame, store: OnlineStore, *, now: pd.T
 
 def request_features_from_store(event_frame: pd.DataFrame, store: OnlineStore, ref: Mapping[str, pd.DataFrame],
                                 prices_or_ref_price: pd.DataFrame | float | None, *,
-                                now: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Features for one event, reading its state from ``store`` as of ``now`` (default: its booking time)."""
+                                now: pd.Timestamp | None = None, fast: bool = True) -> pd.DataFrame:
+    """Features for one event, reading its state from ``store`` as of ``now`` (default: its booking time).
+
+    ``fast=False`` runs the reference implementation (the batch transforms); both give the same frame.
+    """
     state = online_state_for(event_frame, store, now=now)
-    return compute_request_features(event_frame, state, ref, prices_or_ref_price)
+    if not fast:
+        return compute_request_features(event_frame, state, ref, prices_or_ref_price)
+    if isinstance(prices_or_ref_price, pd.DataFrame):
+        return fast_request_features(event_frame, state, RequestContext.from_reference(ref, prices_or_ref_price))
+    return fast_request_features(event_frame, state, RequestContext.from_reference(ref),
+                                 reference_price=prices_or_ref_price, use_prices=False)
 
 
-__all__ = ["online_state_for", "request_features_from_store"]
+# --------------------------------------------------------------------------- reference data, parsed once
+
+
+@dataclass(frozen=True)
+class _DeskHours:
+    tz: str
+    open_min: int
+    close_min: int
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """Reference data parsed once for :func:`fast_request_features` (build it at service start).
+
+    Mirrors what the batch transforms look up per call: desk hours (first row per desk, as
+    ``off_hours_flag``), desk limits and booking SLAs (last row per desk, as ``_desk_lookup``),
+    holidays, counterparty onboarding dates, and per-instrument prices sorted by time (stable,
+    as ``merge_asof`` sees them).
+    """
+
+    hours: Mapping[str, _DeskHours]
+    limit_usd: Mapping[str, float] | None
+    sla_minutes: Mapping[str, float] | None
+    holidays: frozenset[int] | None  # closed days as days since 1970-01-01 (local calendar dates)
+    onboarded_ns: Mapping[str, int] | None
+    prices: Mapping[str, tuple[np.ndarray, np.ndarray]]  # instrument -> (ts ns sorted, price)
+    max_price_age_ns: int = MAX_PRICE_AGE.value
+
+    @classmethod
+    def from_reference(cls, ref: Mapping[str, pd.DataFrame], prices: pd.DataFrame | None = None,
+                       ) -> "RequestContext":
+        """Parse ``ref`` (``desks`` required; ``calendar``, ``counterparties`` optional) and ``prices``."""
+        require_columns(ref.get("desks", pd.DataFrame()), ("desk",), "ref['desks']")
+        desks = ref["desks"]
+        require_columns(desks, ("desk", "tz", "open_local", "close_local"), "desks")
+        hours = {str(r.desk): _DeskHours(str(r.tz), _hhmm(r.open_local), _hhmm(r.close_local))
+                 for r in desks.drop_duplicates("desk").itertuples(index=False)}
+
+        def per_desk(column: str) -> dict[str, float] | None:
+            if column not in desks.columns:
+                return None
+            return dict(zip(desks["desk"].astype(str), desks[column].astype("float64")))
+
+        calendar = ref.get("calendar")
+        holidays = None
+        if calendar is not None and len(calendar):
+            require_columns(calendar, ("date", "is_trading_day"), "calendar")
+            closed = calendar.loc[~calendar["is_trading_day"].astype(bool), "date"]
+            holidays = frozenset(pd.to_datetime(closed).to_numpy().astype("datetime64[D]").astype("int64").tolist())
+        cps = ref.get("counterparties")
+        onboarded = None
+        if cps is not None and "onboarded_date" in cps.columns and len(cps):
+            ns = pd.to_datetime(cps["onboarded_date"]).to_numpy(dtype="datetime64[ns]").astype("int64")
+            onboarded = dict(zip(cps["counterparty_id"].astype(str), ns.tolist()))
+        return cls(hours, per_desk("notional_limit_usd"), per_desk("booking_sla_minutes"), holidays, onboarded,
+                   _split_prices(prices))
+
+    def reference_price(self, instrument_id: str, exec_ns: int) -> float:
+        """The last price at or before ``exec_ns`` (the last of equal times), NaN if none within the max age."""
+        found = self.prices.get(instrument_id)
+        if found is None:
+            return float("nan")
+        ts, price = found
+        i = int(np.searchsorted(ts, exec_ns, side="right")) - 1
+        if i < 0 or exec_ns - int(ts[i]) > self.max_price_age_ns:
+            return float("nan")
+        return float(price[i])
+
+    def off_hours(self, desk: str, exec_ns: int) -> float:
+        """1.0 outside the desk's local hours, at a weekend or on a holiday; NaN for an unknown desk."""
+        hours = self.hours.get(desk)
+        if hours is None:
+            return float("nan")
+        local = pd.Timestamp(exec_ns, unit="ns", tz="UTC").tz_convert(hours.tz)
+        minutes = local.hour * 60 + local.minute
+        off = minutes < hours.open_min or minutes >= hours.close_min or local.day_of_week >= 5
+        if self.holidays is not None:
+            off = off or (local.tz_localize(None).value // _NS_PER_DAY) in self.holidays
+        return float(off)
+
+
+def _split_prices(prices: pd.DataFrame | None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    if prices is None or len(prices) == 0:
+        return {}
+    require_columns(prices, ("instrument_id", "ts", "price"), "prices")
+    ids = prices["instrument_id"].astype(str).to_numpy()
+    ts = utc_ns(prices["ts"], "ts").astype("int64")
+    values = prices["price"].astype("float64").to_numpy()
+    out = {}
+    for instrument in pd.unique(ids):
+        mask = ids == instrument
+        order = np.argsort(ts[mask], kind="stable")
+        out[str(instrument)] = (ts[mask][order], values[mask][order])
+    return out
+
+
+# --------------------------------------------------------------------------- the fast path
+
+
+def _require_fields(event: Mapping[str, Any], fields: tuple[str, ...]) -> None:
+    missing = [c for c in fields if c not in event]
+    if missing:
+        raise FeatureStoreError(f"event is missing field(s): {', '.join(missing)}")
+
+
+def _utc_timestamp(value: Any, name: str) -> pd.Timestamp:
+    ts = pd.Timestamp(value)
+    if ts is pd.NaT or ts.tzinfo is None:
+        raise FeatureStoreError(f"event field {name!r} must be a tz-aware UTC timestamp, got {value!r}")
+    return ts.tz_convert("UTC")
+
+
+def _num(value: Any) -> float:
+    """A stored number as float64 (JSON ``null`` is NaN, as ``history_events_frame`` reads it)."""
+    return float("nan") if value is None else float(value)
+
+
+def _float_key(value: float) -> str | None:
+    """A float as the batch code keys it (``str``); NaN makes the whole key missing (pandas string NaN)."""
+    return None if value != value else str(value)
+
+
+def _rolling_at(ts: np.ndarray, x: np.ndarray, pos: int, window: str) -> tuple[float, float]:
+    """pandas' rolling mean and std (``closed="left"``) at ``pos``, over rows ``0..pos`` only.
+
+    A rolling kernel's value at a row depends on every earlier row (it adds and removes values as the
+    window slides), so the whole prefix is rolled, exactly as the batch code does — hence identical bits.
+    """
+    series = pd.Series(x[: pos + 1], index=pd.DatetimeIndex(ts[: pos + 1].astype("datetime64[ns]")), copy=False)
+    roll = series.rolling(window_delta(window), closed="left")
+    return float(roll.mean().iat[-1]), float(roll.std().iat[-1])
+
+
+def _trader_state(event: Mapping[str, Any], history: list | None) -> dict[str, float]:
+    """Rolling statistics, duplicate and wash counts of the event against its trader's recent events."""
+    trade_id = str(event["trade_id"])
+    events = [e for e in (history or []) if str(e[_H["trade_id"]]) != trade_id]
+    booking = np.array([int(e[_H["booking_ts"]]) for e in events] + [event["_booking_ns"]], dtype=np.int64)
+    notional = np.array([_num(e[_H["notional_usd"]]) for e in events] + [event["notional_usd"]], dtype="float64")
+    live = np.array([str(e[_H["event_type"]]) != "cancel" for e in events] + [event["event_type"] != "cancel"])
+    t = int(booking[-1])
+    out: dict[str, float] = {}
+
+    # trader rolling statistics: sort as trader_rolling_features does (time, then trade_id; stable)
+    ids = [str(e[_H["trade_id"]]) for e in events] + [trade_id]
+    order = sorted(range(len(ids)), key=lambda i: (int(booking[i]), ids[i]))
+    pos = order.index(len(ids) - 1)
+    ts_sorted = booking[order]
+    x_sorted = np.where(live, notional, np.nan)[order]
+    counted = ~np.isnan(x_sorted)
+    for w in WINDOWS:
+        lo = int(np.searchsorted(ts_sorted, t - window_delta(w).value, side="left"))
+        hi = int(np.searchsorted(ts_sorted, t, side="left"))
+        count = float(np.count_nonzero(counted[lo:hi]))
+        mean = std = float("nan")
+        if count > 0:
+            mean, std = _rolling_at(ts_sorted, x_sorted, pos, w)
+        out[f"trader_notional_mean_{w}"], out[f"trader_notional_std_{w}"] = mean, std
+        out[f"trader_trade_count_{w}"] = count
+
+    # duplicate bookings (same economics, last day) and opposite-side matches (last hour): live rows only
+    q = [_num(e[_H["quantity"]]) for e in events]
+    p = [_num(e[_H["price"]]) for e in events]
+    base = [None if _float_key(q[i]) is None else (str(e[_H["instrument_id"]]), str(e[_H["counterparty_id"]]),
+                                                    _float_key(q[i])) for i, e in enumerate(events)]
+    econ = [None if b is None or _float_key(p[i]) is None
+            else (*b, str(e[_H["side"]]), _float_key(p[i]), int(e[_H["exec_ts"]])) for i, (b, e) in enumerate(zip(base, events))]
+    eq = _float_key(event["quantity"])
+    ev_base = None if eq is None else (str(event["instrument_id"]), str(event["counterparty_id"]), eq)
+    ev_econ = (None if ev_base is None or _float_key(event["price"]) is None
+               else (*ev_base, str(event["side"]), _float_key(event["price"]), event["_exec_ns"]))
+    day, hour = pd.Timedelta(days=1).value, pd.Timedelta(hours=1).value
+    side = str(event["side"])
+    dup = buys = sells = 0
+    for i, e in enumerate(events):
+        b = int(booking[i])
+        if not live[i] or not b < t:
+            continue
+        if b >= t - day and econ[i] == ev_econ:
+            dup += 1
+        if b >= t - hour and base[i] == ev_base:
+            other = str(e[_H["side"]])
+            buys += other == "BUY"
+            sells += other == "SELL"
+    out["duplicate_prior_bookings_1d"] = float(dup)
+    out["opposite_side_matches_1h"] = float(sells if side == "BUY" else buys if side == "SELL" else float("nan"))
+    return out
+
+
+def _event_fields(event: pd.DataFrame | Mapping[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    """The event as plain Python values (plus its key columns when it came as a frame)."""
+    if isinstance(event, pd.DataFrame):
+        require_columns(event, TRADE_COLUMNS, "trades")
+        if len(event) != 1:
+            raise FeatureStoreError(f"fast_request_features takes exactly one event, got {len(event)} rows")
+        for col in ("exec_ts", "booking_ts"):
+            if not isinstance(event[col].dtype, pd.DatetimeTZDtype):
+                raise FeatureStoreError(f"column {col!r} must hold tz-aware UTC timestamps, got dtype {event[col].dtype}")
+        fields = {c: event[c].iat[0] for c in TRADE_COLUMNS}
+        keys = event[list(KEY_COLUMNS)]
+    else:
+        _require_fields(event, TRADE_COLUMNS)
+        fields, keys = {c: event[c] for c in TRADE_COLUMNS}, None
+    for col in ("trade_id", "event_type", "desk", "book", "trader_id", "counterparty_id", "instrument_id", "side"):
+        fields[col] = str(fields[col])
+    for col in ("quantity", "price", "notional_usd"):
+        fields[col] = float("nan") if fields[col] is None else float(fields[col])
+    for col in ("exec_ts", "booking_ts"):
+        fields[col] = _utc_timestamp(fields[col], col)
+    fields["_exec_ns"], fields["_booking_ns"] = fields["exec_ts"].value, fields["booking_ts"].value
+    return fields, keys
+
+
+def _key_frame(fields: Mapping[str, Any]) -> pd.DataFrame:
+    """The key columns of one event, typed as a one-row ``trades`` frame types them (str, tz-aware UTC)."""
+    cols: dict[str, Any] = {}
+    for c in KEY_COLUMNS:
+        if c in ("exec_ts", "booking_ts"):
+            cols[c] = pd.DatetimeIndex(np.array([fields[c].asm8]), tz="UTC")  # keeps the Timestamp's unit
+        else:
+            cols[c] = pd.array([fields[c]], dtype="str")
+    return pd.DataFrame(cols)
+
+
+_OUTPUT_FEATURES = [*MODEL_FEATURES, *CONTEXT_FEATURES]
+
+
+def fast_request_features(event: pd.DataFrame | Mapping[str, Any], online_rows: Mapping[str, Mapping | None],
+                          context: RequestContext, *, reference_price: float | None = None,
+                          use_prices: bool = True) -> pd.DataFrame:
+    """Features for ONE event from online state: the same frame as ``compute_request_features``, ~10x faster.
+
+    Parameters
+    ----------
+    event : one-row DataFrame or mapping
+        The trade event (:data:`~reference_impl.features.transforms.TRADE_COLUMNS`, tz-aware timestamps).
+    online_rows : mapping
+        ``{"trader_history": row or None, "counterparty_pair": row or None}`` (see :func:`online_state_for`).
+    context : RequestContext
+        Reference tables and prices, parsed once.
+    reference_price : float, optional
+        Use this reference price instead of searching ``context``'s prices (``None``/NaN: unknown when
+        ``use_prices`` is False).
+    use_prices : bool
+        Search ``context``'s prices (default) unless ``reference_price`` is given.
+
+    Returns
+    -------
+    DataFrame
+        One row: :data:`KEY_COLUMNS`, :data:`MODEL_FEATURES`, :data:`CONTEXT_FEATURES` (float64).
+    """
+    fields, keys = _event_fields(event)
+    history_row = online_rows.get("trader_history") or {}
+    trader = _trader_state(fields, history_row.get("recent_events"))
+
+    pair_row = online_rows.get("counterparty_pair") or {}
+    pair_ts = pair_row.get("event_ts")
+    if pair_ts is not None and pd.Timestamp(pair_ts).value >= fields["_booking_ns"]:
+        raise FeatureStoreError(
+            "counterparty_pair state is not older than the event's booking_ts; "
+            "request-time features need state strictly before the event"
+        )
+    prior = float(pair_row.get("trades_to_date") or 0.0)
+
+    if reference_price is not None or not use_prices:
+        ref_price = float("nan") if reference_price is None else float(reference_price)
+    else:
+        ref_price = context.reference_price(fields["instrument_id"], fields["_exec_ns"])
+    desk, ctx = fields["desk"], context
+    limit = np.nan if ctx.limit_usd is None else ctx.limit_usd.get(desk, np.nan)
+    sla = np.nan if ctx.sla_minutes is None else ctx.sla_minutes.get(desk, np.nan)
+    start = _MISSING if ctx.onboarded_ns is None else ctx.onboarded_ns.get(fields["counterparty_id"], _MISSING)
+    age = np.nan if start == _MISSING else (fields["_exec_ns"] - start) / 86_400e9
+
+    # the same array expressions as assemble_trade_features / trader_rolling_features, on one element
+    one = lambda v: np.array([v], dtype="float64")  # noqa: E731
+    notional, rp, price = one(fields["notional_usd"]), one(ref_price), one(fields["price"])
+    # Timedelta.total_seconds splits whole seconds from the rest, as the batch code's .dt.total_seconds() does
+    delay = pd.Timedelta(fields["_booking_ns"] - fields["_exec_ns"], unit="ns").total_seconds()
+    cols: dict[str, np.ndarray] = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for w in WINDOWS:
+            mean, std = one(trader[f"trader_notional_mean_{w}"]), one(trader[f"trader_notional_std_{w}"])
+            count = one(trader[f"trader_trade_count_{w}"])
+            cols[f"notional_zscore_{w}"] = np.where((std > 0) & (count >= MIN_ZSCORE_HISTORY),
+                                                    (notional - mean) / std, np.nan)
+        dev = np.where(rp > 0, (price - rp) / rp * 1e4, np.nan)
+        cols.update({
+            "log_notional_usd": np.where(notional > 0, np.log10(np.where(notional > 0, notional, 1.0)), np.nan),
+            "notional_to_desk_limit": notional / one(limit),
+            "price_deviation_bps": dev,
+            "abs_price_deviation_bps": np.abs(dev),
+            "off_hours": one(ctx.off_hours(desk, fields["_exec_ns"])),
+            "is_new_counterparty": one(float(prior == 0 and fields["event_type"] == "new")),
+            "counterparty_prior_trades": one(prior),
+            "counterparty_age_days": one(age),
+            "booking_delay_s": one(delay),
+            "booking_delay_sla_ratio": one(delay) / (60.0 * one(sla)),
+            "notional_usd": notional,
+            "reference_price": rp,
+        })
+    for name, value in trader.items():
+        cols.setdefault(name, one(value))
+    if keys is None:
+        keys = _key_frame(fields)
+    values = np.array([[cols[c][0] for c in _OUTPUT_FEATURES]], dtype="float64")
+    return pd.concat([keys, pd.DataFrame(values, columns=_OUTPUT_FEATURES, index=keys.index)], axis=1)
+
+
+__all__ = ["RequestContext", "fast_request_features", "online_state_for", "request_features_from_store"]

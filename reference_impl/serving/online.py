@@ -20,6 +20,9 @@ from typing import Any, Mapping, Protocol, Sequence
 
 import pandas as pd
 
+from reference_impl.features.request import RequestContext, fast_request_features, online_state_for
+from reference_impl.features.transforms import compute_request_features
+
 log = logging.getLogger(__name__)
 
 
@@ -53,7 +56,7 @@ class OnlineFeatureSource:
         Reference tables (``desks`` required; ``calendar`` and ``fx_rates`` used when present).
     prices : DataFrame or None
         Reference prices (``instrument_id``, ``ts``, ``price``) for the price-deviation feature;
-        split per instrument once here so a request only searches its own instrument's prices.
+        split per instrument and sorted once here, so a request binary-searches its own instrument's prices.
     """
 
     def __init__(self, store: Any, ref: Mapping[str, pd.DataFrame], prices: pd.DataFrame | None = None,
@@ -61,8 +64,9 @@ class OnlineFeatureSource:
         self.store = store
         self.ref = ref
         self.store_error = store_error
-        self._prices = _split_prices(prices)
         self._fx = _latest_fx(ref.get("fx_rates"))
+        # desk hours, limits, holidays and per-instrument price arrays, parsed once (not per request)
+        self._context = RequestContext.from_reference(ref, prices)
 
     def check(self) -> tuple[bool, str]:
         if self.store is None:
@@ -78,26 +82,28 @@ class OnlineFeatureSource:
             return False, f"online store unreachable: {str(exc).splitlines()[0][:200]}"
         return True, "ok"
 
-    def _online_rows(self, event: pd.DataFrame) -> tuple[dict[str, Any], str]:
+    def _online_rows(self, event: pd.DataFrame | Mapping[str, Any]) -> tuple[dict[str, Any], str]:
         if self.store is None:
             return {}, "unavailable"
-        from reference_impl.features import online_state_for
-
         try:
             return online_state_for(event, self.store), "ok"
         except Exception as exc:  # noqa: BLE001 - documented degraded mode, see module docstring
             log.warning("online store read failed: %s", str(exc).splitlines()[0][:200])
             return {}, "unavailable"
 
-    def features_for(self, rows: Sequence[Mapping[str, Any]]) -> FeatureResult:
-        from reference_impl.features import compute_request_features
-
+    def features_for(self, rows: Sequence[Mapping[str, Any]], *, fast: bool = True) -> FeatureResult:
+        """Feature rows for ``rows``; ``fast=False`` runs the reference path (the batch transforms, ~10x slower)."""
         frames, status = [], []
         for row in rows:
-            event = event_frame(row, self._fx)
-            online, st = self._online_rows(event)
-            prices = self._prices.get(str(row["instrument_id"]))
-            frames.append(compute_request_features(event, online, self.ref, prices if prices is not None else None))
+            if fast:
+                event: pd.DataFrame | dict[str, Any] = event_row(row, self._fx)
+                online, st = self._online_rows(event)
+                frames.append(fast_request_features(event, online, self._context))
+            else:
+                event = event_frame(row, self._fx)
+                online, st = self._online_rows(event)
+                prices = self._context.prices.get(str(row["instrument_id"]))
+                frames.append(compute_request_features(event, online, self.ref, _prices_frame(row, prices)))
             status.append(st)
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         return FeatureResult(frame, status, store_available=all(s != "unavailable" for s in status))
@@ -117,10 +123,31 @@ def event_frame(row: Mapping[str, Any], usd_per_unit: Mapping[str, float] | None
     return event
 
 
-def _split_prices(prices: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
-    if prices is None or len(prices) == 0:
-        return {}
-    return {str(k): g.reset_index(drop=True) for k, g in prices.groupby(prices["instrument_id"].astype(str), sort=False)}
+def event_row(row: Mapping[str, Any], usd_per_unit: Mapping[str, float] | None = None) -> dict[str, Any]:
+    """One API event as a plain ``trades`` row: what :func:`event_frame` holds, without building a frame.
+
+    Timestamps become UTC :class:`pandas.Timestamp` (naive ones are read as UTC, as ``event_frame`` does)
+    and ``notional_usd`` is filled from FX when absent, with the same arithmetic.
+    """
+    out = dict(row)
+    for col in ("exec_ts", "booking_ts"):
+        out[col] = pd.Timestamp(pd.to_datetime(row[col], utc=True))
+    notional = float(row["notional"]) if "notional" in row else float(row["quantity"]) * float(row["price"])
+    if row.get("notional_usd") is None:
+        rate = 1.0 if row.get("currency") == "USD" else (usd_per_unit or {}).get(str(row.get("currency")), float("nan"))
+        out["notional_usd"] = notional * rate
+    else:
+        out["notional_usd"] = float(row["notional_usd"])
+    return out
+
+
+def _prices_frame(row: Mapping[str, Any], prices: tuple | None) -> pd.DataFrame | None:
+    """One instrument's price arrays as the ``prices`` frame the reference path takes."""
+    if prices is None:
+        return None
+    ts, price = prices
+    return pd.DataFrame({"instrument_id": str(row["instrument_id"]),
+                         "ts": pd.DatetimeIndex(ts.astype("datetime64[ns]")).tz_localize("UTC"), "price": price})
 
 
 def _latest_fx(fx: pd.DataFrame | None) -> dict[str, float]:
@@ -142,4 +169,4 @@ def _first(result: Any) -> dict[str, Any] | None:
     return (dict(seq[0]) if seq and seq[0] is not None else None)
 
 
-__all__ = ["FeatureResult", "FeatureSource", "OnlineFeatureSource", "event_frame"]
+__all__ = ["FeatureResult", "FeatureSource", "OnlineFeatureSource", "event_frame", "event_row"]

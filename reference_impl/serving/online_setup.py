@@ -17,8 +17,9 @@ from reference_impl.serving.online import OnlineFeatureSource
 from reference_impl.serving.settings import ServiceSettings
 
 _REF_TABLES = ("desks", "calendar", "fx_rates", "instruments")
-#: Only this much recent price history is kept in memory for request-time reference prices.
-PRICE_LOOKBACK = pd.Timedelta("2D")
+#: Only this much recent price history is kept in memory for request-time reference prices: a week, so
+#: replaying an earlier day's events still finds the prices they were traded against (2 days did not).
+PRICE_LOOKBACK = pd.Timedelta("7D")
 
 
 def _read(data_dir: Path, name: str) -> pd.DataFrame | None:
