@@ -22,6 +22,7 @@
 # Setup for this section: a tiny workspace of its own (10 days of trades), the date-partitioned trade store
 # and a champion trained, validated, approved by a second person and promoted through the real registry.
 import tempfile
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -30,6 +31,8 @@ from reference_impl.batch import read_decisions, run_batch, spark_session
 from reference_impl.batch.demo import build_batch_demo
 from reference_impl.governance import AuditLog
 from reference_impl.workspace import Workspace
+
+warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm, imported by shap, in a plain kernel
 
 SCALE_SEED = 7
 SCALE_TRADES = 1_500          # ten days of trades: enough for a full week of look-back, small enough for seconds
