@@ -413,6 +413,8 @@ def reference_price_at_exec(trades: pd.DataFrame, prices: pd.DataFrame,
     wanted = pd.unique(trades["instrument_id"].astype(str).to_numpy())
     if len(wanted) < 50:  # a request or a small partition: skip the instruments it does not trade
         prices = prices[prices["instrument_id"].isin(wanted)]
+    if len(prices) == 0:  # no price for any of these instruments (merge_asof cannot join an empty frame)
+        return pd.Series(np.nan, index=trades.index, name="reference_price", dtype="float64")
     left = pd.DataFrame({
         "pos": np.arange(len(trades)),
         "instrument_id": trades["instrument_id"].astype(str).to_numpy(),
