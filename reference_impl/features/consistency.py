@@ -92,11 +92,12 @@ def check_online_offline(view: FeatureView | str, offline: OfflineStore | pd.Dat
 
 
 def check_request_path(data: Mapping[str, pd.DataFrame], store: OnlineStore, *, cutoff: pd.Timestamp,
-                       max_events: int = 200, rtol: float = 1e-9) -> ConsistencyReport:
+                       max_events: int = 200, rtol: float = 1e-9, fast: bool = True) -> ConsistencyReport:
     """Materialise serving state up to ``cutoff`` into ``store``, then recompute the next trades at request time.
 
     For each trader's first event after ``cutoff`` (whose counterparty pair was not booked in between),
-    the request-time features must equal the batch features of the full dataset.
+    the request-time features must equal the batch features of the full dataset. ``fast`` picks the
+    path checked: the serving fast path (default) or the reference path (the batch transforms).
     """
     trades = data["trades"]
     booking = pd.Series(utc_ns(trades["booking_ts"], "booking_ts"), index=trades.index)
@@ -113,7 +114,7 @@ def check_request_path(data: Mapping[str, pd.DataFrame], store: OnlineStore, *, 
     if events.empty:
         return ConsistencyReport("request path vs batch", 0, 0)
     batch = build_trade_features(trades, data, data["prices"]).loc[events.index]
-    online = pd.concat([request_features_from_store(events.loc[[i]], store, data, data["prices"])
+    online = pd.concat([request_features_from_store(events.loc[[i]], store, data, data["prices"], fast=fast)
                         for i in events.index])
     return _compare("request path vs batch", batch, online, [*MODEL_FEATURES, *CONTEXT_FEATURES], ["trade_id"], rtol)
 
