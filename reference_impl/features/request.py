@@ -45,6 +45,7 @@ from reference_impl.features.transforms import (
 _NS_PER_DAY = 86_400 * 10**9
 _MISSING = np.iinfo(np.int64).min
 _H = {c: i for i, c in enumerate(HISTORY_COLUMNS)}  # position of each field in a recent_events entry
+_WINDOW_DELTAS = {w: window_delta(w) for w in WINDOWS}
 
 
 def online_state_for(event_frame: pd.DataFrame | Mapping[str, Any], store: OnlineStore, *,
@@ -201,15 +202,23 @@ def _float_key(value: float) -> str | None:
     return None if value != value else str(value)
 
 
-def _rolling_at(ts: np.ndarray, x: np.ndarray, pos: int, window: str) -> tuple[float, float]:
-    """pandas' rolling mean and std (``closed="left"``) at ``pos``, over rows ``0..pos`` only.
+def _rolling_at(series: pd.Series, window: str) -> tuple[float, float]:
+    """pandas' rolling mean and std (``closed="left"``) at the last row of ``series``.
 
     A rolling kernel's value at a row depends on every earlier row (it adds and removes values as the
-    window slides), so the whole prefix is rolled, exactly as the batch code does — hence identical bits.
+    window slides), so the whole prefix up to the event is rolled, exactly as the batch code does —
+    hence identical bits, not merely close ones.
     """
-    series = pd.Series(x[: pos + 1], index=pd.DatetimeIndex(ts[: pos + 1].astype("datetime64[ns]")), copy=False)
-    roll = series.rolling(window_delta(window), closed="left")
+    roll = series.rolling(_WINDOW_DELTAS[window], closed="left")
     return float(roll.mean().iat[-1]), float(roll.std().iat[-1])
+
+
+def _pattern_keys(instrument: Any, counterparty: Any, side: Any, quantity: float, price: float, exec_ns: int,
+                  ) -> tuple[tuple | None, tuple | None]:
+    """(wash, duplicate) keys as ``duplicate_and_wash_counts`` builds them; ``None`` where a NaN voids the key."""
+    q, p = _float_key(quantity), _float_key(price)
+    base = None if q is None else (str(instrument), str(counterparty), q)
+    return base, (None if base is None or p is None else (*base, str(side), p, int(exec_ns)))
 
 
 def _trader_state(event: Mapping[str, Any], history: list | None) -> dict[str, float]:
@@ -229,27 +238,25 @@ def _trader_state(event: Mapping[str, Any], history: list | None) -> dict[str, f
     ts_sorted = booking[order]
     x_sorted = np.where(live, notional, np.nan)[order]
     counted = ~np.isnan(x_sorted)
+    prefix: pd.Series | None = None  # rows up to the event, built only if some window has activity
     for w in WINDOWS:
-        lo = int(np.searchsorted(ts_sorted, t - window_delta(w).value, side="left"))
+        lo = int(np.searchsorted(ts_sorted, t - _WINDOW_DELTAS[w].value, side="left"))
         hi = int(np.searchsorted(ts_sorted, t, side="left"))
         count = float(np.count_nonzero(counted[lo:hi]))
         mean = std = float("nan")
         if count > 0:
-            mean, std = _rolling_at(ts_sorted, x_sorted, pos, w)
+            if prefix is None:
+                index = pd.DatetimeIndex(ts_sorted[: pos + 1].astype("datetime64[ns]"))
+                prefix = pd.Series(x_sorted[: pos + 1], index=index)
+            mean, std = _rolling_at(prefix, w)
         out[f"trader_notional_mean_{w}"], out[f"trader_notional_std_{w}"] = mean, std
         out[f"trader_trade_count_{w}"] = count
 
     # duplicate bookings (same economics, last day) and opposite-side matches (last hour): live rows only
-    q = [_num(e[_H["quantity"]]) for e in events]
-    p = [_num(e[_H["price"]]) for e in events]
-    base = [None if _float_key(q[i]) is None else (str(e[_H["instrument_id"]]), str(e[_H["counterparty_id"]]),
-                                                    _float_key(q[i])) for i, e in enumerate(events)]
-    econ = [None if b is None or _float_key(p[i]) is None
-            else (*b, str(e[_H["side"]]), _float_key(p[i]), int(e[_H["exec_ts"]])) for i, (b, e) in enumerate(zip(base, events))]
-    eq = _float_key(event["quantity"])
-    ev_base = None if eq is None else (str(event["instrument_id"]), str(event["counterparty_id"]), eq)
-    ev_econ = (None if ev_base is None or _float_key(event["price"]) is None
-               else (*ev_base, str(event["side"]), _float_key(event["price"]), event["_exec_ns"]))
+    keys = [_pattern_keys(e[_H["instrument_id"]], e[_H["counterparty_id"]], e[_H["side"]], _num(e[_H["quantity"]]),
+                          _num(e[_H["price"]]), e[_H["exec_ts"]]) for e in events]
+    ev_base, ev_econ = _pattern_keys(event["instrument_id"], event["counterparty_id"], event["side"],
+                                     event["quantity"], event["price"], event["_exec_ns"])
     day, hour = pd.Timedelta(days=1).value, pd.Timedelta(hours=1).value
     side = str(event["side"])
     dup = buys = sells = 0
@@ -257,9 +264,9 @@ def _trader_state(event: Mapping[str, Any], history: list | None) -> dict[str, f
         b = int(booking[i])
         if not live[i] or not b < t:
             continue
-        if b >= t - day and econ[i] == ev_econ:
+        if b >= t - day and keys[i][1] == ev_econ:
             dup += 1
-        if b >= t - hour and base[i] == ev_base:
+        if b >= t - hour and keys[i][0] == ev_base:
             other = str(e[_H["side"]])
             buys += other == "BUY"
             sells += other == "SELL"
@@ -276,7 +283,8 @@ def _event_fields(event: pd.DataFrame | Mapping[str, Any]) -> tuple[dict[str, An
             raise FeatureStoreError(f"fast_request_features takes exactly one event, got {len(event)} rows")
         for col in ("exec_ts", "booking_ts"):
             if not isinstance(event[col].dtype, pd.DatetimeTZDtype):
-                raise FeatureStoreError(f"column {col!r} must hold tz-aware UTC timestamps, got dtype {event[col].dtype}")
+                raise FeatureStoreError(f"column {col!r} must hold tz-aware UTC timestamps, "
+                                        f"got dtype {event[col].dtype}")
         fields = {c: event[c].iat[0] for c in TRADE_COLUMNS}
         keys = event[list(KEY_COLUMNS)]
     else:

@@ -61,6 +61,7 @@ _EVENT = st.fixed_dictionaries({
     "delay_s": st.integers(-60, 4 * 3600),
     "rebooking": st.sampled_from([False, False, True]),  # same economics as the request: a duplicate or wash leg
 })
+_PRICE_AGES = st.sampled_from([0, 1, 1440, 1441]) | st.integers(-60, 3000)  # minutes before exec_ts
 _ECONOMICS = ("instrument_id", "counterparty_id", "side", "quantity", "price", "exec_ts")
 
 
@@ -84,7 +85,7 @@ def scenarios(draw, *, later_events: bool) -> dict:
         rows.append(row)
     rows[0]["desk"] = draw(st.sampled_from(["EQ_LDN", "EQ_NYC", "FX_TKY"]))
     price_rows = [{"instrument_id": draw(st.sampled_from(["VOD", "BP"])),
-                   "ts": rows[0]["exec_ts"] - draw(st.sampled_from([0, 1, 1440, 1441]) | st.integers(-60, 3000)) * MINUTE,
+                   "ts": rows[0]["exec_ts"] - draw(_PRICE_AGES) * MINUTE,
                    "price": draw(st.sampled_from([99.0, 100.0, 102.0]))} for _ in range(draw(st.integers(0, 6)))]
     prices = pd.DataFrame(price_rows, columns=["instrument_id", "ts", "price"])
     prices["ts"] = pd.to_datetime(prices["ts"], utc=True)
@@ -134,16 +135,20 @@ def test_mapping_event_gives_the_same_frame_as_a_one_row_frame():
     ctx = RequestContext.from_reference(REF)
     state = {"trader_history": None, "counterparty_pair": None}
     got = fast_request_features(row, state, ctx, reference_price=101.0)
-    pd.testing.assert_frame_equal(got, fast_request_features(frame, state, ctx, reference_price=101.0), check_exact=True)
+    from_frame = fast_request_features(frame, state, ctx, reference_price=101.0)
+    pd.testing.assert_frame_equal(got, from_frame, check_exact=True)
     pd.testing.assert_frame_equal(got, compute_request_features(frame, state, REF, 101.0), check_exact=True)
 
 
-@pytest.mark.parametrize("age,found", [(pd.Timedelta(0), True), (pd.Timedelta(days=1), True),
-                                       (pd.Timedelta(days=1, microseconds=1), False), (-pd.Timedelta(seconds=1), False)])
+@pytest.mark.parametrize("age,found", [
+    (pd.Timedelta(0), True), (pd.Timedelta(days=1), True),
+    (pd.Timedelta(days=1, microseconds=1), False), (-pd.Timedelta(seconds=1), False),
+])
 def test_reference_price_is_the_last_at_or_before_exec_within_a_day(age, found):
     event = _event(instrument_id="VOD")
     exec_ts = event["exec_ts"].iloc[0]
-    prices = pd.DataFrame({"instrument_id": ["VOD", "VOD", "VOD"], "ts": [exec_ts - age] * 2 + [exec_ts - 2 * pd.Timedelta(days=1)],
+    prices = pd.DataFrame({"instrument_id": ["VOD", "VOD", "VOD"],
+                           "ts": [exec_ts - age] * 2 + [exec_ts - 2 * pd.Timedelta(days=1)],
                            "price": [101.0, 102.0, 90.0]})  # two prices at the same instant: the last one wins
     got = RequestContext.from_reference(REF, prices).reference_price("VOD", exec_ts.value)
     assert (got == 102.0) if found else np.isnan(got)

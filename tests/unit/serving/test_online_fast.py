@@ -41,7 +41,8 @@ def live(dataset, tmp_path_factory):
     for view in (trader_history, counterparty_pair_activity):
         store.materialize(view, build_view_rows(view, before), end=cutoff)
     after = trades.iloc[cut:]
-    rows = [TradeEventIn(**trade_to_request(r)).to_row() for r in after[after["booking_ts"] > cutoff].to_dict("records")]
+    records = after[after["booking_ts"] > cutoff].to_dict("records")
+    rows = [TradeEventIn(**trade_to_request(r)).to_row() for r in records]
     return store, rows
 
 
@@ -66,7 +67,8 @@ def test_both_request_paths_match_the_batch_features(dataset, tmp_path, fast):
 @pytest.mark.parametrize("currency,rates,notional_usd", [("USD", {}, None), ("GBP", {"GBP": 1.25}, None),
                                                          ("SEK", {"GBP": 1.25}, None), ("GBP", {}, 777.0)])
 def test_event_row_fills_usd_notional_exactly_as_event_frame(currency, rates, notional_usd):
-    row = TradeEventIn(**sample_event(currency=currency, quantity=10.0, price=100.1, notional_usd=notional_usd)).to_row()
+    body = sample_event(currency=currency, quantity=10.0, price=100.1, notional_usd=notional_usd)
+    row = TradeEventIn(**body).to_row()
     got, expected = event_row(row, rates)["notional_usd"], event_frame(row, rates)["notional_usd"].iloc[0]
     assert got == expected or (math.isnan(got) and math.isnan(expected))
     assert event_row(row, rates)["exec_ts"] == event_frame(row, rates)["exec_ts"].iloc[0]
