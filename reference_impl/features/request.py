@@ -64,14 +64,23 @@ def online_state_for(event_frame: pd.DataFrame | Mapping[str, Any], store: Onlin
     return {"trader_history": trader_row, "counterparty_pair": pair_row}
 
 
-def request_features_from_store(event_frame: pd.DataFrame, store: OnlineStore, ref: Mapping[str, pd.DataFrame],
-                                prices_or_ref_price: pd.DataFrame | float | None, *,
+def request_features_from_store(event_frame: pd.DataFrame, store: OnlineStore,
+                                ref: Mapping[str, pd.DataFrame] | RequestContext,
+                                prices_or_ref_price: pd.DataFrame | float | None = None, *,
                                 now: pd.Timestamp | None = None, fast: bool = True) -> pd.DataFrame:
     """Features for one event, reading its state from ``store`` as of ``now`` (default: its booking time).
 
+    ``ref`` is the reference tables, or a :class:`RequestContext` built once from them (what a caller
+    scoring many events should pass: parsing the tables costs more than the features). With a context,
+    ``prices_or_ref_price`` is the reference price itself, or ``None`` to search the context's prices.
     ``fast=False`` runs the reference implementation (the batch transforms); both give the same frame.
     """
     state = online_state_for(event_frame, store, now=now)
+    if isinstance(ref, RequestContext):
+        if not fast or isinstance(prices_or_ref_price, pd.DataFrame):
+            raise FeatureStoreError("with a RequestContext, pass prices to RequestContext.from_reference and use "
+                                    "the fast path; the reference path needs the reference tables themselves")
+        return fast_request_features(event_frame, state, ref, reference_price=prices_or_ref_price)
     if not fast:
         return compute_request_features(event_frame, state, ref, prices_or_ref_price)
     if isinstance(prices_or_ref_price, pd.DataFrame):

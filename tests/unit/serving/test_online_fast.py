@@ -87,3 +87,17 @@ def test_workspace_source_keeps_a_week_of_prices_for_replayed_days(workspace, da
     frame = source.features_for([row]).frame
     assert not math.isnan(frame["reference_price"].iloc[0])
     assert not math.isnan(frame["price_deviation_bps"].iloc[0])
+
+
+def test_request_features_from_store_takes_a_prebuilt_context(dataset, live):
+    from reference_impl.errors import FeatureStoreError
+    from reference_impl.features import request_features_from_store
+    from reference_impl.features.request import RequestContext
+
+    store, rows = live
+    event = event_frame(rows[0])
+    context = RequestContext.from_reference(dataset, dataset["prices"])
+    expected = request_features_from_store(event, store, dataset, dataset["prices"], fast=False)
+    pd.testing.assert_frame_equal(request_features_from_store(event, store, context), expected, check_exact=True)
+    with pytest.raises(FeatureStoreError, match="RequestContext"):
+        request_features_from_store(event, store, context, fast=False)
