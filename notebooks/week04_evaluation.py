@@ -345,10 +345,6 @@ for r in example.reasons:
 # > decision from March can be replayed with March's rules.
 
 # %% [markdown]
-# <!-- The section below is copied verbatim from notebooks/parts/week04_kyc_routing.py (owned by the KYC
-# project); edit it there and copy it again. -->
-
-# %% [markdown]
 # ## Confidence thresholds and manual-review routing (KYC documents)
 #
 # A KYC team receives thousands of scanned documents a week: passports, utility bills, bank statements,
