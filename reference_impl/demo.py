@@ -386,7 +386,7 @@ def _write_report(ws: Workspace, windows: dict[str, tuple[pd.Timestamp, pd.Times
     with stage("6/6 monitoring report, outcomes and audit verification"):
         log = load_prediction_log(ws.prediction_log)
         report = build_monitoring_report(log, load_outcomes(outcomes), reference_window=windows["reference"],
-                                         current_window=windows["current"], freq="10s")
+                                         current_window=windows["current"], freq="2s")
         out = ws.reports_dir / "report.html"
         with atomic_write(out, "w") as fh:
             fh.write(render_dashboard(report, title="ibml demo: one replayed trading day"))
