@@ -22,7 +22,9 @@ from reference_impl.features.point_in_time import point_in_time_join, point_in_t
 from reference_impl.features.request import (
     RequestContext,
     fast_request_features,
+    fast_request_features_many,
     online_state_for,
+    online_states_for,
     request_features_from_store,
 )
 from reference_impl.features.rows import build_view_rows, validate_rows
@@ -47,8 +49,8 @@ __all__ = [
     "MODEL_FEATURES", "MaterializeResult", "OfflineStore", "OnlineStore", "RequestContext", "Source", "WINDOWS",
     "booking_delay_seconds", "build_trade_features", "build_view_rows", "check_online_offline",
     "check_request_path", "compute_request_features", "counterparty_pair_activity", "counterparty_prior_trades",
-    "data_as_of", "encode_key", "fast_request_features", "get_historical_features", "get_view", "materialize_features", "off_hours_flag",
-    "online_state_for", "parse_feature_refs", "point_in_time_join", "point_in_time_join_reference",
+    "data_as_of", "encode_key", "fast_request_features", "fast_request_features_many", "get_historical_features", "get_view", "materialize_features", "off_hours_flag",
+    "online_state_for", "online_states_for", "parse_feature_refs", "point_in_time_join", "point_in_time_join_reference",
     "price_deviation_bps", "reference_price_at_exec", "request_features_from_store", "trade_features",
     "trader_activity", "trader_history", "trader_rolling_features", "validate_rows",
 ]

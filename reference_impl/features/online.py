@@ -204,19 +204,28 @@ class OnlineStore:
 
     # ------------------------------------------------------------------ reads
 
-    def read(self, view: FeatureView | str, keys: Sequence[object] | str, *, now: pd.Timestamp | None = None,
+    def read(self, view: FeatureView | str, keys: Sequence[object] | str, *,
+             now: pd.Timestamp | Sequence[pd.Timestamp] | None = None,
              features: Sequence[str] | None = None) -> list[dict | None]:
         """The stored row for each key (``None`` when absent or older than the view's TTL at ``now``).
 
         Each row is a dict with the join keys, ``event_ts``, ``available_at`` and the features
-        (missing floats are NaN). ``now`` defaults to the wall clock (UTC).
+        (missing floats are NaN). ``now`` defaults to the wall clock (UTC); a sequence gives each key
+        its own "as of" time (one query for many events, each read as of its own booking time).
         """
         view = view if isinstance(view, FeatureView) else get_view(view)
         if isinstance(keys, (str, tuple)):
             keys = [keys]
         encoded = [encode_key(view, k) for k in keys]
         names = list(view.feature_names) if features is None else [view.feature(f).name for f in features]
-        now_ns = _ns(now, "now") if now is not None else _ns(pd.Timestamp.now(tz="UTC"), "now")
+        if now is None:
+            now = pd.Timestamp.now(tz="UTC")
+        if isinstance(now, (pd.Timestamp, str)) or not isinstance(now, Sequence):
+            now_each = [_ns(now, "now")] * len(encoded)
+        elif len(now) != len(encoded):
+            raise FeatureStoreError(f"read got {len(now)} 'now' times for {len(encoded)} keys")
+        else:
+            now_each = [_ns(t, "now") for t in now]
         found: dict[str, tuple[int, int, str]] = {}
         with self._connect(write=False) as conn:
             for start in range(0, len(encoded), 500):
@@ -236,7 +245,7 @@ class OnlineStore:
         ttl_ns = None if view.ttl is None else pd.Timedelta(view.ttl).value
         is_float = {n: view.feature(n).dtype == "float64" for n in names}
         out: list[dict | None] = []
-        for key in encoded:
+        for key, now_ns in zip(encoded, now_each):
             hit = found.get(key)
             if hit is None or (ttl_ns is not None and hit[0] < now_ns - ttl_ns) or hit[1] > now_ns:
                 out.append(None)

@@ -18,7 +18,7 @@ and against each other by property tests.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -62,6 +62,19 @@ def online_state_for(event_frame: pd.DataFrame | Mapping[str, Any], store: Onlin
     pair_row = store.read(counterparty_pair_activity, [(str(event["book"]), str(event["counterparty_id"]))],
                           now=now)[0]
     return {"trader_history": trader_row, "counterparty_pair": pair_row}
+
+
+def online_states_for(events: Sequence[Mapping[str, Any]], store: OnlineStore) -> list[dict[str, dict | None]]:
+    """:func:`online_state_for` for many events in two queries, each event read as of its own booking time."""
+    for event in events:
+        _require_fields(event, ("trader_id", "book", "counterparty_id", "booking_ts"))
+    if not events:
+        return []
+    now = [pd.Timestamp(e["booking_ts"]) for e in events]
+    traders = store.read(trader_history, [str(e["trader_id"]) for e in events], now=now)
+    pairs = store.read(counterparty_pair_activity, [(str(e["book"]), str(e["counterparty_id"])) for e in events],
+                       now=now)
+    return [{"trader_history": t, "counterparty_pair": p} for t, p in zip(traders, pairs)]
 
 
 def request_features_from_store(event_frame: pd.DataFrame, store: OnlineStore,
@@ -262,8 +275,6 @@ def _trader_state(event: Mapping[str, Any], history: list | None) -> dict[str, f
         out[f"trader_trade_count_{w}"] = count
 
     # duplicate bookings (same economics, last day) and opposite-side matches (last hour): live rows only
-    keys = [_pattern_keys(e[_H["instrument_id"]], e[_H["counterparty_id"]], e[_H["side"]], _num(e[_H["quantity"]]),
-                          _num(e[_H["price"]]), e[_H["exec_ts"]]) for e in events]
     ev_base, ev_econ = _pattern_keys(event["instrument_id"], event["counterparty_id"], event["side"],
                                      event["quantity"], event["price"], event["_exec_ns"])
     day, hour = pd.Timedelta(days=1).value, pd.Timedelta(hours=1).value
@@ -271,11 +282,13 @@ def _trader_state(event: Mapping[str, Any], history: list | None) -> dict[str, f
     dup = buys = sells = 0
     for i, e in enumerate(events):
         b = int(booking[i])
-        if not live[i] or not b < t:
+        if not live[i] or not t - day <= b < t:  # the hour window lies inside the day window
             continue
-        if b >= t - day and keys[i][1] == ev_econ:
+        base, econ = _pattern_keys(e[_H["instrument_id"]], e[_H["counterparty_id"]], e[_H["side"]],
+                                   _num(e[_H["quantity"]]), _num(e[_H["price"]]), e[_H["exec_ts"]])
+        if econ == ev_econ:
             dup += 1
-        if b >= t - hour and keys[i][0] == ev_base:
+        if b >= t - hour and base == ev_base:
             other = str(e[_H["side"]])
             buys += other == "BUY"
             sells += other == "SELL"
@@ -347,6 +360,41 @@ def fast_request_features(event: pd.DataFrame | Mapping[str, Any], online_rows: 
     DataFrame
         One row: :data:`KEY_COLUMNS`, :data:`MODEL_FEATURES`, :data:`CONTEXT_FEATURES` (float64).
     """
+    fields, keys, values = _feature_values(event, online_rows, context, reference_price=reference_price,
+                                           use_prices=use_prices)
+    if keys is None:
+        keys = _key_frame(fields)
+    return pd.concat([keys, pd.DataFrame(values[None, :], columns=_OUTPUT_FEATURES, index=keys.index)], axis=1)
+
+
+def fast_request_features_many(events: Sequence[Mapping[str, Any]], online_rows: Sequence[Mapping[str, Mapping | None]],
+                               context: RequestContext) -> pd.DataFrame:
+    """:func:`fast_request_features` for many events at once: the same rows, one frame built once.
+
+    What a service scoring a micro-batch calls: the per-event numbers come from the same code, only the
+    frame is assembled once (building a one-row frame per event cost more than the features). Equal to
+    ``pd.concat([fast_request_features(e, s, context) for ...], ignore_index=True)``.
+    """
+    if len(events) != len(online_rows):
+        raise FeatureStoreError(f"got {len(online_rows)} online states for {len(events)} events")
+    if not events:
+        raise FeatureStoreError("fast_request_features_many needs at least one event")
+    computed = [_feature_values(e, s, context) for e, s in zip(events, online_rows)]
+    cols: dict[str, Any] = {}
+    for c in KEY_COLUMNS:
+        if c in ("exec_ts", "booking_ts"):
+            cols[c] = pd.DatetimeIndex(np.array([f[c].asm8 for f, _, _ in computed]), tz="UTC")
+        else:
+            cols[c] = pd.array([f[c] for f, _, _ in computed], dtype="str")
+    keys = pd.DataFrame(cols)
+    values = np.vstack([v for _, _, v in computed])
+    return pd.concat([keys, pd.DataFrame(values, columns=_OUTPUT_FEATURES, index=keys.index)], axis=1)
+
+
+def _feature_values(event: pd.DataFrame | Mapping[str, Any], online_rows: Mapping[str, Mapping | None],
+                    context: RequestContext, *, reference_price: float | None = None, use_prices: bool = True,
+                    ) -> tuple[dict[str, Any], pd.DataFrame | None, np.ndarray]:
+    """(event fields, key frame if the event came as one, feature values in :data:`_OUTPUT_FEATURES` order)."""
     fields, keys = _event_fields(event)
     history_row = online_rows.get("trader_history") or {}
     trader = _trader_state(fields, history_row.get("recent_events"))
@@ -399,10 +447,8 @@ def fast_request_features(event: pd.DataFrame | Mapping[str, Any], online_rows: 
         })
     for name, value in trader.items():
         cols.setdefault(name, one(value))
-    if keys is None:
-        keys = _key_frame(fields)
-    values = np.array([[cols[c][0] for c in _OUTPUT_FEATURES]], dtype="float64")
-    return pd.concat([keys, pd.DataFrame(values, columns=_OUTPUT_FEATURES, index=keys.index)], axis=1)
+    return fields, keys, np.array([cols[c][0] for c in _OUTPUT_FEATURES], dtype="float64")
 
 
-__all__ = ["RequestContext", "fast_request_features", "online_state_for", "request_features_from_store"]
+__all__ = ["RequestContext", "fast_request_features", "fast_request_features_many", "online_state_for",
+           "online_states_for", "request_features_from_store"]

@@ -16,8 +16,11 @@ from reference_impl.serving.scoring import CallContext, utc_now_iso
 from reference_impl.serving.state import ServiceState
 
 
-def get_state(request: Request) -> ServiceState:
-    """The state built in the lifespan (503 if the app is used without its lifespan)."""
+async def get_state(request: Request) -> ServiceState:
+    """The state built in the lifespan (503 if the app is used without its lifespan).
+
+    ``async`` so FastAPI calls it on the event loop, not on a worker thread (see ``get_principal``).
+    """
     services = getattr(request.app.state, "services", None)
     if services is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="service is starting")

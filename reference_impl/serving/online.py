@@ -14,13 +14,19 @@ scoring imputed history) and the decision is the rules-only one with
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol, Sequence
 
 import pandas as pd
 
-from reference_impl.features.request import RequestContext, fast_request_features, online_state_for
+from reference_impl.features.request import (
+    RequestContext,
+    fast_request_features_many,
+    online_state_for,
+    online_states_for,
+)
 from reference_impl.features.transforms import compute_request_features
 
 log = logging.getLogger(__name__)
@@ -91,23 +97,36 @@ class OnlineFeatureSource:
             log.warning("online store read failed: %s", str(exc).splitlines()[0][:200])
             return {}, "unavailable"
 
+    def _online_rows_many(self, events: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+        """Online state for every event in two queries; on failure every event is "unavailable"."""
+        if self.store is None:
+            return [{} for _ in events], ["unavailable"] * len(events)
+        try:
+            return online_states_for(events, self.store), ["ok"] * len(events)
+        except Exception as exc:  # noqa: BLE001 - documented degraded mode, see module docstring
+            log.warning("online store read failed: %s", str(exc).splitlines()[0][:200])
+            return [{} for _ in events], ["unavailable"] * len(events)
+
     def features_for(self, rows: Sequence[Mapping[str, Any]], *, fast: bool = True) -> FeatureResult:
-        """Feature rows for ``rows``; ``fast=False`` runs the reference path (the batch transforms, ~10x slower)."""
+        """Feature rows for ``rows``; ``fast=False`` runs the reference path (the batch transforms, ~10x slower).
+
+        The fast path reads the online store once per view for all rows and builds one frame; its rows
+        equal the reference path's, event by event (``tests/unit/serving/test_online_fast.py``).
+        """
+        if fast:
+            events = [event_row(row, self._fx) for row in rows]
+            online, status = self._online_rows_many(events)
+            frame = fast_request_features_many(events, online, self._context)
+            return FeatureResult(frame, status, store_available=all(s != "unavailable" for s in status))
         frames, status = [], []
         for row in rows:
-            if fast:
-                event: pd.DataFrame | dict[str, Any] = event_row(row, self._fx)
-                online, st = self._online_rows(event)
-                frames.append(fast_request_features(event, online, self._context))
-            else:
-                event = event_frame(row, self._fx)
-                online, st = self._online_rows(event)
-                prices = self._context.prices.get(str(row["instrument_id"]))
-                frames.append(compute_request_features(event, online, self.ref, _prices_frame(row, prices)))
+            event = event_frame(row, self._fx)
+            online, st = self._online_rows(event)
+            prices = self._context.prices.get(str(row["instrument_id"]))
+            frames.append(compute_request_features(event, online, self.ref, _prices_frame(row, prices)))
             status.append(st)
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         return FeatureResult(frame, status, store_available=all(s != "unavailable" for s in status))
-
 
 def event_frame(row: Mapping[str, Any], usd_per_unit: Mapping[str, float] | None = None) -> pd.DataFrame:
     """One API event as a one-row ``trades`` frame (UTC timestamps; USD notional filled from FX if absent)."""
@@ -131,7 +150,11 @@ def event_row(row: Mapping[str, Any], usd_per_unit: Mapping[str, float] | None =
     """
     out = dict(row)
     for col in ("exec_ts", "booking_ts"):
-        out[col] = pd.Timestamp(pd.to_datetime(row[col], utc=True))
+        value = row[col]
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:  # what the API hands over: no parsing
+            out[col] = pd.Timestamp(value).tz_convert("UTC")
+        else:
+            out[col] = pd.Timestamp(pd.to_datetime(value, utc=True))
     notional = float(row["notional"]) if "notional" in row else float(row["quantity"]) * float(row["price"])
     if row.get("notional_usd") is None:
         rate = 1.0 if row.get("currency") == "USD" else (usd_per_unit or {}).get(str(row.get("currency")), float("nan"))

@@ -16,6 +16,7 @@ import pandas as pd
 
 from reference_impl.governance import AuditLog, Pseudonymiser, load_or_create_key
 from reference_impl.serving.auth import ApiKeyStore
+from reference_impl.serving.batching import MicroBatcher
 from reference_impl.serving.metrics import ServiceMetrics
 from reference_impl.serving.models import LoadedModel, load_kyc_model, load_trade_model
 from reference_impl.serving.online import FeatureSource
@@ -82,6 +83,7 @@ class ServiceState:
     review_queue: Any = None
     review_queue_error: str | None = None
     rules_only: RulesOnly | None = None
+    trade_scorer: MicroBatcher = field(init=False, repr=False)
     _reload_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def load_models(self) -> None:
@@ -102,6 +104,12 @@ class ServiceState:
             close()
 
 
+async def _score_jobs(state: ServiceState, jobs: list) -> list:
+    from reference_impl.serving.scoring import score_jobs  # scoring imports this module
+
+    return await score_jobs(state, jobs)
+
+
 def build_state(settings: ServiceSettings, providers: Providers | None = None) -> ServiceState:
     """Open the workspace pieces and load models; failures of optional pieces degrade, not abort."""
     providers = providers or Providers()
@@ -116,6 +124,8 @@ def build_state(settings: ServiceSettings, providers: Providers | None = None) -
         prediction_log=PredictionLog(ws.prediction_log, enabled=settings.log_predictions),
         model_executor=ThreadPoolExecutor(max_workers=4, thread_name_prefix="ibml-model"),
     )
+    state.trade_scorer = MicroBatcher(lambda jobs: _score_jobs(state, jobs), max_weight=settings.micro_batch_max_events,
+                                      weight=lambda job: len(job.events))
     state.load_models()
     try:
         state.features = providers.feature_source(settings)
