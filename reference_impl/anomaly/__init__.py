@@ -5,23 +5,33 @@
 True
 """
 
-from reference_impl.anomaly.detector import MAX_REASONS, RULES_ONLY, Decision, TradeAnomalyDetector, decide_rules_only
+from reference_impl.anomaly.detector import (
+    DECISION_FRAME_COLUMNS,
+    MAX_REASONS,
+    RULES_ONLY,
+    Decision,
+    TradeAnomalyDetector,
+    decide_rules_only,
+)
 from reference_impl.anomaly.explain import REASON_CATALOGUE, ForestExplainer, ReasonCode, reason_code_for
 from reference_impl.anomaly.forest import FastForestScorer, IsolationForestDetector, average_path_length
 from reference_impl.anomaly.overrides import MAX_OVERRIDE_DAYS, Override, OverrideSet, load_overrides, save_overrides
 from reference_impl.anomaly.persistence import detector_metadata, load_detector, save_detector
 from reference_impl.anomaly.rules import (
     DEFAULT_RULESET,
+    REQUEST_GROUP_COLUMN,
     RULESET_VERSION,
     DuplicateRule,
     RuleHit,
     RuleSet,
     ThresholdRule,
     evaluate_rules,
+    rule_masks,
 )
 from reference_impl.features import MODEL_FEATURES
 
 __all__ = [
+    "DECISION_FRAME_COLUMNS",
     "DEFAULT_RULESET",
     "Decision",
     "DuplicateRule",
@@ -34,6 +44,7 @@ __all__ = [
     "Override",
     "OverrideSet",
     "REASON_CATALOGUE",
+    "REQUEST_GROUP_COLUMN",
     "RULESET_VERSION",
     "RULES_ONLY",
     "ReasonCode",
@@ -47,5 +58,6 @@ __all__ = [
     "evaluate_rules",
     "load_detector",
     "reason_code_for",
+    "rule_masks",
     "save_detector",
 ]

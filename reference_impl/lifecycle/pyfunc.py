@@ -97,6 +97,23 @@ def _restore_utc(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def decisions_to_frame(decisions: Sequence[Any]) -> pd.DataFrame:
+    """The detector output columns from per-row decisions (objects with ``to_dict`` or plain dicts).
+
+    The path for detectors without ``decide_frame``; ``TradeAnomalyDetector.decide_frame`` returns the same
+    frame (a test compares them row for row).
+    """
+    decisions = [d.to_dict() if hasattr(d, "to_dict") else dict(d) for d in decisions]
+    return pd.DataFrame({
+        "trade_id": [str(d.get("trade_id", "")) for d in decisions],
+        "score": [float(d["score"]) for d in decisions],
+        "threshold": [float(d["threshold"]) for d in decisions],
+        "flagged": [bool(d["flagged"]) for d in decisions],
+        "reason_codes": [";".join(str(r["code"]) for r in d.get("reasons", [])) for d in decisions],
+        "fallback_used": [bool(d.get("fallback_used", False)) for d in decisions],
+    })
+
+
 def predict_frame(kind: str, model: Any, model_input: Any) -> pd.DataFrame:
     """What the pyfunc ``predict`` returns for ``kind``: one row per input row.
 
@@ -109,15 +126,9 @@ def predict_frame(kind: str, model: Any, model_input: Any) -> pd.DataFrame:
     frame = _as_frame(model_input)
     if kind == "detector":
         frame = _restore_utc(frame)  # naive timestamps arriving through an MLflow signature are UTC
-        decisions = [d.to_dict() if hasattr(d, "to_dict") else dict(d) for d in model.decide(frame)]
-        return pd.DataFrame({
-            "trade_id": [str(d.get("trade_id", "")) for d in decisions],
-            "score": [float(d["score"]) for d in decisions],
-            "threshold": [float(d["threshold"]) for d in decisions],
-            "flagged": [bool(d["flagged"]) for d in decisions],
-            "reason_codes": [";".join(str(r["code"]) for r in d.get("reasons", [])) for d in decisions],
-            "fallback_used": [bool(d.get("fallback_used", False)) for d in decisions],
-        })
+        if hasattr(model, "decide_frame"):  # columnar: no Python object per trade (batch scoring's hot path)
+            return model.decide_frame(frame)
+        return decisions_to_frame(model.decide(frame))
     if kind == "classifier":
         if "text" not in frame.columns:
             raise ModelError("classifier input needs a 'text' column")
@@ -232,6 +243,7 @@ __all__ = [
     "KINDS",
     "LoggedModel",
     "NativeModelWrapper",
+    "decisions_to_frame",
     "dump_native",
     "file_sha256",
     "load_native",

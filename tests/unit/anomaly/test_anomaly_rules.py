@@ -8,7 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reference_impl.anomaly import DEFAULT_RULESET, RULESET_VERSION, RuleSet, ThresholdRule, evaluate_rules
+from reference_impl.anomaly import (
+    DEFAULT_RULESET,
+    REQUEST_GROUP_COLUMN,
+    RULESET_VERSION,
+    RuleSet,
+    ThresholdRule,
+    evaluate_rules,
+    rule_masks,
+)
 from reference_impl.anomaly.rules import DuplicateRule
 from reference_impl.errors import ConfigError, DataValidationError
 
@@ -132,3 +140,134 @@ def test_digest_changes_with_any_rule_change():
     assert other.digest != DEFAULT_RULESET.digest
     assert isinstance(DEFAULT_RULESET.rule("R_DUPLICATE"), DuplicateRule)
     assert isinstance(DEFAULT_RULESET.rule("R_PRICE_DEVIATION"), ThresholdRule)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The fast mask evaluation (numpy, Python sets, duplicate shortlist) against the plain pandas formulation.
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _pandas_masks(ruleset: RuleSet, features: pd.DataFrame) -> np.ndarray:
+    """The rules as first written with pandas (``Series.isin``, sort + ``duplicated`` over all eligible rows)."""
+
+    def compare(col, op, threshold):
+        values = features[col].to_numpy(dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            return {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal, "==": np.equal}[op](
+                values, threshold) & ~np.isnan(values)
+
+    out = []
+    for rule in ruleset.rules:
+        if isinstance(rule, ThresholdRule):
+            mask = compare(rule.feature, rule.op, rule.threshold)
+            if rule.only_if is not None:
+                mask &= compare(*rule.only_if)
+            if rule.event_types is not None:
+                mask &= features["event_type"].isin(rule.event_types).to_numpy()
+        else:
+            mask = np.zeros(len(features), dtype=bool)
+            if len(features) >= 2:
+                keys = [*rule.keys, *([REQUEST_GROUP_COLUMN] if REQUEST_GROUP_COLUMN in features else [])]
+                eligible = features["event_type"].isin(rule.event_types).to_numpy()
+                cols = list(dict.fromkeys([*keys, rule.order_by]))
+                ranked = features.loc[eligible, cols].assign(_pos=np.flatnonzero(eligible))
+                ranked = ranked.sort_values([rule.order_by, "_pos"], kind="stable")
+                mask[ranked.loc[ranked.duplicated(subset=keys, keep="first"), "_pos"].to_numpy(dtype=np.intp)] = True
+        out.append(mask)
+    return np.array(out, dtype=bool).reshape(len(ruleset.rules), len(features))
+
+
+def _messy_frame(features: pd.DataFrame, n: int, seed: int, groups: int = 0) -> pd.DataFrame:
+    """Real rows with copies (exact, re-booked, one key changed), NaN keys, missing event types, amendments."""
+    rng = np.random.default_rng(seed)
+    frame = features.iloc[rng.integers(0, len(features), n)].reset_index(drop=True)
+    for col, missing in (("notional_usd", np.nan), ("counterparty_id", None), ("exec_ts", pd.NaT)):
+        frame.loc[rng.random(n) < 0.1, col] = missing  # before copying: copies that agree on a missing key
+    if n >= 2:
+        src = rng.choice(n, size=max(n // 5, 1), replace=False)
+        copies = frame.iloc[src].copy()
+        shift = rng.integers(-300, 300, len(copies))
+        copies["booking_ts"] = copies["booking_ts"] + pd.to_timedelta(shift, unit="s")  # earlier or later copy
+        other = rng.random(len(copies)) < 0.3
+        copies.loc[other, "notional_usd"] = copies.loc[other, "notional_usd"] + 1.0  # not a copy after all
+        frame = pd.concat([frame, copies], ignore_index=True).sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    m = len(frame)
+    frame.loc[rng.random(m) < 0.05, "notional_usd"] = np.nan
+    frame.loc[rng.random(m) < 0.05, "counterparty_id"] = None
+    frame.loc[rng.random(m) < 0.05, "exec_ts"] = pd.NaT
+    frame.loc[rng.random(m) < 0.05, "event_type"] = None
+    frame.loc[rng.random(m) < 0.1, "event_type"] = "amend"
+    for col in ("notional_to_desk_limit", "booking_delay_sla_ratio", "notional_zscore_7d"):
+        frame.loc[rng.random(m) < 0.05, col] = rng.choice([np.nan, 0.5, 1.0, 5.0])
+    if groups:
+        frame[REQUEST_GROUP_COLUMN] = rng.integers(0, groups, m)
+    return frame
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 8, 40, 250, 600])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("groups", [0, 3])
+def test_rule_masks_equal_the_pandas_formulation(trade_data, n, seed, groups):
+    frame = _messy_frame(trade_data["features"], n, seed, groups)
+    expected = _pandas_masks(DEFAULT_RULESET, frame)
+    np.testing.assert_array_equal(rule_masks(DEFAULT_RULESET, frame), expected)
+    for rule, mask in zip(DEFAULT_RULESET.rules, expected):
+        np.testing.assert_array_equal(rule.evaluate(frame), mask)
+
+
+@pytest.mark.parametrize("small_rows", [0, 10_000])  # force the pandas shortlist / the Python one
+def test_duplicate_shortlist_paths_agree(trade_data, monkeypatch, small_rows):
+    import reference_impl.anomaly.rules as rules_module
+
+    monkeypatch.setattr(rules_module, "SMALL_FRAME_ROWS", small_rows)
+    frame = _messy_frame(trade_data["features"], 400, 9)
+    rule = DEFAULT_RULESET.rule("R_DUPLICATE")
+    got = rule.evaluate(frame)
+    assert got.sum() > 5  # the frame does hold copies
+    np.testing.assert_array_equal(got, _pandas_masks(RuleSet("d", "1", "me", (rule,)), frame)[0])
+
+
+def test_evaluate_rules_hits_match_masks(trade_data):
+    frame = _messy_frame(trade_data["features"], 300, 4)
+    masks = rule_masks(DEFAULT_RULESET, frame)
+    hits = evaluate_rules(DEFAULT_RULESET, frame)
+    for k, rule in enumerate(DEFAULT_RULESET.rules):
+        fired = np.array([any(h.code == rule.code for h in row) for row in hits])
+        np.testing.assert_array_equal(fired, masks[k])
+    for row in hits:  # rule order within a row
+        order = [DEFAULT_RULESET.rules.index(DEFAULT_RULESET.rule(h.code)) for h in row]
+        assert order == sorted(order)
+
+
+def test_request_groups_separate_duplicates():
+    a = _row(trade_id="T1")
+    b = _row(trade_id="T2", booking_ts=pd.Timestamp("2026-01-05 11:00", tz="UTC"))  # a later copy of T1
+    apart = pd.DataFrame([a, b]).assign(**{REQUEST_GROUP_COLUMN: ["req-1", "req-2"]})
+    together = pd.DataFrame([a, b]).assign(**{REQUEST_GROUP_COLUMN: ["req-1", "req-1"]})
+    without = pd.DataFrame([a, b])
+    assert [[h.code for h in hs] for hs in evaluate_rules(DEFAULT_RULESET, apart)] == [[], []]
+    assert [[h.code for h in hs] for hs in evaluate_rules(DEFAULT_RULESET, together)] == [[], ["R_DUPLICATE"]]
+    assert [[h.code for h in hs] for hs in evaluate_rules(DEFAULT_RULESET, without)] == [[], ["R_DUPLICATE"]]
+    assert REQUEST_GROUP_COLUMN == "request_group"
+    assert REQUEST_GROUP_COLUMN not in DEFAULT_RULESET.features  # optional: frames without it still work
+
+
+def test_request_groups_in_a_large_frame(trade_data):
+    """Above the small-frame size too: copies in other groups are never flagged."""
+    frame = _messy_frame(trade_data["features"], 600, 11)
+    rule = DEFAULT_RULESET.rule("R_DUPLICATE")
+    one_group = rule.evaluate(frame.assign(**{REQUEST_GROUP_COLUMN: 0}))
+    np.testing.assert_array_equal(one_group, rule.evaluate(frame))
+    own_group = rule.evaluate(frame.assign(**{REQUEST_GROUP_COLUMN: np.arange(len(frame))}))
+    assert one_group.any() and not own_group.any()
+
+
+@pytest.mark.parametrize("missing", [None, np.nan, pd.NA])
+def test_duplicates_with_missing_keys_in_object_columns(missing):
+    """Copies whose key is missing (None, NaN or NA in a plain object column) group as pandas groups them."""
+    rows = [_row(trade_id=f"T{i}", booking_ts=pd.Timestamp("2026-01-05 10:01", tz="UTC") + pd.Timedelta(minutes=i))
+            for i in range(4)]
+    frame = pd.DataFrame(rows).astype({"counterparty_id": object})
+    frame["counterparty_id"] = pd.Series([missing, missing, None, np.nan], dtype=object)
+    expected = _pandas_masks(DEFAULT_RULESET, frame)
+    np.testing.assert_array_equal(rule_masks(DEFAULT_RULESET, frame), expected)

@@ -35,6 +35,27 @@ def test_detector_output_has_scores_decisions_and_reason_codes():
     assert out["flagged"].tolist() == [True, False]
 
 
+class _ColumnarDetector(_Detector):
+    def __init__(self):
+        self.seen = None
+
+    def decide_frame(self, frame):
+        self.seen = frame
+        return pd.DataFrame({"trade_id": frame["trade_id"].astype(str), "score": frame["x"], "threshold": 0.5,
+                             "flagged": frame["x"] > 0.5, "reason_codes": "", "fallback_used": False})
+
+    def decide(self, frame):
+        raise AssertionError("a detector with decide_frame must not be asked for per-row decisions")
+
+
+def test_detector_with_decide_frame_is_scored_by_columns():
+    det = _ColumnarDetector()
+    frame = pd.DataFrame({"trade_id": ["t1", "t2"], "x": [0.9, 0.1], "ts": pd.Timestamp("2026-01-05 09:00")})
+    out = predict_frame("detector", det, frame)
+    assert out["flagged"].tolist() == [True, False] and out["score"].tolist() == [0.9, 0.1]
+    assert str(det.seen["ts"].dt.tz) == "UTC"  # naive signature timestamps are restored to UTC first
+
+
 def test_estimator_output_for_outlier_detector_and_classifier():
     from sklearn.ensemble import IsolationForest
     from sklearn.linear_model import LogisticRegression
