@@ -22,6 +22,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from pandas._libs.window import aggregations as _window_kernels  # the kernels Series.rolling runs
+from pandas.core.indexers.objects import VariableWindowIndexer
 
 from reference_impl.errors import FeatureStoreError
 from reference_impl.features.definitions import counterparty_pair_activity, trader_history
@@ -224,15 +226,22 @@ def _float_key(value: float) -> str | None:
     return None if value != value else str(value)
 
 
-def _rolling_at(series: pd.Series, window: str) -> tuple[float, float]:
-    """pandas' rolling mean and std (``closed="left"``) at the last row of ``series``.
+def _rolling_at(ts_ns: np.ndarray, values: np.ndarray, window: str) -> tuple[float, float]:
+    """pandas' rolling mean and std (``closed="left"``) at the last of ``values`` (sorted by ``ts_ns``).
 
     A rolling kernel's value at a row depends on every earlier row (it adds and removes values as the
     window slides), so the whole prefix up to the event is rolled, exactly as the batch code does —
-    hence identical bits, not merely close ones.
+    hence identical bits, not merely close ones. It calls the very kernels and window bounds that
+    ``Series.rolling(window, closed="left").mean()/.std()`` runs, without building a Series per event
+    (that cost ten times the arithmetic); ``tests/unit/features/test_request_fast.py`` pins the two
+    to the bit, so a pandas upgrade that moves these internals fails there, loudly.
     """
-    roll = series.rolling(_WINDOW_DELTAS[window], closed="left")
-    return float(roll.mean().iat[-1]), float(roll.std().iat[-1])
+    x = np.where(np.isinf(values), np.nan, values).astype("float64")  # as Rolling._prep_values
+    start, end = VariableWindowIndexer(index_array=ts_ns, window_size=_WINDOW_DELTAS[window].value).get_window_bounds(
+        num_values=len(x), min_periods=1, center=False, closed="left", step=None)
+    mean = _window_kernels.roll_mean(x, start, end, 1)[-1]
+    var = _window_kernels.roll_var(x, start, end, 1, ddof=1)[-1]
+    return float(mean), float(0.0 if var < 0 else np.sqrt(var))  # std as pandas' zsqrt
 
 
 def _pattern_keys(instrument: Any, counterparty: Any, side: Any, quantity: float, price: float, exec_ns: int,
@@ -260,17 +269,13 @@ def _trader_state(event: Mapping[str, Any], history: list | None) -> dict[str, f
     ts_sorted = booking[order]
     x_sorted = np.where(live, notional, np.nan)[order]
     counted = ~np.isnan(x_sorted)
-    prefix: pd.Series | None = None  # rows up to the event, built only if some window has activity
     for w in WINDOWS:
         lo = int(np.searchsorted(ts_sorted, t - _WINDOW_DELTAS[w].value, side="left"))
         hi = int(np.searchsorted(ts_sorted, t, side="left"))
         count = float(np.count_nonzero(counted[lo:hi]))
         mean = std = float("nan")
-        if count > 0:
-            if prefix is None:
-                index = pd.DatetimeIndex(ts_sorted[: pos + 1].astype("datetime64[ns]"))
-                prefix = pd.Series(x_sorted[: pos + 1], index=index)
-            mean, std = _rolling_at(prefix, w)
+        if count > 0:  # rows up to the event, rolled only if the window has activity
+            mean, std = _rolling_at(ts_sorted[: pos + 1], x_sorted[: pos + 1], w)
         out[f"trader_notional_mean_{w}"], out[f"trader_notional_std_{w}"] = mean, std
         out[f"trader_trade_count_{w}"] = count
 

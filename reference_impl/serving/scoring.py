@@ -20,7 +20,7 @@ import pandas as pd
 
 from starlette.concurrency import run_in_threadpool
 
-REQUEST_GROUP_COLUMN = "request_group"  # TEMP until anomaly exports it
+from reference_impl.anomaly.rules import REQUEST_GROUP_COLUMN
 from reference_impl.errors import AuditError, FeatureStoreError, IbmlError
 from reference_impl.governance import json_safe
 from reference_impl.serving.auth import Principal, principal_summary

@@ -20,9 +20,11 @@ from reference_impl.features.request import RequestContext, fast_request_feature
 from reference_impl.features.transforms import (
     CONTEXT_FEATURES,
     MODEL_FEATURES,
+    WINDOWS,
     build_trade_features,
     compute_request_features,
     trader_history_snapshot,
+    window_delta,
 )
 
 NUMERIC = [*MODEL_FEATURES, *CONTEXT_FEATURES]
@@ -180,3 +182,36 @@ def test_more_than_one_event_is_refused():
     two = make_trades([{"booking_ts": "2026-03-02 10:00"}, {"booking_ts": "2026-03-02 10:01"}])
     with pytest.raises(FeatureStoreError, match="exactly one event, got 2"):
         fast_request_features(two, {}, RequestContext.from_reference(REF))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3 * 24 * 60), st.one_of(st.floats(1.0, 1e9), st.just(float("nan")),
+                                                                 st.just(float("inf")))), min_size=1, max_size=40),
+       st.sampled_from(WINDOWS))
+def test_rolling_kernels_match_series_rolling_to_the_bit(points, window):
+    """The direct kernel call is what ``Series.rolling(w, closed="left")`` computes, ties and NaN/inf included."""
+    from reference_impl.features.request import _rolling_at
+
+    points = sorted(points, key=lambda p: p[0])  # minutes, with repeats (same-instant bookings)
+    ts = np.array([m * 60 * 10**9 for m, _ in points], dtype=np.int64)
+    x = np.array([v for _, v in points], dtype="float64")
+    roll = pd.Series(x, index=pd.DatetimeIndex(ts.astype("datetime64[ns]"))).rolling(window_delta(window), closed="left")
+    expected = (roll.mean().iat[-1], roll.std().iat[-1])
+    got = _rolling_at(ts, x, window)
+    for g, e in zip(got, expected):
+        assert (g == e) or (np.isnan(g) and np.isnan(e)), (got, expected)
+
+
+def test_many_events_give_the_rows_of_one_event_at_a_time():
+    """``fast_request_features_many`` builds the frame once; its rows are the single-event frames, exactly."""
+    from reference_impl.features.request import fast_request_features_many
+
+    trades = make_trades([{"booking_ts": BASE + i * MINUTE, "trader_id": f"T{i % 3}", "price": 100.0 + i,
+                           "desk": ["EQ_LDN", "EQ_NYC", "EQ_TKY"][i % 3]} for i in range(30)])
+    ctx = RequestContext.from_reference(reference_tables())
+    events = [{c: trades[c].iat[i] for c in trades.columns} for i in range(len(trades))]
+    states = [{"trader_history": None, "counterparty_pair": None}] * len(events)
+    one_by_one = pd.concat([fast_request_features(e, s, ctx) for e, s in zip(events, states)], ignore_index=True)
+    pd.testing.assert_frame_equal(fast_request_features_many(events, states, ctx), one_by_one, check_exact=True)
+    with pytest.raises(FeatureStoreError, match="online states for"):
+        fast_request_features_many(events, states[:-1], ctx)
