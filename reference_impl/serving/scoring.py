@@ -7,6 +7,7 @@ acknowledged. The prediction log (monitoring data) is written after the audit an
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -49,6 +50,9 @@ class CallContext:
 
 
 def _decision_dict(decision: Any) -> dict[str, Any]:
+    """A decision's fields, shallow: the results are read, never mutated (``asdict`` deep-copies every reason)."""
+    if dataclasses.is_dataclass(decision):
+        return {f.name: getattr(decision, f.name) for f in dataclasses.fields(decision)}
     return decision.to_dict() if hasattr(decision, "to_dict") else dict(decision)
 
 
@@ -249,7 +253,8 @@ def _batch_frame(parts: list[_JobFeatures]) -> pd.DataFrame:
             frame = first.frame.iloc[positions].reset_index(drop=True)
     else:
         frame = pd.concat([p.result.frame.iloc[p.start:p.stop] for p in parts], ignore_index=True)
-    frame[REQUEST_GROUP_COLUMN] = groups
+    if len(parts) > 1:  # one request is one group: the column would change nothing
+        frame[REQUEST_GROUP_COLUMN] = groups
     return frame
 
 

@@ -108,3 +108,20 @@ def test_every_valid_event_gets_a_complete_answer(service, quantity, price, curr
                          "fallback_used", "fallback_reason"}
     assert result["decision"] == ("flag" if result["flagged"] else "clear")
     assert result["features_used"] and len(result["reasons"]) <= 4
+
+
+@pytest.mark.parametrize("path,body,model", [
+    ("/v1/trades/score", sample_event(), "ScoreResponse"),
+    ("/v1/trades/score-batch", {"events": [sample_event(trade_id="T000001"), sample_event(trade_id="T000002",
+                                                                                        quantity=9e6)]},
+     "ScoreBatchResponse"),
+])
+def test_pre_serialised_score_responses_conform_to_their_declared_models(service, path, body, model):
+    """The score routes skip FastAPI's response re-validation, so the declared model is checked here."""
+    from reference_impl.serving import schemas
+
+    r = service.post(path, json=body)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    response_model = getattr(schemas, model)
+    parsed = response_model.model_validate_json(r.content)
+    assert parsed.model_dump(mode="json") == r.json()  # nothing extra, nothing coerced
