@@ -71,6 +71,18 @@ def _failed(name: str, source: str, exc: BaseException | None, missing: bool = F
     return LoadedModel(name=name, obj=None, status="missing" if missing else "error", source=source, detail=text)
 
 
+def warm_up(obj: Any) -> None:
+    """Do a model's one-off set-up (the detector's SHAP explainer: seconds) before it serves a request.
+
+    Without it the first flagged trade pays that cost inside the latency budget, and every request
+    that arrives meanwhile falls back to rules only (``model_timeout``): the registry path loads the
+    bare pickled object, which does not build the explainer the way ``load_detector`` does.
+    """
+    hook = getattr(obj, "warm_up", None)
+    if callable(hook):
+        hook()
+
+
 def load_from_file(name: str, path: Path, loader: Callable[[Path], Any]) -> LoadedModel:
     """Load ``path`` with ``loader``; report a missing file or any load failure instead of raising."""
     source = f"local:{path.name}"
@@ -90,6 +102,7 @@ def load_from_registry(name: str, tracking_uri: str | None) -> LoadedModel:
         from reference_impl.lifecycle import load_champion
 
         obj, info = load_champion(name, tracking_uri=tracking_uri)
+        warm_up(obj)
     except Exception as exc:  # noqa: BLE001
         return _failed(name, source, exc)
     meta = {
@@ -131,4 +144,4 @@ def load_kyc_model(settings: ServiceSettings) -> LoadedModel:
 
 
 __all__ = ["KYC_MODEL_NAME", "LoadedModel", "TRADE_MODEL_NAME", "load_from_file", "load_from_registry",
-           "load_kyc_model", "load_trade_model", "loaded"]
+           "load_kyc_model", "load_trade_model", "loaded", "warm_up"]

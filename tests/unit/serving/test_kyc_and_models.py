@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from reference_impl.governance import AuditLog
 from reference_impl.serving.models import loaded
 from reference_impl.serving.testing import FakeDetector, fake_providers
@@ -105,3 +107,33 @@ def test_registry_failure_is_reported_not_raised():
 
     m = load_from_registry("trade-anomaly", "sqlite:////nonexistent/dir/mlflow.db")
     assert m.status == "error" and m.obj is None and m.detail
+
+
+class _ModelNeedingWarmUp:
+    """Stands in for a registry-loaded detector whose SHAP explainer is built by ``warm_up``."""
+
+    model_version = "7"
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail, self.warmed = fail, 0
+
+    def warm_up(self) -> "_ModelNeedingWarmUp":
+        if self.fail:
+            raise RuntimeError("explainer could not be built")
+        self.warmed += 1
+        return self
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_registry_models_are_warmed_up_before_they_serve(monkeypatch, fail):
+    """The first flagged trade must not pay the explainer's set-up inside its latency budget."""
+    import reference_impl.lifecycle as lifecycle
+    from reference_impl.serving.models import load_from_registry
+
+    model = _ModelNeedingWarmUp(fail=fail)
+    monkeypatch.setattr(lifecycle, "load_champion", lambda name, tracking_uri=None: (model, None))
+    m = load_from_registry("trade-anomaly", None)
+    if fail:
+        assert (m.ready, m.status) == (False, "error") and "explainer could not be built" in m.detail
+    else:
+        assert m.ready and model.warmed == 1 and m.version == "7"
