@@ -34,6 +34,7 @@ class ServiceMetrics:
     decisions: Counter
     audit_failures: Counter
     model_loaded: Gauge
+    batch_events: Histogram
 
     @classmethod
     def create(cls, latency_objective_s: float) -> "ServiceMetrics":
@@ -54,6 +55,9 @@ class ServiceMetrics:
             audit_failures=Counter("ibml_audit_failures", "Requests refused because the audit write failed",
                                    registry=reg),
             model_loaded=Gauge("ibml_model_loaded", "1 when the model is loaded and usable", ["model"], registry=reg),
+            batch_events=Histogram("ibml_score_batch_events", "Events scored together in one micro-batch "
+                                   "(one feature read, model call and audit fsync)",
+                                   buckets=(1, 2, 4, 8, 16, 32, 64, 128), registry=reg),
         )
 
     def render(self) -> tuple[bytes, str]:

@@ -135,6 +135,7 @@ async def score_jobs(state: ServiceState, jobs: Sequence[ScoreJob]) -> list[tupl
         return [unavailable(f"feature computation unavailable: {state.features_error or 'not configured'}")] * len(jobs)
     if rules is None:
         return [unavailable("no model and no rules-only fallback are loaded")] * len(jobs)
+    state.metrics.batch_events.observe(sum(len(job.events) for job in jobs))
     feats = _features_per_job(state, jobs, out)
     live = [i for i in range(len(jobs)) if out[i] is None]
     if not live:

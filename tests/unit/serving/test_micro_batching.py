@@ -145,6 +145,8 @@ def test_concurrent_requests_share_one_model_call_and_keep_their_own_answers_and
         assert by_request[f"req-{i}"]["seq"] == resp.json()["metadata"]["audit_seq"]
         assert by_request[f"req-{i}"]["payload"]["input"]["trade_id"] == f"T{i:06d}"
     assert audit.verify().ok
+    metrics = svc.get("/metrics").text  # operators see the batching: 2 batches, 6 events
+    assert "ibml_score_batch_events_count 2.0" in metrics and "ibml_score_batch_events_sum 6.0" in metrics
 
 
 class PickyFeatures(StaticFeatureSource):
