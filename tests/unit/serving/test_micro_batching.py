@@ -174,7 +174,9 @@ def test_one_callers_bad_event_fails_only_that_request(make_service):
 
     assert [r.status_code for r in responses] == [200, 200, 422, 200]
     assert "booking_ts" in responses[2].json()["detail"][0]["msg"]
-    assert ["T000002", "BAD", "T000004"] in features.calls  # tried together first, then one by one
+    batch_calls = [sorted(c) for c in features.calls if len(c) > 1]
+    assert batch_calls == [["BAD", "T000002", "T000004"]]  # tried together first (arrival order varies) ...
+    assert ["BAD"] in features.calls and ["T000002"] in features.calls  # ... then one by one
     audited = [r["payload"]["input"]["trade_id"] for r in AuditLog(svc.settings.workspace.audit_log).records()
                if r["event_type"] == "trade.decision"]
     assert sorted(audited) == ["T000001", "T000002", "T000004"]  # nothing recorded for the refused event
