@@ -8,6 +8,7 @@ and scores equal within 1e-9 (they come out bit-identical here).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -55,3 +56,21 @@ def test_spark_and_pandas_engines_give_identical_decisions(demo, spark):
     record = [r for r in AuditLog(demo.workspace.audit_log).records() if r["event_type"] == "batch.scored"][-1]
     assert record["payload"]["engine"] == "spark" and record["payload"]["output"]["rows"] == result.rows
     assert len(result.files) >= 1
+
+
+def test_the_cli_runs_the_spark_engine_end_to_end(demo, spark):
+    """``ibml batch score --engine spark`` as a user runs it: its own session, the pandas engine's decisions."""
+    import subprocess
+    import sys
+
+    day = demo.busiest_day
+    by_pandas = read_decisions(run_batch(day, engine="pandas", workspace=demo.workspace).output)
+    env = {**os.environ, "IBML_HOME": str(demo.workspace.root), "MLFLOW_DISABLE_TELEMETRY": "true"}
+    done = subprocess.run([sys.executable, "-m", "reference_impl.cli", "batch", "score", "--engine", "spark",
+                           "--date", day.isoformat()], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "spark" in done.stdout and f"{len(by_pandas):,}" in done.stdout, done.stdout
+    record = [r for r in AuditLog(demo.workspace.audit_log).records() if r["event_type"] == "batch.scored"][-1]
+    assert record["payload"]["engine"] == "spark" and record["payload"]["master"] == "local[2]"
+    by_cli = read_decisions(Path(record["payload"]["output"]["path"]))
+    pd.testing.assert_frame_equal(by_cli, by_pandas, check_exact=True)
