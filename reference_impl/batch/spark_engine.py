@@ -16,9 +16,10 @@ whole-frame results. Data crosses the JVM/Python boundary as Arrow record batche
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from reference_impl.batch.job import (
     DECISION_COLUMNS,
@@ -108,9 +109,33 @@ def decisions_dataframe(spark: Any, inputs: DayInputs, model: ResolvedModel) -> 
     ).select(*DECISION_COLUMNS)
 
 
+#: Session settings while a day is scored. Each Arrow batch that ``spark_udf`` hands the model is a whole
+#: partition (no record limit), and a partition of the by-desk grouping holds whole desks, so the duplicate
+#: rule sees every earlier copy of a trade, as in the pandas engine's per-desk calls. More shuffle
+#: partitions than desks keep a partition to a desk or two instead of half the day (memory).
+SCORING_CONF: dict[str, str] = {"spark.sql.execution.arrow.maxRecordsPerBatch": "0",
+                                "spark.sql.shuffle.partitions": "16"}
+
+
+@contextlib.contextmanager
+def session_conf(spark: Any, settings: dict[str, str]) -> Iterator[None]:
+    """Set runtime SQL settings for the duration of a block, then put the previous values back."""
+    previous = {key: spark.conf.get(key, None) for key in settings}
+    for key, value in settings.items():
+        spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, value)
+
+
 def score_day(spark: Any, inputs: DayInputs, model: ResolvedModel, out_dir: Path) -> None:
     """Write the decisions of ``inputs.day`` as parquet part files into ``out_dir`` (replaced)."""
-    with quiet_spark():
+    with quiet_spark(), session_conf(spark, SCORING_CONF):
         decisions_dataframe(spark, inputs, model).write.mode("overwrite").parquet(str(out_dir))
 
 
@@ -125,5 +150,5 @@ def score_day_on(spark: Any, master: str | None, inputs: DayInputs, model: Resol
     return master
 
 
-__all__ = ["MODEL_OUTPUT_DDL", "ddl", "decisions_dataframe", "plain_strings", "score_day", "score_day_on",
+__all__ = ["MODEL_OUTPUT_DDL", "SCORING_CONF", "ddl", "decisions_dataframe", "plain_strings", "score_day", "score_day_on", "session_conf",
            "spark_features_for_day", "spark_pair_history_rows"]

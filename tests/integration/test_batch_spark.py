@@ -41,6 +41,47 @@ def demo(tmp_path_factory):
     return build_batch_demo(Workspace(tmp_path_factory.mktemp("batch-spark") / "ibml-home"), n_trades=3000, n_days=10)
 
 
+@pytest.fixture(scope="module")
+def demo_with_copies(tmp_path_factory):
+    """The demo plus five re-bookings of the busiest day's first new trades, a minute later (duplicates)."""
+    from reference_impl.batch.job import ingest_trades, trade_store_dir
+    from reference_impl.data import load_dataset
+
+    built = build_batch_demo(Workspace(tmp_path_factory.mktemp("batch-copies") / "ibml-home"), n_trades=3000, n_days=10)
+    trades = load_dataset(built.data_dir, tables=["trades"])["trades"]
+    on_day = trades[(trades["booking_ts"].dt.date == built.busiest_day) & (trades["event_type"] == "new")
+                    & (trades["booking_ts"].dt.hour < 22)]
+    originals = on_day.sort_values("booking_ts").head(5)
+    copies = originals.assign(trade_id="ZZ" + originals["trade_id"],
+                              booking_ts=originals["booking_ts"] + pd.Timedelta(minutes=1))
+    ingest_trades(pd.concat([trades, copies], ignore_index=True), trade_store_dir(built.workspace))
+    return built, set(originals["trade_id"]), set(copies["trade_id"])
+
+
+def test_engines_agree_on_duplicates_whatever_the_arrow_batch_size(demo_with_copies, spark):
+    """A copy far from its original in the day's order is still a duplicate, in both engines.
+
+    The session is set to five-record Arrow batches, so the job must score whole partitions per call
+    (as it does: ``SCORING_CONF``); with fixed-size batches the copies below would go unseen.
+    """
+    built, originals, copies = demo_with_copies
+    day = built.busiest_day
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "5")
+    try:
+        by_pandas = read_decisions(run_batch(day, engine="pandas", workspace=built.workspace).output)
+        by_spark = read_decisions(run_batch(day, engine="spark", workspace=built.workspace, spark=spark).output)
+        assert spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch") == "5"  # the job restored it
+    finally:
+        spark.conf.unset("spark.sql.execution.arrow.maxRecordsPerBatch")
+    duplicates = by_pandas.loc[by_pandas["reason_codes"].str.contains("R_DUPLICATE"), "trade_id"]
+    assert set(duplicates) == copies and not originals & set(duplicates)
+    for copy in copies:  # each copy is more than one 5-record batch away from its original, within its desk
+        desk = by_pandas.loc[by_pandas["trade_id"] == copy, "desk"].iloc[0]
+        ids = by_pandas.loc[by_pandas["desk"] == desk, "trade_id"].tolist()
+        assert ids.index(copy) - ids.index(copy[2:]) > 5
+    pd.testing.assert_frame_equal(by_spark, by_pandas, check_exact=True)
+
+
 def test_spark_and_pandas_engines_give_identical_decisions(demo, spark):
     day = demo.busiest_day
     by_pandas = read_decisions(run_batch(day, engine="pandas", workspace=demo.workspace).output)

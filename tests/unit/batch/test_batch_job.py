@@ -161,17 +161,44 @@ def test_ingest_command_reports_the_partitions(env, capsys):
     assert "daily partitions" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("chunk_rows", [1, 7, 10_000])
-def test_chunked_model_calls_give_the_same_decisions(env, chunk_rows):
+def _day_features(env):
     from reference_impl.batch.job import FEATURE_INPUT_COLUMNS, PAIR_INPUT_COLUMNS, features_for_day, pair_history_rows
-    from reference_impl.batch.job import plan_day, read_partitions, resolve_model, trade_store_dir
-    from reference_impl.batch.pandas_engine import predict_in_chunks
+    from reference_impl.batch.job import plan_day, read_partitions, trade_store_dir
 
-    day = env.busiest_day
-    inputs = plan_day(day, trade_store_dir(env.workspace), env.data_dir)
-    features = features_for_day(read_partitions(inputs.window_paths, FEATURE_INPUT_COLUMNS),
-                                pair_history_rows(read_partitions(inputs.history_paths, PAIR_INPUT_COLUMNS)),
-                                ref=inputs.ref, prices=inputs.prices, day=day).head(40)
+    inputs = plan_day(env.busiest_day, trade_store_dir(env.workspace), env.data_dir)
+    return features_for_day(read_partitions(inputs.window_paths, FEATURE_INPUT_COLUMNS),
+                            pair_history_rows(read_partitions(inputs.history_paths, PAIR_INPUT_COLUMNS)),
+                            ref=inputs.ref, prices=inputs.prices, day=env.busiest_day)
+
+
+def _with_late_copies(features: pd.DataFrame, n: int = 3) -> pd.DataFrame:
+    """The day plus ``n`` re-bookings of early new trades a minute later (ids sorting last, so far away)."""
+    originals = features[features["event_type"] == "new"].head(n)
+    copies = originals.assign(trade_id="ZZ" + originals["trade_id"],
+                              booking_ts=originals["booking_ts"] + pd.Timedelta(minutes=1))
+    return pd.concat([features, copies], ignore_index=True)
+
+
+def test_per_desk_model_calls_give_the_whole_days_decisions(env):
+    """The engine calls the model desk by desk; the duplicate rule still sees every earlier copy."""
+    from reference_impl.batch.job import resolve_model
+    from reference_impl.batch.pandas_engine import predict_by_desk
+
+    features = _with_late_copies(_day_features(env))
     model = resolve_model(workspace=env.workspace)
-    pd.testing.assert_frame_equal(predict_in_chunks(model, features, chunk_rows), model.predict(features).reset_index(drop=True),
-                                  check_exact=True)
+    whole = model.predict(features).reset_index(drop=True)
+    assert features["desk"].nunique() > 1
+    assert whole["reason_codes"].str.contains("R_DUPLICATE").sum() == 3  # the copies, wherever their desk
+    pd.testing.assert_frame_equal(predict_by_desk(model, features), whole, check_exact=True)
+
+
+def test_fixed_size_chunks_would_change_decisions(env):
+    """Why the engines do not chunk by row count: a copy in another chunk is not seen as a duplicate."""
+    from reference_impl.batch.job import resolve_model
+
+    features = _with_late_copies(_day_features(env))
+    model = resolve_model(workspace=env.workspace)
+    whole = model.predict(features).reset_index(drop=True)
+    assert whole["reason_codes"].str.contains("R_DUPLICATE").sum() == 3
+    chunked = pd.concat([model.predict(features.iloc[i:i + 7]) for i in range(0, len(features), 7)], ignore_index=True)
+    assert (chunked["reason_codes"] != whole["reason_codes"]).any()
