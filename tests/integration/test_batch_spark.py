@@ -61,18 +61,21 @@ def demo_with_copies(tmp_path_factory):
 def test_engines_agree_on_duplicates_whatever_the_arrow_batch_size(demo_with_copies, spark):
     """A copy far from its original in the day's order is still a duplicate, in both engines.
 
-    The session is set to five-record Arrow batches, so the job must score whole partitions per call
-    (as it does: ``SCORING_CONF``); with fixed-size batches the copies below would go unseen.
+    The session is set to five-record (and 2 kB) Arrow batches, so the job must score whole partitions per
+    call (as it does: ``SCORING_CONF``); with fixed-size batches the copies below would go unseen.
     """
     built, originals, copies = demo_with_copies
     day = built.busiest_day
-    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "5")
+    small = {"spark.sql.execution.arrow.maxRecordsPerBatch": "5", "spark.sql.execution.arrow.maxBytesPerBatch": "2k"}
+    for key, value in small.items():
+        spark.conf.set(key, value)
     try:
         by_pandas = read_decisions(run_batch(day, engine="pandas", workspace=built.workspace).output)
         by_spark = read_decisions(run_batch(day, engine="spark", workspace=built.workspace, spark=spark).output)
-        assert spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch") == "5"  # the job restored it
+        assert {key: spark.conf.get(key) for key in small} == small  # the job put the session's settings back
     finally:
-        spark.conf.unset("spark.sql.execution.arrow.maxRecordsPerBatch")
+        for key in small:
+            spark.conf.unset(key)
     duplicates = by_pandas.loc[by_pandas["reason_codes"].str.contains("R_DUPLICATE"), "trade_id"]
     assert set(duplicates) == copies and not originals & set(duplicates)
     for copy in copies:  # each copy is more than one 5-record batch away from its original, within its desk
