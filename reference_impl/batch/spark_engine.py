@@ -113,11 +113,13 @@ def decisions_dataframe(spark: Any, inputs: DayInputs, model: ResolvedModel) -> 
 #: partition — no record limit, and a byte limit near Arrow's 2 GiB ceiling instead of Spark's internal
 #: 64 MiB, which split a desk at a million trades — and a partition of the by-desk grouping holds whole
 #: desks, so the duplicate rule sees every earlier copy of a trade, as in the pandas engine's per-desk
-#: calls. More shuffle partitions than desks keep a partition to a desk or two (memory). A desk's day
-#: beyond ~2 GB of features would be split again: compute duplicates in the feature step before then.
+#: calls. More shuffle partitions than desks, not coalesced by adaptive execution, keep a partition to a
+#: desk or two: a Python worker holds one partition at a time (memory). A desk's day beyond ~2 GB of
+#: features would be split again: compute duplicates in the feature step before then.
 SCORING_CONF: dict[str, str] = {"spark.sql.execution.arrow.maxRecordsPerBatch": "0",
                                 "spark.sql.execution.arrow.maxBytesPerBatch": "2000m",
-                                "spark.sql.shuffle.partitions": "16"}
+                                "spark.sql.shuffle.partitions": "16",
+                                "spark.sql.adaptive.coalescePartitions.enabled": "false"}
 
 
 @contextlib.contextmanager
