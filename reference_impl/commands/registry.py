@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -206,7 +208,29 @@ def run_server(args: argparse.Namespace) -> int:
     print(f"starting: {shown}\nclients: export IBML_MLFLOW_TRACKING_URI=http://{args.host}:{args.port}", flush=True)
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return run_in_own_group(cmd, env)
+
+
+def run_in_own_group(cmd: list[str], env: dict[str, str]) -> int:
+    """Run ``cmd`` in a process group of its own and stop the whole group when we are stopped.
+
+    ``mlflow server`` starts uvicorn and a job runner below it. A supervisor stopping ``ibml
+    mlflow-server`` with SIGTERM (systemd, a container runtime, a test's ``terminate()``) used to stop
+    only this process and leave the server running on its port; now the signal reaches every process
+    of the server.
+    """
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+
+    def stop(signum: int, _frame: object) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
     try:
-        return subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
-        return 130
+        code = proc.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)  # anything the server left behind in its group
+    return 128 - code if code < 0 else code  # killed by signal N -> 128 + N, as a shell reports it
