@@ -233,7 +233,7 @@ def _rolling_at(ts_ns: np.ndarray, values: np.ndarray, window: str) -> tuple[flo
     window slides), so the whole prefix up to the event is rolled, exactly as the batch code does —
     hence identical bits, not merely close ones. It calls the very kernels and window bounds that
     ``Series.rolling(window, closed="left").mean()/.std()`` runs, without building a Series per event
-    (that cost ten times the arithmetic); ``tests/unit/features/test_request_fast.py`` pins the two
+    (that cost more than the arithmetic); ``tests/unit/features/test_request_fast.py`` pins the two
     to the bit, so a pandas upgrade that moves these internals fails there, loudly.
     """
     x = np.where(np.isinf(values), np.nan, values).astype("float64")  # as Rolling._prep_values

@@ -115,9 +115,7 @@ async def score_trades(state: ServiceState, events: Sequence[TradeEventIn], ctx:
     Concurrent calls are micro-batched (:mod:`reference_impl.serving.batching`): they share one feature
     read, one model call and one audit ``fsync``, and each still gets its own answer and audit records.
     """
-    if state.features is None:
-        raise unavailable(f"feature computation unavailable: {state.features_error or 'not configured'}")
-    return await state.trade_scorer.submit(ScoreJob(events, ctx))
+    return await state.trade_scorer.submit(ScoreJob(events, ctx))  # score_jobs answers 503 when nothing can decide
 
 
 async def score_jobs(state: ServiceState, jobs: Sequence[ScoreJob]) -> list[tuple[list[dict], dict] | Exception]:
