@@ -49,13 +49,15 @@ def write_small_dataset(out_dir: Path, *, n_trades: int, n_days: int, seed: int)
 
 
 def promote_champion(workspace: Workspace, *, seed: int = 11, n_trades: int = 1500, n_estimators: int = 20,
-                     n_days: int | None = None) -> str:
+                     n_days: int | None = None, contamination: float | None = None) -> str:
     """Train the anomaly recipe and take it through validate → approve → promote; returns the version.
 
     ``n_days`` (default: the recipe's) spreads the ``n_trades`` over that many trading days. The
     trade-count features depend on trades per day, so a champion meant to score days of N trades
     should be trained at that density (the benchmark passes ``n_trades=N, n_days=1``); trained on a
-    sparser history it flags nearly every trade of a dense day.
+    sparser history it flags nearly every trade of a dense day. ``contamination`` (default: the
+    recipe's) is the share of training trades the model would flag; the validation gate still
+    decides whether the version may be promoted.
     """
     from reference_impl.lifecycle import ModelRegistry, train_and_log
     from reference_impl.lifecycle.training import validate_with_recipe
@@ -64,6 +66,8 @@ def promote_champion(workspace: Workspace, *, seed: int = 11, n_trades: int = 15
     overrides = {"n_trades": n_trades, "n_estimators": n_estimators}
     if n_days is not None:
         overrides["n_days"] = n_days
+    if contamination is not None:
+        overrides["contamination"] = contamination
     outcome = train_and_log("anomaly", seed=seed, overrides=overrides,
                             submitter="alice", workspace=workspace, registry=registry)
     version = outcome.version.version
