@@ -175,6 +175,13 @@ def log4j_config_file() -> str:
 _WORKER_WARNINGS = "ignore::FutureWarning,ignore::DeprecationWarning"
 
 
+#: JVM heap of a local session (``spark.driver.memory``; Spark's default is 1g). In local mode the
+#: executors live in the driver JVM, and the Arrow buffers that carry a whole desk to a Python worker
+#: are direct memory, capped at the heap size: at 10M trades a day a desk is ~1.1M rows and 1g ran
+#: out (``OutOfMemoryException: Failure allocating buffer``). Override with IBML_SPARK_DRIVER_MEMORY.
+LOCAL_DRIVER_MEMORY = "6g"
+
+
 def session_config(master: str, app_name: str = "ibml-batch") -> dict[str, str]:
     """The Spark settings :func:`start_session` uses (printed by ``docs/spark.md``'s ``spark-submit``)."""
     conf = {
@@ -191,6 +198,7 @@ def session_config(master: str, app_name: str = "ibml-batch") -> dict[str, str]:
     if is_local(master):
         cores = local_cores(master)
         conf.update({
+            "spark.driver.memory": os.environ.get("IBML_SPARK_DRIVER_MEMORY", LOCAL_DRIVER_MEMORY),
             "spark.driver.bindAddress": "127.0.0.1",
             "spark.driver.host": "127.0.0.1",
             "spark.sql.shuffle.partitions": str(max(2, cores)),
@@ -264,6 +272,7 @@ def spark_session(master: str = LOCAL_MASTER, **kwargs: Any) -> Iterator[Any]:
 
 __all__ = [
     "CONNECT_TIMEOUT_S",
+    "LOCAL_DRIVER_MEMORY",
     "LOCAL_MASTER",
     "check_java",
     "check_master",

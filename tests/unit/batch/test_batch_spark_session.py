@@ -6,7 +6,14 @@ import socket
 
 import pytest
 
-from reference_impl.batch.spark_session import check_java, check_master, is_local, local_cores, session_config
+from reference_impl.batch.spark_session import (
+    LOCAL_DRIVER_MEMORY,
+    check_java,
+    check_master,
+    is_local,
+    local_cores,
+    session_config,
+)
 from reference_impl.errors import ConfigError
 
 
@@ -59,3 +66,12 @@ def test_local_sessions_stay_on_loopback_and_a_cluster_session_does_not():
     assert local["spark.sql.session.timeZone"] == "UTC" and local["spark.sql.shuffle.partitions"] == "2"
     cluster = session_config("spark://10.0.0.5:7077")
     assert "spark.driver.bindAddress" not in cluster and cluster["spark.sql.session.timeZone"] == "UTC"
+
+
+def test_local_sessions_get_a_heap_that_holds_a_desk_and_the_operator_can_change_it(monkeypatch):
+    monkeypatch.delenv("IBML_SPARK_DRIVER_MEMORY", raising=False)
+    assert session_config("local[2]")["spark.driver.memory"] == LOCAL_DRIVER_MEMORY != "1g"
+    monkeypatch.setenv("IBML_SPARK_DRIVER_MEMORY", "2g")
+    assert session_config("local[2]")["spark.driver.memory"] == "2g"
+    # a cluster's memory is the cluster's business (spark-submit --driver-memory / --executor-memory)
+    assert "spark.driver.memory" not in session_config("spark://10.0.0.5:7077")
