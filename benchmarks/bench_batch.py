@@ -3,9 +3,9 @@
 For each size N the script generates one business day of N trade events (seeded), lays them out
 in the date-partitioned store, trains and promotes a small ``@champion`` once, then runs the whole
 job — read partitions, features, point-in-time pair history, model, decisions parquet, audit record
-— with each engine. Trades per second = trades scored / wall time of ``run_batch``; the Spark
-session is started once per size beforehand and its start-up time is printed separately (every
-real run pays it once).
+— with each engine. Trades per second = trades scored / wall time of ``run_batch``; every run
+is a fresh process with, for Spark, a fresh session whose start-up time is printed separately (the
+median over runs; every real run pays it once).
 
 The champion is trained (anomaly recipe, validate → approve → promote) on another generated day of
 the same N trades (seed + 1): trade-count features grow with trades per day, so a model trained on a
@@ -142,19 +142,18 @@ def _timed_run(fn) -> tuple[float, int, int, int]:
     return sec, rss.peak, result.rows, result.flagged
 
 
-def _pandas_run_in_child(ws_root: Path, day: dt.date) -> tuple[float, int, int, int]:
-    return _timed_run(lambda: run_batch(day, engine="pandas", workspace=Workspace(ws_root)))
-
-
-def _spark_runs_in_child(ws_root: Path, day: dt.date, master: str,
-                         repeats: int) -> tuple[float, list[tuple[float, int, int, int]]]:
-    """(session start s, one tuple per run): one session for all runs, as a real driver would hold."""
-    t0 = time.perf_counter()
-    with spark_session(master, app_name="ibml-bench") as spark:
-        startup = time.perf_counter() - t0
-        runs = [_timed_run(lambda: run_batch(day, engine="spark", workspace=Workspace(ws_root), spark=spark))
-                for _ in range(repeats)]
-    return startup, runs
+def _run_in_child(ws_root: Path, day: dt.date, engine: str, master: str) -> tuple[float, tuple]:
+    """(session start s or 0, one run's tuple) in a fresh process; errors come back as one picklable line."""
+    try:
+        if engine == "pandas":
+            return 0.0, _timed_run(lambda: run_batch(day, engine="pandas", workspace=Workspace(ws_root)))
+        t0 = time.perf_counter()
+        with spark_session(master, app_name="ibml-bench") as spark:
+            startup = time.perf_counter() - t0
+            return startup, _timed_run(lambda: run_batch(day, engine="spark", workspace=Workspace(ws_root),
+                                                         spark=spark))
+    except Exception as exc:  # noqa: BLE001 - py4j errors do not pickle back to the parent
+        raise RuntimeError(f"{engine} run failed: {type(exc).__name__}: {' '.join(str(exc).split())[:400]}") from None
 
 
 def _in_fresh_process(fn, *args):
@@ -164,17 +163,16 @@ def _in_fresh_process(fn, *args):
 
 def measure(engine: str, ws: Workspace, day: dt.date, master: str,
             repeats: int) -> tuple[float, int, int, int, float | None]:
-    """(median seconds, peak RSS bytes over all runs, rows, flagged, session start s or None).
+    """(median seconds, peak RSS bytes over all runs, rows, flagged, median session start s or None).
 
-    Every pandas run gets a fresh process, like a nightly job: in one long-lived process the
-    allocator keeps the previous run's pages and the second run's peak read 20.7 GiB against the
-    first's 12.2 GiB at 10M trades. Spark's runs share one session in one fresh process.
+    Every run gets a fresh process (and, for Spark, a fresh session), like a nightly job. In one
+    long-lived process the previous run's memory stays: the pandas engine's second run at 10M trades
+    peaked at 20.7 GiB against the first's 12.2 GiB, and Spark's second run in the same session was
+    killed by the kernel's OOM killer (a reused Python worker held 7.7 GB).
     """
-    if engine == "pandas":
-        runs = [_in_fresh_process(_pandas_run_in_child, ws.root, day) for _ in range(repeats)]
-        startup = None
-    else:
-        startup, runs = _in_fresh_process(_spark_runs_in_child, ws.root, day, master, repeats)
+    results = [_in_fresh_process(_run_in_child, ws.root, day, engine, master) for _ in range(repeats)]
+    runs = [r for _, r in results]
+    startup = statistics.median(s for s, _ in results) if engine != "pandas" else None
     last = runs[-1]
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs), last[2], last[3], startup
 
