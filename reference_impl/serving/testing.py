@@ -186,7 +186,8 @@ def sample_event(**overrides: Any) -> dict[str, Any]:
 
 
 __all__ = ["FAKE_FEATURES", "FakeDecision", "FakeDetector", "FakeKycModel", "StaticFeatureSource", "fake_kyc_model",
-           "ServerProcess", "fake_app", "fake_providers", "free_port", "fake_rules", "fake_trade_model", "sample_event", "test_client"]
+           "ServerProcess", "fake_app", "fake_providers", "free_port", "fake_rules", "fake_trade_model", "sample_event", "test_client",
+           "wait_for_http"]
 
 
 def test_client(app: Any, **kwargs: Any) -> Any:
@@ -221,6 +222,27 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def wait_for_http(url: str, proc: Any, *, timeout_s: float = 120.0) -> None:
+    """Return once ``url`` answers a GET without error; ``RuntimeError`` if ``proc`` exits or time runs out.
+
+    For servers a test starts as a subprocess (``mlflow server``, ``ibml mlflow-server``): polls every
+    0.5 s with a 2 s timeout per attempt.
+    """
+    import urllib.request
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - a loopback URL the test built
+                return
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{url}: the server exited with code {proc.returncode}") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not answer within {timeout_s:.0f} s") from None
+            time.sleep(0.5)
 
 
 class ServerProcess:

@@ -8,11 +8,8 @@ Outside CI the tests skip, printing why, when no server answers; in CI (``CI`` s
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 
 import numpy as np
@@ -20,6 +17,7 @@ import pandas as pd
 import pytest
 
 from reference_impl.errors import RegistryError
+from reference_impl.serving.testing import free_port, wait_for_http
 
 pytestmark = [pytest.mark.postgres]
 
@@ -81,16 +79,10 @@ def test_registry_directly_on_postgresql(dsn, workspace):
     _change_control(dsn, workspace)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_tracking_server_on_postgresql(dsn, workspace, tmp_path):
     """`ibml mlflow-server` on PostgreSQL; clients talk HTTP only (artifacts proxied by the server)."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "IBML_HOME": str(workspace.root)}
     log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 - closed in finally
     proc = subprocess.Popen(
@@ -100,15 +92,10 @@ def test_tracking_server_on_postgresql(dsn, workspace, tmp_path):
     )
     uri = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{uri}/health", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("mlflow server did not start:\n" + (tmp_path / "server.log").read_text()[-3000:])
-                time.sleep(0.5)
+        try:
+            wait_for_http(f"{uri}/health", proc)
+        except RuntimeError as exc:
+            pytest.fail(f"mlflow server did not start: {exc}\n" + (tmp_path / "server.log").read_text()[-3000:])
         _change_control(uri, workspace)
         assert any((tmp_path / "server-artifacts").rglob("MLmodel"))
     finally:

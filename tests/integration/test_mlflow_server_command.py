@@ -9,27 +9,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 
 import psutil
 import pytest
 
-from reference_impl.serving.testing import free_port
+from reference_impl.serving.testing import free_port, wait_for_http
 
 pytestmark = pytest.mark.slow
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 120) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2):
-                return
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"ibml mlflow-server did not start (exit code {proc.poll()})")
-            time.sleep(0.5)
 
 
 def test_sigterm_stops_every_process_of_the_server(workspace):
@@ -39,7 +25,10 @@ def test_sigterm_stops_every_process_of_the_server(workspace):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     server: list[psutil.Process] = []
     try:
-        _wait_healthy(f"http://127.0.0.1:{port}", proc)
+        try:
+            wait_for_http(f"http://127.0.0.1:{port}/health", proc)
+        except RuntimeError as exc:
+            pytest.fail(f"ibml mlflow-server did not start: {exc}")
         server = psutil.Process(proc.pid).children(recursive=True)
         assert server, "mlflow server should run below the command"
         proc.terminate()
