@@ -19,7 +19,7 @@ and goes through the same validation gate as any version. At 10,000,000 trades i
 recipe's default fails the gate: on the backtest (the last 30 % of the training day) it flagged
 15.9 % of trades at precision 0.135, under the 0.15 minimum of ``DEFAULT_THRESHOLDS``, and the
 registry refused to approve it. With 0.01 the same backtest gives precision 0.172, recall 0.62
-(seed 43, measured 2026-11-29). The benchmark times scoring, so one setting for every size keeps
+(seed 43; ``benchmarks/bench_recipe_density.py --trades 10000000``). The benchmark times scoring, so one setting for every size keeps
 the rows comparable.
 
 Usage::
@@ -40,6 +40,7 @@ import contextlib
 import datetime as dt
 import json
 import multiprocessing
+import shutil
 import statistics
 import sys
 import tempfile
@@ -117,9 +118,9 @@ def setup(root: Path, n_trades: int, seed: int, contamination: float) -> tuple[W
               f"day, seed {seed + 1}, contamination {contamination}); scoring {done['day']}",
               file=sys.stderr, flush=True)
         return Workspace(ws_root), dt.date.fromisoformat(done["day"]), float(done["setup_s"])
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        day, partitions, data_s, champion_s = pool.submit(_setup_in_child, ws_root, n_trades, seed,
-                                                          contamination).result()
+    if ws_root.exists():  # an interrupted setup: start it over rather than build on half of it
+        shutil.rmtree(ws_root)
+    day, partitions, data_s, champion_s = _in_fresh_process(_setup_in_child, ws_root, n_trades, seed, contamination)
     marker.write_text(json.dumps({"day": day.isoformat(), "setup_s": data_s + champion_s}))
     print(f"# N={n_trades:,}: data and store in {data_s:.0f} s, champion (trained on {n_trades:,} trades of "
           f"one day, seed {seed + 1}, contamination {contamination}) in {champion_s:.0f} s; scoring {day} "
