@@ -160,7 +160,7 @@ def main() -> int:
     from reference_impl.anomaly import load_detector
     from reference_impl.features import MODEL_FEATURES
     from reference_impl.serving.online_setup import open_workspace_feature_source
-    from reference_impl.serving.schemas import TradeEventIn
+    from reference_impl.serving.trades.schemas import TradeEventIn
 
     detector = load_detector(settings.resolved_trade_model_path())
     source = open_workspace_feature_source(settings)

@@ -58,8 +58,8 @@ from reference_impl.governance import AuditLog  # noqa: E402
 from reference_impl.serving import ServiceSettings, create_app  # noqa: E402
 from reference_impl.serving.demo import build_demo_deployment  # noqa: E402
 from reference_impl.serving.models import LoadedModel, loaded  # noqa: E402
-from reference_impl.serving.state import Providers  # noqa: E402
 from reference_impl.serving.testing import ServerProcess, test_client  # noqa: E402
+from reference_impl.serving.trades import TradesProviders, TradesRoom, TradesState  # noqa: E402
 
 SEED = 7
 settings = ServiceSettings(latency_budget_ms=2_000)  # IBML_* variables, read once, here
@@ -197,7 +197,7 @@ check.status_for(status_for)
 # the same detector is wrapped to be slow, then to be absent.
 
 # %%
-detector = app.state.services.trade_model.obj
+detector = app.state.services.room("trades", TradesState).trade_model.obj
 
 
 class SlowDetector:
@@ -214,8 +214,8 @@ class SlowDetector:
 
 
 def app_with(trade_model, budget_ms):
-    providers = Providers(trade_model=lambda s: trade_model)
-    return create_app(settings.model_copy(update={"latency_budget_ms": budget_ms}), providers=providers)
+    room = TradesRoom(TradesProviders(trade_model=lambda s: trade_model))  # the trade room alone, with this model
+    return create_app(settings.model_copy(update={"latency_budget_ms": budget_ms}), rooms=[room])
 
 
 missing = LoadedModel(name="trade-anomaly", obj=None, status="missing", source="none", detail="no artifact")

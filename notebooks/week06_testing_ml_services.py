@@ -60,12 +60,13 @@ from reference_impl.anomaly import TradeAnomalyDetector  # noqa: E402
 from reference_impl.exercises.week06 import DEFAULT_BUCKETS_MS, check, reference  # noqa: E402
 from reference_impl.governance import AuditLog  # noqa: E402
 from reference_impl.serving import ServiceSettings, create_api_key, create_app  # noqa: E402
-from reference_impl.serving.testing import ServerProcess, fake_providers, sample_event, test_client  # noqa: E402
+from reference_impl.serving.testing import ServerProcess, fake_rooms, test_client  # noqa: E402
+from reference_impl.serving.trades.testing import sample_event  # noqa: E402
 
 SEED = 11
 settings_ = ServiceSettings(latency_budget_ms=5_000, max_body_bytes=1_000_000)
 KEY = create_api_key(settings_.api_keys_path, "admin")[0]  # never printed
-app = create_app(settings_, providers=fake_providers())
+app = create_app(settings_, rooms=fake_rooms())
 client = test_client(app).__enter__()  # closed at the end
 H = {"X-API-Key": KEY}
 

@@ -342,11 +342,11 @@ display(Image(charts.figure_png(charts.psi_chart(report.drift))))
 # %%
 from reference_impl.monitoring.routes import dashboard_router  # noqa: E402
 from reference_impl.serving import ServiceSettings, create_api_key, create_app  # noqa: E402
-from reference_impl.serving.testing import fake_providers, test_client  # noqa: E402
+from reference_impl.serving.testing import fake_rooms, test_client  # noqa: E402
 
 settings = ServiceSettings(home=workdir)
 keys = {role: create_api_key(settings.api_keys_path, role)[0] for role in ("scorer", "auditor")}
-app = create_app(settings, providers=fake_providers(), extra_routers=[dashboard_router])
+app = create_app(settings, rooms=fake_rooms(), extra_routers=[dashboard_router])
 with test_client(app) as client:
     for who, headers in [("no key", {}), ("scorer", {"X-API-Key": keys["scorer"]}), ("auditor", {"X-API-Key": keys["auditor"]})]:
         resp = client.get("/dashboard", headers=headers)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from reference_impl.data.anomalies import ANOMALY_NAMES
-from reference_impl.data.schemas import ISO_CURRENCIES
+from reference_impl.data.schemas import BOOKED_CURRENCIES
 from reference_impl.data.trades import EVENT_TYPES, SIDES
 
 #: Expected kind of every trade column; ``str``, ``float``, ``bool`` or ``utc`` (tz-aware datetime).
@@ -202,7 +202,7 @@ def validate_trades(df: pd.DataFrame, ref: Mapping[str, pd.DataFrame] | None = N
         if col in usable:
             check(_issue("invalid_value", col, (df[col] <= 0) | ~np.isfinite(df[col].fillna(1.0)),
                          "{n} value(s) not strictly positive and finite"))
-    categorical = {"side": SIDES, "event_type": EVENT_TYPES, "currency": tuple(ISO_CURRENCIES),
+    categorical = {"side": SIDES, "event_type": EVENT_TYPES, "currency": BOOKED_CURRENCIES,
                    "anomaly_type": ANOMALY_NAMES, "asset_class": ("equity", "fx", "govt_bond", "irs")}
     for col, allowed in categorical.items():
         if col in usable:

@@ -8,30 +8,80 @@ coercion of ``"100"`` to ``100.0``, no naive timestamps, no unknown fields.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints,
+                      model_validator)
 
-#: ISO 4217 codes we accept (the majors plus common emerging-market currencies).
-ISO_CURRENCIES: frozenset[str] = frozenset(
-    "USD EUR GBP JPY CHF AUD CAD NZD SEK NOK DKK HKD SGD CNY CNH KRW INR BRL MXN ZAR PLN CZK HUF TRY ILS "
-    "SAR AED TWD THB IDR MYR PHP CLP COP PEN RUB".split()
-)
+#: ISO 4217 codes the bank books: a closed list, so an unknown code is an error, not a new currency.
+#: The API (``serving/trades``), the record model below and the data-quality report all use this one list.
+BOOKED_CURRENCIES: tuple[str, ...] = ("USD", "EUR", "GBP", "JPY", "CHF", "AUD", "CAD", "SEK", "NOK", "DKK", "HKD", "SGD")
+Currency = Literal["USD", "EUR", "GBP", "JPY", "CHF", "AUD", "CAD", "SEK", "NOK", "DKK", "HKD", "SGD"]
 AnomalyType = Literal["fat_finger", "off_market_price", "off_hours", "large_new_counterparty", "wash_trade",
                       "duplicate_booking", "late_booking"]
 DocClass = Literal["passport", "national_id", "utility_bill", "bank_statement", "certificate_of_incorporation",
                    "register_of_directors", "proof_of_address", "out_of_scope"]
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
-PositiveFinite = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+#: 1-64 characters from a safe alphabet (letters, digits, ``_ . : -``); never coerced from a number.
+Identifier = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+#: Positive and finite, bounded away from 0 and overflow so quantity * price stays a normal positive float.
+PositiveFinite = Annotated[float, Strict(), Field(ge=1e-9, le=1e15, allow_inf_nan=False)]
+
+
+def _no_epoch_numbers(value: Any) -> Any:
+    """Timestamps arrive as ISO 8601 text or datetimes; a bare number (epoch seconds? ms?) is ambiguous, so refuse it."""
+    if isinstance(value, (int, float)):
+        raise ValueError("timestamps must be ISO 8601 strings with a UTC offset, not numbers")
+    return value
+
+
+#: A timezone-aware timestamp (naive times and epoch numbers are refused).
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_no_epoch_numbers)]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True, str_strip_whitespace=False)
 
 
-class TradeEvent(_Strict):
-    """One trade-capture event (new, amend or cancel).
+class TradeEventFields(BaseModel):
+    """The fields and rules of a trade-capture event that every layer shares: the one definition.
+
+    :class:`TradeEvent` (a stored row) adds the notionals and labels; the API's
+    ``reference_impl.serving.trades.schemas.TradeEventIn`` adds an optional USD notional.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    trade_id: Identifier
+    event_type: Literal["new", "amend", "cancel"]
+    orig_trade_id: Optional[Identifier] = Field(None, description="the trade an amend/cancel refers to")
+    exec_ts: Timestamp = Field(description="execution time, timezone-aware (ISO 8601 with offset)")
+    booking_ts: Timestamp = Field(description="booking time, timezone-aware; not before exec_ts")
+    desk: Identifier
+    book: Identifier
+    trader_id: Identifier
+    counterparty_id: Identifier
+    instrument_id: Identifier
+    asset_class: Literal["equity", "fx", "govt_bond", "irs"]
+    currency: Currency
+    side: Literal["BUY", "SELL"]
+    quantity: PositiveFinite
+    price: PositiveFinite
+    venue: Identifier
+    booking_system: Identifier
+
+    @model_validator(mode="after")
+    def _event_rules(self) -> "TradeEventFields":
+        if self.booking_ts < self.exec_ts:
+            raise ValueError("booking_ts is before exec_ts: a trade cannot be booked before it is executed")
+        if self.event_type != "new" and self.orig_trade_id is None:
+            raise ValueError(f"orig_trade_id is required for a {self.event_type} event")
+        if self.event_type == "new" and self.orig_trade_id is not None:
+            raise ValueError("orig_trade_id must be empty for a new event")
+        return self
+
+
+class TradeEvent(TradeEventFields):
+    """One trade-capture event as stored (new, amend or cancel): strict, with notionals and labels.
 
     >>> from datetime import datetime, timezone
     >>> t = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
@@ -43,36 +93,15 @@ class TradeEvent(_Strict):
     'BUY'
     """
 
-    trade_id: Identifier
-    event_type: Literal["new", "amend", "cancel"]
-    orig_trade_id: Optional[Identifier] = None
-    exec_ts: AwareDatetime
-    booking_ts: AwareDatetime
-    desk: Identifier
-    book: Identifier
-    trader_id: Identifier
-    counterparty_id: Identifier
-    instrument_id: Identifier
-    asset_class: Literal["equity", "fx", "govt_bond", "irs"]
-    currency: Currency
-    side: Literal["BUY", "SELL"]
-    quantity: PositiveFinite
-    price: PositiveFinite
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
     notional: PositiveFinite
     notional_usd: PositiveFinite
-    venue: Identifier
-    booking_system: Identifier
     is_anomaly: bool = False
     anomaly_type: Optional[AnomalyType] = None
 
     @model_validator(mode="after")
     def _consistent(self) -> "TradeEvent":
-        if self.currency not in ISO_CURRENCIES:
-            raise ValueError(f"currency {self.currency!r} is not a known ISO 4217 code")
-        if self.booking_ts < self.exec_ts:
-            raise ValueError("booking_ts is before exec_ts")
-        if (self.event_type == "new") != (self.orig_trade_id is None):
-            raise ValueError("orig_trade_id is required for amend/cancel and must be empty for new")
         if abs(self.notional - self.quantity * self.price) > 1e-6 * self.notional + 0.01:
             raise ValueError(f"notional {self.notional} != quantity * price ({self.quantity * self.price})")
         if self.is_anomaly != (self.anomaly_type is not None):
@@ -111,4 +140,5 @@ class KycDocument(_Strict):
     subset: Optional[Literal["clean", "noisy", "ambiguous", "out_of_scope", "second_language"]] = None
 
 
-__all__ = ["ISO_CURRENCIES", "Client", "KycDocument", "TradeEvent"]
+__all__ = ["BOOKED_CURRENCIES", "Client", "Currency", "Identifier", "KycDocument", "PositiveFinite", "Timestamp", "TradeEvent",
+           "TradeEventFields"]

@@ -8,7 +8,7 @@ day of traffic; a bank would cache it or precompute it on a schedule). Bad windo
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse
@@ -47,12 +47,4 @@ def dashboard(
     return HTMLResponse(render_dashboard(report), headers={"Cache-Control": "no-store"})
 
 
-def create_app_with_dashboard(settings: Any = None, **kwargs: Any) -> Any:
-    """``create_app`` from :mod:`reference_impl.serving` with ``/dashboard`` mounted (what ``ibml serve`` should run)."""
-    from reference_impl.serving import create_app
-
-    extra = [dashboard_router, *kwargs.pop("extra_routers", ())]
-    return create_app(settings, extra_routers=extra, **kwargs)
-
-
-__all__ = ["create_app_with_dashboard", "dashboard_router"]
+__all__ = ["dashboard_router"]

@@ -1,8 +1,10 @@
-"""The FastAPI application factory.
+"""The FastAPI application factory: the core plus the project rooms it mounts.
 
 ``create_app(settings)`` does no work at import or construction time: the lifespan opens the
-workspace pieces and loads the models (see :mod:`reference_impl.serving.state`), so tests can build
-many apps with their own settings and swap any dependency with ``app.dependency_overrides``.
+workspace pieces and each room's state and models (see :mod:`reference_impl.serving.state`), so
+tests can build many apps with their own settings and swap any dependency with
+``app.dependency_overrides``. Which rooms are mounted comes from ``rooms=`` or ``IBML_ROOMS``
+(see :mod:`reference_impl.serving.rooms`); a room that is not mounted is never imported.
 
 Adding routes from another package (e.g. the monitoring dashboard)::
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -29,8 +31,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reference_impl import __version__
 from reference_impl.serving.middleware import ServiceMiddleware
+from reference_impl.serving.rooms import Room, load_rooms
+from reference_impl.serving.routes import CORE_ROUTERS
 from reference_impl.serving.settings import ServiceSettings
-from reference_impl.serving.state import Providers, build_state
+from reference_impl.serving.state import build_state
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +62,7 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 def create_app(
     settings: ServiceSettings | None = None,
     *,
-    providers: Providers | None = None,
+    rooms: Sequence[Room] | None = None,
     extra_routers: Iterable[APIRouter] = (),
 ) -> FastAPI:
     """Build the service.
@@ -68,41 +72,38 @@ def create_app(
     settings : ServiceSettings, optional
         Defaults to ``ServiceSettings()`` (read from ``IBML_*`` environment variables) — built here,
         when the app is created, never at import.
-    providers : Providers, optional
-        Factories for models, the feature source and the review queue (fakes in tests).
+    rooms : sequence of Room, optional
+        The project rooms to mount (``TradesRoom()``, ``KycRoom()``, with fakes in their providers in
+        tests). Defaults to the rooms named in ``settings.rooms`` (``IBML_ROOMS``), with real providers.
     extra_routers : iterable of APIRouter
         Routers from other packages; protect them with ``require_role(...)``/``AuditorDep``.
     """
     settings = settings or ServiceSettings()
+    mounted = list(rooms) if rooms is not None else load_rooms(settings.room_names)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # read from app.state at startup, so a test may swap settings/providers before the lifespan runs
-        state = build_state(app.state.settings, app.state.providers)
+        # read from app.state at startup, so a test may swap settings/rooms before the lifespan runs
+        state = build_state(app.state.settings, app.state.rooms)
         app.state.services = state
-        log.info("service ready: trade model %s, kyc model %s", state.trade_model.status if state.trade_model else "-",
-                 state.kyc_model.status if state.kyc_model else "-")
+        log.info("service ready: %s", ", ".join(f"{m.name} {m.status}" for m in state.models()) or "no models")
         try:
             yield
         finally:
             state.close()
             app.state.services = None
 
-    from reference_impl.serving.routes import ALL_ROUTERS
-
+    tags = [tag for room in mounted for tag in room.openapi_tags]
     app = FastAPI(title="ibml scoring service", version=__version__, description=DESCRIPTION, lifespan=lifespan,
                   telemetry={"tracing": False, "metrics": False, "logs": False},  # we export Prometheus metrics
-                  openapi_tags=[{"name": "trades", "description": "trade anomaly scoring"},
-                                {"name": "kyc", "description": "KYC document classification and routing"},
-                                {"name": "kyc review", "description": "the manual-review queue"},
-                                {"name": "models", "description": "what is loaded"},
+                  openapi_tags=[*tags, {"name": "models", "description": "what is loaded"},
                                 {"name": "admin", "description": "operations (admin role)"}])
     app.state.settings = settings
-    app.state.providers = providers
+    app.state.rooms = mounted
     app.state.services = None
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
-    for router in (*ALL_ROUTERS, *extra_routers):
+    for router in (*CORE_ROUTERS, *(r for room in mounted for r in room.routers()), *extra_routers):
         app.include_router(router)
     app.add_middleware(ServiceMiddleware, max_body_bytes=settings.max_body_bytes)
     return app

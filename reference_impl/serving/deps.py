@@ -1,6 +1,7 @@
 """``Annotated`` dependency aliases so route signatures read as what they need.
 
-``StateDep`` is the live :class:`~reference_impl.serving.state.ServiceState`; ``ScorerDep`` etc. are
+``StateDep`` is the live :class:`~reference_impl.serving.state.ServiceState` (rooms add their own,
+e.g. ``TradesDep``); ``ScorerDep`` etc. are
 the authenticated caller holding that role (401 without a key, 403 with the wrong role). Swap any of
 them in a test with ``app.dependency_overrides[get_state] = ...``.
 """
@@ -12,7 +13,6 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 
 from reference_impl.serving.auth import Principal, require_role
-from reference_impl.serving.scoring import CallContext, utc_now_iso
 from reference_impl.serving.state import ServiceState
 
 
@@ -38,14 +38,5 @@ AuditorDep = Annotated[Principal, Depends(require_auditor)]
 AdminDep = Annotated[Principal, Depends(require_admin)]
 
 
-def call_context(request: Request, principal: Principal, endpoint: str) -> CallContext:
-    """Request id and start time (set by the middleware) plus who is calling."""
-    import time
-
-    st = request.scope.get("state", {})
-    return CallContext(request_id=st.get("request_id", ""), endpoint=endpoint, principal=principal,
-                       started=st.get("started", time.perf_counter()), received_at=utc_now_iso())
-
-
-__all__ = ["AdminDep", "AuditorDep", "ReviewerDep", "ScorerDep", "StateDep", "call_context", "get_state",
+__all__ = ["AdminDep", "AuditorDep", "ReviewerDep", "ScorerDep", "StateDep", "get_state",
            "require_admin", "require_auditor", "require_reviewer", "require_scorer"]

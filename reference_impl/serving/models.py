@@ -1,4 +1,4 @@
-"""Loading the models the service uses, from the MLflow registry or from workspace files.
+"""Loading a room's model, from the MLflow registry or from a workspace file, into a :class:`LoadedModel` slot.
 
 Loading never raises into the app: a missing or corrupt artifact yields a :class:`LoadedModel` with
 ``status="missing"``/``"error"`` and a one-line ``detail``. The service then starts *degraded*:
@@ -11,22 +11,24 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Generic, Literal, TypeVar
 
 from reference_impl.serving.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
-TRADE_MODEL_NAME = "trade-anomaly"
-KYC_MODEL_NAME = "kyc-classifier"
+ModelT = TypeVar("ModelT")
 
 
 @dataclass(frozen=True)
-class LoadedModel:
-    """One model slot: the object (or ``None``) and what ``GET /v1/models`` reports about it."""
+class LoadedModel(Generic[ModelT]):
+    """One model slot: the object (or ``None``) and what ``GET /v1/models`` reports about it.
+
+    Rooms type the object with their model protocol (``LoadedModel[TradeDetector]``).
+    """
 
     name: str
-    obj: Any | None
+    obj: ModelT | None
     status: Literal["loaded", "missing", "error"]
     source: str
     version: str | None = None
@@ -41,6 +43,10 @@ class LoadedModel:
     def ready(self) -> bool:
         return self.status == "loaded" and self.obj is not None
 
+    def check(self, key: str) -> tuple[str, bool, str]:
+        """This slot as a readiness check ``(key, ready, reason when not)``, as rooms report it to ``/readyz``."""
+        return key, self.ready, f"{key}: {self.status} ({self.detail})"
+
     def info(self) -> dict[str, Any]:
         """JSON-safe description (no object)."""
         return {k: getattr(self, k) for k in ("name", "status", "source", "version", "ruleset_version",
@@ -51,7 +57,7 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def loaded(name: str, obj: Any, source: str, **meta: Any) -> LoadedModel:
+def loaded(name: str, obj: Any, source: str, **meta: Any) -> LoadedModel[Any]:
     """A successfully loaded model; version metadata is read from the object when not given."""
     meta.setdefault("version", _attr(obj, "model_version"))
     meta.setdefault("ruleset_version", _attr(obj, "ruleset_version"))
@@ -65,7 +71,7 @@ def _attr(obj: Any, name: str) -> str | None:
     return None if value is None else str(value)
 
 
-def _failed(name: str, source: str, exc: BaseException | None, missing: bool = False, detail: str = "") -> LoadedModel:
+def failed(name: str, source: str, exc: BaseException | None, missing: bool = False, detail: str = "") -> LoadedModel:
     text = detail or (f"{type(exc).__name__}: {exc}".splitlines()[0][:300] if exc else "not loaded")
     log.warning("model %s not loaded from %s: %s", name, source, text)
     return LoadedModel(name=name, obj=None, status="missing" if missing else "error", source=source, detail=text)
@@ -83,19 +89,19 @@ def warm_up(obj: Any) -> None:
         hook()
 
 
-def load_from_file(name: str, path: Path, loader: Callable[[Path], Any]) -> LoadedModel:
+def load_from_file(name: str, path: Path, loader: Callable[[Path], Any]) -> LoadedModel[Any]:
     """Load ``path`` with ``loader``; report a missing file or any load failure instead of raising."""
     source = f"local:{path.name}"
     if not path.exists():
-        return _failed(name, source, None, missing=True, detail=f"no model file at {path.name} in the workspace models directory")
+        return failed(name, source, None, missing=True, detail=f"no model file at {path.name} in the workspace models directory")
     try:
         obj = loader(path)
     except Exception as exc:  # noqa: BLE001 - a corrupt artifact must not stop the service starting
-        return _failed(name, source, exc)
+        return failed(name, source, exc)
     return loaded(name, obj, source)
 
 
-def load_from_registry(name: str, tracking_uri: str | None) -> LoadedModel:
+def load_from_registry(name: str, tracking_uri: str | None) -> LoadedModel[Any]:
     """``@champion`` from the MLflow registry via :func:`reference_impl.lifecycle.load_champion`."""
     source = f"registry:{name}@champion"
     try:
@@ -104,7 +110,7 @@ def load_from_registry(name: str, tracking_uri: str | None) -> LoadedModel:
         obj, info = load_champion(name, tracking_uri=tracking_uri)
         warm_up(obj)
     except Exception as exc:  # noqa: BLE001
-        return _failed(name, source, exc)
+        return failed(name, source, exc)
     meta = {
         "version": _attr(info, "version"),
         "training_data_digest": _attr(info, "training_data_digest") or _attr(info, "training_digest"),
@@ -113,35 +119,13 @@ def load_from_registry(name: str, tracking_uri: str | None) -> LoadedModel:
     return loaded(name, obj, source, **{k: v for k, v in meta.items() if v is not None})
 
 
-def _load_detector(path: Path) -> Any:
-    from reference_impl.anomaly import load_detector
-
-    return load_detector(path)
-
-
-def _load_classifier(path: Path) -> Any:
-    from reference_impl.kyc import load_classifier
-
-    return load_classifier(path)
-
-
-def load_trade_model(settings: ServiceSettings) -> LoadedModel:
-    """The trade-anomaly detector from the configured source."""
+def load_configured(settings: ServiceSettings, name: str, path: Path, loader: Callable[[Path], Any]) -> LoadedModel[Any]:
+    """Model ``name`` from ``settings.model_source``: the registry's ``@champion``, the workspace file ``path``, or none."""
     if settings.model_source == "none":
-        return _failed(TRADE_MODEL_NAME, "none", None, missing=True, detail="model_source is 'none'")
+        return failed(name, "none", None, missing=True, detail="model_source is 'none'")
     if settings.model_source == "registry":
-        return load_from_registry(TRADE_MODEL_NAME, settings.tracking_uri)
-    return load_from_file(TRADE_MODEL_NAME, settings.resolved_trade_model_path(), _load_detector)
+        return load_from_registry(name, settings.tracking_uri)
+    return load_from_file(name, path, loader)
 
 
-def load_kyc_model(settings: ServiceSettings) -> LoadedModel:
-    """The KYC classifier (with its router) from the configured source."""
-    if settings.model_source == "none":
-        return _failed(KYC_MODEL_NAME, "none", None, missing=True, detail="model_source is 'none'")
-    if settings.model_source == "registry":
-        return load_from_registry(KYC_MODEL_NAME, settings.tracking_uri)
-    return load_from_file(KYC_MODEL_NAME, settings.resolved_kyc_model_path(), _load_classifier)
-
-
-__all__ = ["KYC_MODEL_NAME", "LoadedModel", "TRADE_MODEL_NAME", "load_from_file", "load_from_registry",
-           "load_kyc_model", "load_trade_model", "loaded", "warm_up"]
+__all__ = ["LoadedModel", "failed", "load_configured", "load_from_file", "load_from_registry", "loaded", "warm_up"]

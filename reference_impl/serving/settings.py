@@ -46,6 +46,12 @@ class ServiceSettings(BaseSettings):
                     "events per batch; 1 scores every request on its own")
     max_kyc_text_chars: int = Field(20_000, ge=1, le=20_000)
     log_predictions: bool = Field(True, description="append to the prediction log that monitoring reads")
+    rooms: str = Field("trades,kyc", description="comma-separated project rooms to mount: trades, kyc")
+
+    @property
+    def room_names(self) -> tuple[str, ...]:
+        """``rooms`` as a tuple of names, in mount order."""
+        return tuple(name.strip() for name in self.rooms.split(",") if name.strip())
 
     @property
     def workspace(self) -> Workspace:

@@ -1,193 +1,30 @@
-"""Small fakes that honour the serving contracts, for tests and the week 5/6 notebooks.
+"""Test support for the service: a TestClient, a real server in a child process, both rooms on fakes.
 
-They let the service run without trained models or a materialised online store, and let a test
-make the model slow, broken or absent on purpose (fault injection). Real deployments never use them.
+The room-specific fakes live with their rooms (``serving/trades/testing.py``,
+``serving/kyc/testing.py``); :func:`fake_rooms` puts them together. Real deployments never use them.
 """
 
 from __future__ import annotations
 
-import math
 import time
-from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping, Sequence
-
-import pandas as pd
-
-from reference_impl.serving.models import KYC_MODEL_NAME, TRADE_MODEL_NAME, LoadedModel, loaded
-from reference_impl.serving.online import FeatureResult
-
-#: The features the fakes compute (a tiny stand-in for ``reference_impl.features.MODEL_FEATURES``).
-FAKE_FEATURES: tuple[str, ...] = ("log_notional_usd", "price", "quantity", "booking_delay_s", "trader_trade_count_1d")
-LARGE_NOTIONAL_USD = 50_000_000.0
+from collections.abc import Mapping
+from typing import Any
 
 
-@dataclass
-class FakeDecision:
-    """Same fields as ``reference_impl.anomaly.Decision``."""
+def fake_rooms(*, detector: Any | None = None, trade_model: Any | None = None, features: Any | None = None,
+               kyc: Any | None = None, review_queue: Any | None = None) -> list[Any]:
+    """Both rooms wired to their fakes (override any piece): ``create_app(settings, rooms=fake_rooms())``.
 
-    trade_id: str
-    score: float | None
-    threshold: float | None
-    flagged: bool
-    reasons: list[dict[str, Any]]
-    model_version: str | None
-    ruleset_version: str
-    features: dict[str, float]
-    overrides: list[str] = field(default_factory=list)
-    imputed: list[str] = field(default_factory=list)
-    fallback_used: bool = False
-    fallback_reason: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def fake_rules(features: pd.DataFrame) -> list[FakeDecision]:
-    """Rules only: flag a USD notional above 50m or a booking more than an hour after execution."""
-    out = []
-    for row in features.to_dict("records"):
-        feats = {k: float(row[k]) for k in FAKE_FEATURES if k in row}
-        reasons = []
-        if 10 ** feats.get("log_notional_usd", 0.0) > LARGE_NOTIONAL_USD:
-            reasons.append({"code": "LARGE_NOTIONAL", "text": "USD notional above 50m", "source": "rule",
-                            "feature": "log_notional_usd", "value": feats["log_notional_usd"], "contribution": None})
-        if feats.get("booking_delay_s", 0.0) > 3600:
-            reasons.append({"code": "LATE_BOOKING", "text": "booked more than an hour after execution", "source": "rule",
-                            "feature": "booking_delay_s", "value": feats["booking_delay_s"], "contribution": None})
-        out.append(FakeDecision(str(row["trade_id"]), None, None, bool(reasons), reasons, None, "fake-rules-1", feats,
-                                fallback_used=True, fallback_reason="rules_only"))
-    return out
-
-
-class FakeDetector:
-    """A detector honouring the ``TradeAnomalyDetector`` contract; can be made slow or broken.
-
-    Parameters
-    ----------
-    delay_s : float
-        Sleep this long in :meth:`decide` (a slow model).
-    fail : bool
-        Raise in :meth:`decide` (a broken model).
+    The models and the feature source are fakes; the core (auth, audit, metrics, batching, fallback)
+    and the review queue are the real ones, so tests exercise the production machinery.
     """
+    from reference_impl.serving.kyc import KycRoom
+    from reference_impl.serving.kyc.testing import fake_kyc_providers
+    from reference_impl.serving.trades import TradesRoom
+    from reference_impl.serving.trades.testing import fake_trades_providers
 
-    model_version = "fake-1"
-    ruleset_version = "fake-rules-1"
-    training_digest = "sha256:fake"
-    threshold = 0.7
-
-    def __init__(self, *, delay_s: float = 0.0, fail: bool = False) -> None:
-        self.delay_s = delay_s
-        self.fail = fail
-        self.calls = 0
-
-    def decide(self, features: pd.DataFrame) -> list[FakeDecision]:
-        self.calls += 1
-        if self.delay_s:
-            time.sleep(self.delay_s)
-        if self.fail:
-            raise RuntimeError("model exploded")
-        out = []
-        for rule_decision in fake_rules(features):
-            score = round(min(1.0, rule_decision.features.get("log_notional_usd", 0.0) / 10.0), 6)
-            reasons = list(rule_decision.reasons)
-            if score >= self.threshold:
-                reasons.append({"code": "MODEL_UNUSUAL_SIZE", "text": "size unusual for this trader", "source": "model",
-                                "feature": "log_notional_usd", "value": rule_decision.features["log_notional_usd"],
-                                "contribution": -0.3})
-            out.append(FakeDecision(rule_decision.trade_id, score, self.threshold,
-                                    bool(reasons) or score >= self.threshold, reasons[:4], self.model_version,
-                                    self.ruleset_version, rule_decision.features))
-        return out
-
-    def decide_rules_only(self, features: pd.DataFrame) -> list[FakeDecision]:
-        return fake_rules(features)
-
-
-class StaticFeatureSource:
-    """Features computed from the event alone; ``available=False`` simulates an unreachable online store."""
-
-    def __init__(self, *, available: bool = True, fail: bool = False) -> None:
-        self.available = available
-        self.fail = fail
-
-    def check(self) -> tuple[bool, str]:
-        return (True, "ok") if self.available else (False, "online store unreachable (simulated)")
-
-    def features_for(self, rows: Sequence[Mapping[str, Any]]) -> FeatureResult:
-        if self.fail:
-            raise RuntimeError("feature code crashed")
-        records = []
-        for row in rows:
-            notional = float(row.get("notional_usd") or row["quantity"] * row["price"])
-            delay = (pd.Timestamp(row["booking_ts"]) - pd.Timestamp(row["exec_ts"])).total_seconds()
-            records.append({"trade_id": row["trade_id"], "log_notional_usd": math.log10(notional),
-                            "price": float(row["price"]), "quantity": float(row["quantity"]), "booking_delay_s": delay,
-                            "trader_trade_count_1d": 3.0 if self.available else float("nan")})
-        status = ["ok" if self.available else "unavailable"] * len(rows)
-        return FeatureResult(pd.DataFrame(records), status, store_available=self.available)
-
-
-class FakeKycModel:
-    """A KYC model honouring ``KycModel.decide``: routes on keywords, with fixed confidences."""
-
-    model_version = "fake-kyc-1"
-    training_digest = "sha256:fake-kyc"
-
-    def decide(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
-        out = []
-        for i, text in enumerate(texts):
-            lower = text.lower()
-            if "passport" in lower:
-                label, conf, route, reason = "passport", 0.97, "auto_accept", "above_class_threshold"
-            elif len(text.strip()) < 5:
-                label, conf, route, reason = None, 0.0, "reject_unknown", "too_short"
-            else:
-                label, conf, route, reason = "utility_bill", 0.55, "manual_review", "below_class_threshold"
-            out.append({"label": label, "confidence": conf, "route": route, "reason": reason,
-                        "reason_text": reason.replace("_", " "), "threshold": 0.9,
-                        "doc_id": None if doc_ids is None else doc_ids[i]})
-        return out
-
-
-def fake_trade_model(detector: Any | None = None) -> LoadedModel:
-    """A loaded-model slot holding ``detector`` (default :class:`FakeDetector`)."""
-    return loaded(TRADE_MODEL_NAME, detector or FakeDetector(), "fake", approval_state="approved")
-
-
-def fake_kyc_model() -> LoadedModel:
-    return loaded(KYC_MODEL_NAME, FakeKycModel(), "fake", approval_state="approved")
-
-
-def fake_providers(*, detector: Any | None = None, trade_model: LoadedModel | None = None,
-                   features: Any | None = None, kyc: LoadedModel | None = None) -> Any:
-    """:class:`~reference_impl.serving.state.Providers` wired to the fakes (override any piece)."""
-    from reference_impl.serving.state import Providers
-
-    trade = trade_model or fake_trade_model(detector)
-    return Providers(
-        trade_model=lambda s: trade,
-        kyc_model=lambda s: kyc or fake_kyc_model(),
-        feature_source=lambda s: features if features is not None else StaticFeatureSource(),
-        rules_only=lambda: fake_rules,
-    )
-
-
-def sample_event(**overrides: Any) -> dict[str, Any]:
-    """A valid ``POST /v1/trades/score`` body (JSON-ready)."""
-    body = {
-        "trade_id": "T000001", "event_type": "new", "orig_trade_id": None,
-        "exec_ts": "2026-03-02T10:15:00Z", "booking_ts": "2026-03-02T10:15:04Z",
-        "desk": "EQ_LDN", "book": "EQ_LDN_B1", "trader_id": "EQ_LDN_T03", "counterparty_id": "CP0042",
-        "instrument_id": "EQ_LDN_07", "asset_class": "equity", "currency": "GBP", "side": "BUY",
-        "quantity": 2500.0, "price": 41.7, "notional_usd": 131_000.0, "venue": "XLON", "booking_system": "FIDESSA",
-    }
-    body.update(overrides)
-    return body
-
-
-__all__ = ["FAKE_FEATURES", "FakeDecision", "FakeDetector", "FakeKycModel", "StaticFeatureSource", "fake_kyc_model",
-           "ServerProcess", "fake_app", "fake_providers", "free_port", "fake_rules", "fake_trade_model", "sample_event", "test_client",
-           "wait_for_http"]
+    return [TradesRoom(fake_trades_providers(detector=detector, trade_model=trade_model, features=features)),
+            KycRoom(fake_kyc_providers(kyc=kyc, review_queue=review_queue))]
 
 
 def test_client(app: Any, **kwargs: Any) -> Any:
@@ -212,7 +49,7 @@ def fake_app() -> Any:
     from reference_impl.serving.app import create_app
     from reference_impl.serving.settings import ServiceSettings
 
-    return create_app(ServiceSettings(), providers=fake_providers())
+    return create_app(ServiceSettings(), rooms=fake_rooms())
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -321,3 +158,6 @@ class ServerProcess:
         self.stop()
         if self.proc is not None and self.proc.stderr is not None:
             self.proc.stderr.close()
+
+
+__all__ = ["ServerProcess", "fake_app", "fake_rooms", "free_port", "test_client", "wait_for_http"]

@@ -101,13 +101,13 @@ def test_served_dashboard_renders_for_auditor(driver, simulated, workspace):
 
     from reference_impl.monitoring.routes import dashboard_router
     from reference_impl.serving import ServiceSettings, create_api_key, create_app
-    from reference_impl.serving.testing import fake_providers
+    from reference_impl.serving.testing import fake_rooms
 
     settings = ServiceSettings(home=workspace.root)
     key, _ = create_api_key(settings.api_keys_path, "auditor")
     write_jsonl(simulated.predictions, workspace.prediction_log)
     write_jsonl(simulated.outcomes, outcomes_path(workspace))
-    app = create_app(settings, providers=fake_providers(), extra_routers=[dashboard_router])
+    app = create_app(settings, rooms=fake_rooms(), extra_routers=[dashboard_router])
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi import checks as oa_checks
 
 from reference_impl.serving import ServiceSettings, create_api_key, create_app
-from reference_impl.serving.testing import fake_providers, test_client
+from reference_impl.serving.testing import fake_rooms, test_client
 
 
 # Creating the app does no work (no workspace, no lifespan); the fixture points it at a temporary
@@ -29,7 +29,7 @@ def service_app(workspace):
     # a body cap above the largest schema-valid batch, so oversize batches meet the schema's 422, not the 413
     cfg = ServiceSettings(home=workspace.root, latency_budget_ms=5_000, max_body_bytes=1_000_000)
     key, _ = create_api_key(cfg.api_keys_path, "admin")
-    APP.state.settings, APP.state.providers = cfg, fake_providers()
+    APP.state.settings, APP.state.rooms = cfg, fake_rooms()
     with test_client(APP):  # runs the lifespan
         APP.state.admin_key = key
         yield APP

@@ -11,7 +11,8 @@ import pytest
 
 from reference_impl.governance import AuditLog
 from reference_impl.serving import ServiceSettings, create_api_key
-from reference_impl.serving.testing import ServerProcess, sample_event
+from reference_impl.serving.testing import ServerProcess
+from reference_impl.serving.trades.testing import sample_event
 
 pytestmark = pytest.mark.slow
 

@@ -35,22 +35,11 @@ def _audit_writable(path: os.PathLike) -> tuple[bool, str]:
 async def readyz(state: StateDep) -> JSONResponse:
     checks: dict[str, bool] = {}
     reasons: list[str] = []
-    for key, model in (("trade_model", state.trade_model), ("kyc_model", state.kyc_model)):
-        ok = model is not None and model.ready
-        checks[key] = ok
-        if not ok:
-            reasons.append(f"{key}: {model.status if model else 'missing'} ({model.detail if model else 'not loaded'})")
-    if state.features is None:
-        checks["online_store"] = False
-        reasons.append(f"online_store: {state.features_error or 'not configured'}")
-    else:
-        ok, detail = state.features.check()
-        checks["online_store"] = ok
-        if not ok:
-            reasons.append(f"online_store: {detail}")
-    checks["review_queue"] = state.review_queue is not None
-    if state.review_queue is None:
-        reasons.append(f"review_queue: {state.review_queue_error or 'not configured'}")
+    for room in state.rooms.values():
+        for name, ok, reason in room.checks():
+            checks[name] = ok
+            if not ok:
+                reasons.append(reason)
     ok, detail = _audit_writable(state.audit.path)
     checks["audit_log"] = ok
     if not ok:

@@ -7,16 +7,17 @@ import contextlib
 import pytest
 
 from reference_impl.monitoring.logs import write_jsonl
-from reference_impl.monitoring.routes import create_app_with_dashboard
-from reference_impl.serving import ServiceSettings, create_api_key
-from reference_impl.serving.testing import fake_providers, sample_event, test_client
+from reference_impl.monitoring.routes import dashboard_router
+from reference_impl.serving import ServiceSettings, create_api_key, create_app
+from reference_impl.serving.testing import fake_rooms, test_client
+from reference_impl.serving.trades.testing import sample_event
 
 
 @pytest.fixture
 def service(workspace):
     settings = ServiceSettings(home=workspace.root, latency_budget_ms=5_000)
     keys = {role: create_api_key(settings.api_keys_path, role)[0] for role in ("scorer", "auditor")}
-    app = create_app_with_dashboard(settings, providers=fake_providers())
+    app = create_app(settings, rooms=fake_rooms(), extra_routers=[dashboard_router])
     with contextlib.ExitStack() as stack:
         client = stack.enter_context(test_client(app))
         yield client, keys, workspace

@@ -8,7 +8,7 @@ from typing import Any, Callable
 import pytest
 
 from reference_impl.serving import ServiceSettings, create_api_key, create_app
-from reference_impl.serving.testing import fake_providers, test_client
+from reference_impl.serving.testing import fake_rooms, test_client
 
 ROLES = ("scorer", "reviewer", "auditor", "admin")
 
@@ -23,6 +23,13 @@ class Service:
     def state(self) -> Any:
         return self.client.app.state.services
 
+    @property
+    def trades(self) -> Any:
+        """The trade room's state (detector slot, feature source, micro-batcher)."""
+        from reference_impl.serving.trades import TradesState
+
+        return self.state.room("trades", TradesState)
+
     def headers(self, role: str = "scorer", **extra: str) -> dict[str, str]:
         return {"X-API-Key": self.keys[role], **extra}
 
@@ -35,16 +42,16 @@ class Service:
 
 @pytest.fixture
 def make_service(workspace) -> Callable[..., Service]:
-    """Build a service on fakes; keyword arguments go to ``fake_providers`` or ``ServiceSettings``."""
+    """Build a service on fakes; keyword arguments go to ``fake_rooms`` or ``ServiceSettings``."""
     stack = contextlib.ExitStack()
     provider_keys = {"detector", "trade_model", "features", "kyc"}
 
-    def _make(providers: Any = None, **kw: Any) -> Service:
+    def _make(rooms: Any = None, **kw: Any) -> Service:
         pkw = {k: kw.pop(k) for k in list(kw) if k in provider_keys}
         kw.setdefault("latency_budget_ms", 5_000)  # generous: only the timeout tests shrink it
         settings = ServiceSettings(home=workspace.root, **kw)
         keys = {role: create_api_key(settings.api_keys_path, role)[0] for role in ROLES}
-        app = create_app(settings, providers=providers or fake_providers(**pkw))
+        app = create_app(settings, rooms=rooms or fake_rooms(**pkw))
         client = stack.enter_context(test_client(app))
         return Service(client, keys, settings)
 

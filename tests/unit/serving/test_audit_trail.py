@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from reference_impl.governance import AuditLog
-from reference_impl.serving.testing import sample_event
+from reference_impl.serving.trades.testing import sample_event
 
 RAW_IDS = ("CP0042", "EQ_LDN_T03", "C00017")
 

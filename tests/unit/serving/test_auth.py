@@ -8,7 +8,7 @@ import pytest
 
 from reference_impl.errors import ConfigError
 from reference_impl.serving.auth import ApiKeyStore, create_api_key, hash_key, require_role
-from reference_impl.serving.testing import sample_event
+from reference_impl.serving.trades.testing import sample_event
 
 
 def test_store_keeps_only_hashes(tmp_path):

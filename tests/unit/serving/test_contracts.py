@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reference_impl.serving.schemas import KNOWN_CURRENCIES
-from reference_impl.serving.testing import sample_event
+from reference_impl.data.schemas import BOOKED_CURRENCIES
+from reference_impl.serving.trades.testing import sample_event
 
 BAD_EVENTS = [
     ({"quantty": 5}, ("body", "quantty"), "extra_forbidden"),
@@ -93,7 +93,7 @@ def test_request_id_is_echoed_or_generated(service, given_id, echoed):
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(quantity=st.floats(1e-9, 1e12), price=st.floats(1e-9, 1e6), currency=st.sampled_from(KNOWN_CURRENCIES),
+@given(quantity=st.floats(1e-9, 1e12), price=st.floats(1e-9, 1e6), currency=st.sampled_from(BOOKED_CURRENCIES),
        side=st.sampled_from(["BUY", "SELL"]), delay_s=st.integers(0, 86_400 * 3))
 def test_every_valid_event_gets_a_complete_answer(service, quantity, price, currency, side, delay_s):
     import datetime as dt
@@ -118,7 +118,7 @@ def test_every_valid_event_gets_a_complete_answer(service, quantity, price, curr
 ])
 def test_pre_serialised_score_responses_conform_to_their_declared_models(service, path, body, model):
     """The score routes skip FastAPI's response re-validation, so the declared model is checked here."""
-    from reference_impl.serving import schemas
+    from reference_impl.serving.trades import schemas
 
     r = service.post(path, json=body)
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"

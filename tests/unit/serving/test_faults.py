@@ -6,7 +6,7 @@ import pytest
 
 from reference_impl.governance import AuditLog
 from reference_impl.serving.models import LoadedModel, load_from_file
-from reference_impl.serving.testing import FakeDetector, StaticFeatureSource, sample_event
+from reference_impl.serving.trades.testing import FakeDetector, StaticFeatureSource, sample_event
 
 
 def _missing() -> LoadedModel:
@@ -82,11 +82,11 @@ def test_feature_code_crash_is_503_not_500(make_service):
 
 
 def test_no_model_and_no_rules_is_503(make_service):
-    from reference_impl.serving.testing import fake_providers
+    from reference_impl.serving.testing import fake_rooms
 
-    providers = fake_providers(trade_model=_missing())
-    providers.rules_only = lambda: None
-    svc = make_service(providers=providers)
+    trades, kyc = fake_rooms(trade_model=_missing())
+    trades.providers.rules_only = lambda: None
+    svc = make_service(rooms=[trades, kyc])
     assert svc.post("/v1/trades/score", json=sample_event()).status_code == 503
 
 

@@ -6,7 +6,8 @@ import pytest
 
 from reference_impl.governance import AuditLog
 from reference_impl.serving.models import loaded
-from reference_impl.serving.testing import FakeDetector, fake_providers
+from reference_impl.serving.testing import fake_rooms
+from reference_impl.serving.trades.testing import FakeDetector, sample_event
 
 
 def test_classify_routes_and_queues_manual_review(service):
@@ -66,11 +67,10 @@ def test_admin_reload_swaps_the_model_and_is_audited(make_service):
             super().__init__()
             self.model_version = v
 
-    providers = fake_providers()
-    providers.trade_model = lambda s: loaded("trade-anomaly", Versioned(next(versions)), "fake")
-    svc = make_service(providers=providers)
-    assert svc.post("/v1/trades/score", json=__import__("reference_impl.serving.testing", fromlist=["x"]).sample_event()
-                    ).json()["metadata"]["model_version"] == "1"
+    trades, kyc = fake_rooms()
+    trades.providers.trade_model = lambda s: loaded("trade-anomaly", Versioned(next(versions)), "fake")
+    svc = make_service(rooms=[trades, kyc])
+    assert svc.post("/v1/trades/score", json=sample_event()).json()["metadata"]["model_version"] == "1"
     r = svc.post("/v1/admin/reload", role="admin")
     assert r.status_code == 200
     assert {m["name"]: m["version"] for m in r.json()["models"]}["trade-anomaly"] == "2"
@@ -80,7 +80,7 @@ def test_admin_reload_swaps_the_model_and_is_audited(make_service):
 
 def test_metrics_have_a_bucket_at_the_objective(make_service):
     svc = make_service(latency_objective_ms=30)
-    from reference_impl.serving.testing import sample_event
+    from reference_impl.serving.trades.testing import sample_event
 
     svc.post("/v1/trades/score", json=sample_event())
     text = svc.client.get("/metrics").text

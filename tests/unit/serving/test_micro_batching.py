@@ -17,7 +17,7 @@ from reference_impl.anomaly import REQUEST_GROUP_COLUMN
 from reference_impl.errors import FeatureStoreError
 from reference_impl.governance import AuditLog
 from reference_impl.serving.batching import MicroBatcher
-from reference_impl.serving.testing import FakeDetector, StaticFeatureSource, sample_event
+from reference_impl.serving.trades.testing import FakeDetector, StaticFeatureSource, sample_event
 
 
 # --------------------------------------------------------------------------- the batcher itself
@@ -122,7 +122,7 @@ def _score_concurrently(svc, bodies: list[dict]) -> list:
 def test_concurrent_requests_share_one_model_call_and_keep_their_own_answers_and_audit(make_service):
     detector = GatedDetector(others=5)
     svc = make_service(detector=detector)
-    detector.batcher = svc.state.trade_scorer
+    detector.batcher = svc.trades.scorer
     bodies = [sample_event(trade_id=f"T{i:06d}", quantity=100.0 * (i + 1)) for i in range(6)]
 
     responses = _score_concurrently(svc, bodies)
@@ -166,7 +166,7 @@ class PickyFeatures(StaticFeatureSource):
 def test_one_callers_bad_event_fails_only_that_request(make_service):
     detector, features = GatedDetector(others=3), PickyFeatures()
     svc = make_service(detector=detector, features=features)
-    detector.batcher = svc.state.trade_scorer
+    detector.batcher = svc.trades.scorer
     bodies = [sample_event(trade_id="T000001"), sample_event(trade_id="T000002"), sample_event(trade_id="BAD"),
               sample_event(trade_id="T000004")]
 
@@ -188,11 +188,11 @@ def test_batching_can_be_turned_off(make_service):
         responses = list(pool.map(lambda i: svc.post("/v1/trades/score", json=sample_event(trade_id=f"T{i:06d}")),
                                   range(4)))
     assert [r.status_code for r in responses] == [200] * 4
-    assert svc.state.trade_scorer.batches == svc.state.trade_scorer.items == 4
+    assert svc.trades.scorer.batches == svc.trades.scorer.items == 4
 
 
 def test_a_lone_request_is_scored_at_once(make_service):
     svc = make_service()
     r = svc.post("/v1/trades/score", json=sample_event())
     assert r.status_code == 200
-    assert (svc.state.trade_scorer.batches, svc.state.trade_scorer.items) == (1, 1)
+    assert (svc.trades.scorer.batches, svc.trades.scorer.items) == (1, 1)

@@ -7,8 +7,8 @@ import pytest
 from reference_impl.data import make_reference_data
 from reference_impl.features import MODEL_FEATURES, OnlineStore
 from reference_impl.serving.online import OnlineFeatureSource, event_frame
-from reference_impl.serving.schemas import TradeEventIn
-from reference_impl.serving.testing import sample_event
+from reference_impl.serving.trades.schemas import TradeEventIn
+from reference_impl.serving.trades.testing import sample_event
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,8 @@ from reference_impl.serving import ServiceSettings
 from reference_impl.serving.demo import trade_to_request
 from reference_impl.serving.online import OnlineFeatureSource, event_frame, event_row
 from reference_impl.serving.online_setup import PRICE_LOOKBACK, open_workspace_feature_source
-from reference_impl.serving.schemas import TradeEventIn
-from reference_impl.serving.testing import sample_event
+from reference_impl.serving.trades.schemas import TradeEventIn
+from reference_impl.serving.trades.testing import sample_event
 
 
 @pytest.fixture(scope="module")

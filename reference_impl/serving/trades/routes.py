@@ -10,21 +10,30 @@ tests validate responses against the models, and schemathesis checks every respo
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
-from reference_impl.serving.deps import ScorerDep, StateDep, call_context
-from reference_impl.serving.http_errors import field_error
-from reference_impl.serving.routes import error_responses
-from reference_impl.serving.schemas import ScoreBatchRequest, ScoreBatchResponse, ScoreResponse, TradeEventIn
-from reference_impl.serving.scoring import score_trades
+from reference_impl.serving.context import call_context
+from reference_impl.serving.deps import ScorerDep, StateDep
+from reference_impl.serving.http_errors import error_responses, field_error
+from reference_impl.serving.trades.pipeline import score_trades
+from reference_impl.serving.trades.schemas import ScoreBatchRequest, ScoreBatchResponse, ScoreResponse, TradeEventIn
+from reference_impl.serving.trades.state import TradesState
 
 router = APIRouter(prefix="/v1/trades", tags=["trades"], responses=error_responses(400, 401, 403, 413, 503))
 
 
+async def get_trades(state: StateDep) -> TradesState:
+    """The trade room's state (mounted by the app factory)."""
+    return state.room("trades", TradesState)
+
+
+TradesDep = Annotated[TradesState, Depends(get_trades)]
+
+
 @router.post("/score", response_model=ScoreResponse, summary="Score one trade event")
-async def score(event: TradeEventIn, request: Request, state: StateDep, principal: ScorerDep) -> Response:
+async def score(event: TradeEventIn, request: Request, state: TradesDep, principal: ScorerDep) -> Response:
     """Online features + model (rules-only fallback within the latency budget) + reason codes, audited."""
     ctx = call_context(request, principal, "trades.score")
     results, meta = await score_trades(state, [event], ctx)
@@ -32,7 +41,7 @@ async def score(event: TradeEventIn, request: Request, state: StateDep, principa
 
 
 @router.post("/score-batch", response_model=ScoreBatchResponse, summary="Score up to IBML_MAX_BATCH_SIZE events")
-async def score_batch(body: ScoreBatchRequest, request: Request, state: StateDep, principal: ScorerDep) -> Response:
+async def score_batch(body: ScoreBatchRequest, request: Request, state: TradesDep, principal: ScorerDep) -> Response:
     """Same as ``/score`` for a bounded list; one audit record per event, written with one fsync."""
     limit = state.settings.max_batch_size
     if len(body.events) > limit:

@@ -1,4 +1,4 @@
-"""The trade-scoring and KYC pipelines behind the routes: features, decision, audit, logs, metrics.
+"""The trade-scoring pipeline behind the routes: features, decision, audit, prediction log, metrics.
 
 Order matters for the controls: the decision is computed, then **audited (fsync'd) before the
 response is built**; if the audit write fails the request fails closed (503) and nothing is
@@ -7,98 +7,56 @@ acknowledged. The prediction log (monitoring data) is written after the audit an
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-import hashlib
 import logging
-import math
-import time
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from starlette.concurrency import run_in_threadpool
-
 from reference_impl.anomaly.rules import REQUEST_GROUP_COLUMN
-from reference_impl.errors import AuditError, FeatureStoreError, IbmlError
+from reference_impl.errors import FeatureStoreError, IbmlError
 from reference_impl.governance import json_safe
-from reference_impl.serving.auth import Principal, principal_summary
-from reference_impl.serving.http_errors import field_error, unavailable
+from reference_impl.serving.audit_trail import AuditEvent, decision_dict, finite_or_none, write_audit
+from reference_impl.serving.auth import principal_summary
+from reference_impl.serving.context import CallContext
 from reference_impl.serving.fallback import ONLINE_STORE_UNAVAILABLE, Outcome, ScoringUnavailable, decide_within_budget
-from reference_impl.serving.models import KYC_MODEL_NAME, TRADE_MODEL_NAME
+from reference_impl.serving.http_errors import field_error, unavailable
+from reference_impl.serving.models import LoadedModel
 from reference_impl.serving.online import FeatureResult
-from reference_impl.serving.schemas import TradeEventIn
-from reference_impl.serving.state import ServiceState
+from reference_impl.serving.trades.models import TRADE_MODEL_NAME, RulesOnly, TradeDetector
+from reference_impl.serving.trades.schemas import TradeEventIn
+from reference_impl.serving.trades.state import TradesState
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class CallContext:
-    """Per-request facts every record carries."""
-
-    request_id: str
-    endpoint: str
-    principal: Principal
-    started: float  # perf_counter at request start
-    received_at: str  # ISO UTC
-
-    def elapsed_ms(self) -> float:
-        return (time.perf_counter() - self.started) * 1000.0
-
-
-def _decision_dict(decision: Any) -> dict[str, Any]:
-    """A decision's fields, shallow: the results are read, never mutated (``asdict`` deep-copies every reason)."""
-    if dataclasses.is_dataclass(decision):
-        return {f.name: getattr(decision, f.name) for f in dataclasses.fields(decision)}
-    return decision.to_dict() if hasattr(decision, "to_dict") else dict(decision)
-
-
-def _num(value: Any) -> float | None:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def shape_trade_result(d: Mapping[str, Any], online_status: str) -> dict[str, Any]:
     """A detector ``Decision`` dict as the API's ``TradeDecisionOut`` (finite numbers, at most 4 reasons)."""
     reasons = [{
         "code": str(r.get("code")), "text": str(r.get("text", "")), "source": r.get("source", "rule"),
-        "feature": r.get("feature"), "value": _num(r.get("value")), "contribution": _num(r.get("contribution")),
+        "feature": r.get("feature"), "value": finite_or_none(r.get("value")), "contribution": finite_or_none(r.get("contribution")),
     } for r in (d.get("reasons") or [])[:4]]
     flagged = bool(d.get("flagged"))
     return {
         "trade_id": str(d.get("trade_id")),
-        "score": _num(d.get("score")),
-        "threshold": _num(d.get("threshold")),
+        "score": finite_or_none(d.get("score")),
+        "threshold": finite_or_none(d.get("threshold")),
         "flagged": flagged,
         "decision": "flag" if flagged else "clear",
         "reasons": reasons,
-        "features_used": {str(k): _num(v) for k, v in (d.get("features") or {}).items()},
+        "features_used": {str(k): finite_or_none(v) for k, v in (d.get("features") or {}).items()},
         "imputed": [str(x) for x in d.get("imputed") or []],
         "overrides": [str(x) for x in d.get("overrides") or []],
         "online_features": online_status,
     }
 
 
-def audit_event_input(state: ServiceState, event: TradeEventIn) -> dict[str, Any]:
+def audit_event_input(state: TradesState, event: TradeEventIn) -> dict[str, Any]:
     """The audited copy of an input event: identifiers of people and clients pseudonymised."""
     row = event.model_dump(mode="json")
-    return state.pseudonymiser.pseudonymise_fields(row)
-
-
-async def write_audit(state: ServiceState, events: list[tuple[str, dict[str, Any], str]]) -> list[dict[str, Any]]:
-    """Append (fsync'd) on a worker thread; any failure becomes a 503 (fail closed)."""
-    try:
-        return await run_in_threadpool(state.audit.append_many, events)
-    except AuditError as exc:
-        state.metrics.audit_failures.inc()
-        log.error("audit write failed, refusing the request: %s", exc)
-        raise unavailable("audit log unavailable: the decision was not recorded, so it is not returned") from None
+    return state.core.pseudonymiser.pseudonymise_fields(row)
 
 
 @dataclass(frozen=True)
@@ -109,16 +67,16 @@ class ScoreJob:
     ctx: CallContext
 
 
-async def score_trades(state: ServiceState, events: Sequence[TradeEventIn], ctx: CallContext) -> tuple[list[dict], dict]:
+async def score_trades(state: TradesState, events: Sequence[TradeEventIn], ctx: CallContext) -> tuple[list[dict], dict]:
     """Score events; return (results, metadata) after the decisions are durably audited.
 
     Concurrent calls are micro-batched (:mod:`reference_impl.serving.batching`): they share one feature
     read, one model call and one audit ``fsync``, and each still gets its own answer and audit records.
     """
-    return await state.trade_scorer.submit(ScoreJob(events, ctx))  # score_jobs answers 503 when nothing can decide
+    return await state.scorer.submit(ScoreJob(events, ctx))  # score_jobs answers 503 when nothing can decide
 
 
-async def score_jobs(state: ServiceState, jobs: Sequence[ScoreJob]) -> list[tuple[list[dict], dict] | Exception]:
+async def score_jobs(state: TradesState, jobs: Sequence[ScoreJob]) -> list[tuple[list[dict], dict] | Exception]:
     """Score a micro-batch of requests: one result ``(results, metadata)`` or one HTTP error per job.
 
     The model snapshot is taken once, so a reload during the batch cannot mix versions. Rows carry
@@ -133,7 +91,7 @@ async def score_jobs(state: ServiceState, jobs: Sequence[ScoreJob]) -> list[tupl
         return [unavailable(f"feature computation unavailable: {state.features_error or 'not configured'}")] * len(jobs)
     if rules is None:
         return [unavailable("no model and no rules-only fallback are loaded")] * len(jobs)
-    state.metrics.batch_events.observe(sum(len(job.events) for job in jobs))
+    state.core.metrics.batch_events.observe(sum(len(job.events) for job in jobs))
     feats = _features_per_job(state, jobs, out)
     live = [i for i in range(len(jobs)) if out[i] is None]
     if not live:
@@ -147,7 +105,7 @@ async def score_jobs(state: ServiceState, jobs: Sequence[ScoreJob]) -> list[tupl
     if not shaped:
         return out
     try:
-        records = await write_audit(state, audit_events)
+        records = await write_audit(state.core, audit_events)
     except Exception as exc:  # noqa: BLE001 - the 503 (fail closed) goes to every job of this batch
         for i in shaped:
             out[i] = exc
@@ -160,7 +118,7 @@ async def score_jobs(state: ServiceState, jobs: Sequence[ScoreJob]) -> list[tupl
         meta["latency_ms"] = round(jobs[i].ctx.elapsed_ms(), 3)
         _count(state, jobs[i], results, outcomes[i])
         out[i] = (results, meta)
-    state.prediction_log.write(row for i, (results, meta) in shaped.items() for row in _prediction_rows(jobs[i], results, meta))
+    state.core.prediction_log.write(row for i, (results, meta) in shaped.items() for row in _prediction_rows(jobs[i], results, meta))
     return out
 
 
@@ -181,7 +139,7 @@ class _JobFeatures:
         return all(s != "unavailable" for s in self.status)
 
 
-def _features_per_job(state: ServiceState, jobs: Sequence[ScoreJob], out: list[Any]) -> dict[int, _JobFeatures]:
+def _features_per_job(state: TradesState, jobs: Sequence[ScoreJob], out: list[Any]) -> dict[int, _JobFeatures]:
     """Features for every job in one call; if that fails, job by job so one bad event fails only its request."""
     rows = [[e.to_row() for e in job.events] for job in jobs]
     if len(jobs) > 1:
@@ -208,7 +166,7 @@ def _features_per_job(state: ServiceState, jobs: Sequence[ScoreJob], out: list[A
     return feats
 
 
-async def _decide_per_job(state: ServiceState, detector: Any, rules: Any, live: list[int], feats: dict[int, _JobFeatures],
+async def _decide_per_job(state: TradesState, detector: TradeDetector | None, rules: RulesOnly, live: list[int], feats: dict[int, _JobFeatures],
                           out: list[Any]) -> dict[int, Outcome]:
     """One model call for the batch's jobs (those with online state), within the budget; rules-only for the rest.
 
@@ -257,7 +215,7 @@ def _batch_frame(parts: list[_JobFeatures]) -> pd.DataFrame:
     return frame
 
 
-async def _decide(state: ServiceState, detector: Any, rules: Any, parts: list[_JobFeatures], budget_s: float,
+async def _decide(state: TradesState, detector: TradeDetector | None, rules: RulesOnly, parts: list[_JobFeatures], budget_s: float,
                   forced: str | None) -> Outcome:
     frame = _batch_frame(parts)
     outcome = await decide_within_budget(
@@ -267,12 +225,12 @@ async def _decide(state: ServiceState, detector: Any, rules: Any, parts: list[_J
         executor=state.model_executor,
         forced_reason=forced,
     )
-    state.metrics.model_latency.labels(TRADE_MODEL_NAME).observe(outcome.model_seconds)
+    state.core.metrics.model_latency.labels(TRADE_MODEL_NAME).observe(outcome.model_seconds)
     return outcome
 
 
-def _shape_job(job: ScoreJob, feats: _JobFeatures, outcome: Outcome, model: Any) -> tuple[list[dict], dict]:
-    decisions = [_decision_dict(d) for d in outcome.decisions]
+def _shape_job(job: ScoreJob, feats: _JobFeatures, outcome: Outcome, model: LoadedModel[TradeDetector] | None) -> tuple[list[dict], dict]:
+    decisions = [decision_dict(d) for d in outcome.decisions]
     status = feats.status
     results = [shape_trade_result(d, status[i]) for i, d in enumerate(decisions)]
     first = decisions[0] if decisions else {}
@@ -287,8 +245,8 @@ def _shape_job(job: ScoreJob, feats: _JobFeatures, outcome: Outcome, model: Any)
     return results, meta
 
 
-def _audit_events(state: ServiceState, job: ScoreJob, results: list[dict], meta: dict, model: Any,
-                  fallback_reason: str | None) -> list[tuple[str, dict[str, Any], str]]:
+def _audit_events(state: TradesState, job: ScoreJob, results: list[dict], meta: dict, model: LoadedModel[TradeDetector] | None,
+                  fallback_reason: str | None) -> list[AuditEvent]:
     ctx = job.ctx
     caller = principal_summary(ctx.principal)
     events = []
@@ -307,11 +265,11 @@ def _audit_events(state: ServiceState, job: ScoreJob, results: list[dict], meta:
     return events
 
 
-def _count(state: ServiceState, job: ScoreJob, results: list[dict], outcome: Outcome) -> None:
+def _count(state: TradesState, job: ScoreJob, results: list[dict], outcome: Outcome) -> None:
     for result in results:
-        state.metrics.decisions.labels(job.ctx.endpoint, result["decision"]).inc()
+        state.core.metrics.decisions.labels(job.ctx.endpoint, result["decision"]).inc()
     if outcome.fallback_reason:
-        state.metrics.fallbacks.labels(job.ctx.endpoint, outcome.fallback_reason).inc(len(results))
+        state.core.metrics.fallbacks.labels(job.ctx.endpoint, outcome.fallback_reason).inc(len(results))
 
 
 def _prediction_rows(job: ScoreJob, results: list[dict], meta: dict) -> Iterator[dict[str, Any]]:
@@ -327,90 +285,4 @@ def _prediction_rows(job: ScoreJob, results: list[dict], meta: dict) -> Iterator
         }
 
 
-def text_digest(text: str) -> str:
-    """Reference to a document's text that can be logged (SHA-256), instead of the text itself."""
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-async def classify_document(state: ServiceState, doc_id: str, client_id: str | None, text: str,
-                            ctx: CallContext) -> dict[str, Any]:
-    """Classify and route one KYC document; enqueue it for review when routed there; audit it."""
-    model = state.kyc_model
-    if model is None or not model.ready:
-        # there is no rules-only KYC decision worth giving: every document goes to a human
-        decision = {"label": None, "confidence": 0.0, "route": "manual_review", "reason": "model_unavailable",
-                    "reason_text": "the classifier is not loaded; a reviewer must classify this document", "threshold": None}
-        fallback = "model_missing"
-    else:
-        try:
-            decision = await run_in_threadpool(_classify, model.obj, doc_id, text)
-            fallback = None
-        except IbmlError as exc:
-            raise field_error(("body", "text"), str(exc)) from None
-        except Exception as exc:  # noqa: BLE001
-            log.warning("KYC model failed (%s); routing to manual review", type(exc).__name__)
-            decision = {"label": None, "confidence": 0.0, "route": "manual_review", "reason": "model_error",
-                        "reason_text": "the classifier failed on this document; a reviewer must classify it", "threshold": None}
-            fallback = "model_error"
-    review_item_id = None
-    if decision["route"] == "manual_review":
-        if state.review_queue is None:
-            raise unavailable(f"review queue unavailable: {state.review_queue_error or 'not configured'}")
-        review_item_id = await run_in_threadpool(_enqueue, state, doc_id, text, decision)
-    pseudo_client = state.pseudonymiser.pseudonymise(client_id) if client_id else None
-    meta = {"request_id": ctx.request_id, "model_name": KYC_MODEL_NAME,
-            "model_version": model.version if model and fallback is None else None,
-            "ruleset_version": None, "fallback_used": fallback is not None, "fallback_reason": fallback}
-    payload = {
-        "request_id": ctx.request_id, "endpoint": ctx.endpoint, "received_at": ctx.received_at,
-        "input": {"doc_id": doc_id, "client_id": pseudo_client, "text_ref": text_digest(text), "text_chars": len(text)},
-        "output": {k: decision.get(k) for k in ("label", "confidence", "route", "reason", "threshold")}
-        | {"review_item_id": review_item_id},
-        "model": {"name": KYC_MODEL_NAME, "version": meta["model_version"],
-                  "training_data_digest": model.training_data_digest if model else None},
-        "fallback_reason": fallback, "caller": principal_summary(ctx.principal),
-    }
-    records = await write_audit(state, [("kyc.decision", json_safe(payload), ctx.principal.key_id)])
-    meta["audit_seq"] = records[0]["seq"]
-    meta["latency_ms"] = round(ctx.elapsed_ms(), 3)
-    state.metrics.decisions.labels(ctx.endpoint, decision["route"]).inc()
-    if fallback:
-        state.metrics.fallbacks.labels(ctx.endpoint, fallback).inc()
-    state.prediction_log.write([{
-        "ts": ctx.received_at, "request_id": ctx.request_id, "endpoint": ctx.endpoint, "status_code": 200,
-        "latency_ms": meta["latency_ms"], "model_name": KYC_MODEL_NAME, "model_version": meta["model_version"],
-        "ruleset_version": None, "fallback_used": fallback is not None, "fallback_reason": fallback, "score": None,
-        "flagged": None, "decision": decision["route"], "confidence": decision.get("confidence"),
-        "reason_codes": [decision["reason"]], "features": {}, "caller_role": ctx.principal.role,
-        "doc_id": doc_id, "label": decision.get("label"),
-    }])
-    return {"doc_id": doc_id, "label": decision.get("label"), "confidence": float(decision.get("confidence") or 0.0),
-            "route": decision["route"], "reason": decision["reason"], "reason_text": decision.get("reason_text", ""),
-            "threshold": _num(decision.get("threshold")), "review_item_id": review_item_id, "metadata": meta}
-
-
-def _classify(model: Any, doc_id: str, text: str) -> dict[str, Any]:
-    """Run the KYC model: ``KycModel.decide`` when it offers one, else classifier + router (contracts.md)."""
-    if hasattr(model, "decide"):
-        out = model.decide([text], doc_ids=[doc_id])[0]
-    else:
-        classifier, router = model.classifier, model.router
-        proba = classifier.predict_proba([text])
-        out = router.route([text], proba, list(classifier.classes_), [doc_id])[0]
-    return _decision_dict(out)
-
-
-def _enqueue(state: ServiceState, doc_id: str, text: str, decision: Mapping[str, Any]) -> int | None:
-    """Queue the document (the queue keeps the text; nothing else does) and return the item id."""
-    item = state.review_queue.enqueue(doc_id, text, predicted=decision.get("label"),
-                                      confidence=float(decision.get("confidence") or 0.0),
-                                      reason=str(decision.get("reason")), actor="service")
-    return int(item.item_id)
-
-
-def utc_now_iso() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
-
-
-__all__ = ["CallContext", "ScoreJob", "audit_event_input", "classify_document", "score_jobs", "score_trades", "shape_trade_result",
-           "text_digest", "utc_now_iso", "write_audit"]
+__all__ = ["ScoreJob", "audit_event_input", "score_jobs", "score_trades", "shape_trade_result"]

@@ -1,0 +1,104 @@
+"""The KYC pipeline behind ``POST /v1/kyc/classify``: classify, route, queue for review, audit.
+
+The document text goes to the model and, when a human must look at it, to the review queue; the
+audit record and the logs carry only its digest. The decision is audited (fsync'd) before the
+response is built; without an audit record there is no answer (503).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from reference_impl.errors import IbmlError
+from reference_impl.governance import json_safe
+from reference_impl.serving.audit_trail import decision_dict, finite_or_none, write_audit
+from reference_impl.serving.auth import principal_summary
+from reference_impl.serving.context import CallContext
+from reference_impl.serving.http_errors import field_error, unavailable
+from reference_impl.serving.kyc.models import KYC_MODEL_NAME, KycDecider, ReviewQueueStore
+from reference_impl.serving.kyc.state import KycState
+
+log = logging.getLogger(__name__)
+
+
+def text_digest(text: str) -> str:
+    """Reference to a document's text that can be logged (SHA-256), instead of the text itself."""
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+async def classify_document(state: KycState, doc_id: str, client_id: str | None, text: str,
+                            ctx: CallContext) -> dict[str, Any]:
+    """Classify and route one KYC document; enqueue it for review when routed there; audit it."""
+    model = state.kyc_model
+    if model is None or not model.ready:
+        # there is no rules-only KYC decision worth giving: every document goes to a human
+        decision = {"label": None, "confidence": 0.0, "route": "manual_review", "reason": "model_unavailable",
+                    "reason_text": "the classifier is not loaded; a reviewer must classify this document", "threshold": None}
+        fallback = "model_missing"
+    else:
+        try:
+            decision = await run_in_threadpool(_classify, model.obj, doc_id, text)
+            fallback = None
+        except IbmlError as exc:
+            raise field_error(("body", "text"), str(exc)) from None
+        except Exception as exc:  # noqa: BLE001
+            log.warning("KYC model failed (%s); routing to manual review", type(exc).__name__)
+            decision = {"label": None, "confidence": 0.0, "route": "manual_review", "reason": "model_error",
+                        "reason_text": "the classifier failed on this document; a reviewer must classify it", "threshold": None}
+            fallback = "model_error"
+    review_item_id = None
+    if decision["route"] == "manual_review":
+        if state.review_queue is None:
+            raise unavailable(f"review queue unavailable: {state.review_queue_error or 'not configured'}")
+        review_item_id = await run_in_threadpool(_enqueue, state.review_queue, doc_id, text, decision)
+    pseudo_client = state.core.pseudonymiser.pseudonymise(client_id) if client_id else None
+    meta = {"request_id": ctx.request_id, "model_name": KYC_MODEL_NAME,
+            "model_version": model.version if model and fallback is None else None,
+            "ruleset_version": None, "fallback_used": fallback is not None, "fallback_reason": fallback}
+    payload = {
+        "request_id": ctx.request_id, "endpoint": ctx.endpoint, "received_at": ctx.received_at,
+        "input": {"doc_id": doc_id, "client_id": pseudo_client, "text_ref": text_digest(text), "text_chars": len(text)},
+        "output": {k: decision.get(k) for k in ("label", "confidence", "route", "reason", "threshold")}
+        | {"review_item_id": review_item_id},
+        "model": {"name": KYC_MODEL_NAME, "version": meta["model_version"],
+                  "training_data_digest": model.training_data_digest if model else None},
+        "fallback_reason": fallback, "caller": principal_summary(ctx.principal),
+    }
+    records = await write_audit(state.core, [("kyc.decision", json_safe(payload), ctx.principal.key_id)])
+    meta["audit_seq"] = records[0]["seq"]
+    meta["latency_ms"] = round(ctx.elapsed_ms(), 3)
+    state.core.metrics.decisions.labels(ctx.endpoint, decision["route"]).inc()
+    if fallback:
+        state.core.metrics.fallbacks.labels(ctx.endpoint, fallback).inc()
+    state.core.prediction_log.write([{
+        "ts": ctx.received_at, "request_id": ctx.request_id, "endpoint": ctx.endpoint, "status_code": 200,
+        "latency_ms": meta["latency_ms"], "model_name": KYC_MODEL_NAME, "model_version": meta["model_version"],
+        "ruleset_version": None, "fallback_used": fallback is not None, "fallback_reason": fallback, "score": None,
+        "flagged": None, "decision": decision["route"], "confidence": decision.get("confidence"),
+        "reason_codes": [decision["reason"]], "features": {}, "caller_role": ctx.principal.role,
+        "doc_id": doc_id, "label": decision.get("label"),
+    }])
+    return {"doc_id": doc_id, "label": decision.get("label"), "confidence": float(decision.get("confidence") or 0.0),
+            "route": decision["route"], "reason": decision["reason"], "reason_text": decision.get("reason_text", ""),
+            "threshold": finite_or_none(decision.get("threshold")), "review_item_id": review_item_id, "metadata": meta}
+
+
+def _classify(model: KycDecider, doc_id: str, text: str) -> dict[str, Any]:
+    """Run the KYC model on one document (``KycModel.decide``: classifier, guards and per-class thresholds)."""
+    return decision_dict(model.decide([text], doc_ids=[doc_id])[0])
+
+
+def _enqueue(queue: ReviewQueueStore, doc_id: str, text: str, decision: Mapping[str, Any]) -> int | None:
+    """Queue the document (the queue keeps the text; nothing else does) and return the item id."""
+    item = queue.enqueue(doc_id, text, predicted=decision.get("label"),
+                                      confidence=float(decision.get("confidence") or 0.0),
+                                      reason=str(decision.get("reason")), actor="service")
+    return int(item.item_id)
+
+
+__all__ = ["classify_document", "text_digest"]
