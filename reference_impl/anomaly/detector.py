@@ -19,6 +19,10 @@ the service and the audit trail) and :meth:`TradeAnomalyDetector.decide_frame` (
 stores, :data:`DECISION_FRAME_COLUMNS`). Steps 1-5 are numpy over the whole frame (``_Verdicts``);
 Python objects are built only for rows that are flagged or touched by an override (about 1 %), which is
 what makes ``decide_frame`` fast enough for millions of trades.
+
+:class:`TradeAnomalyDetector` is a scikit-learn estimator (``get_params``, ``clone``, ``check_is_fitted``,
+``predict`` with -1 for a flagged trade). What it does not share with scikit-learn's estimators is its input:
+a trade feature frame whose columns it picks by name, not an anonymous numeric matrix.
 """
 
 from __future__ import annotations
