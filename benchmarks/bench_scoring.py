@@ -99,7 +99,7 @@ def bench_end_to_end(n_trades: int, seed: int) -> None:
 
     flagged_row = next(i for i, d in enumerate(decisions) if d.flagged and d.score is not None and d.score >= d.threshold)
     one = features.iloc[[flagged_row]]
-    x = one[detector.feature_names].fillna(0.0).to_numpy()
+    x = one[detector.features_].fillna(0.0).to_numpy()
     t_decide_one = median_seconds(lambda: detector.decide(one), 50)
     t_shap_one = median_seconds(lambda: detector.explainer_.reasons(x, 4), 50)
     print("\nReason codes for one flagged event (p50 of 50):")

@@ -120,8 +120,8 @@ print(f"flag nothing: accuracy {accuracy:.1%}, recall {report.recall:.0%}, alert
 
 # %%
 detector = TradeAnomalyDetector(n_estimators=100, contamination=0.02, random_state=SEED).fit(feats[train])
-scores = detector.score(feats)
-print(detector)
+scores = detector.anomaly_score(feats)
+print(f"{detector!r}: model {detector.model_version_}, rules {detector.ruleset_version}")
 print(f"test ROC-AUC {roc_auc(y[test], scores[test]):.3f} | PR-AUC {pr_auc(y[test], scores[test]):.3f} "
       f"| anomaly share {y[test].mean():.3f}")
 rows = []
@@ -231,9 +231,10 @@ ALERTS_PER_DAY = 8
 choice = threshold_for_capacity(scores[val], ALERTS_PER_DAY, days["val"])
 print(f"model-only threshold for {ALERTS_PER_DAY}/day: {choice.threshold:.4f} "
       f"-> {choice.expected_alerts_per_day:.1f} alerts/day on validation")
-combined = detector.calibrate_threshold(feats[val], alerts_per_day=ALERTS_PER_DAY, n_days=days["val"])
+combined = detector.threshold_for_capacity(feats[val], alerts_per_day=ALERTS_PER_DAY, n_days=days["val"])
 print(f"with rules first: threshold {combined.threshold:.4f}, expected {combined.expected_alerts_per_day:.1f} "
       f"alerts/day ({combined.details['rule_alerts_per_day']:.1f} from rules)")
+detector = detector.with_threshold(combined)  # a new detector alerting at the chosen threshold; same forest
 test_decisions = detector.decide(feats[test])
 flagged = np.array([d.flagged for d in test_decisions])
 print(f"test period: {flagged.sum() / days['test']:.1f} alerts/day, precision {y[test][flagged].mean():.2f}, "

@@ -76,7 +76,7 @@ trades = data.make_trades(ref, prices, n_trades=1_500, seed=SEED)
 feats = features.build_trade_features(trades, ref, prices)
 detector = TradeAnomalyDetector(n_estimators=50, random_state=SEED).fit(feats)
 print(f"hypothesis {hypothesis.__version__}, schemathesis {schemathesis.__version__}; "
-      f"{len(feats)} feature rows, detector {detector.model_version}")
+      f"{len(feats)} feature rows, detector {detector.model_version_}")
 
 # %% [markdown]
 # ## 1. Unit tests for features: tiny frames you can check by hand

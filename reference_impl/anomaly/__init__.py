@@ -10,6 +10,7 @@ from reference_impl.anomaly.detector import (
     MAX_REASONS,
     RULES_ONLY,
     Decision,
+    ModelNotFittedError,
     TradeAnomalyDetector,
     decide_rules_only,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "MAX_OVERRIDE_DAYS",
     "MAX_REASONS",
     "MODEL_FEATURES",
+    "ModelNotFittedError",
     "Override",
     "OverrideSet",
     "REASON_CATALOGUE",

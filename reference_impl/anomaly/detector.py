@@ -19,10 +19,15 @@ the service and the audit trail) and :meth:`TradeAnomalyDetector.decide_frame` (
 stores, :data:`DECISION_FRAME_COLUMNS`). Steps 1-5 are numpy over the whole frame (``_Verdicts``);
 Python objects are built only for rows that are flagged or touched by an override (about 1 %), which is
 what makes ``decide_frame`` fast enough for millions of trades.
+
+:class:`TradeAnomalyDetector` is a scikit-learn estimator (``get_params``, ``clone``, ``check_is_fitted``,
+``predict`` with -1 for a flagged trade). What it does not share with scikit-learn's estimators is its input:
+a trade feature frame whose columns it picks by name, not an anonymous numeric matrix.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import math
 from dataclasses import asdict, dataclass, field
@@ -31,6 +36,9 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, OutlierMixin
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
 
 from reference_impl.anomaly.explain import ForestExplainer
 from reference_impl.anomaly.forest import FastForestScorer, IsolationForestDetector
@@ -275,44 +283,123 @@ def decide_rules_only(
     )
 
 
-class TradeAnomalyDetector:
+def _matrix(features: pd.DataFrame, names: Sequence[str]) -> np.ndarray:
+    """The model columns ``names`` of a feature frame as a float64 matrix (NaN kept; infinity refused)."""
+    missing = [c for c in names if c not in features.columns]
+    if missing:
+        raise ModelInputError(f"feature rows are missing model column(s): {missing}")
+    try:  # column by column: a third cheaper than features[names] on the service's few-row frames
+        X = np.column_stack([features[c].to_numpy(dtype=np.float64) for c in names])
+    except (TypeError, ValueError) as exc:
+        raise ModelInputError(f"model columns must be numeric: {exc}") from None
+    infinite = np.isinf(X)
+    if infinite.any():
+        row, col = np.argwhere(infinite)[0]
+        raise ModelInputError(f"infinite value in feature {names[col]} for trade {_trade_ids(features)[row]}")
+    return X
+
+
+class ModelNotFittedError(ModelError, NotFittedError):
+    """A detector was asked to decide before ``fit`` (or ``load_detector``).
+
+    Both a :class:`~reference_impl.errors.ModelError` (the CLI prints one line, the API answers 4xx) and
+    scikit-learn's :class:`~sklearn.exceptions.NotFittedError` (what ``check_is_fitted`` raises and
+    scikit-learn tools expect). It lives here, not in :mod:`reference_impl.errors`, because that module is
+    imported by every CLI command and must stay cheap to import (scikit-learn adds about a second).
+    """
+
+
+def _check_threshold(threshold: Any) -> tuple[float, str] | None:
+    """``threshold`` parameter -> (value, how it was chosen); ``None`` when it is left to ``contamination``."""
+    if threshold is None:
+        return None
+    if isinstance(threshold, ThresholdChoice):
+        source = f"{threshold.method}: {threshold.details} -> {threshold.expected_alerts_per_day:.2f} alerts/day"
+        value = threshold.threshold
+    else:
+        source = "set by hand"
+        value = threshold
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ModelInputError(f"threshold must be a number, a ThresholdChoice or None, got {threshold!r}") from None
+    if not math.isfinite(value):
+        raise ModelInputError(f"threshold must be finite, got {threshold!r}")
+    return value, source
+
+
+class TradeAnomalyDetector(OutlierMixin, BaseEstimator):
     """Rules + isolation forest + SHAP reason codes + overrides, fitted on trade feature rows.
+
+    A scikit-learn estimator: ``get_params``/``set_params``/``clone`` work, ``fit`` returns the detector,
+    fitted values end in ``_``, and deciding before ``fit`` raises :class:`ModelNotFittedError` (a
+    scikit-learn ``NotFittedError``). Its input is a *trade feature frame* (a DataFrame from
+    :func:`reference_impl.features.build_trade_features`), not any numeric matrix: the model columns are
+    picked by name and the rules read further columns.
 
     Parameters
     ----------
-    n_estimators, max_samples, random_state :
-        Passed to :class:`IsolationForestDetector`.
-    contamination : float, default=0.01
-        Share of training rows above the initial threshold. Replace the threshold with
-        :meth:`calibrate_threshold` (reviewer capacity) or :meth:`set_threshold` before go-live.
-    features : list of str or None
-        Model columns; default :data:`reference_impl.features.MODEL_FEATURES` (order is part of the model).
-    ruleset : RuleSet
-        The versioned rules evaluated next to the model.
-    overrides : OverrideSet or None
+    n_estimators : int, default=100
+        Number of isolation trees (passed to :class:`IsolationForestDetector`).
+    max_samples : "auto", int or float, default="auto"
+        Rows drawn to grow each tree (passed to :class:`IsolationForestDetector`).
+    contamination : float in (0, 0.5], default=0.01
+        Share of training rows above the threshold when ``threshold`` is ``None``.
+    threshold : float, ThresholdChoice or None, default=None
+        Alert threshold on the anomaly score. ``None``: the one ``contamination`` gives on the training
+        rows. Choose it before go-live from reviewer capacity (:meth:`threshold_for_capacity`) or with
+        :mod:`reference_impl.evaluation.thresholds`; a ``ThresholdChoice`` also records how it was chosen.
+    random_state : int or None, default=None
+        Seed of the forest; fix it for reproducible models.
+    features : list of str or None, default=None
+        Model columns, in order (the order is part of the model). ``None``:
+        :data:`reference_impl.features.MODEL_FEATURES`.
+    ruleset : RuleSet or None, default=None
+        The versioned rules evaluated next to the model. ``None``: :data:`~reference_impl.anomaly.DEFAULT_RULESET`.
+    overrides : OverrideSet or None, default=None
         Analyst overrides applied after model and rules.
     max_reasons : int, default=4
         Reasons kept per decision (overrides, then rules, then model features).
 
     Attributes
     ----------
-    model_version, training_digest, ruleset_version : str
-        Recorded in every decision (``model_version`` and ``training_digest`` exist after ``fit``).
-    threshold_ : float
-        Alert threshold on the anomaly score; ``threshold_source_`` says how it was chosen.
-    medians_ : ndarray
+    features_ : list of str
+        The model columns in fit order.
+    medians_ : ndarray of shape (n_features,)
         Training medians, used to impute NaN at decision time and to call a value "high" or "low".
     estimator_ : IsolationForestDetector
         The fitted forest (scikit-learn API).
     scorer_ : FastForestScorer
         The same forest as flat arrays; every score in ``decide`` comes from it.
+    explainer_ : ForestExplainer
+        SHAP reasons for flagged rows (built lazily; see :meth:`warm_up`).
+    threshold_ : float
+        Alert threshold in use; ``threshold_source_`` says how it was chosen.
+    threshold_source_ : str
+        ``"contamination=... on N training rows"``, ``"set by hand"`` or the capacity/precision/cost choice.
+    training_digest_ : str
+        SHA-256 of the model columns' names and the imputed training matrix.
+    model_version_ : str
+        ``iforest-`` + 12 hex digits of the training digest and the forest's parameters; recorded in every
+        decision (the threshold is not part of it).
 
     See Also
     --------
     decide_rules_only : the fallback path without a model.
+    IsolationForestDetector : the forest alone, on any numeric matrix.
+
+    Notes
+    -----
+    ``fit`` reads ``n_estimators``, ``max_samples``, ``contamination``, ``threshold``, ``random_state`` and
+    ``features``; changing one of them with ``set_params`` takes effect at the next ``fit``, as for any
+    scikit-learn estimator. To move the threshold of a fitted detector without refitting, use
+    :meth:`with_threshold`, which returns a new detector and leaves this one as it is. ``ruleset``,
+    ``overrides`` and ``max_reasons`` are read at decision time: overrides change without retraining
+    (``detector.set_params(overrides=...)``), and every decision records the override ids it applied.
 
     Examples
     --------
+    >>> from sklearn.base import clone
     >>> from reference_impl import data, features
     >>> ref = data.make_reference_data(seed=1)
     >>> prices = data.make_prices(ref, n_days=5, seed=1)
@@ -322,6 +409,11 @@ class TradeAnomalyDetector:
     >>> decisions = det.decide(feats.head(3))
     >>> [sorted(d.to_dict())[:4] for d in decisions][0]
     ['expired_overrides', 'fallback_reason', 'fallback_used', 'features']
+    >>> strict = det.with_threshold(0.6)
+    >>> strict.threshold_, det.threshold_ == strict.threshold_
+    (0.6, False)
+    >>> clone(strict).get_params()["threshold"]
+    0.6
     """
 
     def __init__(
@@ -330,168 +422,198 @@ class TradeAnomalyDetector:
         n_estimators: int = 100,
         max_samples: str | int | float = "auto",
         contamination: float = 0.01,
+        threshold: float | ThresholdChoice | None = None,
         random_state: int | None = None,
         features: Sequence[str] | None = None,
-        ruleset: RuleSet = DEFAULT_RULESET,
+        ruleset: RuleSet | None = None,
         overrides: OverrideSet | None = None,
         max_reasons: int = MAX_REASONS,
     ) -> None:
         self.n_estimators = n_estimators
         self.max_samples = max_samples
         self.contamination = contamination
+        self.threshold = threshold
         self.random_state = random_state
         self.features = features
         self.ruleset = ruleset
         self.overrides = overrides
         self.max_reasons = max_reasons
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # NaN (late data) is imputed with the training median and reported
+        return tags
+
     # -- fitting -------------------------------------------------------------------------------------------
-    @property
-    def feature_names(self) -> list[str]:
-        return list(self.features) if self.features is not None else _model_features()
-
-    def _matrix(self, features: pd.DataFrame) -> np.ndarray:
-        names = self.feature_names
-        missing = [c for c in names if c not in features.columns]
-        if missing:
-            raise ModelInputError(f"feature rows are missing model column(s): {missing}")
-        try:  # column by column: a third cheaper than features[names] on the service's few-row frames
-            X = np.column_stack([features[c].to_numpy(dtype=np.float64) for c in names])
-        except (TypeError, ValueError) as exc:
-            raise ModelInputError(f"model columns must be numeric: {exc}") from None
-        infinite = np.isinf(X)
-        if infinite.any():
-            row, col = np.argwhere(infinite)[0]
-            raise ModelInputError(f"infinite value in feature {names[col]} for trade {_trade_ids(features)[row]}")
-        return X
-
     def fit(self, features: pd.DataFrame, y: Any = None) -> "TradeAnomalyDetector":
-        """Fit the forest on feature rows (unsupervised; ``y`` is ignored), set medians, threshold, versions."""
+        """Fit the forest on feature rows (unsupervised; ``y`` is ignored); set medians, threshold, versions.
+
+        Returns
+        -------
+        self : TradeAnomalyDetector
+        """
         features = _check_frame(features)
         if not 0 < float(self.contamination) <= 0.5:
             raise ModelInputError(f"contamination must be in (0, 0.5], got {self.contamination!r}")
         if self.max_reasons < 1:
             raise ModelInputError(f"max_reasons must be >= 1, got {self.max_reasons!r}")
-        X = self._matrix(features)
-        names = self.feature_names
+        chosen = _check_threshold(self.threshold)
+        names = list(self.features) if self.features is not None else _model_features()
+        X = _matrix(features, names)
         all_nan = np.isnan(X).all(axis=0)
         if all_nan.any():
             raise ModelInputError(f"feature(s) entirely NaN in training: {[n for n, b in zip(names, all_nan) if b]}")
-        self.medians_ = np.nanmedian(X, axis=0)
-        X = np.where(np.isnan(X), self.medians_, X)
-        frame = pd.DataFrame(X, columns=names)
-        self.estimator_ = IsolationForestDetector(
+        medians = np.nanmedian(X, axis=0)
+        X = np.where(np.isnan(X), medians, X)
+        estimator = IsolationForestDetector(
             n_estimators=self.n_estimators,
             max_samples=self.max_samples,
             contamination=float(self.contamination),
             random_state=self.random_state,
-        ).fit(frame)
-        self.scorer_ = FastForestScorer.from_estimator(self.estimator_)
-        self.threshold_ = float(-self.estimator_.offset_)
-        self.threshold_source_ = f"contamination={float(self.contamination):g} on {len(X)} training rows"
+        ).fit(pd.DataFrame(X, columns=names))
+        # The training digest: column names, then the imputed matrix's bytes. (governance.lineage's
+        # bytes_digest takes one bytes object; joining would copy the whole matrix.)
         digest = hashlib.sha256(",".join(names).encode())
         digest.update(np.ascontiguousarray(X).tobytes())
-        self.training_digest_ = digest.hexdigest()
         params = f"{self.n_estimators}|{self.max_samples}|{self.contamination}|{self.random_state}"
+
+        self.features_ = names
+        self.medians_ = medians
+        self.estimator_ = estimator
+        self.scorer_ = FastForestScorer.from_estimator(estimator)
+        self.threshold_, self.threshold_source_ = chosen or (
+            float(-estimator.offset_), f"contamination={float(self.contamination):g} on {len(X)} training rows"
+        )
+        self.training_digest_ = digest.hexdigest()
         self.model_version_ = "iforest-" + hashlib.sha256((self.training_digest_ + params).encode()).hexdigest()[:12]
-        self.explainer_ = ForestExplainer(self.estimator_.forest_, names, self.medians_)
+        self.explainer_ = ForestExplainer(estimator.forest_, names, medians)
         return self.warm_up()
 
     def warm_up(self) -> "TradeAnomalyDetector":
         """Build the SHAP explainer now, so the first flagged trade does not pay seconds for it.
 
         ``fit`` and :func:`~reference_impl.anomaly.load_detector` call it; the explainer itself is never
-        pickled (it is rebuilt from the forest).
+        pickled (it is rebuilt from the forest). It changes no parameter and no fitted value.
         """
-        self._check_fitted()
+        self._check_is_fitted()
         self.explainer_.warm_up()
         return self
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "scorer_"):
-            raise ModelError("TradeAnomalyDetector is not fitted: call fit(features) or load a saved detector")
+    def _check_is_fitted(self) -> None:
+        try:
+            check_is_fitted(self, msg="This %(name)s is not fitted yet: call fit(features) or load a saved detector")
+        except NotFittedError as exc:
+            raise ModelNotFittedError(str(exc)) from None
 
-    @property
-    def model_version(self) -> str:
-        self._check_fitted()
-        return self.model_version_
-
-    @property
-    def training_digest(self) -> str:
-        self._check_fitted()
-        return self.training_digest_
+    def _rules(self) -> RuleSet:
+        return DEFAULT_RULESET if self.ruleset is None else self.ruleset
 
     @property
     def ruleset_version(self) -> str:
-        return self.ruleset.version
+        """Version of the rule set in use (``ruleset``, or :data:`DEFAULT_RULESET` when it is ``None``)."""
+        return self._rules().version
 
-    @property
-    def threshold(self) -> float:
-        self._check_fitted()
-        return self.threshold_
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickle, upgrading a detector saved before it was a scikit-learn estimator (ibml < issue 15).
+
+        Those have no ``threshold`` parameter and no ``features_``: the threshold they were saved with
+        becomes the parameter (``None`` when it came from ``contamination``), so ``clone`` + ``fit`` on the
+        same rows gives the same detector.
+        """
+        state = dict(state)
+        if "scorer_" in state and "features_" not in state:
+            by_hand = not str(state.get("threshold_source_", "")).startswith("contamination=")
+            state.setdefault("threshold", state["threshold_"] if by_hand else None)
+            features = state.get("features")
+            state["features_"] = list(features) if features is not None else _model_features()
+        state.setdefault("threshold", None)
+        super().__setstate__(state)
 
     # -- thresholds ----------------------------------------------------------------------------------------
-    def set_threshold(self, threshold: float | ThresholdChoice, source: str = "set by hand") -> "TradeAnomalyDetector":
-        """Replace the alert threshold (a float, or a :class:`ThresholdChoice` from ``evaluation``)."""
-        self._check_fitted()
-        if isinstance(threshold, ThresholdChoice):
-            source = f"{threshold.method}: {threshold.details} -> {threshold.expected_alerts_per_day:.2f} alerts/day"
-            threshold = threshold.threshold
-        if not math.isfinite(float(threshold)):
-            raise ModelInputError(f"threshold must be finite, got {threshold!r}")
-        self.threshold_ = float(threshold)
-        self.threshold_source_ = source
-        return self
+    def with_threshold(self, threshold: float | ThresholdChoice) -> "TradeAnomalyDetector":
+        """A new fitted detector that alerts at ``threshold``; this one is left unchanged.
 
-    def calibrate_threshold(self, features: pd.DataFrame, *, alerts_per_day: float, n_days: float) -> ThresholdChoice:
-        """Set the threshold from reviewer capacity over a representative history of ``n_days``.
+        The forest is not refitted: the new detector shares it (nothing in it changes after ``fit``). Its
+        ``threshold`` parameter is set too, so ``clone(new).fit(same rows)`` gives the same detector.
+
+        Parameters
+        ----------
+        threshold : float or ThresholdChoice
+            As the ``threshold`` parameter. (To go back to the ``contamination`` threshold, refit:
+            ``clone(detector).set_params(threshold=None).fit(rows)``.)
+
+        Returns
+        -------
+        TradeAnomalyDetector
+        """
+        self._check_is_fitted()
+        chosen = _check_threshold(threshold)
+        if chosen is None:
+            raise ModelInputError("with_threshold needs a number or a ThresholdChoice; to go back to the "
+                                  "contamination threshold, refit with threshold=None")
+        new = copy.copy(self)
+        new.threshold = threshold
+        new.threshold_, new.threshold_source_ = chosen
+        return new
+
+    def threshold_for_capacity(self, features: pd.DataFrame, *, alerts_per_day: float, n_days: float) -> ThresholdChoice:
+        """The threshold that fits reviewer capacity over a representative history of ``n_days``.
 
         Rule alerts come first (they are controls, not negotiable), so the model gets the capacity they
-        leave. The returned choice's ``expected_alerts_per_day`` counts both.
+        leave. The returned choice's ``expected_alerts_per_day`` counts both. Nothing is changed: apply
+        the choice with ``detector.with_threshold(choice)``.
         """
-        self._check_fitted()
+        self._check_is_fitted()
         scores, _ = self._scores(features)
-        rule_flag = flagging_rows(self.ruleset, rule_masks(self.ruleset, features))
+        ruleset = self._rules()
+        rule_flag = flagging_rows(ruleset, rule_masks(ruleset, features))
         rule_per_day = float(rule_flag.sum()) / n_days
         model_rows = scores[~rule_flag]
         if model_rows.size == 0:
             raise DataValidationError("every row is already flagged by a rule: nothing left to calibrate on")
         choice = threshold_for_capacity(model_rows, max(alerts_per_day - rule_per_day, 0.0), n_days)
         total = rule_per_day + choice.expected_alerts_per_day
-        choice = ThresholdChoice(
+        return ThresholdChoice(
             threshold=choice.threshold, method="capacity", expected_alerts_per_day=total, n_days=float(n_days),
             details={"capacity_per_day": float(alerts_per_day), "rule_alerts_per_day": rule_per_day,
                      "model_alerts_per_day": choice.expected_alerts_per_day},
         )
-        self.set_threshold(choice)
-        return choice
 
     # -- scoring -------------------------------------------------------------------------------------------
     def _scores(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """(anomaly scores, imputed X) — NaN imputed with training medians."""
-        X = self._matrix(_check_frame(features))
+        X = _matrix(_check_frame(features), self.features_)
         nan = np.isnan(X)
         if nan.any():
             X = np.where(nan, self.medians_, X)
         return self.scorer_.anomaly_score(X), X
 
-    def score(self, features: pd.DataFrame) -> np.ndarray:
-        """Model anomaly scores only (higher = more anomalous), one per row."""
-        self._check_fitted()
+    def anomaly_score(self, features: pd.DataFrame) -> np.ndarray:
+        """Model anomaly scores only (higher = more anomalous, about 0.5 ordinary), one per row."""
+        self._check_is_fitted()
         return self._scores(features)[0]
+
+    def predict(self, features: pd.DataFrame, *, now: datetime | None = None) -> np.ndarray:
+        """-1 for a flagged trade, +1 otherwise (scikit-learn's outlier convention).
+
+        The flag is the decision's: model, rules and overrides together (``now`` decides which overrides
+        are active), so ``predict(f)`` equals ``np.where(decide_frame(f)["flagged"], -1, 1)``.
+        """
+        verdicts = self._decide_core(features, now)[3]
+        return np.where(verdicts.flagged, -1, 1)
 
     def _decide_core(
         self, features: pd.DataFrame, now: datetime | None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Verdicts, dict[int, list[dict[str, Any]]]]:
         """(scores, imputed X, NaN mask, verdicts, reasons by row): all of a decision but its packaging."""
-        self._check_fitted()
+        self._check_is_fitted()
         features = _check_frame(features)
-        raw = self._matrix(features)
+        raw = _matrix(features, self.features_)
         nan = np.isnan(raw)
         X = np.where(nan, self.medians_, raw) if nan.any() else raw
         scores = self.scorer_.anomaly_score(X)
-        converted = dict(zip(self.feature_names, raw.T))  # the rules read several model columns
-        v = _verdicts(self.ruleset, self.overrides, features, scores >= self.threshold_, now, converted)
+        converted = dict(zip(self.features_, raw.T))  # the rules read several model columns
+        v = _verdicts(self._rules(), self.overrides, features, scores >= self.threshold_, now, converted)
         flagged_rows = np.flatnonzero(v.flagged)
         model_reasons: dict[int, list[dict[str, Any]]] = {}
         if flagged_rows.size:  # SHAP only where a reviewer will look
@@ -502,12 +624,12 @@ class TradeAnomalyDetector:
     def decide(self, features: pd.DataFrame, *, now: datetime | None = None) -> list[Decision]:
         """One :class:`Decision` per feature row, in order. ``now`` decides which overrides are active."""
         scores, X, nan, v, reasons = self._decide_core(features, now)
-        names = self.feature_names
+        names = self.features_
         imputed = {i: [names[j] for j in np.flatnonzero(nan[i])] for i in np.flatnonzero(nan.any(axis=1)).tolist()}
         return _assemble(
             trade_ids=_trade_ids(features), scores=scores.tolist(), threshold=self.threshold_, verdict=v,
             reasons=reasons, feature_dicts=[dict(zip(names, row)) for row in X.tolist()], imputed=imputed,
-            model_version=self.model_version_, ruleset_version=self.ruleset.version, fallback_reason=None,
+            model_version=self.model_version_, ruleset_version=self.ruleset_version, fallback_reason=None,
         )
 
     def decide_frame(self, features: pd.DataFrame, *, now: datetime | None = None) -> pd.DataFrame:
@@ -532,18 +654,17 @@ class TradeAnomalyDetector:
 
     def decide_rules_only(self, features: pd.DataFrame, *, now: datetime | None = None, reason: str = RULES_ONLY) -> list[Decision]:
         """The fallback path with this detector's rule set and overrides (no model)."""
-        return decide_rules_only(features, ruleset=self.ruleset, overrides=self.overrides, now=now, reason=reason,
+        return decide_rules_only(features, ruleset=self._rules(), overrides=self.overrides, now=now, reason=reason,
                                  max_reasons=self.max_reasons)
 
-    def with_overrides(self, overrides: OverrideSet | None) -> "TradeAnomalyDetector":
-        """Swap the override set (overrides change without retraining; each decision records the ids)."""
-        self.overrides = overrides
-        return self
 
-    def __repr__(self) -> str:
-        state = f"model_version={self.model_version_!r}" if hasattr(self, "model_version_") else "unfitted"
-        return f"TradeAnomalyDetector({state}, ruleset={self.ruleset.version!r})"
-
-
-__all__ = ["DECISION_FRAME_COLUMNS", "Decision", "MAX_REASONS", "RULES_ONLY", "TradeAnomalyDetector", "decide_rules_only",
-           "final_flag"]
+__all__ = [
+    "DECISION_FRAME_COLUMNS",
+    "Decision",
+    "MAX_REASONS",
+    "ModelNotFittedError",
+    "RULES_ONLY",
+    "TradeAnomalyDetector",
+    "decide_rules_only",
+    "final_flag",
+]

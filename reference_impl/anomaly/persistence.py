@@ -40,15 +40,19 @@ def _sha256(path: Path) -> str:
 
 
 def detector_metadata(detector: TradeAnomalyDetector) -> dict[str, Any]:
-    """What a reviewer (or the service's /models endpoint) needs to know without unpickling."""
+    """What a reviewer (or the service's /models endpoint) needs to know without unpickling.
+
+    Raises :class:`~reference_impl.anomaly.ModelNotFittedError` for an unfitted detector.
+    """
+    detector._check_is_fitted()
     return {
-        "model_version": detector.model_version,
+        "model_version": detector.model_version_,
         "ruleset_version": detector.ruleset_version,
-        "ruleset_digest": detector.ruleset.digest,
-        "training_digest": detector.training_digest,
-        "threshold": detector.threshold,
+        "ruleset_digest": detector._rules().digest,
+        "training_digest": detector.training_digest_,
+        "threshold": detector.threshold_,
         "threshold_source": detector.threshold_source_,
-        "features": detector.feature_names,
+        "features": detector.features_,
         "n_estimators": detector.n_estimators,
         "library_versions": {"scikit-learn": sklearn.__version__, "numpy": np.__version__},
     }
@@ -58,7 +62,7 @@ def save_detector(detector: TradeAnomalyDetector, path: Path | str) -> Path:
     """Write ``detector`` to the directory ``path`` (replaced as a whole); returns the path."""
     if not isinstance(detector, TradeAnomalyDetector):
         raise ModelError(f"save_detector expects a TradeAnomalyDetector, got {type(detector).__name__}")
-    meta = detector_metadata(detector)  # raises ModelError when unfitted
+    meta = detector_metadata(detector)  # raises ModelNotFittedError (a ModelError) when unfitted
     path = Path(path)
     with atomic_dir(path) as tmp:
         joblib.dump(detector, tmp / MODEL_FILE)

@@ -70,9 +70,10 @@ def run_fit(args: argparse.Namespace) -> int:
                                     random_state=args.seed).fit(features)
     if args.alerts_per_day is not None:
         days = max((trades["booking_ts"].max() - trades["booking_ts"].min()).total_seconds() / 86400, 1.0)
-        detector.calibrate_threshold(features, alerts_per_day=args.alerts_per_day, n_days=days)
+        choice = detector.threshold_for_capacity(features, alerts_per_day=args.alerts_per_day, n_days=days)
+        detector = detector.with_threshold(choice)
     path = save_detector(detector, args.out or _default_model_path())
-    print(f"saved {detector.model_version} (rules {detector.ruleset_version}, threshold {detector.threshold:.4f}: "
+    print(f"saved {detector.model_version_} (rules {detector.ruleset_version}, threshold {detector.threshold_:.4f}: "
           f"{detector.threshold_source_}) to {path}")
     return 0
 
@@ -92,7 +93,7 @@ def run_score(args: argparse.Namespace) -> int:
         decisions, label = decide_rules_only(features), "rules only"
     else:
         detector = load_detector(args.model or _default_model_path())
-        decisions, label = detector.decide(features), f"model {detector.model_version}"
+        decisions, label = detector.decide(features), f"model {detector.model_version_}"
     shown = [d for d in decisions if args.all or d.flagged][: args.limit]
     for d in shown:
         if args.json:

@@ -107,32 +107,13 @@ def clear_data_cache() -> None:
     _kyc_data.cache_clear()
 
 
-def _detector_class() -> Any:
-    """The full TradeAnomalyDetector when the anomaly package provides it, else ``None``."""
-    import reference_impl.anomaly as anomaly
-
-    return getattr(anomaly, "TradeAnomalyDetector", None)
-
-
 def fit_anomaly(train_features: pd.DataFrame, seed: int, params: Mapping[str, Any]) -> tuple[Any, str]:
-    """Fit the anomaly model on training features; returns ``(model, pyfunc kind)``."""
-    from reference_impl.features import MODEL_FEATURES
+    """Fit the anomaly model on training features; returns ``(model, pyfunc kind)`` (always ``"detector"``)."""
+    from reference_impl.anomaly import TradeAnomalyDetector
 
-    detector_cls = _detector_class()
-    if detector_cls is not None and hasattr(detector_cls, "fit"):
-        model = detector_cls(n_estimators=int(params["n_estimators"]), contamination=float(params["contamination"]),
-                             random_state=seed).fit(train_features)
-        return model, "detector"
-    from sklearn.impute import SimpleImputer
-    from sklearn.pipeline import make_pipeline
-
-    from reference_impl.anomaly import IsolationForestDetector
-
-    model = make_pipeline(SimpleImputer(strategy="median"),
-                          IsolationForestDetector(n_estimators=int(params["n_estimators"]),
-                                                  contamination=float(params["contamination"]), random_state=seed))
-    model.set_output(transform="pandas")
-    return model.fit(train_features[MODEL_FEATURES]), "estimator"
+    model = TradeAnomalyDetector(n_estimators=int(params["n_estimators"]), contamination=float(params["contamination"]),
+                                 random_state=seed).fit(train_features)
+    return model, "detector"
 
 
 def anomaly_model_input(kind: str, features: pd.DataFrame) -> pd.DataFrame:

@@ -75,18 +75,18 @@ def _both_paths(detector, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFra
 def test_decide_frame_equals_per_row_decisions(fitted, test_features, n, seed, with_overrides):
     det = copy.deepcopy(fitted)
     frame = _random_frame(test_features, n, seed)
-    det.with_overrides(_overrides(frame, det) if with_overrides else None)
+    det.set_params(overrides=_overrides(frame, det) if with_overrides else None)
     columnar, per_row = _both_paths(det, frame)
     assert tuple(columnar.columns) == DECISION_FRAME_COLUMNS
     pd.testing.assert_frame_equal(columnar, per_row, check_exact=True)  # scores, flags, codes, dtypes
-    assert columnar["score"].tolist() == det.score(frame).tolist()
+    assert columnar["score"].tolist() == det.anomaly_score(frame).tolist()
 
 
 def test_random_frames_cover_every_branch(fitted, test_features):
     """The equality above is only worth something if the frames hit every kind of decision."""
     det = copy.deepcopy(fitted)
     frame = _random_frame(test_features, 1500, 5)
-    det.with_overrides(_overrides(frame, det))
+    det.set_params(overrides=_overrides(frame, det))
     out, _ = _both_paths(det, frame)
     codes = out["reason_codes"].str.split(";")
     has = lambda code: codes.map(lambda c: code in c)  # noqa: E731
@@ -97,13 +97,13 @@ def test_random_frames_cover_every_branch(fitted, test_features):
     assert (out["flagged"] & below & ~has("O_FORCE_FLAG")).any()  # flagged by a rule alone
     assert (~out["flagged"] & frame["off_hours"].eq(1.0) & out["reason_codes"].eq("")).any()  # context never flags
     assert (codes.map(len) == MAX_REASONS).any() and (codes.map(len) <= MAX_REASONS).all()
-    assert frame[det.feature_names].isna().any(axis=1).any()
+    assert frame[det.features_].isna().any(axis=1).any()
 
 
 def test_all_clear_and_empty_frames(fitted, test_features):
-    det = copy.deepcopy(fitted).with_overrides(None)
-    scores = det.score(test_features)
-    quiet = test_features[(scores < det.threshold) & test_features["off_hours"].eq(0.0)].head(50)
+    det = copy.deepcopy(fitted).set_params(overrides=None)
+    scores = det.anomaly_score(test_features)
+    quiet = test_features[(scores < det.threshold_) & test_features["off_hours"].eq(0.0)].head(50)
     columnar, per_row = _both_paths(det, quiet)
     pd.testing.assert_frame_equal(columnar, per_row, check_exact=True)
     assert not columnar["flagged"].any() and columnar["reason_codes"].eq("").all()
@@ -113,7 +113,7 @@ def test_all_clear_and_empty_frames(fitted, test_features):
 
 
 def test_predict_frame_uses_the_columnar_path(fitted, test_features, monkeypatch):
-    det = copy.deepcopy(fitted).with_overrides(None)
+    det = copy.deepcopy(fitted).set_params(overrides=None)
     frame = _random_frame(test_features, 200, 7)
     expected = decisions_to_frame(det.decide(frame))
     monkeypatch.setattr(det, "decide", lambda *a, **k: pytest.fail("predict_frame built per-row decisions"))

@@ -39,9 +39,9 @@ def test_decisions_follow_the_contract(fitted, test_features):
         payload = d.to_dict()
         assert set(payload) == DECISION_KEYS
         json.dumps(payload, allow_nan=False)
-        assert payload["model_version"] == fitted.model_version and payload["ruleset_version"] == fitted.ruleset_version
+        assert payload["model_version"] == fitted.model_version_ and payload["ruleset_version"] == fitted.ruleset_version
         assert list(payload["features"]) == MODEL_FEATURES
-        assert payload["threshold"] == fitted.threshold
+        assert payload["threshold"] == fitted.threshold_
         assert len(d.reasons) <= 4
         assert d.flagged == bool(d.reasons) or not d.flagged
         for r in d.reasons:
@@ -64,7 +64,7 @@ def test_model_reasons_point_up_and_only_for_flagged(fitted, test_features):
 
 def test_scores_rank_anomalies_and_match_sklearn(fitted, trade_data, test_features):
     y = trade_data["trades"]["is_anomaly"].to_numpy()[~trade_data["train"]]
-    scores = fitted.score(test_features)
+    scores = fitted.anomaly_score(test_features)
     assert roc_auc(y, scores) > 0.7
     X = test_features[MODEL_FEATURES].fillna(pd.Series(fitted.medians_, index=MODEL_FEATURES))
     np.testing.assert_allclose(scores, fitted.estimator_.anomaly_score(X), atol=1e-9)
@@ -113,12 +113,12 @@ def test_bad_input_is_refused(fitted, test_features, mutate, error, match):
         fitted.decide(mutate(test_features.head(5)))
 
 
-def test_unfitted_detector_raises(test_features):
+def test_unfitted_detector_raises(test_features, tmp_path):
     det = TradeAnomalyDetector()
     with pytest.raises(ModelError, match="not fitted"):
         det.decide(test_features)
     with pytest.raises(ModelError, match="not fitted"):
-        _ = det.model_version
+        save_detector(det, tmp_path / "unfitted")
 
 
 def test_rules_only_fallback(test_features):
@@ -130,16 +130,14 @@ def test_rules_only_fallback(test_features):
         json.dumps(d.to_dict(), allow_nan=False)
 
 
-def test_calibrate_threshold_respects_capacity(fitted, trade_data, test_features):
-    import copy
-
-    det = copy.deepcopy(fitted)
+def test_threshold_for_capacity_respects_capacity(fitted, trade_data, test_features):
     n_days = 4.5
-    choice = det.calibrate_threshold(test_features, alerts_per_day=10, n_days=n_days)
+    choice = fitted.threshold_for_capacity(test_features, alerts_per_day=10, n_days=n_days)
+    det = fitted.with_threshold(choice)  # a new detector; `fitted` keeps its threshold
     flagged = sum(d.flagged for d in det.decide(test_features))
     assert flagged / n_days == pytest.approx(choice.expected_alerts_per_day)
     assert choice.expected_alerts_per_day <= 10 + 1e-9 or choice.details["model_alerts_per_day"] == 0
-    assert det.threshold == choice.threshold and "capacity" in det.threshold_source_
+    assert det.threshold_ == choice.threshold and "capacity" in det.threshold_source_
 
 
 def _overrides():
@@ -163,7 +161,7 @@ def test_overrides_suppress_force_and_expire(fitted, test_features):
         reason="counterparty under investigation", actor="ops.lead", expires_at=NOW + timedelta(days=5), now=NOW,
     )
     assert ovr.version == 2
-    det.with_overrides(ovr)
+    det.set_params(overrides=ovr)  # a parameter read at decision time: no refit
     by_id = {d.trade_id: d for d in det.decide(test_features, now=NOW + timedelta(days=1))}
     s, f = by_id[flagged.trade_id], by_id[quiet.trade_id]
     assert not s.flagged and s.overrides == ["OVR-0001"] and s.reasons[0]["code"] == "O_SUPPRESS"
@@ -210,7 +208,7 @@ def test_override_roundtrip_and_revoke(tmp_path):
 def test_save_load_roundtrip_and_tamper(fitted, test_features, tmp_path):
     path = save_detector(fitted, tmp_path / "trade-anomaly")
     back = load_detector(path)
-    assert back.model_version == fitted.model_version and back.training_digest == fitted.training_digest
+    assert back.model_version_ == fitted.model_version_ and back.training_digest_ == fitted.training_digest_
     a, b = fitted.decide(test_features.head(40)), back.decide(test_features.head(40))
     assert [d.to_dict() for d in a] == [d.to_dict() for d in b]
     meta = json.loads((path / "metadata.json").read_text())
