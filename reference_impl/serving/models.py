@@ -59,9 +59,9 @@ def _now() -> str:
 
 def loaded(name: str, obj: Any, source: str, **meta: Any) -> LoadedModel[Any]:
     """A successfully loaded model; version metadata is read from the object when not given."""
-    meta.setdefault("version", _attr(obj, "model_version"))
+    meta.setdefault("version", _attr(obj, "model_version_") or _attr(obj, "model_version"))  # estimators end fitted names in _
     meta.setdefault("ruleset_version", _attr(obj, "ruleset_version"))
-    meta.setdefault("training_data_digest", _attr(obj, "training_digest")
+    meta.setdefault("training_data_digest", _attr(obj, "training_digest_") or _attr(obj, "training_digest")
                     or (getattr(obj, "metadata", None) or {}).get("training_digest"))
     return LoadedModel(name=name, obj=obj, status="loaded", source=source, loaded_at=_now(), **meta)
 

@@ -52,10 +52,10 @@ class FakeDetector:
         Raise in :meth:`decide` (a broken model).
     """
 
-    model_version = "fake-1"
+    model_version_ = "fake-1"
     ruleset_version = "fake-rules-1"
-    training_digest = "sha256:fake"
-    threshold = 0.7
+    training_digest_ = "sha256:fake"
+    threshold_ = 0.7
 
     def __init__(self, *, delay_s: float = 0.0, fail: bool = False) -> None:
         self.delay_s = delay_s
@@ -72,12 +72,12 @@ class FakeDetector:
         for rule_decision in fake_rules(features):
             score = round(min(1.0, rule_decision.features.get("log_notional_usd", 0.0) / 10.0), 6)
             reasons = list(rule_decision.reasons)
-            if score >= self.threshold:
+            if score >= self.threshold_:
                 reasons.append({"code": "MODEL_UNUSUAL_SIZE", "text": "size unusual for this trader", "source": "model",
                                 "feature": "log_notional_usd", "value": rule_decision.features["log_notional_usd"],
                                 "contribution": -0.3})
-            out.append(Decision(rule_decision.trade_id, score, self.threshold,
-                                    bool(reasons) or score >= self.threshold, reasons[:4], self.model_version,
+            out.append(Decision(rule_decision.trade_id, score, self.threshold_,
+                                    bool(reasons) or score >= self.threshold_, reasons[:4], self.model_version_,
                                     self.ruleset_version, rule_decision.features))
         return out
 

@@ -65,7 +65,7 @@ def test_admin_reload_swaps_the_model_and_is_audited(make_service):
     class Versioned(FakeDetector):
         def __init__(self, v):
             super().__init__()
-            self.model_version = v
+            self.model_version_ = v
 
     trades, kyc = fake_rooms()
     trades.providers.trade_model = lambda s: loaded("trade-anomaly", Versioned(next(versions)), "fake")
