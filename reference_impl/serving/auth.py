@@ -29,7 +29,8 @@ import secrets
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Annotated, Any, Callable, Literal, get_args
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader
@@ -153,7 +154,7 @@ async def get_principal(request: Request, api_key: Annotated[str | None, Depends
     return principal
 
 
-def require_role(*roles: str) -> Callable[..., Principal]:
+def require_role(*roles: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency that lets through callers holding one of ``roles`` (admin always passes), else 403.
 
     Use it on any router, including ones other packages add with ``create_app(extra_routers=...)``::

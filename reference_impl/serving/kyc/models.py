@@ -24,8 +24,13 @@ class KycDecider(Protocol):
 
 
 class ReviewItemLike(Protocol):
-    item_id: int
-    doc_id: str
+    """A queued document as the routes return it (never its text)."""
+
+    @property
+    def item_id(self) -> int: ...
+
+    @property
+    def doc_id(self) -> str: ...
 
     def to_dict(self) -> Mapping[str, Any]: ...
 

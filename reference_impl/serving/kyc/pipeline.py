@@ -35,14 +35,15 @@ async def classify_document(state: KycState, doc_id: str, client_id: str | None,
                             ctx: CallContext) -> dict[str, Any]:
     """Classify and route one KYC document; enqueue it for review when routed there; audit it."""
     model = state.kyc_model
-    if model is None or not model.ready:
+    classifier = model.obj if model is not None and model.ready else None
+    if classifier is None:
         # there is no rules-only KYC decision worth giving: every document goes to a human
         decision = {"label": None, "confidence": 0.0, "route": "manual_review", "reason": "model_unavailable",
                     "reason_text": "the classifier is not loaded; a reviewer must classify this document", "threshold": None}
         fallback = "model_missing"
     else:
         try:
-            decision = await run_in_threadpool(_classify, model.obj, doc_id, text)
+            decision = await run_in_threadpool(_classify, classifier, doc_id, text)
             fallback = None
         except IbmlError as exc:
             raise field_error(("body", "text"), str(exc)) from None
@@ -57,7 +58,7 @@ async def classify_document(state: KycState, doc_id: str, client_id: str | None,
             raise unavailable(f"review queue unavailable: {state.review_queue_error or 'not configured'}")
         review_item_id = await run_in_threadpool(_enqueue, state.review_queue, doc_id, text, decision)
     pseudo_client = state.core.pseudonymiser.pseudonymise(client_id) if client_id else None
-    meta = {"request_id": ctx.request_id, "model_name": KYC_MODEL_NAME,
+    meta: dict[str, Any] = {"request_id": ctx.request_id, "model_name": KYC_MODEL_NAME,
             "model_version": model.version if model and fallback is None else None,
             "ruleset_version": None, "fallback_used": fallback is not None, "fallback_reason": fallback}
     payload = {

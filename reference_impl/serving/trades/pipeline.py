@@ -24,7 +24,7 @@ from reference_impl.serving.context import CallContext
 from reference_impl.serving.fallback import ONLINE_STORE_UNAVAILABLE, Outcome, ScoringUnavailable, decide_within_budget
 from reference_impl.serving.http_errors import field_error, unavailable
 from reference_impl.serving.models import LoadedModel
-from reference_impl.serving.online import FeatureResult
+from reference_impl.serving.online import FeatureResult, FeatureSource
 from reference_impl.serving.trades.models import TRADE_MODEL_NAME, RulesOnly, TradeDetector
 from reference_impl.serving.trades.schemas import TradeEventIn
 from reference_impl.serving.trades.state import TradesState
@@ -92,7 +92,7 @@ async def score_jobs(state: TradesState, jobs: Sequence[ScoreJob]) -> list[tuple
     if rules is None:
         return [unavailable("no model and no rules-only fallback are loaded")] * len(jobs)
     state.core.metrics.batch_events.observe(sum(len(job.events) for job in jobs))
-    feats = _features_per_job(state, jobs, out)
+    feats = _features_per_job(state.features, jobs, out)
     live = [i for i in range(len(jobs)) if out[i] is None]
     if not live:
         return out
@@ -139,12 +139,12 @@ class _JobFeatures:
         return all(s != "unavailable" for s in self.status)
 
 
-def _features_per_job(state: TradesState, jobs: Sequence[ScoreJob], out: list[Any]) -> dict[int, _JobFeatures]:
+def _features_per_job(source: FeatureSource, jobs: Sequence[ScoreJob], out: list[Any]) -> dict[int, _JobFeatures]:
     """Features for every job in one call; if that fails, job by job so one bad event fails only its request."""
     rows = [[e.to_row() for e in job.events] for job in jobs]
     if len(jobs) > 1:
         try:
-            whole = state.features.features_for([r for job_rows in rows for r in job_rows])
+            whole = source.features_for([r for job_rows in rows for r in job_rows])
         except Exception:  # noqa: BLE001 - isolate the culprit below
             whole = None
         if whole is not None:
@@ -156,7 +156,7 @@ def _features_per_job(state: TradesState, jobs: Sequence[ScoreJob], out: list[An
     feats = {}
     for i, job_rows in enumerate(rows):
         try:
-            result = state.features.features_for(job_rows)
+            result = source.features_for(job_rows)
             feats[i] = _JobFeatures(result, 0, len(job_rows))
         except FeatureStoreError as exc:
             out[i] = field_error(("body",), str(exc))

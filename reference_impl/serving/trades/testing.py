@@ -28,12 +28,12 @@ def fake_rules(features: pd.DataFrame) -> list[Decision]:
     """Rules only: flag a USD notional above 50m or a booking more than an hour after execution."""
     out = []
     for row in features.to_dict("records"):
-        feats = {k: float(row[k]) for k in FAKE_FEATURES if k in row}
+        feats: dict[str, float | None] = {k: float(row[k]) for k in FAKE_FEATURES if k in row}
         reasons = []
-        if 10 ** feats.get("log_notional_usd", 0.0) > LARGE_NOTIONAL_USD:
+        if 10 ** (feats.get("log_notional_usd") or 0.0) > LARGE_NOTIONAL_USD:
             reasons.append({"code": "LARGE_NOTIONAL", "text": "USD notional above 50m", "source": "rule",
                             "feature": "log_notional_usd", "value": feats["log_notional_usd"], "contribution": None})
-        if feats.get("booking_delay_s", 0.0) > 3600:
+        if (feats.get("booking_delay_s") or 0.0) > 3600:
             reasons.append({"code": "LATE_BOOKING", "text": "booked more than an hour after execution", "source": "rule",
                             "feature": "booking_delay_s", "value": feats["booking_delay_s"], "contribution": None})
         out.append(Decision(str(row["trade_id"]), None, None, bool(reasons), reasons, None, "fake-rules-1", feats,
@@ -70,7 +70,7 @@ class FakeDetector:
             raise RuntimeError("model exploded")
         out = []
         for rule_decision in fake_rules(features):
-            score = round(min(1.0, rule_decision.features.get("log_notional_usd", 0.0) / 10.0), 6)
+            score = round(min(1.0, (rule_decision.features.get("log_notional_usd") or 0.0) / 10.0), 6)
             reasons = list(rule_decision.reasons)
             if score >= self.threshold_:
                 reasons.append({"code": "MODEL_UNUSUAL_SIZE", "text": "size unusual for this trader", "source": "model",
