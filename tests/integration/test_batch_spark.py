@@ -44,7 +44,7 @@ def demo(tmp_path_factory):
 @pytest.fixture(scope="module")
 def demo_with_copies(tmp_path_factory):
     """The demo plus five re-bookings of the busiest day's first new trades, a minute later (duplicates)."""
-    from reference_impl.batch.job import ingest_trades, trade_store_dir
+    from reference_impl.batch.inputs import ingest_trades, trade_store_dir
     from reference_impl.data import load_dataset
 
     built = build_batch_demo(Workspace(tmp_path_factory.mktemp("batch-copies") / "ibml-home"), n_trades=3000, n_days=10)
