@@ -122,6 +122,21 @@ def test_bad_input_is_one_line_non_zero_and_leaves_no_output(env, capsys, argv, 
     assert len(_batch_records(env.workspace)) == n
 
 
+def test_python_m_batch_is_the_batch_command_group_on_its_own(env):
+    """``python -m reference_impl.batch`` (the file spark-submit is given) scores a day and reports errors in one line."""
+    import subprocess
+    import sys
+
+    run = lambda *argv: subprocess.run([sys.executable, "-m", "reference_impl.batch", *argv],  # noqa: E731
+                                       capture_output=True, text=True, timeout=600)
+    bad = run("score", "--date", "2026-13-01")
+    assert bad.returncode != 0 and bad.stderr.strip() == "ibml: error: --date must be YYYY-MM-DD, got '2026-13-01'"
+    day = env.busiest_day.isoformat()
+    done = run("score", "--engine", "pandas", "--date", day)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"of {day}" in done.stdout and "on pandas" in done.stdout
+
+
 def test_missing_store_points_at_ingest(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("IBML_HOME", str(tmp_path / "empty"))
     assert main(["batch", "score", "--date", "2026-01-05"]) != 0
