@@ -53,7 +53,7 @@ import psutil
 
 from reference_impl.batch import run_batch, spark_session
 from reference_impl.batch.demo import promote_champion, write_small_dataset
-from reference_impl.batch.job import ingest_trades, list_partitions, trade_store_dir
+from reference_impl.batch.inputs import ingest_trades, list_partitions, trade_store_dir
 from reference_impl.data import load_dataset
 from reference_impl.workspace import Workspace
 

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from reference_impl.batch.job import IngestResult, ingest_trades, list_partitions, trade_store_dir
+from reference_impl.batch.inputs import IngestResult, ingest_trades, list_partitions, trade_store_dir
 from reference_impl.workspace import Workspace
 
 

@@ -16,16 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from reference_impl.batch.job import (
-    FEATURE_INPUT_COLUMNS,
-    PAIR_INPUT_COLUMNS,
-    DayInputs,
-    ResolvedModel,
-    decisions_frame,
-    features_for_day,
-    pair_history_rows,
-    read_partitions,
-)
+from reference_impl.batch.decisions import decisions_frame
+from reference_impl.batch.inputs import DayInputs, read_partitions
+from reference_impl.batch.model import ResolvedModel
+from reference_impl.features.day import FEATURE_INPUT_COLUMNS, PAIR_INPUT_COLUMNS, features_for_day, pair_history_rows
 
 
 def predict_by_desk(model: ResolvedModel, features: pd.DataFrame) -> pd.DataFrame:

@@ -21,34 +21,34 @@ import functools
 from pathlib import Path
 from typing import Any, Iterator
 
-from reference_impl.batch.job import (
-    DECISION_COLUMNS,
-    FEATURE_COLUMNS,
+from reference_impl.batch.decisions import DECISION_SCHEMA, MODEL_OUTPUT_COLUMNS, MODEL_OUTPUT_DDL
+from reference_impl.batch.inputs import DayInputs
+from reference_impl.batch.model import ResolvedModel
+from reference_impl.batch.spark_session import LOCAL_MASTER, quiet_spark, spark_session
+from reference_impl.features.columns import FEATURE_COLUMNS, TIMESTAMP_COLUMNS
+from reference_impl.features.day import (
     FEATURE_INPUT_COLUMNS,
-    MODEL_OUTPUT_COLUMNS,
     PAIR_COLUMNS,
     PAIR_INPUT_COLUMNS,
-    DayInputs,
-    ResolvedModel,
     features_for_day,
     pair_history_rows,
 )
-from reference_impl.batch.spark_session import LOCAL_MASTER, quiet_spark, spark_session
 
 _STRING_COLUMNS = {"trade_id", "trader_id", "book", "counterparty_id", "desk", "instrument_id", "event_type"}
-_TIMESTAMP_COLUMNS = {"exec_ts", "booking_ts", "event_ts", "available_at"}
 
 
 def ddl(columns: tuple[str, ...]) -> str:
-    """A Spark DDL schema string for our column names (strings, UTC timestamps, doubles).
+    """A Spark DDL schema string for feature and pair-history columns (strings, UTC timestamps, doubles).
 
-    >>> ddl(("trade_id", "booking_ts", "score"))
-    'trade_id string, booking_ts timestamp, score double'
+    The decisions' DDL comes from their declaration instead (:func:`reference_impl.batch.decisions.spark_ddl`).
+
+    >>> ddl(("trade_id", "booking_ts", "notional_usd"))
+    'trade_id string, booking_ts timestamp, notional_usd double'
     """
     def kind(c: str) -> str:
         if c in _STRING_COLUMNS:
             return "string"
-        if c in _TIMESTAMP_COLUMNS:
+        if c in TIMESTAMP_COLUMNS:
             return "timestamp"
         return "double"
 
@@ -72,20 +72,17 @@ def plain_strings(frame: Any) -> Any:
 
 
 def spark_pair_history_rows(trades: Any) -> Any:
-    """:func:`~reference_impl.batch.job.pair_history_rows` for ``applyInPandas`` (Arrow-safe output)."""
+    """:func:`~reference_impl.features.day.pair_history_rows` for ``applyInPandas`` (Arrow-safe output)."""
     return plain_strings(pair_history_rows(trades))
 
 
 def spark_features_for_day(trades: Any, pair_rows: Any, *, ref: Any, prices: Any, day: Any) -> Any:
-    """:func:`~reference_impl.batch.job.features_for_day` for ``cogroup(...).applyInPandas`` (Arrow-safe output)."""
+    """:func:`~reference_impl.features.day.features_for_day` for ``cogroup(...).applyInPandas`` (Arrow-safe output)."""
     return plain_strings(features_for_day(trades, pair_rows, ref=ref, prices=prices, day=day))
 
 
-MODEL_OUTPUT_DDL = "trade_id string, score double, threshold double, flagged boolean, reason_codes string, fallback_used boolean"
-
-
 def decisions_dataframe(spark: Any, inputs: DayInputs, model: ResolvedModel) -> Any:
-    """The lazy Spark DataFrame of day D's decisions (columns :data:`DECISION_COLUMNS`)."""
+    """The lazy Spark DataFrame of day D's decisions (:data:`~reference_impl.batch.decisions.DECISION_SCHEMA`)."""
     from pyspark.sql import functions as F
 
     from reference_impl.lifecycle.tracking import quiet_mlflow
@@ -106,7 +103,7 @@ def decisions_dataframe(spark: Any, inputs: DayInputs, model: ResolvedModel) -> 
         F.col("trade_id"), F.col("desk"), F.col("booking_ts"), *model_cols,
         F.lit(model.name).alias("model_name"), F.lit(model.version).alias("model_version"),
         F.lit(model.ruleset_version).alias("ruleset_version"),
-    ).select(*DECISION_COLUMNS)
+    ).select(*[F.col(c).cast(kind).alias(c) for c, kind in DECISION_SCHEMA])  # the declared types (no-op casts)
 
 
 #: Session settings while a day is scored. Each Arrow batch that ``spark_udf`` hands the model is a whole
@@ -155,5 +152,5 @@ def score_day_on(spark: Any, master: str | None, inputs: DayInputs, model: Resol
     return master
 
 
-__all__ = ["MODEL_OUTPUT_DDL", "SCORING_CONF", "ddl", "decisions_dataframe", "plain_strings", "score_day", "score_day_on", "session_conf",
+__all__ = ["SCORING_CONF", "ddl", "decisions_dataframe", "plain_strings", "score_day", "score_day_on", "session_conf",
            "spark_features_for_day", "spark_pair_history_rows"]

@@ -1,9 +1,17 @@
-"""``ibml batch ingest|score``: daily batch scoring of trade events on pandas or Spark."""
+"""``ibml batch ingest|score``: daily batch scoring of trade events on pandas or Spark.
+
+:func:`main` runs this command group on its own — what ``python -m reference_impl.batch`` (the file
+``spark-submit`` is given) calls, so the batch package never imports the whole command line.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import sys
 from pathlib import Path
+from typing import Sequence
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,3 +63,32 @@ def _score(args: argparse.Namespace) -> int:
                        data_dir=args.data_dir, tracking_uri=args.tracking_uri, actor=args.user)
     print(result.summary())
     return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line and exit code 2 (as ``ibml`` does)."""
+
+    def error(self, message: str) -> None:  # pragma: no cover - exercised via the __main__ test
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``ibml batch ...`` without the rest of ``ibml``: user errors are one line on stderr and a non-zero exit."""
+    from reference_impl.errors import IbmlError
+
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("DO_NOT_TRACK", "true")
+    parser = _Parser(prog="ibml")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    register(sub)
+    args = parser.parse_args(["batch", *(sys.argv[1:] if argv is None else argv)])
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except IbmlError as exc:
+        print(f"ibml: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("ibml: interrupted", file=sys.stderr)
+        return 130

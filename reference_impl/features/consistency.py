@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from reference_impl.errors import FeatureStoreError
+from reference_impl.features.columns import CONTEXT_FEATURES, MODEL_FEATURES
 from reference_impl.features.definitions import counterparty_pair_activity, get_view, trader_history
 from reference_impl.features.offline import OfflineStore
 from reference_impl.features.online import OnlineStore
@@ -22,7 +23,8 @@ from reference_impl.features.point_in_time import point_in_time_join
 from reference_impl.features.request import request_features_from_store
 from reference_impl.features.rows import build_view_rows, validate_rows
 from reference_impl.features.spec import FeatureView
-from reference_impl.features.transforms import CONTEXT_FEATURES, MODEL_FEATURES, build_trade_features, utc_ns
+from reference_impl.features.transforms import build_trade_features
+from reference_impl.features.validation import utc_ns
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,10 @@ from typing import Mapping
 import pandas as pd
 
 from reference_impl.errors import FeatureStoreError
-from reference_impl.features import transforms as tf
+from reference_impl.features.columns import CONTEXT_FEATURES, MODEL_FEATURES, WINDOWS
+from reference_impl.features.rows import counterparty_pair_rows, trader_activity_rows, trader_history_snapshot
 from reference_impl.features.spec import Entity, FeatureView, Field, Source
+from reference_impl.features.transforms import build_trade_features
 
 OWNER = "features-team@ibml.example"
 
@@ -40,22 +42,22 @@ trades_by_booking = Source(name="trades_by_booking", table="trades", event_times
 
 
 def _trade_feature_rows(data: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    features = tf.build_trade_features(data["trades"], data, data["prices"])
+    features = build_trade_features(data["trades"], data, data["prices"])
     features["event_ts"] = features["exec_ts"]
     features["available_at"] = features["booking_ts"]
     return features
 
 
 def _trader_activity_rows(data: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    return tf.trader_activity_rows(data["trades"])
+    return trader_activity_rows(data["trades"])
 
 
 def _trader_history_rows(data: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    return tf.trader_history_snapshot(data["trades"])
+    return trader_history_snapshot(data["trades"])
 
 
 def _counterparty_pair_rows(data: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    return tf.counterparty_pair_rows(data["trades"])
+    return counterparty_pair_rows(data["trades"])
 
 
 # --------------------------------------------------------------------------- feature views
@@ -64,11 +66,11 @@ trade_features = FeatureView(
     name="trade_features",
     entity=trade,
     source=trades_source,
-    schema=tuple(Field(name) for name in (*tf.MODEL_FEATURES, *tf.CONTEXT_FEATURES)),
+    schema=tuple(Field(name) for name in (*MODEL_FEATURES, *CONTEXT_FEATURES)),
     transformation=_trade_feature_rows,
     ttl=None,
     owner=OWNER,
-    description="Per-trade features for anomaly detection (see transforms.MODEL_FEATURES).",
+    description="Per-trade features for anomaly detection (see columns.MODEL_FEATURES).",
 )
 
 # Trader state after each booking instant: the classic point-in-time example ("what did we know at 10:15?").
@@ -76,7 +78,7 @@ trader_activity = FeatureView(
     name="trader_activity",
     entity=trader,
     source=trades_by_booking,
-    schema=tuple(Field(f"{stat}_{w}") for w in tf.WINDOWS for stat in ("trade_count", "notional_mean")),
+    schema=tuple(Field(f"{stat}_{w}") for w in WINDOWS for stat in ("trade_count", "notional_mean")),
     transformation=_trader_activity_rows,
     ttl=pd.Timedelta(days=7),
     owner=OWNER,

@@ -17,7 +17,7 @@ from reference_impl.features.offline import OfflineStore
 from reference_impl.features.online import MaterializeResult, OnlineStore
 from reference_impl.features.rows import build_view_rows
 from reference_impl.features.spec import FeatureView
-from reference_impl.features.transforms import require_columns, utc_ns
+from reference_impl.features.validation import require_columns, utc_ns
 
 
 def data_as_of(data: Mapping[str, pd.DataFrame], view: FeatureView, end: pd.Timestamp | None) -> dict:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from reference_impl.errors import FeatureStoreError
-from reference_impl.features.transforms import require_columns, utc_ns
+from reference_impl.features.validation import require_columns, utc_ns
 
 
 def _check_keys(entity_df: pd.DataFrame, feature_df: pd.DataFrame, keys: Sequence[str]) -> None:

@@ -3,7 +3,7 @@
 This is the serving path. It reads the trader's recent events and the (book, counterparty) count
 from the online store, then computes the event's features in one of two ways that give the same values:
 
-* :func:`~reference_impl.features.transforms.compute_request_features` (the *reference*): puts the
+* :func:`compute_request_features` (the *reference*): puts the
   event behind its trader's history and runs the batch transforms on that tiny frame — the very code
   that built the training set, but ~30 ms of pandas overhead per event;
 * :func:`fast_request_features` (what the service runs): the same rules on plain numbers, with the
@@ -26,9 +26,7 @@ from pandas._libs.window import aggregations as _window_kernels  # the kernels S
 from pandas.core.indexers.objects import VariableWindowIndexer
 
 from reference_impl.errors import FeatureStoreError
-from reference_impl.features.definitions import counterparty_pair_activity, trader_history
-from reference_impl.features.online import OnlineStore
-from reference_impl.features.transforms import (
+from reference_impl.features.columns import (
     CONTEXT_FEATURES,
     HISTORY_COLUMNS,
     KEY_COLUMNS,
@@ -37,12 +35,19 @@ from reference_impl.features.transforms import (
     MODEL_FEATURES,
     TRADE_COLUMNS,
     WINDOWS,
-    _hhmm,
-    compute_request_features,
-    require_columns,
-    utc_ns,
     window_delta,
 )
+from reference_impl.features.definitions import counterparty_pair_activity, trader_history
+from reference_impl.features.online import OnlineStore
+from reference_impl.features.rows import history_events_frame
+from reference_impl.features.transforms import (
+    assemble_trade_features,
+    duplicate_and_wash_counts,
+    minutes_since_midnight,
+    reference_price_at_exec,
+    trader_rolling_features,
+)
+from reference_impl.features.validation import check_trades, require_columns, require_utc, utc_ns
 
 _NS_PER_DAY = 86_400 * 10**9
 _MISSING = np.iinfo(np.int64).min
@@ -104,6 +109,52 @@ def request_features_from_store(event_frame: pd.DataFrame, store: OnlineStore,
                                  reference_price=prices_or_ref_price, use_prices=False)
 
 
+# --------------------------------------------------------------------------- the reference path
+
+
+def compute_request_features(event_frame: pd.DataFrame, online_rows: Mapping[str, Mapping | None],
+                             ref: Mapping[str, pd.DataFrame], prices_or_ref_price: pd.DataFrame | float | None,
+                             ) -> pd.DataFrame:
+    """Features for ONE incoming trade event, from the online store's trader and counterparty state.
+
+    The trader's recent events (``online_rows["trader_history"]["recent_events"]``) are put back in
+    front of the event and :func:`trader_rolling_features` runs on them — the very code that built the
+    training set, so there is no second implementation to drift (training/serving skew).
+    ``online_rows["counterparty_pair"]["trades_to_date"]`` gives the pair's prior count (a missing
+    row means "never seen": the pair is new). ``prices_or_ref_price`` is the prices frame, or the
+    reference price itself when the caller already has it (``None``/NaN: unknown).
+
+    Returns a one-row frame with the same columns as
+    :func:`~reference_impl.features.transforms.build_trade_features`.
+    """
+    check_trades(event_frame)
+    if len(event_frame) != 1:
+        raise FeatureStoreError(f"compute_request_features takes exactly one event, got {len(event_frame)} rows")
+    event = event_frame
+    history_row = online_rows.get("trader_history") or {}
+    history = history_events_frame(history_row.get("recent_events"), str(event["trader_id"].iloc[0]))
+    history = history[history["trade_id"] != str(event["trade_id"].iloc[0])]
+    combined = pd.concat([history, event[list(history.columns)]], ignore_index=True)
+    rolling = trader_rolling_features(combined).iloc[[-1]].set_axis(event.index)
+    patterns = duplicate_and_wash_counts(combined).iloc[[-1]].set_axis(event.index)
+    pair_row = online_rows.get("counterparty_pair") or {}
+    pair_ts = pair_row.get("event_ts")
+    event_ts = require_utc(event["booking_ts"], "booking_ts").iloc[0]
+    prior_count = float(pair_row.get("trades_to_date") or 0.0)
+    if pair_ts is not None and pd.Timestamp(pair_ts) >= event_ts:
+        raise FeatureStoreError(
+            "counterparty_pair state is not older than the event's booking_ts; "
+            "request-time features need state strictly before the event"
+        )
+    prior = pd.Series([prior_count], index=event.index, dtype="float64")
+    if isinstance(prices_or_ref_price, pd.DataFrame):
+        reference = reference_price_at_exec(event, prices_or_ref_price)
+    else:
+        value = np.nan if prices_or_ref_price is None else float(prices_or_ref_price)
+        reference = pd.Series([value], index=event.index, dtype="float64")
+    return assemble_trade_features(event, ref, reference, prior, rolling, patterns)
+
+
 # --------------------------------------------------------------------------- reference data, parsed once
 
 
@@ -139,7 +190,7 @@ class RequestContext:
         require_columns(ref.get("desks", pd.DataFrame()), ("desk",), "ref['desks']")
         desks = ref["desks"]
         require_columns(desks, ("desk", "tz", "open_local", "close_local"), "desks")
-        hours = {str(r.desk): _DeskHours(str(r.tz), _hhmm(r.open_local), _hhmm(r.close_local))
+        hours = {str(r.desk): _DeskHours(str(r.tz), minutes_since_midnight(r.open_local), minutes_since_midnight(r.close_local))
                  for r in desks.drop_duplicates("desk").itertuples(index=False)}
 
         def per_desk(column: str) -> dict[str, float] | None:
@@ -349,7 +400,7 @@ def fast_request_features(event: pd.DataFrame | Mapping[str, Any], online_rows: 
     Parameters
     ----------
     event : one-row DataFrame or mapping
-        The trade event (:data:`~reference_impl.features.transforms.TRADE_COLUMNS`, tz-aware timestamps).
+        The trade event (:data:`~reference_impl.features.columns.TRADE_COLUMNS`, tz-aware timestamps).
     online_rows : mapping
         ``{"trader_history": row or None, "counterparty_pair": row or None}`` (see :func:`online_state_for`).
     context : RequestContext
@@ -456,5 +507,5 @@ def _feature_values(event: pd.DataFrame | Mapping[str, Any], online_rows: Mappin
     return fields, keys, np.array([cols[c][0] for c in _OUTPUT_FEATURES], dtype="float64")
 
 
-__all__ = ["RequestContext", "fast_request_features", "fast_request_features_many", "online_state_for",
+__all__ = ["RequestContext", "compute_request_features", "fast_request_features", "fast_request_features_many", "online_state_for",
            "online_states_for", "request_features_from_store"]

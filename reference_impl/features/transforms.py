@@ -34,102 +34,22 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from reference_impl.errors import FeatureStoreError
-
-#: Rolling windows for trader statistics (pandas offset aliases).
-WINDOWS: tuple[str, ...] = ("1h", "1d", "7d")
-#: The longest window: how much trader history the online store must keep for request-time features.
-MAX_WINDOW: pd.Timedelta = pd.Timedelta(days=7)
-#: Fewer prior trades than this in a window -> NaN z-score (a std from two numbers says little).
-MIN_ZSCORE_HISTORY: int = 3
-#: A reference price older than this (relative to ``exec_ts``) is treated as missing.
-MAX_PRICE_AGE: pd.Timedelta = pd.Timedelta(days=1)
-
-#: Columns of the ``trades`` frame the trade features read (see docs/contracts.md, Data).
-TRADE_COLUMNS: tuple[str, ...] = (
-    "trade_id", "event_type", "exec_ts", "booking_ts", "desk", "book", "trader_id",
-    "counterparty_id", "instrument_id", "side", "quantity", "price", "notional_usd",
+from reference_impl.features.columns import (
+    CONTEXT_FEATURES,
+    KEY_COLUMNS,
+    MAX_PRICE_AGE,
+    MIN_ZSCORE_HISTORY,
+    MODEL_FEATURES,
+    WINDOWS,
+    window_delta,
+    window_names,
 )
-#: Identifier and timestamp columns carried through to the feature frame.
-KEY_COLUMNS: tuple[str, ...] = ("trade_id", "trader_id", "book", "counterparty_id", "desk", "instrument_id",
-                                "event_type", "exec_ts", "booking_ts")
-
-
-def _window_names(windows: Iterable[str]) -> list[str]:
-    return [str(w) for w in windows]
-
-
-def window_delta(window: str) -> pd.Timedelta:
-    """``"1h"``/``"1d"``/``"7d"`` as a Timedelta (column names keep the short lower-case spelling)."""
-    try:
-        return pd.Timedelta(str(window).upper().replace("H", "h").replace("MIN", "min"))
-    except ValueError as exc:
-        raise FeatureStoreError(f"window {window!r} is not a time span such as '1h' or '7d'") from exc
-
-
-#: The numeric columns the anomaly model uses (all float64). Order is part of the contract.
-MODEL_FEATURES: list[str] = [
-    "log_notional_usd",
-    "notional_to_desk_limit",
-    *[f"notional_zscore_{w}" for w in WINDOWS],
-    *[f"trader_trade_count_{w}" for w in WINDOWS],
-    "price_deviation_bps",
-    "abs_price_deviation_bps",
-    "off_hours",
-    "is_new_counterparty",
-    "counterparty_prior_trades",
-    "counterparty_age_days",
-    "booking_delay_s",
-    "booking_delay_sla_ratio",
-    "duplicate_prior_bookings_1d",
-    "opposite_side_matches_1h",
-]
-#: Further float64 columns in the feature frame: useful for explanations and reason codes.
-CONTEXT_FEATURES: list[str] = [
-    "notional_usd",
-    "reference_price",
-    *[f"trader_notional_{stat}_{w}" for w in WINDOWS for stat in ("mean", "std")],
-]
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    """Raise :class:`FeatureStoreError` naming every column of ``columns`` missing from ``frame``."""
-    if not isinstance(frame, pd.DataFrame):
-        raise FeatureStoreError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise FeatureStoreError(f"{what} is missing column(s): {', '.join(missing)}")
-
-
-def require_utc(series: pd.Series, name: str) -> pd.Series:
-    """Return ``series`` as tz-aware UTC datetimes; naive or non-datetime values are an error, not a guess."""
-    if not isinstance(series.dtype, pd.DatetimeTZDtype):
-        kind = "naive datetimes" if pd.api.types.is_datetime64_dtype(series.dtype) else f"dtype {series.dtype}"
-        raise FeatureStoreError(f"column {name!r} must hold tz-aware UTC timestamps, got {kind}")
-    return series.dt.tz_convert("UTC")
-
-
-def _check_trades(trades: pd.DataFrame, columns: Iterable[str] = TRADE_COLUMNS) -> None:
-    require_columns(trades, columns, "trades")
-    if not trades.index.is_unique:
-        raise FeatureStoreError("trades has a duplicated index; features are aligned on the index")
-    for col in ("exec_ts", "booking_ts"):
-        if col in trades.columns:
-            require_utc(trades[col], col)
-
+from reference_impl.features.validation import check_trades, require_columns, require_utc, utc_ns
 
 # --------------------------------------------------------------------------- trader history
 
 
-def utc_ns(series: pd.Series, name: str) -> np.ndarray:
-    """Tz-aware UTC timestamps as naive ``datetime64[ns]`` values (UTC wall time), for fast numpy work."""
-    return require_utc(series, name).dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
-
-
-def _sorted_positions(keys: pd.Series, ts: np.ndarray, tie: pd.Series) -> np.ndarray:
+def sorted_positions(keys: pd.Series, ts: np.ndarray, tie: pd.Series) -> np.ndarray:
     """Positions that sort rows by (key, time, tie-breaker): a stable, input-order-free order."""
     return np.lexsort((tie.astype(str).to_numpy(), ts, keys.astype(str).to_numpy()))
 
@@ -162,8 +82,8 @@ def trader_rolling_features(trades: pd.DataFrame, windows: Iterable[str] = WINDO
     2                    2.0                 NaN
     3                    3.0                 8.0
     """
-    _check_trades(trades, ("trade_id", "trader_id", "event_type", "booking_ts", "notional_usd"))
-    windows = _window_names(windows)
+    check_trades(trades, ("trade_id", "trader_id", "event_type", "booking_ts", "notional_usd"))
+    windows = window_names(windows)
     n = len(trades)
     out = pd.DataFrame(index=trades.index)
     notional = trades["notional_usd"].astype("float64").to_numpy()
@@ -173,7 +93,7 @@ def trader_rolling_features(trades: pd.DataFrame, windows: Iterable[str] = WINDO
                 out[f"{col}_{w}"] = pd.Series(dtype="float64")
         return out
     booking = utc_ns(trades["booking_ts"], "booking_ts")
-    order = _sorted_positions(trades["trader_id"], booking, trades["trade_id"])
+    order = sorted_positions(trades["trader_id"], booking, trades["trade_id"])
     # cancels carry the cancelled trade's notional: they are not activity, so they are NaN (skipped)
     activity = np.where(trades["event_type"].to_numpy() == "cancel", np.nan, notional)
     work = pd.DataFrame({
@@ -200,93 +120,6 @@ def trader_rolling_features(trades: pd.DataFrame, windows: Iterable[str] = WINDO
         columns[f"trader_trade_count_{w}"] = count.astype("float64")
         columns[f"notional_zscore_{w}"] = z
     return pd.DataFrame(columns, index=trades.index)
-
-
-def trader_activity_rows(trades: pd.DataFrame, windows: Iterable[str] = WINDOWS) -> pd.DataFrame:
-    """Trader state *after* each booking instant: counts and notional stats over ``(t - w, t]``.
-
-    One row per (trader, booking_ts) — several trades booked at the same instant give one row that
-    includes all of them — so each row is the value a dashboard would have shown at that instant.
-    """
-    _check_trades(trades, ("trade_id", "trader_id", "event_type", "booking_ts", "notional_usd"))
-    windows = _window_names(windows)
-    booking = utc_ns(trades["booking_ts"], "booking_ts")
-    order = _sorted_positions(trades["trader_id"], booking, trades["trade_id"])
-    notional = trades["notional_usd"].astype("float64").to_numpy()
-    activity = np.where(trades["event_type"].to_numpy() == "cancel", np.nan, notional)
-    work = pd.DataFrame({
-        "trader_id": trades["trader_id"].astype(str).to_numpy()[order],
-        "ts": booking[order],
-        "x": activity[order],
-    })
-    grouped = work.groupby("trader_id", sort=True)
-    out = work[["trader_id"]].copy()
-    out["event_ts"] = work["ts"].dt.tz_localize("UTC")
-    out["available_at"] = out["event_ts"]
-    for w in windows:
-        roll = grouped.rolling(window_delta(w), on="ts", closed="right")["x"]
-        out[f"trade_count_{w}"] = np.nan_to_num(roll.count().to_numpy(), nan=0.0)
-        out[f"notional_mean_{w}"] = roll.mean().to_numpy()
-    last = ~out.duplicated(["trader_id", "event_ts"], keep="last")
-    return out[last].reset_index(drop=True)
-
-
-#: Columns of each event kept in ``trader_history.recent_events`` (what the trader-level features read).
-HISTORY_COLUMNS: tuple[str, ...] = ("trade_id", "booking_ts", "notional_usd", "event_type", "instrument_id",
-                                    "counterparty_id", "side", "quantity", "price", "exec_ts")
-_HISTORY_TIMES = ("booking_ts", "exec_ts")
-_HISTORY_FLOATS = ("notional_usd", "quantity", "price")
-
-
-def trader_history_snapshot(trades: pd.DataFrame, window: pd.Timedelta = MAX_WINDOW) -> pd.DataFrame:
-    """Per trader, the events of the last ``window`` up to its latest booking: serving state.
-
-    A request for a new trade at ``t > latest`` needs every trade booked in ``[t - 7d, t)``; all of them
-    are in ``[latest - 7d, latest]``, so this list is enough to recompute the trader-level features
-    exactly, with the batch functions themselves. ``recent_events`` is a list of rows holding
-    :data:`HISTORY_COLUMNS` (timestamps as integer nanoseconds).
-    """
-    _check_trades(trades, ("trader_id", *HISTORY_COLUMNS))
-    columns = ["trader_id", "event_ts", "available_at", "n_recent_events", "recent_events"]
-    if len(trades) == 0:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    booking = utc_ns(trades["booking_ts"], "booking_ts")
-    work = pd.DataFrame({"trader_id": trades["trader_id"].astype(str).to_numpy(), "_ts": booking})
-    for col in HISTORY_COLUMNS:
-        if col in _HISTORY_TIMES:
-            work[col] = utc_ns(trades[col], col).astype("int64")
-        elif col in _HISTORY_FLOATS:
-            work[col] = trades[col].to_numpy(dtype="float64")
-        else:
-            work[col] = trades[col].astype(str).to_numpy()
-    work = work.iloc[_sorted_positions(work["trader_id"], booking, trades["trade_id"])]
-    latest = work.groupby("trader_id", sort=True)["_ts"].transform("max")
-    keep = work[(work["_ts"] >= latest - window).to_numpy()]
-    rows = []
-    for trader, group in keep.groupby("trader_id", sort=True):
-        values = [group[c].tolist() for c in HISTORY_COLUMNS]
-        events = [list(e) for e in zip(*values)]
-        last = pd.Timestamp(group["_ts"].iloc[-1]).tz_localize("UTC")
-        rows.append((trader, last, last, float(len(events)), events))
-    out = pd.DataFrame(rows, columns=columns)
-    out["event_ts"] = pd.to_datetime(out["event_ts"], utc=True)
-    out["available_at"] = out["event_ts"]
-    return out
-
-
-def history_events_frame(recent_events: list | None, trader_id: str) -> pd.DataFrame:
-    """Turn a ``trader_history.recent_events`` list back into the trade columns the batch code reads."""
-    events = recent_events or []
-    out = {"trader_id": pd.Series([trader_id] * len(events), dtype="str")}
-    for i, col in enumerate(HISTORY_COLUMNS):
-        values = [e[i] for e in events]
-        if col in _HISTORY_TIMES:
-            out[col] = pd.to_datetime(pd.Series(values, dtype="int64"), unit="ns", utc=True)
-        elif col in _HISTORY_FLOATS:
-            out[col] = pd.Series(values, dtype="float64")
-        else:
-            out[col] = pd.Series(values, dtype="str")
-    return pd.DataFrame(out)
 
 
 # --------------------------------------------------------------------------- duplicates and wash trades
@@ -328,7 +161,7 @@ def duplicate_and_wash_counts(trades: pd.DataFrame) -> pd.DataFrame:
     """
     cols = ("trade_id", "trader_id", "instrument_id", "counterparty_id", "side", "quantity", "price",
             "exec_ts", "booking_ts", "event_type")
-    _check_trades(trades, cols)
+    check_trades(trades, cols)
     booking = utc_ns(trades["booking_ts"], "booking_ts")
     tie = trades["trade_id"].astype(str).to_numpy()
     live = trades["event_type"].astype(str).to_numpy() != "cancel"
@@ -352,7 +185,7 @@ def duplicate_and_wash_counts(trades: pd.DataFrame) -> pd.DataFrame:
 
 def counterparty_age_days(trades: pd.DataFrame, counterparties: pd.DataFrame | None) -> pd.Series:
     """Days from the counterparty's onboarding date (00:00 UTC) to ``exec_ts``; NaN when unknown."""
-    _check_trades(trades, ("counterparty_id", "exec_ts"))
+    check_trades(trades, ("counterparty_id", "exec_ts"))
     out = pd.Series(np.nan, index=trades.index, name="counterparty_age_days", dtype="float64")
     if counterparties is None or "onboarded_date" not in counterparties.columns or len(trades) == 0:
         return out
@@ -371,7 +204,7 @@ def counterparty_age_days(trades: pd.DataFrame, counterparties: pd.DataFrame | N
 
 def counterparty_prior_trades(trades: pd.DataFrame) -> pd.Series:
     """How many events of the same (book, counterparty) were booked strictly before each trade."""
-    _check_trades(trades, ("book", "counterparty_id", "booking_ts"))
+    check_trades(trades, ("book", "counterparty_id", "booking_ts"))
     if len(trades) == 0:
         return pd.Series(dtype="float64", index=trades.index, name="counterparty_prior_trades")
     ts = pd.Series(utc_ns(trades["booking_ts"], "booking_ts").astype("int64"), index=trades.index)
@@ -387,26 +220,13 @@ def novelty_flag(prior_trades: pd.Series, event_type: pd.Series) -> pd.Series:
     return pd.Series(is_new.astype("float64"), index=prior_trades.index, name="is_new_counterparty")
 
 
-def counterparty_pair_rows(trades: pd.DataFrame) -> pd.DataFrame:
-    """(book, counterparty) state after each booking instant: ``trades_to_date`` counts every event so far."""
-    _check_trades(trades, ("book", "counterparty_id", "booking_ts"))
-    work = pd.DataFrame({"book": trades["book"].astype(str).to_numpy(),
-                         "counterparty_id": trades["counterparty_id"].astype(str).to_numpy(),
-                         "event_ts": utc_ns(trades["booking_ts"], "booking_ts")})
-    per_instant = work.groupby(["book", "counterparty_id", "event_ts"], sort=True).size().rename("n").reset_index()
-    per_instant["trades_to_date"] = per_instant.groupby(["book", "counterparty_id"])["n"].cumsum().astype("float64")
-    per_instant["event_ts"] = per_instant["event_ts"].dt.tz_localize("UTC")
-    per_instant["available_at"] = per_instant["event_ts"]
-    return per_instant[["book", "counterparty_id", "event_ts", "available_at", "trades_to_date"]]
-
-
 # --------------------------------------------------------------------------- price, hours, booking
 
 
 def reference_price_at_exec(trades: pd.DataFrame, prices: pd.DataFrame,
                             max_age: pd.Timedelta = MAX_PRICE_AGE) -> pd.Series:
     """The last reference price at or before each trade's ``exec_ts`` (NaN if none within ``max_age``)."""
-    _check_trades(trades, ("instrument_id", "exec_ts"))
+    check_trades(trades, ("instrument_id", "exec_ts"))
     require_columns(prices, ("instrument_id", "ts", "price"), "prices")
     if len(trades) == 0:
         return pd.Series(dtype="float64", index=trades.index, name="reference_price")
@@ -444,7 +264,12 @@ def price_deviation_bps(price: pd.Series, reference_price: pd.Series) -> pd.Seri
     return pd.Series(dev, index=price.index, name="price_deviation_bps")
 
 
-def _hhmm(value: str) -> int:
+def minutes_since_midnight(value: str) -> int:
+    """``"HH:MM"`` (a desk's local opening or closing time) as minutes since midnight.
+
+    >>> minutes_since_midnight("09:30")
+    570
+    """
     hours, minutes = str(value).split(":")
     return int(hours) * 60 + int(minutes)
 
@@ -455,7 +280,7 @@ def off_hours_flag(trades: pd.DataFrame, desks: pd.DataFrame, calendar: pd.DataF
     Local time uses the desk's IANA zone, so daylight-saving changes are handled by the zone database,
     not by a fixed offset. An unknown desk gives NaN.
     """
-    _check_trades(trades, ("desk", "exec_ts"))
+    check_trades(trades, ("desk", "exec_ts"))
     require_columns(desks, ("desk", "tz", "open_local", "close_local"), "desks")
     out = np.full(len(trades), np.nan)
     if len(trades) == 0:
@@ -475,7 +300,7 @@ def off_hours_flag(trades: pd.DataFrame, desks: pd.DataFrame, calendar: pd.DataF
         mask = desk_col == desk
         local = exec_utc[mask].tz_convert(str(row.tz))
         minutes = np.asarray(local.hour * 60 + local.minute)
-        off = (minutes < _hhmm(row.open_local)) | (minutes >= _hhmm(row.close_local))
+        off = (minutes < minutes_since_midnight(row.open_local)) | (minutes >= minutes_since_midnight(row.close_local))
         off |= np.asarray(local.day_of_week >= 5)
         if holidays is not None:
             off |= np.isin(local.tz_localize(None).to_numpy().astype("datetime64[D]"), holidays)
@@ -485,7 +310,7 @@ def off_hours_flag(trades: pd.DataFrame, desks: pd.DataFrame, calendar: pd.DataF
 
 def booking_delay_seconds(trades: pd.DataFrame) -> pd.Series:
     """Seconds between execution and booking (negative values are data errors, kept visible)."""
-    _check_trades(trades, ("exec_ts", "booking_ts"))
+    check_trades(trades, ("exec_ts", "booking_ts"))
     delay = require_utc(trades["booking_ts"], "booking_ts") - require_utc(trades["exec_ts"], "exec_ts")
     return delay.dt.total_seconds().astype("float64").rename("booking_delay_s")
 
@@ -560,7 +385,7 @@ def build_trade_features(trades: pd.DataFrame, ref: Mapping[str, pd.DataFrame], 
     --------
     compute_request_features : the same features for one incoming event, from online state.
     """
-    _check_trades(trades)
+    check_trades(trades)
     rolling = trader_rolling_features(trades)
     patterns = duplicate_and_wash_counts(trades)
     prior = counterparty_prior_trades(trades)
@@ -568,53 +393,8 @@ def build_trade_features(trades: pd.DataFrame, ref: Mapping[str, pd.DataFrame], 
     return assemble_trade_features(trades, ref, reference, prior, rolling, patterns)
 
 
-def compute_request_features(event_frame: pd.DataFrame, online_rows: Mapping[str, Mapping | None],
-                             ref: Mapping[str, pd.DataFrame], prices_or_ref_price: pd.DataFrame | float | None,
-                             ) -> pd.DataFrame:
-    """Features for ONE incoming trade event, from the online store's trader and counterparty state.
-
-    The trader's recent events (``online_rows["trader_history"]["recent_events"]``) are put back in
-    front of the event and :func:`trader_rolling_features` runs on them — the very code that built the
-    training set, so there is no second implementation to drift (training/serving skew).
-    ``online_rows["counterparty_pair"]["trades_to_date"]`` gives the pair's prior count (a missing
-    row means "never seen": the pair is new). ``prices_or_ref_price`` is the prices frame, or the
-    reference price itself when the caller already has it (``None``/NaN: unknown).
-
-    Returns a one-row frame with the same columns as :func:`build_trade_features`.
-    """
-    _check_trades(event_frame)
-    if len(event_frame) != 1:
-        raise FeatureStoreError(f"compute_request_features takes exactly one event, got {len(event_frame)} rows")
-    event = event_frame
-    history_row = online_rows.get("trader_history") or {}
-    history = history_events_frame(history_row.get("recent_events"), str(event["trader_id"].iloc[0]))
-    history = history[history["trade_id"] != str(event["trade_id"].iloc[0])]
-    combined = pd.concat([history, event[list(history.columns)]], ignore_index=True)
-    rolling = trader_rolling_features(combined).iloc[[-1]].set_axis(event.index)
-    patterns = duplicate_and_wash_counts(combined).iloc[[-1]].set_axis(event.index)
-    pair_row = online_rows.get("counterparty_pair") or {}
-    pair_ts = pair_row.get("event_ts")
-    event_ts = require_utc(event["booking_ts"], "booking_ts").iloc[0]
-    prior_count = float(pair_row.get("trades_to_date") or 0.0)
-    if pair_ts is not None and pd.Timestamp(pair_ts) >= event_ts:
-        raise FeatureStoreError(
-            "counterparty_pair state is not older than the event's booking_ts; "
-            "request-time features need state strictly before the event"
-        )
-    prior = pd.Series([prior_count], index=event.index, dtype="float64")
-    if isinstance(prices_or_ref_price, pd.DataFrame):
-        reference = reference_price_at_exec(event, prices_or_ref_price)
-    else:
-        value = np.nan if prices_or_ref_price is None else float(prices_or_ref_price)
-        reference = pd.Series([value], index=event.index, dtype="float64")
-    return assemble_trade_features(event, ref, reference, prior, rolling, patterns)
-
-
 __all__ = [
-    "CONTEXT_FEATURES", "KEY_COLUMNS", "MAX_PRICE_AGE", "MAX_WINDOW", "MIN_ZSCORE_HISTORY", "MODEL_FEATURES", "TRADE_COLUMNS", "WINDOWS",
-    "HISTORY_COLUMNS", "assemble_trade_features", "booking_delay_seconds", "counterparty_age_days",
-    "duplicate_and_wash_counts", "build_trade_features", "compute_request_features",
-    "counterparty_pair_rows", "counterparty_prior_trades", "history_events_frame", "novelty_flag",
-    "off_hours_flag", "price_deviation_bps", "reference_price_at_exec", "require_columns", "require_utc", "utc_ns",
-    "trader_activity_rows", "trader_history_snapshot", "trader_rolling_features", "window_delta",
+    "assemble_trade_features", "booking_delay_seconds", "build_trade_features", "counterparty_age_days",
+    "counterparty_prior_trades", "duplicate_and_wash_counts", "minutes_since_midnight", "novelty_flag", "off_hours_flag",
+    "price_deviation_bps", "reference_price_at_exec", "sorted_positions", "trader_rolling_features",
 ]

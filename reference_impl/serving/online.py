@@ -2,8 +2,10 @@
 
 :class:`FeatureSource` is what the score route needs; :class:`OnlineFeatureSource` implements it
 with :mod:`reference_impl.features` (the online store's ``trader_history`` and
-``counterparty_pair_activity`` rows, then :func:`~reference_impl.features.transforms.compute_request_features`,
-the same functions that built the training set).
+``counterparty_pair_activity`` rows, then :func:`~reference_impl.features.request.fast_request_features_many`,
+checked against :func:`~reference_impl.features.request.compute_request_features`, the same functions that
+built the training set). Events are normalised (UTC timestamps, USD notional from FX) by
+:func:`~reference_impl.features.events.normalise_events`, the function the batch engines call too.
 
 Documented behaviour when the online store is unavailable (file missing, locked, corrupt): the
 features are computed from the event alone (no trader history, counterparty treated as unknown),
@@ -14,20 +16,20 @@ scoring imputed history) and the decision is the rules-only one with
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol, Sequence
 
 import pandas as pd
 
+from reference_impl.features.events import latest_usd_rates, normalise_events
 from reference_impl.features.request import (
     RequestContext,
+    compute_request_features,
     fast_request_features_many,
     online_state_for,
     online_states_for,
 )
-from reference_impl.features.transforms import compute_request_features
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,7 @@ class OnlineFeatureSource:
         self.store = store
         self.ref = ref
         self.store_error = store_error
-        self._fx = _latest_fx(ref.get("fx_rates"))
+        self._fx = latest_usd_rates(ref.get("fx_rates"))
         # desk hours, limits, holidays and per-instrument price arrays, parsed once (not per request)
         self._context = RequestContext.from_reference(ref, prices)
 
@@ -128,40 +130,15 @@ class OnlineFeatureSource:
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         return FeatureResult(frame, status, store_available=all(s != "unavailable" for s in status))
 
+
 def event_frame(row: Mapping[str, Any], usd_per_unit: Mapping[str, float] | None = None) -> pd.DataFrame:
-    """One API event as a one-row ``trades`` frame (UTC timestamps; USD notional filled from FX if absent)."""
-    event = pd.DataFrame([dict(row)])
-    for col in ("exec_ts", "booking_ts"):
-        event[col] = pd.to_datetime(event[col], utc=True)
-    if "notional" not in event:
-        event["notional"] = float(row["quantity"]) * float(row["price"])
-    if row.get("notional_usd") is None:
-        rate = 1.0 if row.get("currency") == "USD" else (usd_per_unit or {}).get(str(row.get("currency")), float("nan"))
-        event["notional_usd"] = float(event["notional"].iloc[0]) * rate
-    event["notional_usd"] = event["notional_usd"].astype("float64")
-    return event
+    """One API event as a one-row ``trades`` frame, normalised by :func:`~reference_impl.features.normalise_events`."""
+    return normalise_events(pd.DataFrame([dict(row)]), usd_per_unit)
 
 
 def event_row(row: Mapping[str, Any], usd_per_unit: Mapping[str, float] | None = None) -> dict[str, Any]:
-    """One API event as a plain ``trades`` row: what :func:`event_frame` holds, without building a frame.
-
-    Timestamps become UTC :class:`pandas.Timestamp` (naive ones are read as UTC, as ``event_frame`` does)
-    and ``notional_usd`` is filled from FX when absent, with the same arithmetic.
-    """
-    out = dict(row)
-    for col in ("exec_ts", "booking_ts"):
-        value = row[col]
-        if isinstance(value, dt.datetime) and value.tzinfo is not None:  # what the API hands over: no parsing
-            out[col] = pd.Timestamp(value).tz_convert("UTC")
-        else:
-            out[col] = pd.Timestamp(pd.to_datetime(value, utc=True))
-    notional = float(row["notional"]) if "notional" in row else float(row["quantity"]) * float(row["price"])
-    if row.get("notional_usd") is None:
-        rate = 1.0 if row.get("currency") == "USD" else (usd_per_unit or {}).get(str(row.get("currency")), float("nan"))
-        out["notional_usd"] = notional * rate
-    else:
-        out["notional_usd"] = float(row["notional_usd"])
-    return out
+    """One API event as a plain ``trades`` row: what :func:`event_frame` holds, without building a frame."""
+    return normalise_events(row, usd_per_unit)
 
 
 def _prices_frame(row: Mapping[str, Any], prices: tuple | None) -> pd.DataFrame | None:
@@ -171,25 +148,6 @@ def _prices_frame(row: Mapping[str, Any], prices: tuple | None) -> pd.DataFrame 
     ts, price = prices
     return pd.DataFrame({"instrument_id": str(row["instrument_id"]),
                          "ts": pd.DatetimeIndex(ts.astype("datetime64[ns]")).tz_localize("UTC"), "price": price})
-
-
-def _latest_fx(fx: pd.DataFrame | None) -> dict[str, float]:
-    if fx is None or len(fx) == 0:
-        return {}
-    latest = fx.sort_values("date").groupby("currency").tail(1)
-    return {str(c): float(r) for c, r in zip(latest["currency"], latest["usd_per_unit"])}
-
-
-def _first(result: Any) -> dict[str, Any] | None:
-    """The first row of whatever the store returned (DataFrame, list of dicts or dict), or None."""
-    if result is None:
-        return None
-    if isinstance(result, pd.DataFrame):
-        return None if result.empty else result.iloc[0].to_dict()
-    if isinstance(result, Mapping):
-        return dict(result)
-    seq = list(result)
-    return (dict(seq[0]) if seq and seq[0] is not None else None)
 
 
 __all__ = ["FeatureResult", "FeatureSource", "OnlineFeatureSource", "event_frame", "event_row"]

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from reference_impl.batch import read_decisions, run_batch
+from reference_impl.batch.decisions import DECISION_SCHEMA
 from reference_impl.batch.demo import build_batch_demo
 from reference_impl.errors import ConfigError
 from reference_impl.governance import AuditLog
@@ -44,7 +45,7 @@ def demo(tmp_path_factory):
 @pytest.fixture(scope="module")
 def demo_with_copies(tmp_path_factory):
     """The demo plus five re-bookings of the busiest day's first new trades, a minute later (duplicates)."""
-    from reference_impl.batch.job import ingest_trades, trade_store_dir
+    from reference_impl.batch.inputs import ingest_trades, trade_store_dir
     from reference_impl.data import load_dataset
 
     built = build_batch_demo(Workspace(tmp_path_factory.mktemp("batch-copies") / "ibml-home"), n_trades=3000, n_days=10)
@@ -97,6 +98,8 @@ def test_spark_and_pandas_engines_give_identical_decisions(demo, spark):
     assert by_spark["score"].tolist() == pytest.approx(by_pandas["score"].tolist(), rel=0, abs=1e-9)
     assert by_pandas["flagged"].any() and (by_pandas["reason_codes"] != "").any()  # not a vacuous comparison
     pd.testing.assert_frame_equal(by_spark, by_pandas, check_exact=True)  # in fact bit-identical
+    written = spark.read.parquet(str(result.output)).schema  # the declared columns and types, nothing else
+    assert [(f.name, f.dataType.simpleString()) for f in written.fields] == list(DECISION_SCHEMA)
     record = [r for r in AuditLog(demo.workspace.audit_log).records() if r["event_type"] == "batch.scored"][-1]
     assert record["payload"]["engine"] == "spark" and record["payload"]["output"]["rows"] == result.rows
     assert len(result.files) >= 1

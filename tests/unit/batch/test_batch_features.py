@@ -11,23 +11,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reference_impl import data
-from reference_impl.batch.job import (
-    FEATURE_COLUMNS,
+from reference_impl.batch.inputs import ingest_trades, list_partitions, parse_day, partition_dir, read_partitions
+from reference_impl.errors import ConfigError, DataValidationError
+from reference_impl.features import build_trade_features
+from reference_impl.features.columns import FEATURE_COLUMNS
+from reference_impl.features.day import (
     FEATURE_INPUT_COLUMNS,
     PAIR_INPUT_COLUMNS,
     day_bounds,
     features_for_day,
-    ingest_trades,
-    list_partitions,
     lookback_days,
     pair_history_rows,
-    parse_day,
-    partition_dir,
     prior_pair_counts,
-    read_partitions,
 )
-from reference_impl.errors import ConfigError, DataValidationError
-from reference_impl.features import build_trade_features
 from reference_impl.features.transforms import counterparty_prior_trades
 
 

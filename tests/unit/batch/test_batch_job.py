@@ -63,8 +63,14 @@ def test_score_writes_decisions_with_versions_and_audits_the_run(env, capsys):
 
 def test_decisions_match_the_champion_on_the_same_features(env):
     """The batch path changes where the model runs, not what it decides."""
-    from reference_impl.batch.job import FEATURE_INPUT_COLUMNS, PAIR_INPUT_COLUMNS, features_for_day, pair_history_rows
-    from reference_impl.batch.job import plan_day, read_partitions, resolve_model, trade_store_dir
+    from reference_impl.batch.inputs import plan_day, read_partitions, trade_store_dir
+    from reference_impl.batch.model import resolve_model
+    from reference_impl.features.day import (
+        FEATURE_INPUT_COLUMNS,
+        PAIR_INPUT_COLUMNS,
+        features_for_day,
+        pair_history_rows,
+    )
     from reference_impl.lifecycle import load_champion
 
     day = env.busiest_day
@@ -116,6 +122,21 @@ def test_bad_input_is_one_line_non_zero_and_leaves_no_output(env, capsys, argv, 
     assert len(_batch_records(env.workspace)) == n
 
 
+def test_python_m_batch_is_the_batch_command_group_on_its_own(env):
+    """``python -m reference_impl.batch`` (the file spark-submit is given) scores a day and reports errors in one line."""
+    import subprocess
+    import sys
+
+    run = lambda *argv: subprocess.run([sys.executable, "-m", "reference_impl.batch", *argv],  # noqa: E731
+                                       capture_output=True, text=True, timeout=600)
+    bad = run("score", "--date", "2026-13-01")
+    assert bad.returncode != 0 and bad.stderr.strip() == "ibml: error: --date must be YYYY-MM-DD, got '2026-13-01'"
+    day = env.busiest_day.isoformat()
+    done = run("score", "--engine", "pandas", "--date", day)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"of {day}" in done.stdout and "on pandas" in done.stdout
+
+
 def test_missing_store_points_at_ingest(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("IBML_HOME", str(tmp_path / "empty"))
     assert main(["batch", "score", "--date", "2026-01-05"]) != 0
@@ -162,8 +183,13 @@ def test_ingest_command_reports_the_partitions(env, capsys):
 
 
 def _day_features(env):
-    from reference_impl.batch.job import FEATURE_INPUT_COLUMNS, PAIR_INPUT_COLUMNS, features_for_day, pair_history_rows
-    from reference_impl.batch.job import plan_day, read_partitions, trade_store_dir
+    from reference_impl.batch.inputs import plan_day, read_partitions, trade_store_dir
+    from reference_impl.features.day import (
+        FEATURE_INPUT_COLUMNS,
+        PAIR_INPUT_COLUMNS,
+        features_for_day,
+        pair_history_rows,
+    )
 
     inputs = plan_day(env.busiest_day, trade_store_dir(env.workspace), env.data_dir)
     return features_for_day(read_partitions(inputs.window_paths, FEATURE_INPUT_COLUMNS),
@@ -181,7 +207,7 @@ def _with_late_copies(features: pd.DataFrame, n: int = 3) -> pd.DataFrame:
 
 def test_per_desk_model_calls_give_the_whole_days_decisions(env):
     """The engine calls the model desk by desk; the duplicate rule still sees every earlier copy."""
-    from reference_impl.batch.job import resolve_model
+    from reference_impl.batch.model import resolve_model
     from reference_impl.batch.pandas_engine import predict_by_desk
 
     features = _with_late_copies(_day_features(env))
@@ -194,7 +220,7 @@ def test_per_desk_model_calls_give_the_whole_days_decisions(env):
 
 def test_fixed_size_chunks_would_change_decisions(env):
     """Why the engines do not chunk by row count: a copy in another chunk is not seen as a duplicate."""
-    from reference_impl.batch.job import resolve_model
+    from reference_impl.batch.model import resolve_model
 
     features = _with_late_copies(_day_features(env))
     model = resolve_model(workspace=env.workspace)

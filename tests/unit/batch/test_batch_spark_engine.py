@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from reference_impl.batch.job import DECISION_COLUMNS, FEATURE_COLUMNS, PAIR_COLUMNS
-from reference_impl.batch.spark_engine import MODEL_OUTPUT_DDL, ddl, plain_strings
+from reference_impl.batch.decisions import DECISION_COLUMNS, MODEL_OUTPUT_DDL
+from reference_impl.batch.spark_engine import ddl, plain_strings
+from reference_impl.features.columns import FEATURE_COLUMNS
+from reference_impl.features.day import PAIR_COLUMNS
 
 
 @pytest.mark.parametrize("columns", [FEATURE_COLUMNS, PAIR_COLUMNS])

@@ -12,6 +12,9 @@ from hypothesis import strategies as st
 
 from reference_impl.errors import FeatureStoreError
 from reference_impl.features import transforms as tf
+from reference_impl.features.columns import CONTEXT_FEATURES, MODEL_FEATURES
+from reference_impl.features.request import compute_request_features
+from reference_impl.features.rows import trader_history_snapshot
 from feature_frames import make_trades
 
 
@@ -72,7 +75,7 @@ def test_output_keeps_index_order_and_dtypes(ref, prices):
     assert out.index.tolist() == [40, 7, 99, 3]
     assert out["trade_id"].tolist() == shuffled["trade_id"].tolist()
     assert out.loc[3, "trader_trade_count_1h"] == 1.0  # X001 at 09:10 sees X000 only
-    for col in (*tf.MODEL_FEATURES, *tf.CONTEXT_FEATURES):
+    for col in (*MODEL_FEATURES, *CONTEXT_FEATURES):
         assert out[col].dtype == np.float64, col
 
 
@@ -156,16 +159,16 @@ def test_booking_delay_and_sla_ratio(ref, prices):
 def test_request_path_equals_batch(ref, prices):
     trades = _at([0, 10, 20, 30, 40], [10.0, 20.0, 30.0, 100.0, 55.0])
     batch = tf.build_trade_features(trades, ref, prices)
-    history = tf.trader_history_snapshot(trades.iloc[:4])
+    history = trader_history_snapshot(trades.iloc[:4])
     state = {"trader_history": {"recent_events": history["recent_events"].iloc[0]},
              "counterparty_pair": {"trades_to_date": 4.0, "event_ts": trades["booking_ts"].iloc[3]}}
-    online = tf.compute_request_features(trades.iloc[[4]], state, ref, prices)
+    online = compute_request_features(trades.iloc[[4]], state, ref, prices)
     pd.testing.assert_frame_equal(online, batch.iloc[[4]])
 
 
 def test_request_path_without_state_is_a_first_trade(ref):
     trades = _at([0], [10.0])
-    out = tf.compute_request_features(trades, {}, ref, 100.0)
+    out = compute_request_features(trades, {}, ref, 100.0)
     assert out["trader_trade_count_7d"].iloc[0] == 0.0
     assert out["is_new_counterparty"].iloc[0] == 1.0
     assert out["price_deviation_bps"].iloc[0] == 0.0
@@ -186,7 +189,7 @@ def test_request_path_refuses_state_from_the_future(ref):
     trades = _at([0], [10.0])
     state = {"counterparty_pair": {"trades_to_date": 1.0, "event_ts": trades["booking_ts"].iloc[0]}}
     with pytest.raises(FeatureStoreError, match="strictly before"):
-        tf.compute_request_features(trades, state, ref, 100.0)
+        compute_request_features(trades, state, ref, 100.0)
 
 
 def test_empty_frame_gives_empty_features(ref, prices):

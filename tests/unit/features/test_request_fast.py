@@ -16,16 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reference_impl.errors import FeatureStoreError
-from reference_impl.features.request import RequestContext, fast_request_features
-from reference_impl.features.transforms import (
-    CONTEXT_FEATURES,
-    MODEL_FEATURES,
-    WINDOWS,
-    build_trade_features,
-    compute_request_features,
-    trader_history_snapshot,
-    window_delta,
-)
+from reference_impl.features.columns import CONTEXT_FEATURES, MODEL_FEATURES, WINDOWS, window_delta
+from reference_impl.features.request import RequestContext, compute_request_features, fast_request_features
+from reference_impl.features.rows import trader_history_snapshot
+from reference_impl.features.transforms import build_trade_features
 
 NUMERIC = [*MODEL_FEATURES, *CONTEXT_FEATURES]
 BASE = pd.Timestamp("2026-01-01", tz="UTC")
