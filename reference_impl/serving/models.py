@@ -130,7 +130,7 @@ def load_trade_model(settings: ServiceSettings) -> LoadedModel:
     if settings.model_source == "none":
         return _failed(TRADE_MODEL_NAME, "none", None, missing=True, detail="model_source is 'none'")
     if settings.model_source == "registry":
-        return load_from_registry(TRADE_MODEL_NAME, settings.tracking_uri)
+        return load_from_registry(TRADE_MODEL_NAME, settings.mlflow_tracking_uri)
     return load_from_file(TRADE_MODEL_NAME, settings.resolved_trade_model_path(), _load_detector)
 
 
@@ -139,7 +139,7 @@ def load_kyc_model(settings: ServiceSettings) -> LoadedModel:
     if settings.model_source == "none":
         return _failed(KYC_MODEL_NAME, "none", None, missing=True, detail="model_source is 'none'")
     if settings.model_source == "registry":
-        return load_from_registry(KYC_MODEL_NAME, settings.tracking_uri)
+        return load_from_registry(KYC_MODEL_NAME, settings.mlflow_tracking_uri)
     return load_from_file(KYC_MODEL_NAME, settings.resolved_kyc_model_path(), _load_classifier)
 
 
