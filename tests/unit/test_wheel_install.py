@@ -54,7 +54,9 @@ def _run(target: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_the_wheel_ships_the_package_data(installed):
-    assert list((installed / "reference_impl" / "lifecycle" / "templates").glob("mlflow-schema-*.sqlite.gz"))
+    templates = installed / "reference_impl" / "lifecycle" / "templates"
+    assert list(templates.glob("mlflow-schema-*.sqlite.gz"))
+    assert (templates / "model_card.md").is_file() and (templates / "model_card.html").is_file()
     assert not (installed / "tests").exists() and not (installed / "notebooks").exists()
 
 
