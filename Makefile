@@ -16,15 +16,16 @@ help:
 	@echo "make test       unit + integration tests, nbval over every notebook, browser tests"
 	@echo "make lab        JupyterLab on notebooks/"
 	@echo "make notebooks  re-execute every notebook in place (refreshes stored outputs)"
-	@echo "make lock       re-resolve dependencies into requirements.lock"
+	@echo "make lock       re-resolve dependencies into requirements.lock (hashed, reproducible)"
 	@echo "make bench      run the benchmarks in benchmarks/"
 
 $(STAMP): pyproject.toml requirements.lock
 	@echo "==> creating $(VENV) with $(PYTHON) and installing from requirements.lock"
-	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version.split()[0]'
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11) and sys.version_info >= (3, 11, 5), "Python 3.11.5 or later 3.11 is required, found " + sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .  # editable: cannot be hashed; builds with the locked setuptools
+	$(BIN)/python -m pip check >/dev/null || { $(BIN)/python -m pip check; echo "requirements.lock does not satisfy pyproject.toml: run make lock"; exit 1; }
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ibml)" >/dev/null
 	@touch $(STAMP)
 
@@ -54,12 +55,22 @@ bench: $(STAMP)
 	  case $$f in *_evidently.py) continue;; esac; \
 	  echo "==> $$f"; $(BIN)/python $$f || exit 1; done
 
+# The lock: every package of .[dev,spark,postgres] plus the build backend (setuptools, for the
+# editable install), pinned with sha256 hashes, for CPython 3.11 on Linux. Reproducible: the resolver
+# is pinned (LOCK_TOOL), it sees the index as it was on LOCK_DATE (--exclude-newer) and it keeps the
+# versions already in requirements.lock; running it twice gives the same file. To take upgrades, move
+# LOCK_DATE forward and run `make lock LOCK_UPGRADE=--upgrade` (or --upgrade-package NAME).
+LOCK_TOOL := uv==0.13.9
+LOCK_DATE := 2026-12-05T00:00:00Z
+LOCK_UPGRADE ?=
 lock:
 	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
-	.lockvenv/bin/python -m pip install --quiet --upgrade pip
-	.lockvenv/bin/python -m pip install --quiet '.[dev]'
-	.lockvenv/bin/python -m pip freeze --exclude-editable | grep -v '^ibml' > requirements.lock
-	rm -rf .lockvenv build *.egg-info
+	.lockvenv/bin/python -m pip install --quiet '$(LOCK_TOOL)'
+	.lockvenv/bin/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
+	  | UV_NO_CONFIG=1 UV_CACHE_DIR=.lockvenv/cache .lockvenv/bin/uv pip compile --quiet pyproject.toml - --all-extras \
+	    --python-version 3.11.5 --python-platform linux --exclude-newer $(LOCK_DATE) --generate-hashes \
+	    --index-url https://pypi.org/simple --custom-compile-command 'make lock' $(LOCK_UPGRADE) -o requirements.lock
+	rm -rf .lockvenv
 	@echo "requirements.lock refreshed: review the diff and commit it"
 
 clean:

@@ -159,7 +159,7 @@ def main() -> int:
     dep = build_demo_deployment(settings, n_trades=args.trades, n_events=200, with_kyc=False)
     from reference_impl.anomaly import load_detector
     from reference_impl.features import MODEL_FEATURES
-    from reference_impl.serving.online_setup import open_workspace_feature_source
+    from reference_impl.serving.trades.features import open_workspace_feature_source
     from reference_impl.serving.trades.schemas import TradeEventIn
 
     detector = load_detector(settings.resolved_trade_model_path())

@@ -1,7 +1,11 @@
-"""One workspace directory for all runtime state (``IBML_HOME``, default ``.ibml/`` at the repo root).
+"""One workspace directory for all runtime state (``IBML_HOME``, default ``.ibml/`` in the current directory).
 
 It holds generated data, the feature stores, ``mlflow.db`` and artifacts, the audit log, the
 prediction log and the review queue. Tests point ``IBML_HOME`` at a temporary directory.
+
+The default is relative to the *current directory*, never to this file: installed from a wheel the
+package sits in ``site-packages``, which is no place for data (and often not writable). Run ``ibml``
+from the repository root (as ``make`` does) and the workspace is the git-ignored ``.ibml/`` there.
 
 Writes go through :func:`atomic_write` / :func:`atomic_dir` so a failure never leaves a
 half-written file behind: we write to a temporary sibling and rename it into place.
@@ -17,15 +21,38 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from reference_impl.errors import WorkspaceError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+#: The installed ``reference_impl`` package directory (what MLflow models ship as ``code_paths``).
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: Name of the default workspace directory, created in the current directory.
+DEFAULT_HOME_NAME = ".ibml"
+
+
+class WorkspaceSettings(BaseSettings):
+    """Where runtime state lives; read from the environment each time it is built.
+
+    Examples
+    --------
+    >>> WorkspaceSettings(home="/tmp/ws").resolved_home()
+    PosixPath('/tmp/ws')
+    """
+
+    model_config = SettingsConfigDict(env_prefix="IBML_", extra="ignore", frozen=True, env_ignore_empty=True)
+
+    home: Path | None = Field(None, description="workspace root (IBML_HOME); default ./.ibml in the current directory")
+
+    def resolved_home(self) -> Path:
+        """The absolute workspace root: ``home`` if set, else ``.ibml`` under the current directory."""
+        return (self.home.expanduser() if self.home is not None else Path.cwd() / DEFAULT_HOME_NAME).resolve()
 
 
 def default_home() -> Path:
-    """``$IBML_HOME`` if set, else ``.ibml/`` at the repository root."""
-    env = os.environ.get("IBML_HOME")
-    return Path(env).expanduser().resolve() if env else REPO_ROOT / ".ibml"
+    """``$IBML_HOME`` if set, else ``.ibml/`` in the current working directory."""
+    return WorkspaceSettings().resolved_home()
 
 
 @dataclass(frozen=True)
@@ -138,4 +165,4 @@ def atomic_dir(path: Path | str) -> Iterator[Path]:
         raise
 
 
-__all__ = ["REPO_ROOT", "Workspace", "default_home", "ensure_writable_dir", "atomic_write", "atomic_dir"]
+__all__ = ["DEFAULT_HOME_NAME", "PACKAGE_DIR", "Workspace", "WorkspaceSettings", "atomic_dir", "atomic_write", "default_home", "ensure_writable_dir"]

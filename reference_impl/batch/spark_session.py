@@ -13,6 +13,7 @@ minute or more before it gives up with a page of stack trace. We refuse at once,
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import re
 import shutil
@@ -21,6 +22,9 @@ import sys
 import warnings
 from typing import Any, Iterator, Mapping
 from urllib.parse import urlparse
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reference_impl.errors import ConfigError
 
@@ -31,6 +35,12 @@ CONNECT_TIMEOUT_S = 3.0
 
 _LOCAL = re.compile(r"^local(\[(\*|[1-9]\d*)(,\s*[1-9]\d*)?\])?$")
 _LOCAL_CLUSTER = re.compile(r"^local-cluster\[\d+,\s*\d+,\s*\d+\]$")
+
+
+def require_pyspark() -> None:
+    """Refuse in one line, naming the extra to install, when pyspark is not installed."""
+    if importlib.util.find_spec("pyspark") is None:
+        raise ConfigError("the Spark engine needs the 'spark' extra: pip install 'ibml[spark]'")
 
 
 def is_local(master: str) -> bool:
@@ -182,6 +192,21 @@ _WORKER_WARNINGS = "ignore::FutureWarning,ignore::DeprecationWarning"
 LOCAL_DRIVER_MEMORY = "6g"
 
 
+class SparkSettings(BaseSettings):
+    """Spark knobs read from the environment (``IBML_SPARK_*``); built afresh by :func:`session_config`.
+
+    Examples
+    --------
+    >>> SparkSettings(spark_driver_memory="2g").spark_driver_memory
+    '2g'
+    """
+
+    model_config = SettingsConfigDict(env_prefix="IBML_", extra="ignore", frozen=True, env_ignore_empty=True)
+
+    spark_driver_memory: str = Field(LOCAL_DRIVER_MEMORY, pattern=r"^[1-9][0-9]*([kmgtpKMGTP][bB]?)?$",
+                                     description="JVM heap of a local Spark session (spark.driver.memory)")
+
+
 def session_config(master: str, app_name: str = "ibml-batch") -> dict[str, str]:
     """The Spark settings :func:`start_session` uses (printed by ``docs/spark.md``'s ``spark-submit``)."""
     conf = {
@@ -198,13 +223,21 @@ def session_config(master: str, app_name: str = "ibml-batch") -> dict[str, str]:
     if is_local(master):
         cores = local_cores(master)
         conf.update({
-            "spark.driver.memory": os.environ.get("IBML_SPARK_DRIVER_MEMORY", LOCAL_DRIVER_MEMORY),
+            "spark.driver.memory": _spark_settings().spark_driver_memory,
             "spark.driver.bindAddress": "127.0.0.1",
             "spark.driver.host": "127.0.0.1",
             "spark.sql.shuffle.partitions": str(max(2, cores)),
             "spark.default.parallelism": str(max(2, cores)),
         })
     return conf
+
+
+def _spark_settings() -> SparkSettings:
+    try:
+        return SparkSettings()
+    except ValidationError as exc:  # the only field is the memory size
+        raise ConfigError(f"IBML_SPARK_DRIVER_MEMORY={exc.errors()[0].get('input')!r} is not a JVM size such as 6g "
+                          "or 4096m") from None
 
 
 @contextlib.contextmanager
@@ -239,6 +272,7 @@ def start_session(master: str = LOCAL_MASTER, *, app_name: str = "ibml-batch",
 
     ``jvm_log`` (optional) receives the JVM's and the Python workers' own stdout/stderr.
     """
+    require_pyspark()
     master = check_master(master)
     check_java()
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -274,12 +308,14 @@ __all__ = [
     "CONNECT_TIMEOUT_S",
     "LOCAL_DRIVER_MEMORY",
     "LOCAL_MASTER",
+    "SparkSettings",
     "check_java",
     "check_master",
-    "log4j_config_file",
     "is_local",
     "local_cores",
+    "log4j_config_file",
     "quiet_spark",
+    "require_pyspark",
     "session_config",
     "spark_session",
     "start_session",

@@ -59,6 +59,10 @@ def _score(args: argparse.Namespace) -> int:
 
     if args.master and args.engine != "spark":
         raise ConfigError("--master only applies to --engine spark")
+    if args.engine == "spark":
+        from reference_impl.batch.spark_session import require_pyspark
+
+        require_pyspark()  # before any data is read
     result = run_batch(args.date, engine=args.engine, master=args.master, model_name=args.model, alias=args.alias,
                        data_dir=args.data_dir, tracking_uri=args.tracking_uri, actor=args.user)
     print(result.summary())

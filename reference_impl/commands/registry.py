@@ -179,6 +179,7 @@ def server_command(backend_uri: str, artifacts: str, host: str, port: int, worke
 
 
 def run_server(args: argparse.Namespace) -> int:
+    from reference_impl.lifecycle.settings import LifecycleSettings
     from reference_impl.lifecycle.tracking import (
         check_store,
         normalise_db_uri,
@@ -189,7 +190,7 @@ def run_server(args: argparse.Namespace) -> int:
     from reference_impl.workspace import Workspace
 
     ws = Workspace.from_env()
-    backend = normalise_db_uri(args.backend_store_uri or os.environ.get("IBML_MLFLOW_BACKEND_URI")
+    backend = normalise_db_uri(args.backend_store_uri or LifecycleSettings().mlflow_backend_uri
                                or f"sqlite:///{ws.mlflow_dir / 'mlflow.db'}")
     if backend.startswith(("http://", "https://")):
         raise ConfigError("--backend-store-uri must be a database URI (sqlite:///..., postgresql://...), not a server URL")

@@ -23,7 +23,7 @@ import pandas as pd
 
 from reference_impl.errors import ModelError
 from reference_impl.lifecycle.tracking import pip_requirements, quiet_mlflow
-from reference_impl.workspace import REPO_ROOT
+from reference_impl.workspace import PACKAGE_DIR
 
 KINDS = ("detector", "classifier", "estimator")
 NATIVE_ARTIFACT = "native"
@@ -226,7 +226,7 @@ def log_native_model(
                 signature=signature,
                 input_example=input_example,
                 pip_requirements=[*pip_requirements(), *extra_pip_requirements],
-                code_paths=list(code_paths) if code_paths is not None else [str(REPO_ROOT / "reference_impl")],
+                code_paths=list(code_paths) if code_paths is not None else [str(PACKAGE_DIR)],
             )
     return LoggedModel(model_uri=info.model_uri, model_id=str(info.model_id), model_digest=digest, kind=kind)
 

@@ -24,13 +24,13 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
-import os
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from reference_impl.errors import AuditError, IbmlError, RegistryError
 from reference_impl.governance import AuditLog
+from reference_impl.lifecycle.settings import LifecycleSettings
 from reference_impl.lifecycle.tracking import open_client, quiet_mlflow
 from reference_impl.lifecycle.validation import DEFAULT_THRESHOLDS, Evaluator, Threshold, ValidationReport, build_report
 from reference_impl.workspace import Workspace
@@ -45,7 +45,7 @@ Clock = Callable[[], dt.datetime]
 
 def current_user() -> str:
     """The acting identity: ``$IBML_USER`` if set, else the OS login name."""
-    return os.environ.get(USER_ENV) or getpass.getuser()
+    return LifecycleSettings().user or getpass.getuser()
 
 
 def same_identity(a: str, b: str) -> bool:

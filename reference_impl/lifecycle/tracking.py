@@ -36,8 +36,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from reference_impl.errors import RegistryError
-from reference_impl.workspace import REPO_ROOT, Workspace
+from reference_impl.errors import ConfigError, RegistryError
+from reference_impl.lifecycle.settings import LifecycleSettings
+from reference_impl.workspace import PACKAGE_DIR, Workspace
 
 # Set before MLflow is imported anywhere through this package: no telemetry, no progress bars.
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
@@ -85,7 +86,7 @@ def quiet_mlflow() -> Iterator[None]:
 
 def default_tracking_uri(workspace: Workspace | None = None) -> str:
     """``$IBML_MLFLOW_TRACKING_URI`` if set, else the embedded SQLite store in the workspace."""
-    env = os.environ.get(TRACKING_URI_ENV)
+    env = LifecycleSettings().mlflow_tracking_uri
     if env:
         return env
     ws = workspace or Workspace.from_env()
@@ -207,6 +208,7 @@ def check_store(uri: str) -> None:
             raise RegistryError(f"tracking server {uri} is unreachable: {getattr(exc, 'reason', exc)}") from exc
         return
     if uri.startswith(("postgresql", "mysql", "mssql")):
+        require_db_driver(uri)
         import sqlalchemy
 
         connect_args = {"connect_timeout": PREFLIGHT_TIMEOUT_S} if uri.startswith(("postgresql", "mysql")) else {}
@@ -222,6 +224,21 @@ def check_store(uri: str) -> None:
         return
     if "://" not in uri or uri.startswith("file:"):
         raise RegistryError(f"tracking URI {uri!r} is a file store; use sqlite:///..., postgresql://... or http://...")
+
+
+def require_db_driver(uri: str) -> None:
+    """Refuse in one line, naming the extra to install, when a ``postgresql://`` URI has no driver.
+
+    >>> require_db_driver("sqlite:///x.db")  # nothing to check
+    """
+    scheme = uri.split("://", 1)[0].lower()
+    if not scheme.startswith("postgres"):
+        return
+    import importlib.util
+
+    driver = scheme.partition("+")[2]
+    if not any(importlib.util.find_spec(m) is not None for m in ([driver] if driver else ["psycopg2", "psycopg"])):
+        raise ConfigError(f"the PostgreSQL store {redact_uri(uri)} needs the 'postgres' extra: pip install 'ibml[postgres]'")
 
 
 def normalise_db_uri(uri: str) -> str:
@@ -313,8 +330,19 @@ def ensure_experiment(client: Any, store: TrackingStore, name: str) -> str:
         return client.create_experiment(name, artifact_location=store.experiment_artifact_location(name))
 
 
-def git_commit(repo: Path = REPO_ROOT) -> str:
-    """The checked-out commit (with ``-dirty`` if the tree has changes), or ``unknown`` outside git."""
+def git_commit(repo: Path | None = None) -> str:
+    """The checked-out commit (with ``-dirty`` if the tree has changes), or ``unknown`` outside git.
+
+    By default the checkout that holds this package's own files: ``unknown`` for a wheel installed
+    in a virtual environment, even one that lives inside some other git repository.
+    """
+    if repo is None:
+        repo = PACKAGE_DIR
+        try:
+            subprocess.run(["git", "ls-files", "--error-unmatch", "__init__.py"], cwd=repo, capture_output=True,
+                           timeout=5, check=True)
+        except (OSError, subprocess.SubprocessError):
+            return "unknown"
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True,
                              timeout=5, check=True).stdout.strip()
@@ -455,6 +483,7 @@ __all__ = [
     "default_tracking_uri",
     "ensure_experiment",
     "git_commit",
+    "require_db_driver",
     "lineage_tags",
     "log_dataset",
     "log_figure",

@@ -11,9 +11,9 @@ from reference_impl.serving.auth import ApiKeyStore, Principal, create_api_key, 
 from reference_impl.serving.context import CallContext, call_context
 from reference_impl.serving.deps import AdminDep, AuditorDep, ReviewerDep, ScorerDep, StateDep
 from reference_impl.serving.models import LoadedModel
-from reference_impl.serving.rooms import Room, RoomState, load_rooms
+from reference_impl.serving.rooms import load_rooms
 from reference_impl.serving.settings import ServiceSettings
-from reference_impl.serving.state import ServiceState
+from reference_impl.serving.state import Room, RoomState, ServiceState
 
 __all__ = [
     "AdminDep", "ApiKeyStore", "AuditorDep", "CallContext", "LoadedModel", "Principal", "ReviewerDep", "Room",

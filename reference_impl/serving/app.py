@@ -31,10 +31,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reference_impl import __version__
 from reference_impl.serving.middleware import ServiceMiddleware
-from reference_impl.serving.rooms import Room, load_rooms
+from reference_impl.serving.rooms import load_rooms
 from reference_impl.serving.routes import CORE_ROUTERS
 from reference_impl.serving.settings import ServiceSettings
-from reference_impl.serving.state import build_state
+from reference_impl.serving.state import Room, build_state
 
 log = logging.getLogger(__name__)
 

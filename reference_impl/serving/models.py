@@ -124,7 +124,7 @@ def load_configured(settings: ServiceSettings, name: str, path: Path, loader: Ca
     if settings.model_source == "none":
         return failed(name, "none", None, missing=True, detail="model_source is 'none'")
     if settings.model_source == "registry":
-        return load_from_registry(name, settings.tracking_uri)
+        return load_from_registry(name, settings.mlflow_tracking_uri)
     return load_from_file(name, path, loader)
 
 

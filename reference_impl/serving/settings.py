@@ -27,13 +27,14 @@ class ServiceSettings(BaseSettings):
     40.0
     """
 
-    model_config = SettingsConfigDict(env_prefix="IBML_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="IBML_", extra="ignore", frozen=True, env_ignore_empty=True)
 
     home: Path = Field(default_factory=default_home, description="workspace root (IBML_HOME)")
     host: str = Field("127.0.0.1", description="bind address; loopback unless you mean to expose it")
     port: int = Field(8000, ge=0, le=65535)
     model_source: ModelSource = "local"
-    tracking_uri: str | None = Field(None, description="MLflow tracking URI for model_source=registry")
+    mlflow_tracking_uri: str | None = Field(
+        None, description="MLflow tracking URI for model_source=registry (IBML_MLFLOW_TRACKING_URI, as the commands)")
     trade_model_path: Path | None = Field(None, description="detector file; default <home>/models/trade-anomaly")
     kyc_model_path: Path | None = Field(None, description="classifier file; default <home>/models/kyc-classifier")
     latency_budget_ms: float = Field(50.0, gt=0, description="time the model may take before we answer with rules only")

@@ -1,4 +1,4 @@
-"""What every route shares, built once in the app's lifespan (never at import time).
+"""What every route shares, built once in the app's lifespan (never at import time), and what a room provides.
 
 The core state holds the controls every room uses (API keys, the audit log, pseudonymisation,
 metrics, the prediction log) and the mounted rooms' own states by name. A room's models, stores and
@@ -10,17 +10,53 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from fastapi import APIRouter
 
 from reference_impl.governance import AuditLog, Pseudonymiser, load_or_create_key
 from reference_impl.serving.auth import ApiKeyStore
 from reference_impl.serving.metrics import ServiceMetrics
 from reference_impl.serving.models import LoadedModel
 from reference_impl.serving.prediction_log import PredictionLog
-from reference_impl.serving.rooms import Room, RoomState
 from reference_impl.serving.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class RoomState(Protocol):
+    """A mounted room's live objects (built in the lifespan, closed at shutdown)."""
+
+    def models(self) -> list[LoadedModel[Any]]:
+        """The room's model slots, for ``GET /v1/models`` and ``/readyz``."""
+        ...
+
+    def load_models(self) -> None:
+        """(Re)load the room's models; each slot is swapped atomically."""
+        ...
+
+    def checks(self) -> list[tuple[str, bool, str]]:
+        """Readiness checks, models included: ``(name, ok, reason when not ok)``."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class Room(Protocol):
+    """One project's routes and how to build its state from the core's."""
+
+    name: str
+    #: OpenAPI tags for the room's routers (``{"name": ..., "description": ...}``).
+    openapi_tags: Sequence[dict[str, str]]
+
+    def routers(self) -> Sequence[APIRouter]: ...
+
+    def open(self, core: ServiceState) -> RoomState:
+        """Build the room's state; optional pieces that fail must degrade (``checks`` says why), not raise."""
+        ...
+
 
 RoomStateT = TypeVar("RoomStateT", bound=RoomState)
 
@@ -80,4 +116,4 @@ def build_state(settings: ServiceSettings, rooms: Sequence[Room]) -> ServiceStat
     return state
 
 
-__all__ = ["ServiceState", "build_state"]
+__all__ = ["Room", "RoomState", "ServiceState", "build_state"]

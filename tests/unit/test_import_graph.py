@@ -5,8 +5,8 @@ functions (the lazy imports that keep pyspark and MLflow out of ``import referen
 under ``if TYPE_CHECKING:`` — without importing anything. A lazy import still couples two modules: a
 cycle through one is a cycle, just one that fails later.
 
-:func:`import_graph` and :func:`find_cycles` are general; the assertions below cover the packages
-refactored so far and can be extended to the whole package.
+:func:`import_graph` and :func:`find_cycles` are general; the assertions below state the rules of
+docs/architecture.md: no cycle anywhere, the layers as data (``ALLOWED``), and the serving rooms apart.
 """
 
 from __future__ import annotations
@@ -176,3 +176,78 @@ def test_only_the_dispatcher_imports_an_engine(graph):
 
 def test_batch_main_does_not_import_the_whole_command_line(graph):
     assert "reference_impl.cli" not in graph["reference_impl.batch.__main__"]
+
+
+# --------------------------------------------------------------------------- the whole package
+
+#: Who may import whom, by top-level module of ``reference_impl``: the layers of docs/architecture.md as data.
+#: The foundation (the package root, errors, workspace) may be imported by everyone; the top (commands, cli,
+#: demo, progress, notebook_tools, exercises, and every ``__main__`` entry point) may import anything.
+FOUNDATION = {"reference_impl", "errors", "workspace"}
+TOP = {"commands", "cli", "demo", "progress", "notebook_tools", "exercises"}
+ALLOWED: dict[str, set[str]] = {
+    "data": set(),
+    "features": set(),
+    "evaluation": set(),
+    "governance": set(),
+    "anomaly": {"features", "evaluation"},
+    "kyc": {"evaluation"},
+    "lifecycle": {"data", "features", "evaluation", "governance", "anomaly", "kyc"},
+    "batch": {"data", "features", "evaluation", "governance", "anomaly", "lifecycle"},
+    "serving": {"data", "features", "evaluation", "governance", "anomaly", "kyc", "lifecycle"},
+    "monitoring": {"data", "features", "evaluation", "governance", "serving"},
+}
+
+
+def _top(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def test_no_import_cycle_anywhere_in_the_package(graph):
+    cycles = find_cycles(graph)
+    assert cycles == [], "import cycles: " + "; ".join(" <-> ".join(c) for c in cycles)
+
+
+def test_every_package_is_placed_in_a_layer(graph):
+    placed = FOUNDATION | TOP | set(ALLOWED)
+    assert {_top(m) for m in graph} <= placed, f"place new packages in ALLOWED: {sorted({_top(m) for m in graph} - placed)}"
+
+
+def test_lower_layers_never_import_higher_ones(graph):
+    bad = []
+    for module, targets in graph.items():
+        layer = _top(module)
+        if layer in FOUNDATION | TOP or module.endswith(".__main__"):
+            if layer in FOUNDATION:
+                bad += [(module, t) for t in targets if _top(t) not in FOUNDATION]
+            continue
+        bad += [(module, t) for t in targets if _top(t) not in FOUNDATION | ALLOWED[layer] | {layer}]
+    assert not bad, "imports against the layers: " + ", ".join(f"{m} -> {t}" for m, t in sorted(bad))
+
+
+SERVING_ROOMS = ("reference_impl.serving.trades", "reference_impl.serving.kyc")
+#: Assembly helpers, not the service: ``testing`` composes both rooms' fakes (``fake_rooms``) and ``demo``
+#: builds a small real deployment (it trains both projects' models) for notebooks, tests and benchmarks.
+ROOM_ASSEMBLY = {"reference_impl.serving.testing", "reference_impl.serving.demo"}
+
+
+def _under(module: str, *prefixes: str) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def test_the_serving_core_imports_no_room(graph):
+    core = {m for m in in_package(graph, "reference_impl.serving") if not _under(m, *SERVING_ROOMS)} - ROOM_ASSEMBLY
+    bad = {(m, t) for m in core for t in graph[m]
+           if _under(t, *SERVING_ROOMS, "reference_impl.anomaly", "reference_impl.kyc")}
+    assert not bad, "the serving core must reach rooms only via rooms.ROOM_FACTORIES: " + \
+        ", ".join(f"{m} -> {t}" for m, t in sorted(bad))
+
+
+@pytest.mark.parametrize("room,forbidden", [
+    ("reference_impl.serving.trades", ("reference_impl.serving.kyc", "reference_impl.kyc")),
+    ("reference_impl.serving.kyc", ("reference_impl.serving.trades", "reference_impl.anomaly")),
+])
+def test_a_room_never_imports_the_other_project(graph, room, forbidden):
+    bad = {(m, t) for m in in_package(graph, room) for t in graph[m] if _under(t, *forbidden)}
+    assert not bad, ", ".join(f"{m} -> {t}" for m, t in sorted(bad))

@@ -63,3 +63,25 @@ def test_atomic_write_gives_normal_file_permissions(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "report.html").stat().st_mode) == 0o644
+
+
+def test_default_workspace_is_dot_ibml_in_the_current_directory(tmp_path, monkeypatch):
+    monkeypatch.delenv("IBML_HOME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert default_home() == tmp_path.resolve() / ".ibml"
+    monkeypatch.setenv("IBML_HOME", "")  # empty counts as unset
+    assert default_home() == tmp_path.resolve() / ".ibml"
+
+
+def test_default_workspace_is_never_inside_the_installed_package(tmp_path, monkeypatch):
+    from reference_impl.workspace import PACKAGE_DIR
+
+    monkeypatch.delenv("IBML_HOME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert not default_home().is_relative_to(PACKAGE_DIR.parent)
+
+
+def test_ibml_home_expands_the_user_directory(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("IBML_HOME", "~/ws")
+    assert default_home() == (tmp_path / "ws").resolve()

@@ -24,7 +24,7 @@ from reference_impl.serving.context import CallContext
 from reference_impl.serving.fallback import ONLINE_STORE_UNAVAILABLE, Outcome, ScoringUnavailable, decide_within_budget
 from reference_impl.serving.http_errors import field_error, unavailable
 from reference_impl.serving.models import LoadedModel
-from reference_impl.serving.online import FeatureResult, FeatureSource
+from reference_impl.serving.trades.features import FeatureResult, FeatureSource
 from reference_impl.serving.trades.models import TRADE_MODEL_NAME, RulesOnly, TradeDetector
 from reference_impl.serving.trades.schemas import TradeEventIn
 from reference_impl.serving.trades.state import TradesState

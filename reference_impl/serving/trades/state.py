@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from reference_impl.serving.batching import MicroBatcher
 from reference_impl.serving.models import LoadedModel
-from reference_impl.serving.online import FeatureSource
+from reference_impl.serving.trades.features import FeatureSource, open_workspace_feature_source
 from reference_impl.serving.settings import ServiceSettings
 from reference_impl.serving.trades.models import RulesOnly, TradeDetector, default_rules_only, load_trade_model
 
@@ -26,9 +26,7 @@ log = logging.getLogger(__name__)
 
 
 def default_feature_source(settings: ServiceSettings) -> FeatureSource:
-    """The workspace's online store and reference data (see :mod:`reference_impl.serving.online`)."""
-    from reference_impl.serving.online_setup import open_workspace_feature_source
-
+    """The workspace's online store and reference data (see :mod:`reference_impl.serving.trades.features`)."""
     return open_workspace_feature_source(settings)
 
 

@@ -1,7 +1,7 @@
 """Fakes for the trade room: a detector that can be made slow or broken, a static feature source, sample events.
 
 They honour the same contracts as the real pieces (:class:`~reference_impl.serving.trades.models.TradeDetector`,
-:class:`~reference_impl.serving.online.FeatureSource`) and return real ``reference_impl.anomaly.Decision``
+:class:`~reference_impl.serving.trades.features.FeatureSource`) and return real ``reference_impl.anomaly.Decision``
 objects, so the service machinery under test is the production one.
 """
 
@@ -16,7 +16,7 @@ import pandas as pd
 
 from reference_impl.anomaly.detector import Decision
 from reference_impl.serving.models import LoadedModel, loaded
-from reference_impl.serving.online import FeatureResult
+from reference_impl.serving.trades.features import FeatureResult
 from reference_impl.serving.trades.models import TRADE_MODEL_NAME, TradeDetector
 from reference_impl.serving.trades.state import TradesProviders
 

@@ -6,7 +6,7 @@ import pytest
 
 from reference_impl.data import make_reference_data
 from reference_impl.features import MODEL_FEATURES, OnlineStore
-from reference_impl.serving.online import OnlineFeatureSource, event_frame
+from reference_impl.serving.trades.features import OnlineFeatureSource, event_frame
 from reference_impl.serving.trades.schemas import TradeEventIn
 from reference_impl.serving.trades.testing import sample_event
 

@@ -16,8 +16,8 @@ from reference_impl.features import OnlineStore, build_view_rows, check_request_
 from reference_impl.features.definitions import counterparty_pair_activity, trader_history
 from reference_impl.serving import ServiceSettings
 from reference_impl.serving.demo import trade_to_request
-from reference_impl.serving.online import OnlineFeatureSource, event_frame, event_row
-from reference_impl.serving.online_setup import PRICE_LOOKBACK, open_workspace_feature_source
+from reference_impl.serving.trades.features import OnlineFeatureSource, event_frame, event_row
+from reference_impl.serving.trades.features import PRICE_LOOKBACK, open_workspace_feature_source
 from reference_impl.serving.trades.schemas import TradeEventIn
 from reference_impl.serving.trades.testing import sample_event
 

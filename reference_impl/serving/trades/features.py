@@ -1,4 +1,4 @@
-"""Request-time trade features: online-store state plus the event, through the training code.
+"""The trade room's feature adapter: online-store state plus the event, through the training code.
 
 :class:`FeatureSource` is what the score route needs; :class:`OnlineFeatureSource` implements it
 with :mod:`reference_impl.features` (the online store's ``trader_history`` and
@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Mapping, Protocol, Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -30,6 +32,9 @@ from reference_impl.features.request import (
     online_state_for,
     online_states_for,
 )
+
+from reference_impl.errors import ConfigError
+from reference_impl.serving.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -150,4 +155,37 @@ def _prices_frame(row: Mapping[str, Any], prices: tuple | None) -> pd.DataFrame 
                          "ts": pd.DatetimeIndex(ts.astype("datetime64[ns]")).tz_localize("UTC"), "price": price})
 
 
-__all__ = ["FeatureResult", "FeatureSource", "OnlineFeatureSource", "event_frame", "event_row"]
+# --- the default source, from the workspace ------------------------------------------------------------------
+# Reference tables and recent prices come from the generated dataset (``<IBML_HOME>/data/*.parquet``), trader and
+# counterparty state from the online store (``<IBML_HOME>/features/online.db``). A missing online store is not
+# fatal (the degraded mode above); missing reference data is, because without desk hours and limits no rule runs.
+
+_REF_TABLES = ("desks", "calendar", "fx_rates", "instruments")
+#: Only this much recent price history is kept in memory for request-time reference prices: a week, so
+#: replaying an earlier day's events still finds the prices they were traded against (2 days did not).
+PRICE_LOOKBACK = pd.Timedelta("7D")
+
+
+def _read(data_dir: Path, name: str) -> pd.DataFrame | None:
+    path = data_dir / f"{name}.parquet"
+    return pd.read_parquet(path) if path.exists() else None
+
+
+def open_workspace_feature_source(settings: ServiceSettings) -> OnlineFeatureSource:
+    """The workspace's online store, reference tables and last week of prices (missing reference data is fatal)."""
+    from reference_impl.features import OnlineStore
+
+    ws = settings.workspace
+    ref = {name: frame for name in _REF_TABLES if (frame := _read(ws.data_dir, name)) is not None}
+    if "desks" not in ref:
+        raise ConfigError(f"no reference data in {ws.data_dir}: run `ibml data generate` first")
+    prices = _read(ws.data_dir, "prices")
+    if prices is not None and len(prices):
+        prices = prices[prices["ts"] >= prices["ts"].max() - PRICE_LOOKBACK]
+    store = OnlineStore.from_workspace(ws)
+    error = None if store.path.exists() else f"online store {store.path.name} does not exist (run `ibml features materialize`)"
+    return OnlineFeatureSource(store, ref, prices, store_error=error)
+
+
+__all__ = ["PRICE_LOOKBACK", "FeatureResult", "FeatureSource", "OnlineFeatureSource", "event_frame", "event_row",
+           "open_workspace_feature_source"]

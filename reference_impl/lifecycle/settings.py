@@ -1,0 +1,33 @@
+"""Model-lifecycle configuration, read from ``IBML_*`` environment variables (pydantic-settings).
+
+Which MLflow stores the commands use and who is acting. Built afresh on every call that needs it
+(cheap), so a changed environment — a test's ``monkeypatch.setenv`` — is always seen. Explicit
+arguments (``--tracking-uri``, ``--as``) win over these.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class LifecycleSettings(BaseSettings):
+    """``IBML_MLFLOW_TRACKING_URI``, ``IBML_MLFLOW_BACKEND_URI`` and ``IBML_USER``.
+
+    Examples
+    --------
+    >>> LifecycleSettings(mlflow_tracking_uri="http://127.0.0.1:5000").mlflow_tracking_uri
+    'http://127.0.0.1:5000'
+    """
+
+    model_config = SettingsConfigDict(env_prefix="IBML_", extra="ignore", frozen=True, env_ignore_empty=True)
+
+    mlflow_tracking_uri: str | None = Field(
+        None, description="tracking store every command (and the service) uses; default the workspace SQLite file")
+    mlflow_backend_uri: str | None = Field(
+        None, description="database `ibml mlflow-server` serves; default the workspace SQLite file")
+    user: str | None = Field(None, description="acting identity for approvals, promotions and batch runs; "
+                                               "default the OS login name")
+
+
+__all__ = ["LifecycleSettings"]
