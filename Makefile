@@ -9,11 +9,12 @@ export DO_NOT_TRACK := true
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 NBVAL_OPTS := --nbval --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout 300 -p no:randomly
 
-.PHONY: help venv demo test test-unit test-notebooks test-browser lab notebooks lock bench clean
+.PHONY: help venv demo test lint test-unit test-notebooks test-browser lab notebooks lock bench clean
 
 help:
 	@echo "make demo       generate data and run the pipeline end to end (the main job)"
-	@echo "make test       unit + integration tests, nbval over every notebook, browser tests"
+	@echo "make test       ruff + mypy, unit + integration tests, nbval over every notebook, browser tests"
+	@echo "make lint       ruff (lint + format check) and mypy on reference_impl"
 	@echo "make lab        JupyterLab on notebooks/"
 	@echo "make notebooks  re-execute every notebook in place (refreshes stored outputs)"
 	@echo "make lock       re-resolve dependencies into requirements.lock (hashed, reproducible)"
@@ -34,7 +35,12 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/ibml demo
 
-test: $(STAMP)
+lint: $(STAMP)
+	$(BIN)/ruff check reference_impl
+	$(BIN)/ruff format --check reference_impl
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest tests reference_impl
 	$(BIN)/python -m pytest $(NBVAL_OPTS) notebooks/week*.ipynb
 

@@ -14,7 +14,7 @@ import logging
 import os
 import pkgutil
 import sys
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from reference_impl import __version__
 from reference_impl.errors import IbmlError
@@ -23,7 +23,7 @@ from reference_impl.errors import IbmlError
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line (``ibml: error: ...``) and exit code 2."""
 
-    def error(self, message: str) -> None:  # pragma: no cover - exercised via CLI tests
+    def error(self, message: str) -> NoReturn:  # pragma: no cover - exercised via CLI tests
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 

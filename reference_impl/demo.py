@@ -130,6 +130,8 @@ def _train_and_promote(ws: Workspace, seed: int) -> dict[str, str]:
         registry = ModelRegistry()
         for recipe in ("anomaly", "kyc"):
             outcome = train_and_log(recipe, seed=seed, submitter=SUBMITTER, registry=registry)
+            if outcome.version is None:
+                raise RegistryError(f"{recipe}: the trained model was not registered")
             name, version = outcome.version.name, str(outcome.version.version)
             report = validate_with_recipe(registry, name, version, actor=APPROVER)
             say(f"    {name} v{version}: run {outcome.run_id[:8]}, validation {report.status}")
@@ -139,6 +141,8 @@ def _train_and_promote(ws: Workspace, seed: int) -> dict[str, str]:
             registry.approve(name, version, approver=APPROVER, comment="demo: metrics reviewed against the backtest")
             registry.promote(name, version, actor=APPROVER)
             champion = registry.by_alias(name, CHAMPION)
+            if champion is None:
+                raise RegistryError(f"{name} has no @{CHAMPION} after promotion")
             versions[name] = str(champion.version)
             say(f"    {name} v{version}: submitted by {SUBMITTER}, approved and promoted by {APPROVER} -> @{CHAMPION}")
     return versions

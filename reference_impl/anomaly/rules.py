@@ -341,8 +341,14 @@ def rule_hits(ruleset: RuleSet, features: pd.DataFrame, masks: np.ndarray, rows:
         column = features[rule.feature]
         for j in np.flatnonzero(fired).tolist():
             raw = column.iat[int(positions[j])]
-            value = float(raw) if isinstance(rule, ThresholdRule) else str(raw)
-            out[j].append(RuleHit(rule.code, rule.reason(value), rule.feature, value, rule.flags))
+            value: float | str
+            if isinstance(rule, ThresholdRule):
+                value = float(raw)
+                text = rule.reason(value)
+            else:
+                value = str(raw)
+                text = rule.reason(value)
+            out[j].append(RuleHit(rule.code, text, rule.feature, value, rule.flags))
     return out
 
 

@@ -59,17 +59,20 @@ def promote_champion(workspace: Workspace, *, seed: int = 11, n_trades: int = 15
     recipe's) is the share of training trades the model would flag; the validation gate still
     decides whether the version may be promoted.
     """
+    from reference_impl.errors import RegistryError
     from reference_impl.lifecycle import ModelRegistry, train_and_log
     from reference_impl.lifecycle.training import validate_with_recipe
 
     registry = ModelRegistry(workspace=workspace)
-    overrides = {"n_trades": n_trades, "n_estimators": n_estimators}
+    overrides: dict[str, float] = {"n_trades": n_trades, "n_estimators": n_estimators}
     if n_days is not None:
         overrides["n_days"] = n_days
     if contamination is not None:
         overrides["contamination"] = contamination
     outcome = train_and_log("anomaly", seed=seed, overrides=overrides,
                             submitter="alice", workspace=workspace, registry=registry)
+    if outcome.version is None:
+        raise RegistryError("the trained detector was not registered")
     version = outcome.version.version
     validate_with_recipe(registry, "trade-anomaly", version, actor="alice")
     registry.approve("trade-anomaly", version, approver="bob", comment="batch demo")

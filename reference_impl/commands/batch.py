@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -72,7 +72,7 @@ def _score(args: argparse.Namespace) -> int:
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line and exit code 2 (as ``ibml`` does)."""
 
-    def error(self, message: str) -> None:  # pragma: no cover - exercised via the __main__ test
+    def error(self, message: str) -> NoReturn:  # pragma: no cover - exercised via the __main__ test
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 

@@ -7,12 +7,17 @@ absent) and prints class, confidence and route per file; ``queue`` works the rev
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import argparse
 import json
 import math
 from pathlib import Path
 
 from reference_impl.errors import ConfigError
+
+if TYPE_CHECKING:
+    from reference_impl.kyc import ReviewQueue
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -122,7 +127,7 @@ def _classify(args: argparse.Namespace) -> int:
     return 0
 
 
-def _queue() -> "ReviewQueue":  # noqa: F821 - imported lazily
+def _queue() -> ReviewQueue:
     from reference_impl.kyc import ReviewQueue
     from reference_impl.workspace import Workspace
 

@@ -104,9 +104,9 @@ def _normalise_frame(frame: pd.DataFrame, usd_per_unit: Mapping[str, float] | No
 
 
 @overload
-def normalise_events(events: pd.DataFrame, usd_per_unit: Mapping[str, float] | None = None) -> pd.DataFrame: ...
-@overload
 def normalise_events(events: Mapping[str, Any], usd_per_unit: Mapping[str, float] | None = None) -> dict[str, Any]: ...
+@overload
+def normalise_events(events: pd.DataFrame, usd_per_unit: Mapping[str, float] | None = None) -> pd.DataFrame: ...
 
 
 def normalise_events(events: pd.DataFrame | Mapping[str, Any], usd_per_unit: Mapping[str, float] | None = None,

@@ -22,7 +22,7 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -79,6 +79,13 @@ def _ns(value: pd.Timestamp | str | None, what: str) -> int | None:
     return int(ts.tz_convert("UTC").as_unit("ns").value)
 
 
+def _required_ns(value: pd.Timestamp | str | None, what: str) -> int:
+    ns = _ns(value, what)
+    if ns is None:
+        raise FeatureStoreError(f"{what} must be a tz-aware UTC timestamp, got None")
+    return ns
+
+
 def encode_key(view: FeatureView, key: object) -> str:
     """The stored key of one entity: the string itself, or ``a|b`` for a composite key."""
     parts: Sequence[object]
@@ -91,7 +98,7 @@ def encode_key(view: FeatureView, key: object) -> str:
     if len(parts) != len(view.join_keys) or not all(isinstance(p, str) and p for p in parts):
         want = KEY_SEPARATOR.join(view.join_keys)
         raise FeatureStoreError(f"key {key!r} does not match view {view.name!r}'s key ({want}); use strings")
-    return KEY_SEPARATOR.join(parts)
+    return KEY_SEPARATOR.join(str(p) for p in parts)  # every part was checked to be a non-empty string
 
 
 def _json_value(value: float) -> float | None:
@@ -221,11 +228,11 @@ class OnlineStore:
         if now is None:
             now = pd.Timestamp.now(tz="UTC")
         if isinstance(now, (pd.Timestamp, str)) or not isinstance(now, Sequence):
-            now_each = [_ns(now, "now")] * len(encoded)
+            now_each = [_required_ns(now, "now")] * len(encoded)
         elif len(now) != len(encoded):
             raise FeatureStoreError(f"read got {len(now)} 'now' times for {len(encoded)} keys")
         else:
-            now_each = [_ns(t, "now") for t in now]
+            now_each = [_required_ns(t, "now") for t in now]
         found: dict[str, tuple[int, int, str]] = {}
         with self._connect(write=False) as conn:
             for start in range(0, len(encoded), 500):
@@ -270,7 +277,7 @@ class OnlineStore:
         records = []
         for key, row in zip(keys, rows):
             parts = encode_key(view, key).split(KEY_SEPARATOR)
-            base = dict(zip(view.join_keys, parts))
+            base: dict[str, Any] = dict(zip(view.join_keys, parts))
             if row is None:
                 base.update({"event_ts": pd.NaT, "available_at": pd.NaT})
                 base.update({n: (math.nan if view.feature(n).dtype == "float64" else None) for n in names})

@@ -40,7 +40,7 @@ def score_distribution_chart(reference: np.ndarray, current: np.ndarray) -> Figu
     low, high = float(np.min(both)), float(np.max(both))
     if high - low < 1e-12:  # every score equal (e.g. rules-only): give the bars some width
         low, high = low - 0.5, high + 0.5
-    bins = np.linspace(low, high, 41)
+    bins = np.linspace(low, high, 41).tolist()
     if len(reference):
         ax.hist(reference, bins=bins, density=True, alpha=0.55, label=f"reference (n={len(reference):,})", color="#4c72b0")
     if len(current):
@@ -57,12 +57,12 @@ def psi_chart(drift: DriftReport | None) -> Figure:
     fig = Figure(figsize=_SIZE)
     ax = fig.subplots()
     rows = [f for f in (drift.features + ((drift.score,) if drift.score else ())) if f.psi is not None] if drift else []
-    if not rows:
+    if drift is None or not rows:
         ax.text(0.5, 0.5, "no numeric features in the prediction log", ha="center", va="center")
         ax.set_axis_off()
         return fig
     names = [f.feature for f in rows]
-    values = [f.psi for f in rows]
+    values = [float(f.psi or 0.0) for f in rows]  # rows all have a PSI
     colors = ["#c44e52" if f.drifted else "#55a868" for f in rows]
     ax.barh(names, values, color=colors)
     ax.axvline(drift.thresholds.psi_moderate, color="#dd8452", linestyle="--", linewidth=1, label="PSI 0.1 moderate")

@@ -302,7 +302,7 @@ def categorical_drift(
         raise DataValidationError(f"feature {feature!r} has no values in the {'reference' if ref.empty else 'current'} window")
     js = js_distance(ref, cur)
     chi_p = chi2_pvalue(ref, cur) if len(ref) <= thresholds.large_sample else None
-    if len(ref) <= thresholds.large_sample:
+    if chi_p is not None:  # a small sample: the chi-squared test
         test, value, threshold, drifted = "chisquare", chi_p, thresholds.chi2_pvalue, chi_p < thresholds.chi2_pvalue
     else:
         test, value, threshold, drifted = "jensenshannon", js, thresholds.jensenshannon, js >= thresholds.jensenshannon

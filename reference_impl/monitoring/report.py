@@ -164,8 +164,8 @@ def business_metrics(
         score_wasserstein=_num(score.wasserstein_norm if score is not None else None),
     )
     m.update(outcomes_cur)
-    low, high = wilson_interval(round(outcomes_cur["alert_precision"] * outcomes_cur["alert_labels"])
-                                if outcomes_cur["alert_labels"] else 0, outcomes_cur["alert_labels"])
+    low, high = wilson_interval(int(round(outcomes_cur["alert_precision"] * outcomes_cur["alert_labels"])
+                                if outcomes_cur["alert_labels"] else 0), int(outcomes_cur["alert_labels"]))
     m["alert_precision_low"], m["alert_precision_high"] = low, high
     return m
 

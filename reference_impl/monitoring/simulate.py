@@ -76,7 +76,8 @@ def simulate_prediction_log(
     outcomes: list[dict] = []
     for day in range(n_days):
         drifting = drift_start_day is not None and day >= drift_start_day
-        predictions_day, outcomes_day = [], []
+        predictions_day: list[dict] = []
+        outcomes_day: list[dict] = []
         _trades(rng, day0 + pd.Timedelta(days=day), day, trades_per_day, drifting,
                 day == fallback_day, day == latency_spike_day, end, predictions_day, outcomes_day)
         _kyc(rng, day0 + pd.Timedelta(days=day), day, kyc_per_day, drifting, end, predictions_day, outcomes_day)

@@ -122,8 +122,8 @@ class OnlineFeatureSource:
         """
         if fast:
             events = [event_row(row, self._fx) for row in rows]
-            online, status = self._online_rows_many(events)
-            frame = fast_request_features_many(events, online, self._context)
+            online_many, status = self._online_rows_many(events)
+            frame = fast_request_features_many(events, online_many, self._context)
             return FeatureResult(frame, status, store_available=all(s != "unavailable" for s in status))
         frames, status = [], []
         for row in rows:
