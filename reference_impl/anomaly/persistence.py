@@ -13,7 +13,6 @@ trusted types for IsolationForest anyway.)
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -24,19 +23,12 @@ import sklearn
 
 from reference_impl.anomaly.detector import TradeAnomalyDetector
 from reference_impl.errors import ModelError
+from reference_impl.governance.lineage import file_digest
 from reference_impl.workspace import atomic_dir
 
 MODEL_FILE = "detector.joblib"
 DIGEST_FILE = MODEL_FILE + ".sha256"
 METADATA_FILE = "metadata.json"
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def detector_metadata(detector: TradeAnomalyDetector) -> dict[str, Any]:
@@ -66,7 +58,7 @@ def save_detector(detector: TradeAnomalyDetector, path: Path | str) -> Path:
     path = Path(path)
     with atomic_dir(path) as tmp:
         joblib.dump(detector, tmp / MODEL_FILE)
-        digest = _sha256(tmp / MODEL_FILE)
+        digest = file_digest(tmp / MODEL_FILE)
         (tmp / DIGEST_FILE).write_text(f"{digest}  {MODEL_FILE}\n")
         (tmp / METADATA_FILE).write_text(json.dumps({**meta, "sha256": digest}, indent=2, sort_keys=True))
     return path
@@ -89,7 +81,7 @@ def load_detector(path: Path | str, *, warm_up: bool = True) -> TradeAnomalyDete
     if not digest_file.is_file():
         raise ModelError(f"detector at {path} has no {DIGEST_FILE}: refusing to load an unverified file")
     expected = digest_file.read_text().split()[0] if digest_file.read_text().split() else ""
-    actual = _sha256(model)
+    actual = file_digest(model)
     if actual != expected:
         raise ModelError(f"detector at {path} failed its integrity check (sha256 {actual[:12]}… != {expected[:12]}…)")
     detector = joblib.load(model)

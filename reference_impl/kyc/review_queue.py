@@ -18,7 +18,6 @@ Nothing here logs document text.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import sqlite3
@@ -31,6 +30,7 @@ from typing import Callable, Iterator, Sequence
 import pandas as pd
 
 from reference_impl.errors import AccessDeniedError, ConfigError, ReviewQueueError, WorkspaceError
+from reference_impl.governance.lineage import text_digest
 from reference_impl.workspace import atomic_write
 
 log = logging.getLogger(__name__)
@@ -258,7 +258,7 @@ class ReviewQueue:
             cur = con.execute(
                 "INSERT INTO items (doc_id, text, text_sha256, predicted, confidence, reason, status, created_at, "
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-                (doc_id, text, hashlib.sha256(text.encode("utf-8")).hexdigest(), predicted,
+                (doc_id, text, text_digest(text), predicted,
                  None if confidence is None else float(confidence), str(reason), now, now),
             )
             item_id = int(cur.lastrowid)

@@ -12,7 +12,6 @@ longer match the digest recorded at training time.
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from reference_impl.errors import ModelError
+from reference_impl.governance.lineage import file_digest
 from reference_impl.lifecycle.tracking import pip_requirements, quiet_mlflow
 from reference_impl.workspace import REPO_ROOT
 
@@ -31,21 +31,12 @@ NATIVE_FILE = "native.joblib"
 ENTRY_FILE = Path(__file__).resolve().parent / "pyfunc_entry.py"
 
 
-def file_sha256(path: Path | str) -> str:
-    """SHA-256 hex digest of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def dump_native(model: Any, path: Path) -> str:
     """Save ``model`` with joblib at ``path`` and return the SHA-256 of the bytes written."""
     import joblib
 
     joblib.dump(model, path, compress=0)
-    return file_sha256(path)
+    return file_digest(path)
 
 
 def model_digest(model: Any) -> str:
@@ -60,7 +51,7 @@ def load_native(path: Path | str, expected_digest: str | None = None) -> Any:
 
     path = Path(path)
     if expected_digest is not None:
-        got = file_sha256(path)
+        got = file_digest(path)
         if got != expected_digest:
             raise ModelError(f"model artifact {path.name} digest {got[:12]} does not match the recorded {expected_digest[:12]}")
     return joblib.load(path)
@@ -245,7 +236,6 @@ __all__ = [
     "NativeModelWrapper",
     "decisions_to_frame",
     "dump_native",
-    "file_sha256",
     "load_native",
     "log_native_model",
     "model_digest",
