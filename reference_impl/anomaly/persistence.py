@@ -22,7 +22,7 @@ import numpy as np
 import sklearn
 
 from reference_impl.anomaly.detector import TradeAnomalyDetector
-from reference_impl.errors import ModelError
+from reference_impl.errors import ErrorKind, ModelError
 from reference_impl.governance.lineage import file_digest
 from reference_impl.workspace import atomic_dir
 
@@ -53,7 +53,8 @@ def detector_metadata(detector: TradeAnomalyDetector) -> dict[str, Any]:
 def save_detector(detector: TradeAnomalyDetector, path: Path | str) -> Path:
     """Write ``detector`` to the directory ``path`` (replaced as a whole); returns the path."""
     if not isinstance(detector, TradeAnomalyDetector):
-        raise ModelError(f"save_detector expects a TradeAnomalyDetector, got {type(detector).__name__}")
+        raise ModelError(f"save_detector expects a TradeAnomalyDetector, got {type(detector).__name__}",
+                         kind=ErrorKind.INVALID)
     meta = detector_metadata(detector)  # raises ModelNotFittedError (a ModelError) when unfitted
     path = Path(path)
     with atomic_dir(path) as tmp:
@@ -77,7 +78,7 @@ def load_detector(path: Path | str, *, warm_up: bool = True) -> TradeAnomalyDete
     path = Path(path)
     model, digest_file = path / MODEL_FILE, path / DIGEST_FILE
     if not model.is_file():
-        raise ModelError(f"no saved detector at {path} (expected {MODEL_FILE})")
+        raise ModelError(f"no saved detector at {path} (expected {MODEL_FILE})", kind=ErrorKind.NOT_FOUND)
     if not digest_file.is_file():
         raise ModelError(f"detector at {path} has no {DIGEST_FILE}: refusing to load an unverified file")
     expected = digest_file.read_text().split()[0] if digest_file.read_text().split() else ""

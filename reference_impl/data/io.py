@@ -27,7 +27,7 @@ from reference_impl.data.kyc_docs import make_kyc_documents
 from reference_impl.data.market import make_prices
 from reference_impl.data.reference import check_seed, make_reference_data
 from reference_impl.data.trades import make_trades
-from reference_impl.errors import ConfigError, DataValidationError, WorkspaceError
+from reference_impl.errors import ConfigError, DataValidationError, ErrorKind, WorkspaceError
 from reference_impl.governance.lineage import digest_mapping, file_digest
 from reference_impl.workspace import Workspace, atomic_dir, atomic_write, ensure_writable_dir
 
@@ -127,9 +127,10 @@ def read_table(path: Path | str, columns: list[str] | None = None) -> pd.DataFra
 def _check_out_dir(out: Path) -> Path:
     out = Path(out).expanduser()
     if out.exists() and not out.is_dir():
-        raise WorkspaceError(f"output path {out} exists and is not a directory")
+        raise WorkspaceError(f"output path {out} exists and is not a directory", kind=ErrorKind.INVALID)
     if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
-        raise WorkspaceError(f"output directory {out} is not empty and holds no ibml dataset; choose another")
+        raise WorkspaceError(f"output directory {out} is not empty and holds no ibml dataset; choose another",
+                             kind=ErrorKind.INVALID)
     ensure_writable_dir(out.parent)  # fail before minutes of generation, not after
     return out
 
@@ -251,11 +252,12 @@ def write_samples(out_dir: Path | str, seed: int = 42) -> list[Path]:
         "trades": trades, "clients": clients, "kyc_documents": make_kyc_documents(clients, 1_000, seed),
     }
     if out.exists() and not out.is_dir():
-        raise WorkspaceError(f"output path {out} exists and is not a directory")
+        raise WorkspaceError(f"output path {out} exists and is not a directory", kind=ErrorKind.INVALID)
     foreign = sorted(p.name for p in out.iterdir() if p.name not in {f"{n}.csv" for n in samples}) \
         if out.is_dir() else []
     if foreign:
-        raise WorkspaceError(f"output directory {out} holds files other than samples ({foreign[:3]}); choose another")
+        raise WorkspaceError(f"output directory {out} holds files other than samples ({foreign[:3]}); choose another",
+                             kind=ErrorKind.INVALID)
     written = []
     with atomic_dir(out) as tmp:
         for name, frame in samples.items():

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import skops.io as sio
 
-from reference_impl.errors import ModelError
+from reference_impl.errors import ErrorKind, ModelError
 from reference_impl.governance.lineage import file_digest
 from reference_impl.kyc.classifier import KycClassifier
 from reference_impl.kyc.model import KycModel
@@ -53,7 +53,8 @@ def load_classifier(path: Path | str) -> KycModel:
     path = Path(path)
     sums_file = path / "SHA256SUMS"
     if not sums_file.is_file():
-        raise ModelError(f"no KYC model at {path}: run `ibml kyc train` first (or pass --model DIR)")
+        raise ModelError(f"no KYC model at {path}: run `ibml kyc train` first (or pass --model DIR)",
+                         kind=ErrorKind.NOT_FOUND)
     expected = dict(reversed(line.split("  ", 1)) for line in sums_file.read_text().splitlines() if line.strip())
     for name in FILES:
         file = path / name

@@ -20,7 +20,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from reference_impl.errors import ModelError
+from reference_impl.errors import ErrorKind, ModelError
 from reference_impl.governance.lineage import file_digest
 from reference_impl.lifecycle.tracking import pip_requirements, quiet_mlflow
 from reference_impl.workspace import REPO_ROOT
@@ -122,7 +122,7 @@ def predict_frame(kind: str, model: Any, model_input: Any) -> pd.DataFrame:
         return decisions_to_frame(model.decide(frame))
     if kind == "classifier":
         if "text" not in frame.columns:
-            raise ModelError("classifier input needs a 'text' column")
+            raise ModelError("classifier input needs a 'text' column", kind=ErrorKind.INVALID)
         texts = frame["text"].astype(str).tolist()
         if hasattr(model, "decide"):  # the routed KycModel: label, confidence and the route it takes
             routed = [d.to_dict() for d in model.decide(texts)]
@@ -146,7 +146,7 @@ def predict_frame(kind: str, model: Any, model_input: Any) -> pd.DataFrame:
             return pd.DataFrame({"label": np.asarray(model.classes_)[proba.argmax(axis=1)].astype(str),
                                  "confidence": proba.max(axis=1)})
         return pd.DataFrame({"label": np.asarray(model.predict(frame)).astype(str)})
-    raise ModelError(f"unknown model kind {kind!r}; expected one of {', '.join(KINDS)}")
+    raise ModelError(f"unknown model kind {kind!r}; expected one of {', '.join(KINDS)}", kind=ErrorKind.INVALID)
 
 
 try:  # the class is only usable with MLflow installed; the module imports without it for doctests
@@ -198,7 +198,7 @@ def log_native_model(
     it) carries the exact code that trained it.
     """
     if kind not in KINDS:
-        raise ModelError(f"unknown model kind {kind!r}; expected one of {', '.join(KINDS)}")
+        raise ModelError(f"unknown model kind {kind!r}; expected one of {', '.join(KINDS)}", kind=ErrorKind.INVALID)
     with quiet_mlflow():
         import mlflow
         from mlflow.models import infer_signature
@@ -226,7 +226,7 @@ def native_from_pyfunc(pyfunc_model: Any) -> Any:
     """The native object inside a loaded pyfunc model (``load_context`` has already verified it)."""
     wrapper = pyfunc_model.unwrap_python_model()
     if not isinstance(wrapper, NativeModelWrapper):
-        raise ModelError(f"model is a {type(wrapper).__name__}, not an ibml NativeModelWrapper")
+        raise ModelError(f"model is a {type(wrapper).__name__}, not an ibml NativeModelWrapper", kind=ErrorKind.INVALID)
     return wrapper.model
 
 
