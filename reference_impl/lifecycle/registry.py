@@ -25,9 +25,8 @@ import datetime as dt
 import getpass
 import json
 import os
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from reference_impl.errors import AuditError, ErrorKind, IbmlError, RegistryError
 from reference_impl.governance import AuditLog
