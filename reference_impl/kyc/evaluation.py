@@ -7,8 +7,9 @@ with the calibration evidence (Brier score, reliability curve, ECE) that justifi
 probability threshold at all.
 
 The reliability binning and the ECE come from the shared toolkit (:mod:`reference_impl.evaluation`:
-top-label ECE is ``expected_calibration_error(correct, confidence)``); what is KYC-specific here is the multi-class and routing view (top-label confidence, Brier over classes,
-coverage against accuracy, route shares per subset).
+top-label ECE is ``expected_calibration_error(correct, confidence)``); what is KYC-specific here is
+the multi-class and routing view (top-label confidence, Brier over classes, coverage against
+accuracy, route shares per subset).
 """
 
 from __future__ import annotations
