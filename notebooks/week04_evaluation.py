@@ -368,10 +368,11 @@ import numpy as np
 import pandas as pd
 
 from reference_impl.data import make_clients, make_kyc_documents
+from reference_impl.evaluation import expected_calibration_error
 from reference_impl.exercises.week04_kyc import check, reference
 from reference_impl.kyc import (
     KycClassifier, KycModel, ReviewQueue, TextGuard, brier_score, calibrate_router, coverage_accuracy_curve,
-    expected_calibration_error, plot_coverage_accuracy, plot_reliability, reliability_curve, split_documents,
+    plot_coverage_accuracy, plot_reliability, reliability_curve, split_documents,
 )
 
 warnings.filterwarnings("ignore", category=FutureWarning)
@@ -404,7 +405,7 @@ val_conf = val_proba.max(axis=1)
 val_correct = np.asarray(classes)[val_proba.argmax(axis=1)] == val_in["label"].to_numpy()
 print(f"temperature {kyc_clf.temperature_:.2f}, validation accuracy {val_correct.mean():.3f}")
 print(f"Brier score {brier_score(val_proba, val_in['label'].tolist(), classes):.3f}, "
-      f"ECE {expected_calibration_error(val_conf, val_correct):.3f}")
+      f"ECE {expected_calibration_error(val_correct, val_conf):.3f}")
 print(reliability_curve(val_conf, val_correct, n_bins=5).round(2).to_string(index=False))
 
 # %% [markdown]

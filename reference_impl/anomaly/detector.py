@@ -28,7 +28,6 @@ a trade feature frame whose columns it picks by name, not an anonymous numeric m
 from __future__ import annotations
 
 import copy
-import hashlib
 import math
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -40,6 +39,7 @@ from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
+from reference_impl.governance.lineage import frame_digest, text_digest
 from reference_impl.anomaly.explain import ForestExplainer
 from reference_impl.anomaly.forest import FastForestScorer, IsolationForestDetector
 from reference_impl.anomaly.overrides import Override, OverrideSet
@@ -302,7 +302,8 @@ def _matrix(features: pd.DataFrame, names: Sequence[str]) -> np.ndarray:
 class ModelNotFittedError(ModelError, NotFittedError):
     """A detector was asked to decide before ``fit`` (or ``load_detector``).
 
-    Both a :class:`~reference_impl.errors.ModelError` (the CLI prints one line, the API answers 4xx) and
+    Both a :class:`~reference_impl.errors.ModelError` (the CLI prints one line; a service holding an unfitted
+    model answers 503, ``ErrorKind.UNAVAILABLE``: the fault is the deployment's, not the caller's) and
     scikit-learn's :class:`~sklearn.exceptions.NotFittedError` (what ``check_is_fitted`` raises and
     scikit-learn tools expect). It lives here, not in :mod:`reference_impl.errors`, because that module is
     imported by every CLI command and must stay cheap to import (scikit-learn adds about a second).
@@ -465,16 +466,13 @@ class TradeAnomalyDetector(OutlierMixin, BaseEstimator):
             raise ModelInputError(f"feature(s) entirely NaN in training: {[n for n, b in zip(names, all_nan) if b]}")
         medians = np.nanmedian(X, axis=0)
         X = np.where(np.isnan(X), medians, X)
+        training = pd.DataFrame(X, columns=names)
         estimator = IsolationForestDetector(
             n_estimators=self.n_estimators,
             max_samples=self.max_samples,
             contamination=float(self.contamination),
             random_state=self.random_state,
-        ).fit(pd.DataFrame(X, columns=names))
-        # The training digest: column names, then the imputed matrix's bytes. (governance.lineage's
-        # bytes_digest takes one bytes object; joining would copy the whole matrix.)
-        digest = hashlib.sha256(",".join(names).encode())
-        digest.update(np.ascontiguousarray(X).tobytes())
+        ).fit(training)
         params = f"{self.n_estimators}|{self.max_samples}|{self.contamination}|{self.random_state}"
 
         self.features_ = names
@@ -484,8 +482,8 @@ class TradeAnomalyDetector(OutlierMixin, BaseEstimator):
         self.threshold_, self.threshold_source_ = chosen or (
             float(-estimator.offset_), f"contamination={float(self.contamination):g} on {len(X)} training rows"
         )
-        self.training_digest_ = digest.hexdigest()
-        self.model_version_ = "iforest-" + hashlib.sha256((self.training_digest_ + params).encode()).hexdigest()[:12]
+        self.training_digest_ = frame_digest(training)  # the one training-data digest (governance.lineage)
+        self.model_version_ = "iforest-" + text_digest(self.training_digest_ + params)[:12]
         self.explainer_ = ForestExplainer(estimator.forest_, names, medians)
         return self.warm_up()
 

@@ -13,7 +13,6 @@ trusted types for IsolationForest anyway.)
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -23,20 +22,13 @@ import numpy as np
 import sklearn
 
 from reference_impl.anomaly.detector import TradeAnomalyDetector
-from reference_impl.errors import ModelError
+from reference_impl.errors import ErrorKind, ModelError
+from reference_impl.governance.lineage import file_digest
 from reference_impl.workspace import atomic_dir
 
 MODEL_FILE = "detector.joblib"
 DIGEST_FILE = MODEL_FILE + ".sha256"
 METADATA_FILE = "metadata.json"
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def detector_metadata(detector: TradeAnomalyDetector) -> dict[str, Any]:
@@ -61,12 +53,13 @@ def detector_metadata(detector: TradeAnomalyDetector) -> dict[str, Any]:
 def save_detector(detector: TradeAnomalyDetector, path: Path | str) -> Path:
     """Write ``detector`` to the directory ``path`` (replaced as a whole); returns the path."""
     if not isinstance(detector, TradeAnomalyDetector):
-        raise ModelError(f"save_detector expects a TradeAnomalyDetector, got {type(detector).__name__}")
+        raise ModelError(f"save_detector expects a TradeAnomalyDetector, got {type(detector).__name__}",
+                         kind=ErrorKind.INVALID)
     meta = detector_metadata(detector)  # raises ModelNotFittedError (a ModelError) when unfitted
     path = Path(path)
     with atomic_dir(path) as tmp:
         joblib.dump(detector, tmp / MODEL_FILE)
-        digest = _sha256(tmp / MODEL_FILE)
+        digest = file_digest(tmp / MODEL_FILE)
         (tmp / DIGEST_FILE).write_text(f"{digest}  {MODEL_FILE}\n")
         (tmp / METADATA_FILE).write_text(json.dumps({**meta, "sha256": digest}, indent=2, sort_keys=True))
     return path
@@ -85,11 +78,11 @@ def load_detector(path: Path | str, *, warm_up: bool = True) -> TradeAnomalyDete
     path = Path(path)
     model, digest_file = path / MODEL_FILE, path / DIGEST_FILE
     if not model.is_file():
-        raise ModelError(f"no saved detector at {path} (expected {MODEL_FILE})")
+        raise ModelError(f"no saved detector at {path} (expected {MODEL_FILE})", kind=ErrorKind.NOT_FOUND)
     if not digest_file.is_file():
         raise ModelError(f"detector at {path} has no {DIGEST_FILE}: refusing to load an unverified file")
     expected = digest_file.read_text().split()[0] if digest_file.read_text().split() else ""
-    actual = _sha256(model)
+    actual = file_digest(model)
     if actual != expected:
         raise ModelError(f"detector at {path} failed its integrity check (sha256 {actual[:12]}… != {expected[:12]}…)")
     detector = joblib.load(model)

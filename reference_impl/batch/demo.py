@@ -30,7 +30,8 @@ class BatchDemo:
 def write_small_dataset(out_dir: Path, *, n_trades: int, n_days: int, seed: int) -> Path:
     """Generate the tables batch scoring reads (trades, prices, reference data) with a manifest."""
     from reference_impl import data
-    from reference_impl.data.io import MANIFEST, Manifest, sha256_file, write_table
+    from reference_impl.data.io import MANIFEST, Manifest, write_table
+    from reference_impl.governance.lineage import file_digest
     from reference_impl.workspace import atomic_dir, atomic_write
 
     ref = data.make_reference_data(seed=seed)
@@ -42,7 +43,7 @@ def write_small_dataset(out_dir: Path, *, n_trades: int, n_days: int, seed: int)
         for name, frame in tables.items():
             path = tmp / f"{name}.parquet"
             write_table(frame, path)
-            manifest.files[name] = {"file": path.name, "rows": len(frame), "sha256": sha256_file(path)}
+            manifest.files[name] = {"file": path.name, "rows": len(frame), "sha256": file_digest(path)}
         with atomic_write(tmp / MANIFEST, "w") as fh:
             fh.write(manifest.to_json())
     return Path(out_dir)

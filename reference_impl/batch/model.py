@@ -55,7 +55,7 @@ def resolve_model(name: str = DEFAULT_MODEL, alias: str = DEFAULT_ALIAS, *, trac
         The store is unusable, or the alias does not exist.
     """
     from reference_impl.lifecycle.pyfunc import native_from_pyfunc
-    from reference_impl.lifecycle.registry import ModelRegistry, _mlflow_errors
+    from reference_impl.lifecycle import ModelRegistry, mlflow_errors
 
     registry = ModelRegistry(tracking_uri, workspace=workspace)
     info = registry.by_alias(name, alias)
@@ -63,7 +63,7 @@ def resolve_model(name: str = DEFAULT_MODEL, alias: str = DEFAULT_ALIAS, *, trac
         raise RegistryError(f"model {name} has no @{alias} alias in {registry.store.uri}; "
                             "train and promote a version first (ibml train anomaly, ibml registry ...)")
     uri = f"models:/{name}/{info.version}"
-    with _mlflow_errors(f"loading {name} v{info.version}"):
+    with mlflow_errors(f"loading {name} v{info.version}"):
         import mlflow
 
         pyfunc = mlflow.pyfunc.load_model(uri)

@@ -8,7 +8,6 @@ nothing half-written.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 import time
@@ -28,7 +27,8 @@ from reference_impl.data.kyc_docs import make_kyc_documents
 from reference_impl.data.market import make_prices
 from reference_impl.data.reference import check_seed, make_reference_data
 from reference_impl.data.trades import make_trades
-from reference_impl.errors import ConfigError, DataValidationError, WorkspaceError
+from reference_impl.errors import ConfigError, DataValidationError, ErrorKind, WorkspaceError
+from reference_impl.governance.lineage import digest_mapping, file_digest
 from reference_impl.workspace import Workspace, atomic_dir, atomic_write, ensure_writable_dir
 
 MANIFEST = "manifest.json"
@@ -72,8 +72,7 @@ class Manifest:
     @property
     def dataset_sha256(self) -> str:
         """One hash over every file hash: equal hashes mean byte-identical datasets."""
-        lines = "".join(f"{name}:{meta['sha256']}\n" for name, meta in sorted(self.files.items()))
-        return hashlib.sha256(lines.encode()).hexdigest()
+        return digest_mapping({name: meta["sha256"] for name, meta in self.files.items()})
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -96,14 +95,6 @@ class Manifest:
                        format=data["format"], generator_version=data["generator_version"], path=directory)
         except (ValueError, KeyError, TypeError) as exc:
             raise DataValidationError(f"{path} is not a valid manifest: {exc}") from exc
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
@@ -136,9 +127,10 @@ def read_table(path: Path | str, columns: list[str] | None = None) -> pd.DataFra
 def _check_out_dir(out: Path) -> Path:
     out = Path(out).expanduser()
     if out.exists() and not out.is_dir():
-        raise WorkspaceError(f"output path {out} exists and is not a directory")
+        raise WorkspaceError(f"output path {out} exists and is not a directory", kind=ErrorKind.INVALID)
     if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
-        raise WorkspaceError(f"output directory {out} is not empty and holds no ibml dataset; choose another")
+        raise WorkspaceError(f"output directory {out} is not empty and holds no ibml dataset; choose another",
+                             kind=ErrorKind.INVALID)
     ensure_writable_dir(out.parent)  # fail before minutes of generation, not after
     return out
 
@@ -190,7 +182,7 @@ def generate_dataset(out_dir: Path | str | None = None, scale: str = "small", se
         for name in TABLES:
             path = tmp / f"{name}.parquet"
             write_table(tables[name], path)
-            manifest.files[name] = {"file": path.name, "rows": len(tables[name]), "sha256": sha256_file(path)}
+            manifest.files[name] = {"file": path.name, "rows": len(tables[name]), "sha256": file_digest(path)}
         with atomic_write(tmp / MANIFEST, "w") as fh:
             fh.write(manifest.to_json())
         report("written", sum(len(t) for t in tables.values()))
@@ -211,7 +203,7 @@ def load_dataset(path: Path | str | None = None, *, tables: list[str] | None = N
     for name in names:
         meta = manifest.files[name]
         file = directory / meta["file"]
-        if verify and file.is_file() and sha256_file(file) != meta["sha256"]:
+        if verify and file.is_file() and file_digest(file) != meta["sha256"]:
             raise DataValidationError(f"{file}: sha256 does not match {MANIFEST} (file changed or corrupt)")
         out[name] = read_table(file)
     return out
@@ -260,11 +252,12 @@ def write_samples(out_dir: Path | str, seed: int = 42) -> list[Path]:
         "trades": trades, "clients": clients, "kyc_documents": make_kyc_documents(clients, 1_000, seed),
     }
     if out.exists() and not out.is_dir():
-        raise WorkspaceError(f"output path {out} exists and is not a directory")
+        raise WorkspaceError(f"output path {out} exists and is not a directory", kind=ErrorKind.INVALID)
     foreign = sorted(p.name for p in out.iterdir() if p.name not in {f"{n}.csv" for n in samples}) \
         if out.is_dir() else []
     if foreign:
-        raise WorkspaceError(f"output directory {out} holds files other than samples ({foreign[:3]}); choose another")
+        raise WorkspaceError(f"output directory {out} holds files other than samples ({foreign[:3]}); choose another",
+                             kind=ErrorKind.INVALID)
     written = []
     with atomic_dir(out) as tmp:
         for name, frame in samples.items():

@@ -95,6 +95,9 @@ class TradeEvent(TradeEventFields):
 
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
+    # strict mode already refuses epoch numbers; a before-validator would make strict mode refuse ISO text too
+    exec_ts: AwareDatetime = Field(description="execution time, timezone-aware")
+    booking_ts: AwareDatetime = Field(description="booking time, timezone-aware; not before exec_ts")
     notional: PositiveFinite
     notional_usd: PositiveFinite
     is_anomaly: bool = False

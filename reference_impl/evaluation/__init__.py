@@ -16,6 +16,7 @@ from reference_impl.evaluation.metrics import (
 from reference_impl.evaluation.thresholds import (
     ThresholdChoice,
     expected_alerts_per_day,
+    precision_cutoff,
     threshold_for_capacity,
     threshold_for_cost,
     threshold_for_precision,
@@ -32,6 +33,7 @@ __all__ = [
     "expected_calibration_error",
     "pr_auc",
     "precision_at_k",
+    "precision_cutoff",
     "precision_recall_f1",
     "random_split",
     "recall_at_k",

@@ -4,7 +4,8 @@ Three ways a bank sets an alert threshold, each a pure function of past scores (
 
 * **reviewer capacity** — the operations team can review N alerts a day: take the highest threshold
   that keeps the expected daily alerts within N (:func:`threshold_for_capacity`);
-* **target precision** — compliance wants at least P % of alerts to be real (:func:`threshold_for_precision`);
+* **target precision** — compliance wants at least P % of alerts to be real (:func:`threshold_for_precision`,
+  built on :func:`precision_cutoff`, which the KYC routing uses too);
 * **cost** — a missed anomaly costs C_fn, a false alert costs C_fp of reviewer time
   (:func:`threshold_for_cost`).
 
@@ -14,6 +15,7 @@ Convention: a row is flagged when ``score >= threshold``; higher scores are more
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -126,8 +128,56 @@ def _curve(y: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
     return s_sorted[last_of_run], tp, fp
 
 
+def precision_cutoff(y_true: Any, scores: Any, target_precision: float, *, min_support: int = 1) -> float:
+    """The lowest cut-off ``t`` such that the rows with ``score >= t`` reach ``target_precision``; ``inf`` if none.
+
+    The one definition of "threshold for a target precision": the alert threshold of
+    :func:`threshold_for_precision` and the KYC per-class auto-accept thresholds
+    (:func:`reference_impl.kyc.choose_thresholds`, scores = top-label confidence, ``y_true`` = was the
+    predicted class right) both come from here.
+
+    * precision counts *every* selected row, not just the marginal one;
+    * tied scores are selected together (a threshold cannot split them), so a cut sits only at a distinct score;
+    * the selection must hold at least ``min_support`` rows (precision on three rows says little);
+    * no qualifying cut, or no rows at all, gives ``math.inf``: select nothing.
+
+    Parameters
+    ----------
+    y_true : array-like of bool or 0/1, shape (n,)
+        Whether each row is a hit (an anomaly; a correctly classified document).
+    scores : array-like of float, shape (n,)
+        Higher = selected first.
+    target_precision : float in (0, 1]
+    min_support : int, default 1
+
+    Examples
+    --------
+    >>> precision_cutoff([1, 1, 0, 1], [0.99, 0.95, 0.9, 0.6], 0.9)
+    0.95
+    >>> precision_cutoff([0, 1], [0.8, 0.7], 0.99), precision_cutoff([], [], 0.5)
+    (inf, inf)
+    """
+    if not 0 < target_precision <= 1:
+        raise DataValidationError(f"target_precision must be in (0, 1], got {target_precision!r}")
+    y_arr, s_arr = np.asarray(y_true), np.asarray(scores, dtype=np.float64)
+    if y_arr.ndim != 1 or y_arr.shape != s_arr.shape:
+        raise DataValidationError(f"y_true and scores must be 1-d and the same length, got {y_arr.shape} and {s_arr.shape}")
+    if y_arr.size == 0:
+        return math.inf
+    y = check_labels(y_arr)
+    s = check_scores(s_arr, len(y))
+    thresholds, tp, fp = _curve(y, s)
+    selected = tp + fp
+    qualifies = (tp / selected >= target_precision - 1e-12) & (selected >= min_support)
+    ok = np.flatnonzero(qualifies)
+    return float(thresholds[ok[-1]]) if ok.size else math.inf  # thresholds descend: the last one selects the most
+
+
 def threshold_for_precision(y_true: Any, scores: Any, target_precision: float, n_days: float) -> ThresholdChoice:
     """The lowest threshold (most recall) whose precision on labelled history reaches the target.
+
+    The threshold is :func:`precision_cutoff`; this adds what operations plan with (alerts per day, recall)
+    and refuses rather than returning "flag nothing".
 
     Raises
     ------
@@ -143,25 +193,24 @@ def threshold_for_precision(y_true: Any, scores: Any, target_precision: float, n
     y = check_labels(y_true)
     s = check_scores(scores, len(y))
     days = _check_days(n_days)
-    if not 0 < target_precision <= 1:
-        raise DataValidationError(f"target_precision must be in (0, 1], got {target_precision!r}")
+    threshold = precision_cutoff(y, s, target_precision)
     if not y.any():
         raise DataValidationError("y_true has no anomalies: precision is undefined, label some history first")
-    thresholds, tp, fp = _curve(y, s)
-    precision = tp / (tp + fp)
-    ok = np.flatnonzero(precision >= target_precision - 1e-12)
-    if ok.size == 0:
+    if not math.isfinite(threshold):
+        _, tp, fp = _curve(y, s)
         raise DataValidationError(
-            f"no threshold reaches precision {target_precision:.3f} (best {precision.max():.3f}); lower the target or improve the model"
+            f"no threshold reaches precision {target_precision:.3f} (best {(tp / (tp + fp)).max():.3f}); "
+            "lower the target or improve the model"
         )
-    best = ok[-1]  # thresholds descend, so the last qualifying one flags the most
+    flagged = s >= threshold
+    tp_at, n_flagged = int(np.sum(y & flagged)), int(np.sum(flagged))
     return ThresholdChoice(
-        threshold=float(thresholds[best]),
+        threshold=threshold,
         method="precision",
-        expected_alerts_per_day=float((tp[best] + fp[best]) / days),
+        expected_alerts_per_day=float(n_flagged / days),
         n_days=days,
-        precision=float(precision[best]),
-        recall=float(tp[best] / y.sum()),
+        precision=float(tp_at / n_flagged),
+        recall=float(tp_at / int(y.sum())),
         details={"target_precision": float(target_precision)},
     )
 
@@ -214,6 +263,7 @@ def threshold_for_cost(
 __all__ = [
     "ThresholdChoice",
     "expected_alerts_per_day",
+    "precision_cutoff",
     "threshold_for_capacity",
     "threshold_for_cost",
     "threshold_for_precision",

@@ -23,12 +23,13 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from reference_impl.evaluation import precision_cutoff
 from reference_impl.exercises import week04
 from reference_impl.exercises.framework import Case, run_cases
 from reference_impl.kyc import routing
 
 # ----------------------------------------------------------------------------------------------------------
-# Reference solutions (they delegate to reference_impl.kyc)
+# Reference solutions (they delegate to reference_impl.kyc and reference_impl.evaluation)
 # ----------------------------------------------------------------------------------------------------------
 
 
@@ -39,7 +40,7 @@ def precision_threshold(confidence: Sequence[float], correct: Sequence[bool], ta
     >>> precision_threshold([0.99, 0.95, 0.9, 0.6], [True, True, False, True], 0.9)
     0.95
     """
-    return routing.threshold_for_precision(confidence, correct, target_precision)
+    return precision_cutoff(correct, confidence, target_precision)
 
 
 def auto_accept_coverage(proba: Any, classes: Sequence[str], thresholds: Mapping[str, float]) -> float:

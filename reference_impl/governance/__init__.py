@@ -1,11 +1,18 @@
-"""Governance: the hash-chained audit log, keyed pseudonymisation and lineage digests.
+"""Governance: the hash-chained audit log, keyed pseudonymisation, lineage records and every content digest.
 
 A small library that lifecycle (alias moves, approvals), serving (every decision) and monitoring
-call; it depends on nothing above :mod:`reference_impl.errors` and :mod:`reference_impl.workspace`.
+call (and data and the model packages, for digests); it depends on nothing above :mod:`reference_impl.errors` and :mod:`reference_impl.workspace`.
 """
 
 from reference_impl.governance.audit import AuditLog, AuditVerification, canonical_json, json_safe, record_hash
-from reference_impl.governance.lineage import LineageRecord, bytes_digest, digest_mapping, file_digest, frame_digest
+from reference_impl.governance.lineage import (
+    LineageRecord,
+    bytes_digest,
+    digest_mapping,
+    file_digest,
+    frame_digest,
+    text_digest,
+)
 from reference_impl.governance.pseudonymise import PII_ID_FIELDS, Pseudonymiser, load_or_create_key
 
 __all__ = [
@@ -22,4 +29,5 @@ __all__ = [
     "json_safe",
     "load_or_create_key",
     "record_hash",
+    "text_digest",
 ]

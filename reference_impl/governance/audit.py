@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from reference_impl.errors import AuditError
+from reference_impl.errors import AuditError, ErrorKind
 
 GENESIS_HASH = "0" * 64
 _HEAD_SIZE = 256  # fixed-size head record, rewritten in place with one pwrite
@@ -219,7 +219,8 @@ class AuditLog:
                             record["hash"] = prev = record_hash(record)
                             lines.append(canonical_json(record) + "\n")
                         except (TypeError, ValueError) as exc:
-                            raise AuditError(f"audit payload for {event_type!r} is not JSON-safe: {exc}") from exc
+                            raise AuditError(f"audit payload for {event_type!r} is not JSON-safe: {exc}",
+                                             kind=ErrorKind.INVALID) from exc
                         records.append(record)
                     _write_all(fd, "".join(lines).encode("utf-8"))
                     self._known_size = os.fstat(fd).st_size

@@ -17,7 +17,6 @@ from reference_impl.kyc.evaluation import (
     confusion_frame,
     coverage_accuracy_curve,
     evaluate_kyc,
-    expected_calibration_error,
     per_class_report,
     plot_coverage_accuracy,
     plot_reliability,
@@ -40,7 +39,6 @@ from reference_impl.kyc.routing import (
     KycDecision,
     auto_accept_share,
     choose_thresholds,
-    threshold_for_precision,
 )
 from reference_impl.kyc.training import KycTrainingResult, calibrate_router, split_documents, train_kyc_model
 
@@ -49,8 +47,8 @@ __all__ = [
     "KycClassifier", "KycModel", "KycDecision", "ConfidenceRouter", "TextGuard", "ReviewQueue", "ReviewItem",
     "ReviewEvent", "Document", "KycEvaluation", "KycTrainingResult",
     "auto_accept_share", "brier_score", "calibrate_router", "choose_thresholds", "confusion_frame", "coverage_accuracy_curve",
-    "default_model_dir", "evaluate_kyc", "expected_calibration_error", "guess_language", "load_classifier",
+    "default_model_dir", "evaluate_kyc", "guess_language", "load_classifier",
     "load_documents", "per_class_report", "plot_coverage_accuracy", "plot_reliability", "read_document",
-    "reliability_curve", "routing_summary", "save_classifier", "split_documents", "threshold_for_precision",
+    "reliability_curve", "routing_summary", "save_classifier", "split_documents",
     "train_kyc_model", "validate_texts",
 ]

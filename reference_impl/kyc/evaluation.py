@@ -6,13 +6,15 @@ reports both, per class and per data subset (clean, noisy, ambiguous, second lan
 with the calibration evidence (Brier score, reliability curve, ECE) that justifies trusting a
 probability threshold at all.
 
-The reliability binning comes from the shared toolkit (:mod:`reference_impl.evaluation`); what is
-KYC-specific here is the multi-class and routing view (top-label confidence, Brier over classes,
-coverage against accuracy, route shares per subset).
+The reliability binning and the ECE come from the shared toolkit (:mod:`reference_impl.evaluation`:
+top-label ECE is ``expected_calibration_error(correct, confidence)``); what is KYC-specific here is
+the multi-class and routing view (top-label confidence, Brier over classes, coverage against
+accuracy, route shares per subset).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -21,7 +23,7 @@ import pandas as pd
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from reference_impl.errors import DataValidationError
-from reference_impl.evaluation import calibration_curve
+from reference_impl.evaluation import calibration_curve, expected_calibration_error
 from reference_impl.kyc.routing import AUTO_ACCEPT, MANUAL_REVIEW, REJECT_UNKNOWN, KycDecision
 
 NOT_CLASSIFIED = "(not classified)"  # confusion-matrix column for documents the guards kept from the model
@@ -77,19 +79,6 @@ def reliability_curve(confidence: Sequence[float], correct: Sequence[bool], n_bi
     curve = calibration_curve(ok.astype(int), conf, n_bins=n_bins)
     curve = curve.rename(columns={"mean_predicted": "mean_confidence", "observed": "accuracy"})[columns]
     return curve.round({"mean_confidence": 12, "accuracy": 12}).reset_index(drop=True)
-
-
-def expected_calibration_error(confidence: Sequence[float], correct: Sequence[bool], n_bins: int = 10) -> float:
-    """Count-weighted mean gap between confidence and accuracy over the reliability bins (NaN when empty).
-
-    >>> round(expected_calibration_error([0.9, 0.9, 0.6, 0.6], [True, True, True, False], n_bins=10), 3)
-    0.1
-    """
-    curve = reliability_curve(confidence, correct, n_bins)
-    if curve.empty:
-        return float("nan")
-    gap = (curve["mean_confidence"] - curve["accuracy"]).abs()
-    return float((gap * curve["count"]).sum() / curve["count"].sum())
 
 
 def coverage_accuracy_curve(
@@ -212,7 +201,7 @@ def evaluate_kyc(model: "KycModel", docs: pd.DataFrame, *, n_bins: int = 10) -> 
     labels = list(classes) + sorted(set(y_true) - set(classes)) + ([NOT_CLASSIFIED] if NOT_CLASSIFIED in pred else [])
     return KycEvaluation(
         brier=brier_score(proba[in_scope], yin, classes),
-        ece=expected_calibration_error(conf[in_scope], correct[in_scope], n_bins),
+        ece=expected_calibration_error(correct[in_scope], conf[in_scope], n_bins=n_bins) if in_scope.any() else math.nan,
         reliability=reliability_curve(conf[in_scope], correct[in_scope], n_bins),
         coverage_accuracy=coverage_accuracy_curve(conf[in_scope], correct[in_scope]),
         per_class=per_class_report(yin, pin, classes),
@@ -245,6 +234,6 @@ def plot_coverage_accuracy(curve: pd.DataFrame, ax: "Axes | None" = None) -> "Ax
 
 __all__ = [
     "NOT_CLASSIFIED", "KycEvaluation", "brier_score", "confusion_frame", "coverage_accuracy_curve", "evaluate_kyc",
-    "expected_calibration_error", "per_class_report", "plot_coverage_accuracy", "plot_reliability",
+    "per_class_report", "plot_coverage_accuracy", "plot_reliability",
     "reliability_curve", "routing_summary",
 ]

@@ -8,13 +8,13 @@ Loading verifies every digest first, so a tampered or half-copied model is refus
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 import skops.io as sio
 
-from reference_impl.errors import ModelError
+from reference_impl.errors import ErrorKind, ModelError
+from reference_impl.governance.lineage import file_digest
 from reference_impl.kyc.classifier import KycClassifier
 from reference_impl.kyc.model import KycModel
 from reference_impl.kyc.routing import ConfidenceRouter
@@ -34,10 +34,6 @@ def default_model_dir(workspace: Workspace | None = None) -> Path:
     return (workspace or Workspace.from_env()).models_dir / "kyc"
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def save_classifier(model: KycModel, path: Path | str) -> Path:
     """Write ``model`` to the directory ``path`` atomically (all files or none); return ``path``."""
     path = Path(path)
@@ -47,7 +43,7 @@ def save_classifier(model: KycModel, path: Path | str) -> Path:
         sio.dump(model.classifier, tmp / "classifier.skops")
         (tmp / "routing.json").write_text(json.dumps(model.router.to_dict(), indent=2, sort_keys=True) + "\n")
         (tmp / "metadata.json").write_text(json.dumps(model.metadata, indent=2, sort_keys=True, default=str) + "\n")
-        sums = "".join(f"{_sha256(tmp / name)}  {name}\n" for name in FILES)
+        sums = "".join(f"{file_digest(tmp / name)}  {name}\n" for name in FILES)
         (tmp / "SHA256SUMS").write_text(sums)
     return path
 
@@ -57,11 +53,12 @@ def load_classifier(path: Path | str) -> KycModel:
     path = Path(path)
     sums_file = path / "SHA256SUMS"
     if not sums_file.is_file():
-        raise ModelError(f"no KYC model at {path}: run `ibml kyc train` first (or pass --model DIR)")
+        raise ModelError(f"no KYC model at {path}: run `ibml kyc train` first (or pass --model DIR)",
+                         kind=ErrorKind.NOT_FOUND)
     expected = dict(reversed(line.split("  ", 1)) for line in sums_file.read_text().splitlines() if line.strip())
     for name in FILES:
         file = path / name
-        if not file.is_file() or expected.get(name) != _sha256(file):
+        if not file.is_file() or expected.get(name) != file_digest(file):
             raise ModelError(f"KYC model file {file} is missing or does not match SHA256SUMS (tampered or incomplete)")
     untrusted = set(sio.get_untrusted_types(file=path / "classifier.skops")) - TRUSTED_TYPES
     if untrusted:

@@ -13,12 +13,16 @@ the three properties that matter in a bank:
 The document text lives only in this database. :class:`ReviewItem` never carries it; reading it
 goes through :meth:`ReviewQueue.get_text`, which requires a reviewer role and records the access.
 Nothing here logs document text.
+
+Refusals raise :class:`~reference_impl.errors.ReviewQueueError` whose ``kind`` says why: ``NOT_FOUND``
+(no such item), ``CONFLICT`` (not pending, claimed by someone else, claim expired) or ``INVALID`` (a bad
+argument: empty reviewer, unknown label or status); a role without text access raises
+:class:`~reference_impl.errors.AccessDeniedError` (``FORBIDDEN``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import sqlite3
@@ -30,7 +34,8 @@ from typing import Callable, Iterator, Sequence
 
 import pandas as pd
 
-from reference_impl.errors import AccessDeniedError, ConfigError, ReviewQueueError, WorkspaceError
+from reference_impl.errors import AccessDeniedError, ConfigError, ErrorKind, ReviewQueueError, WorkspaceError
+from reference_impl.governance.lineage import text_digest
 from reference_impl.workspace import atomic_write
 
 log = logging.getLogger(__name__)
@@ -119,7 +124,7 @@ class ReviewEvent:
 
 def _require_name(value: object, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ReviewQueueError(f"{field} must be a non-empty string, got {value!r}")
+        raise ReviewQueueError(f"{field} must be a non-empty string, got {value!r}", kind=ErrorKind.INVALID)
     return value.strip()
 
 
@@ -230,7 +235,7 @@ class ReviewQueue:
     def _get(self, con: sqlite3.Connection, item_id: int) -> sqlite3.Row:
         row = con.execute("SELECT * FROM items WHERE item_id = ?", (int(item_id),)).fetchone()
         if row is None:
-            raise ReviewQueueError(f"review item {item_id} does not exist")
+            raise ReviewQueueError(f"review item {item_id} does not exist", kind=ErrorKind.NOT_FOUND)
         return row
 
     # -- public API -------------------------------------------------------------------------------
@@ -247,7 +252,8 @@ class ReviewQueue:
         """Add a document for review; idempotent per ``doc_id`` while an item for it is still open."""
         doc_id = _require_name(doc_id, "doc_id")
         if not isinstance(text, str):
-            raise ReviewQueueError(f"text of document {doc_id} must be a str, got {type(text).__name__}")
+            raise ReviewQueueError(f"text of document {doc_id} must be a str, got {type(text).__name__}",
+                                   kind=ErrorKind.INVALID)
         now = self.clock()
         with self._tx() as con:
             row = con.execute(
@@ -258,7 +264,7 @@ class ReviewQueue:
             cur = con.execute(
                 "INSERT INTO items (doc_id, text, text_sha256, predicted, confidence, reason, status, created_at, "
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-                (doc_id, text, hashlib.sha256(text.encode("utf-8")).hexdigest(), predicted,
+                (doc_id, text, text_digest(text), predicted,
                  None if confidence is None else float(confidence), str(reason), now, now),
             )
             item_id = int(cur.lastrowid)
@@ -268,7 +274,7 @@ class ReviewQueue:
     def list(self, status: str | None = PENDING, *, limit: int = 100) -> list[ReviewItem]:
         """Items with ``status`` (``None`` = all), oldest first; expired claims are released first."""
         if status is not None and status not in STATUSES:
-            raise ReviewQueueError(f"status must be one of {list(STATUSES)}, got {status!r}")
+            raise ReviewQueueError(f"status must be one of {list(STATUSES)}, got {status!r}", kind=ErrorKind.INVALID)
         with self._tx() as con:
             self._release_expired(con, self.clock())
             if status is None:
@@ -308,7 +314,8 @@ class ReviewQueue:
             if cur.rowcount != 1:
                 row = self._get(con, item_id)
                 holder = f" by {row['claimed_by']}" if row["status"] == CLAIMED else ""
-                raise ReviewQueueError(f"review item {item_id} is not pending (it is {row['status']}{holder})")
+                raise ReviewQueueError(f"review item {item_id} is not pending (it is {row['status']}{holder})",
+                                       kind=ErrorKind.CONFLICT)
             self._event(con, int(item_id), "claimed", reviewer, now, lease_seconds=self.lease_seconds)
             return self._item(self._get(con, item_id))
 
@@ -322,7 +329,9 @@ class ReviewQueue:
             return None
         try:
             return self.claim(row["item_id"], reviewer)
-        except ReviewQueueError:  # someone else took it between the two transactions: try the next one
+        except ReviewQueueError as exc:  # someone else took it between the two transactions: try the next one
+            if exc.kind is not ErrorKind.CONFLICT:
+                raise
             return self.claim_next(reviewer)
 
     def release(self, item_id: int, reviewer: str) -> ReviewItem:
@@ -338,7 +347,8 @@ class ReviewQueue:
             )
             if cur.rowcount != 1:
                 row = self._get(con, item_id)
-                raise ReviewQueueError(f"review item {item_id} is not claimed by {reviewer} (it is {row['status']})")
+                raise ReviewQueueError(f"review item {item_id} is not claimed by {reviewer} (it is {row['status']})",
+                                       kind=ErrorKind.CONFLICT)
             self._event(con, int(item_id), "released", reviewer, now)
             return self._item(self._get(con, item_id))
 
@@ -347,9 +357,9 @@ class ReviewQueue:
         reviewer = _require_name(reviewer, "reviewer")
         label = _require_name(label, "label")
         if self.labels is not None and label not in self.labels:
-            raise ReviewQueueError(f"label {label!r} is not one of {sorted(self.labels)}")
+            raise ReviewQueueError(f"label {label!r} is not one of {sorted(self.labels)}", kind=ErrorKind.INVALID)
         if not isinstance(comment, str):
-            raise ReviewQueueError(f"comment must be a string, got {type(comment).__name__}")
+            raise ReviewQueueError(f"comment must be a string, got {type(comment).__name__}", kind=ErrorKind.INVALID)
         now = self.clock()
         with self._tx() as con:
             self._release_expired(con, now)
@@ -362,7 +372,7 @@ class ReviewQueue:
                 row = self._get(con, item_id)
                 raise ReviewQueueError(
                     f"review item {item_id} is not claimed by {reviewer} (it is {row['status']}; "
-                    "an expired claim must be claimed again)"
+                    "an expired claim must be claimed again)", kind=ErrorKind.CONFLICT,
                 )
             row = self._get(con, item_id)
             self._event(con, int(item_id), "decided", reviewer, now, label=label,

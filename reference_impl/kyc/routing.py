@@ -24,6 +24,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from reference_impl.errors import ConfigError, DataValidationError
+from reference_impl.evaluation import precision_cutoff
 from reference_impl.kyc.guards import TextGuard
 
 AUTO_ACCEPT = "auto_accept"
@@ -94,40 +95,6 @@ def _check_proba(proba: np.ndarray, classes: Sequence[str], n: int | None = None
     return proba
 
 
-def threshold_for_precision(
-    confidence: Sequence[float], correct: Sequence[bool], target_precision: float, *, min_support: int = 1
-) -> float:
-    """Lowest confidence cut-off whose accepted set (``confidence >= cut``) reaches ``target_precision``.
-
-    The accepted set must also hold at least ``min_support`` documents: precision measured on three
-    documents says little. Returns :data:`NEVER` when no cut-off qualifies. Tied confidences are
-    accepted or refused together, because a threshold cannot split them.
-
-    >>> threshold_for_precision([0.99, 0.95, 0.9, 0.6], [True, True, False, True], 0.9)
-    0.95
-    >>> threshold_for_precision([0.8, 0.7], [False, True], 0.99)
-    inf
-    """
-    conf = np.asarray(confidence, dtype=float)
-    ok = np.asarray(correct, dtype=bool)
-    if conf.shape != ok.shape or conf.ndim != 1:
-        raise DataValidationError(f"confidence and correct must be 1-d and the same length, got {conf.shape} and {ok.shape}")
-    if not 0.0 < target_precision <= 1.0:
-        raise ConfigError(f"target_precision must be in (0, 1], got {target_precision}")
-    if conf.size == 0:
-        return NEVER
-    order = np.argsort(-conf, kind="stable")
-    conf, ok = conf[order], ok[order]
-    k = np.arange(1, conf.size + 1)
-    precision = np.cumsum(ok) / k
-    # a cut can only sit where the next confidence is strictly lower (ties go together)
-    boundary = np.append(conf[1:] < conf[:-1], True)
-    valid = boundary & (precision >= target_precision - 1e-12) & (k >= min_support)
-    if not valid.any():
-        return NEVER
-    return float(conf[np.flatnonzero(valid)[-1]])
-
-
 def choose_thresholds(
     proba: np.ndarray,
     y_true: Sequence[str],
@@ -141,7 +108,8 @@ def choose_thresholds(
 
     For each class, look at the validation documents *predicted* as that class and find the lowest
     cut-off on their top probability at which the share actually of that class reaches the target
-    (see :func:`threshold_for_precision`). Documents whose true label is not a class (out of scope)
+    (:func:`reference_impl.evaluation.precision_cutoff`: precision over everything accepted, ties
+    accepted together). Documents whose true label is not a class (out of scope)
     count as errors, which is what pushes thresholds up where such documents look familiar.
 
     Parameters
@@ -174,6 +142,8 @@ def choose_thresholds(
     >>> choose_thresholds(proba, ["a", "a", "b", "b"], ["a", "b"], 0.99, min_support=1)
     {'a': 0.9, 'b': 0.9}
     """
+    if not 0.0 < target_precision <= 1.0:
+        raise ConfigError(f"target_precision must be in (0, 1], got {target_precision}")
     if not 0.0 <= min_threshold <= 1.0:
         raise ConfigError(f"min_threshold must be in [0, 1], got {min_threshold}")
     classes = [str(c) for c in classes]
@@ -186,7 +156,7 @@ def choose_thresholds(
     thresholds: dict[str, float] = {}
     for j, cls in enumerate(classes):
         mask = pred_idx == j
-        found = threshold_for_precision(conf[mask], y[mask] == cls, target_precision, min_support=min_support)
+        found = precision_cutoff(y[mask] == cls, conf[mask], target_precision, min_support=min_support)
         thresholds[cls] = max(found, min_threshold)
     return thresholds
 
@@ -321,5 +291,5 @@ class ConfidenceRouter:
 
 __all__ = [
     "AUTO_ACCEPT", "MANUAL_REVIEW", "REJECT_UNKNOWN", "ROUTES", "REASONS", "NEVER", "CLASSIFIED_DESPITE_GUARD",
-    "KycDecision", "ConfidenceRouter", "auto_accept_share", "choose_thresholds", "threshold_for_precision",
+    "KycDecision", "ConfidenceRouter", "auto_accept_share", "choose_thresholds",
 ]

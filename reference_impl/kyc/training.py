@@ -13,7 +13,6 @@ slip through).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Sequence
@@ -23,6 +22,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from reference_impl.errors import ConfigError, DataValidationError
+from reference_impl.governance.lineage import frame_digest
 from reference_impl.kyc.classifier import KycClassifier, validate_texts
 from reference_impl.kyc.evaluation import KycEvaluation, evaluate_kyc
 from reference_impl.kyc.guards import TextGuard
@@ -89,11 +89,6 @@ def calibrate_router(
     return ConfidenceRouter(thresholds, unknown_below=unknown_below, guard=guard)
 
 
-def _digest(frame: pd.DataFrame) -> str:
-    hashed = pd.util.hash_pandas_object(frame[["text", "label"]].astype(str), index=False).to_numpy()
-    return hashlib.sha256(hashed.tobytes()).hexdigest()
-
-
 def train_kyc_model(
     docs: pd.DataFrame,
     *,
@@ -123,7 +118,7 @@ def train_kyc_model(
     router = calibrate_router(clf, val["text"].astype(str).tolist(), val["label"].astype(str).tolist(),
                               target_precision=target_precision, min_support=min_support,
                               min_threshold=min_threshold, unknown_below=unknown_below, guard=guard)
-    digest = _digest(fit_frame)
+    digest = frame_digest(fit_frame[["text", "label"]].astype(str))
     metadata = {
         "model_version": f"kyc-{digest[:12]}",
         "training_digest": digest,

@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from reference_impl.lifecycle.registry import CHAMPION, TAG, ModelRegistry, _mlflow_errors
+from reference_impl.lifecycle.registry import CHAMPION, TAG, ModelRegistry
+from reference_impl.lifecycle.tracking import mlflow_errors
 from reference_impl.workspace import atomic_write
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -146,7 +147,7 @@ def build_model_card(registry: ModelRegistry, name: str, version: str | int) -> 
     """Gather a card for one registered version from MLflow and the audit log."""
     version = str(version)
     info = registry.get(name, version)
-    with _mlflow_errors(f"reading the run of {name} v{version}"):
+    with mlflow_errors(f"reading the run of {name} v{version}"):
         model_tags = dict(registry.client.get_registered_model(name).tags or {})
         run = registry.client.get_run(info.run_id) if info.run_id else None
     tags = dict(run.data.tags) if run else {}
@@ -227,7 +228,7 @@ def write_model_card(registry: ModelRegistry, name: str, version: str | int,
         with atomic_write(path, "w") as fh:
             fh.write(text)
     if log_to_run and card.run_id:
-        with _mlflow_errors(f"attaching the model card of {name} v{card.version}"):
+        with mlflow_errors(f"attaching the model card of {name} v{card.version}"):
             for path in paths:
                 registry.client.log_artifact(card.run_id, str(path), "model_card")
     return paths

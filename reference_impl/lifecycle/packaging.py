@@ -23,9 +23,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from reference_impl.errors import RegistryError
-from reference_impl.lifecycle.registry import CHAMPION, ModelRegistry, ModelVersionInfo, _mlflow_errors
-from reference_impl.lifecycle.tracking import quiet_mlflow
+from reference_impl.errors import ErrorKind, RegistryError
+from reference_impl.lifecycle.registry import CHAMPION, ModelRegistry, ModelVersionInfo
+from reference_impl.lifecycle.tracking import mlflow_errors, quiet_mlflow
 from reference_impl.workspace import atomic_dir
 
 
@@ -44,20 +44,20 @@ def generate_docker_context(name: str, out_dir: Path | str, *, alias: str = CHAM
     reg = registry or ModelRegistry()
     info = reg.by_alias(name, alias)
     if info is None:
-        raise RegistryError(f"{name} has no @{alias} to package")
+        raise RegistryError(f"{name} has no @{alias} to package", kind=ErrorKind.NOT_FOUND)
     model_uri = f"models:/{name}/{info.version}"
     out = Path(out_dir)
-    with atomic_dir(out) as tmp, _mlflow_errors(f"generating the Docker context of {model_uri}"), quiet_mlflow():
+    with atomic_dir(out) as tmp, mlflow_errors(f"generating the Docker context of {model_uri}"), quiet_mlflow():
         from mlflow.models.flavor_backend_registry import get_flavor_backend
 
         backend = get_flavor_backend(model_uri, docker_build=True, env_manager="virtualenv")
         if backend is None or not backend.can_build_image():
-            raise RegistryError(f"{model_uri} has no flavour MLflow can build an image for")
+            raise RegistryError(f"{model_uri} has no flavour MLflow can build an image for", kind=ErrorKind.INVALID)
         backend.generate_dockerfile(model_uri, str(tmp), install_mlflow=install_mlflow)
         (tmp / "ibml-model.json").write_text(json.dumps({**info.to_dict(), "model_uri": model_uri}, indent=2, sort_keys=True))
     dockerfile = out / "Dockerfile"
     if not dockerfile.exists():
-        raise RegistryError(f"MLflow did not write a Dockerfile into {out}")
+        raise RegistryError(f"MLflow did not write a Dockerfile into {out}", kind=ErrorKind.UNAVAILABLE)
     return DockerContext(directory=out, dockerfile=dockerfile, model=info)
 
 

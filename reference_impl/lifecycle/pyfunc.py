@@ -12,7 +12,6 @@ longer match the digest recorded at training time.
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from reference_impl.errors import ModelError
+from reference_impl.errors import ErrorKind, ModelError
+from reference_impl.governance.lineage import file_digest
 from reference_impl.lifecycle.tracking import pip_requirements, quiet_mlflow
 from reference_impl.workspace import PACKAGE_DIR
 
@@ -31,21 +31,12 @@ NATIVE_FILE = "native.joblib"
 ENTRY_FILE = Path(__file__).resolve().parent / "pyfunc_entry.py"
 
 
-def file_sha256(path: Path | str) -> str:
-    """SHA-256 hex digest of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def dump_native(model: Any, path: Path) -> str:
     """Save ``model`` with joblib at ``path`` and return the SHA-256 of the bytes written."""
     import joblib
 
     joblib.dump(model, path, compress=0)
-    return file_sha256(path)
+    return file_digest(path)
 
 
 def model_digest(model: Any) -> str:
@@ -60,7 +51,7 @@ def load_native(path: Path | str, expected_digest: str | None = None) -> Any:
 
     path = Path(path)
     if expected_digest is not None:
-        got = file_sha256(path)
+        got = file_digest(path)
         if got != expected_digest:
             raise ModelError(f"model artifact {path.name} digest {got[:12]} does not match the recorded {expected_digest[:12]}")
     return joblib.load(path)
@@ -131,7 +122,7 @@ def predict_frame(kind: str, model: Any, model_input: Any) -> pd.DataFrame:
         return decisions_to_frame(model.decide(frame))
     if kind == "classifier":
         if "text" not in frame.columns:
-            raise ModelError("classifier input needs a 'text' column")
+            raise ModelError("classifier input needs a 'text' column", kind=ErrorKind.INVALID)
         texts = frame["text"].astype(str).tolist()
         if hasattr(model, "decide"):  # the routed KycModel: label, confidence and the route it takes
             routed = [d.to_dict() for d in model.decide(texts)]
@@ -155,7 +146,7 @@ def predict_frame(kind: str, model: Any, model_input: Any) -> pd.DataFrame:
             return pd.DataFrame({"label": np.asarray(model.classes_)[proba.argmax(axis=1)].astype(str),
                                  "confidence": proba.max(axis=1)})
         return pd.DataFrame({"label": np.asarray(model.predict(frame)).astype(str)})
-    raise ModelError(f"unknown model kind {kind!r}; expected one of {', '.join(KINDS)}")
+    raise ModelError(f"unknown model kind {kind!r}; expected one of {', '.join(KINDS)}", kind=ErrorKind.INVALID)
 
 
 try:  # the class is only usable with MLflow installed; the module imports without it for doctests
@@ -207,7 +198,7 @@ def log_native_model(
     it) carries the exact code that trained it.
     """
     if kind not in KINDS:
-        raise ModelError(f"unknown model kind {kind!r}; expected one of {', '.join(KINDS)}")
+        raise ModelError(f"unknown model kind {kind!r}; expected one of {', '.join(KINDS)}", kind=ErrorKind.INVALID)
     with quiet_mlflow():
         import mlflow
         from mlflow.models import infer_signature
@@ -235,7 +226,7 @@ def native_from_pyfunc(pyfunc_model: Any) -> Any:
     """The native object inside a loaded pyfunc model (``load_context`` has already verified it)."""
     wrapper = pyfunc_model.unwrap_python_model()
     if not isinstance(wrapper, NativeModelWrapper):
-        raise ModelError(f"model is a {type(wrapper).__name__}, not an ibml NativeModelWrapper")
+        raise ModelError(f"model is a {type(wrapper).__name__}, not an ibml NativeModelWrapper", kind=ErrorKind.INVALID)
     return wrapper.model
 
 
@@ -245,7 +236,6 @@ __all__ = [
     "NativeModelWrapper",
     "decisions_to_frame",
     "dump_native",
-    "file_sha256",
     "load_native",
     "log_native_model",
     "model_digest",

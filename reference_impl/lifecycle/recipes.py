@@ -12,7 +12,6 @@ a challenger and the champion are compared on exactly the same rows.
 from __future__ import annotations
 
 import functools
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -20,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from reference_impl.errors import ConfigError
+from reference_impl.governance.lineage import frame_digest, text_digest
 
 RECIPES = ("anomaly", "kyc")
 MODEL_NAMES = {"anomaly": "trade-anomaly", "kyc": "kyc-classifier"}
@@ -62,17 +62,6 @@ def resolve_params(recipe: str, overrides: Mapping[str, Any] | None = None) -> d
             raise ConfigError(f"parameter {key!r} of recipe {recipe!r} must be a {type(params[key]).__name__}, "
                               f"got {value!r}") from None
     return params
-
-
-def frame_sha256(frame: pd.DataFrame) -> str:
-    """Order-sensitive SHA-256 of a frame's columns and values (the training-data digest).
-
-    >>> frame_sha256(pd.DataFrame({"a": [1, 2]})) == frame_sha256(pd.DataFrame({"a": [1, 2]}))
-    True
-    """
-    h = hashlib.sha256(",".join(map(str, frame.columns)).encode())
-    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    return h.hexdigest()
 
 
 # -- anomaly -------------------------------------------------------------------------------
@@ -169,7 +158,7 @@ def train_anomaly(seed: int, params: Mapping[str, Any]) -> RecipeResult:
     }
     return RecipeResult(
         recipe="anomaly", kind=kind, model=model, params=dict(params), metrics=metrics, datasets=datasets,
-        data_digest=frame_sha256(train_frame), feature_views=_view_versions(FEATURE_VIEWS),
+        data_digest=frame_digest(train_frame), feature_views=_view_versions(FEATURE_VIEWS),
         input_example=anomaly_model_input(kind, test_features.head(3)),
         figures={"plots/score_distribution.png": _score_plot(kind, model, test_features, test_trades)},
     )
@@ -226,7 +215,7 @@ def train_kyc(seed: int, params: Mapping[str, Any]) -> RecipeResult:
     return RecipeResult(
         recipe="kyc", kind="classifier", model=result.model, params=dict(params),
         metrics=kyc_metrics(result.model, result.test), datasets=datasets,
-        data_digest=frame_sha256(result.train[cols]), feature_views={},
+        data_digest=frame_digest(result.train[cols]), feature_views={},
         input_example=pd.DataFrame({"text": result.test["text"].head(2).astype(str).tolist()}),
         figures={"plots/reliability.png": _reliability_plot(result.evaluation)},
     )
@@ -290,7 +279,7 @@ def _view_versions(views: Mapping[str, Any]) -> dict[str, str]:
         transform = getattr(view, "transformation", None)
         definition = repr((name, [(f.name, str(getattr(f, "dtype", ""))) for f in getattr(view, "schema", ())],
                            str(getattr(view, "ttl", "")), getattr(transform, "__qualname__", repr(transform))))
-        out[name] = "def-" + hashlib.sha256(definition.encode()).hexdigest()[:12]
+        out[name] = "def-" + text_digest(definition)[:12]
     return dict(sorted(out.items()))
 
 
@@ -334,7 +323,6 @@ __all__ = [
     "backtest_evaluator",
     "backtest_name",
     "clear_data_cache",
-    "frame_sha256",
     "resolve_params",
     "train_recipe",
 ]

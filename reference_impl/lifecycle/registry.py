@@ -24,14 +24,13 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
-from reference_impl.errors import AuditError, IbmlError, RegistryError
+from reference_impl.errors import AuditError, ErrorKind, IbmlError, RegistryError
 from reference_impl.governance import AuditLog
 from reference_impl.lifecycle.settings import LifecycleSettings
-from reference_impl.lifecycle.tracking import open_client, quiet_mlflow
+from reference_impl.lifecycle.tracking import mlflow_errors, open_client
 from reference_impl.lifecycle.validation import DEFAULT_THRESHOLDS, Evaluator, Threshold, ValidationReport, build_report
 from reference_impl.workspace import Workspace
 
@@ -131,7 +130,7 @@ def alias_at(moves: Sequence[Mapping[str, Any]], alias: str, when: str | dt.date
     """
     at = when if isinstance(when, dt.datetime) else dt.datetime.fromisoformat(when)
     if at.tzinfo is None:
-        raise RegistryError(f"time {when!r} has no time zone; alias history is kept in UTC")
+        raise RegistryError(f"time {when!r} has no time zone; alias history is kept in UTC", kind=ErrorKind.INVALID)
     current: str | None = None
     relevant = sorted((m for m in moves if m.get("alias") == alias), key=lambda m: dt.datetime.fromisoformat(m["ts"]))
     for move in relevant:
@@ -139,23 +138,6 @@ def alias_at(moves: Sequence[Mapping[str, Any]], alias: str, when: str | dt.date
             break
         current = move.get("to_version")
     return current
-
-
-@contextmanager
-def _mlflow_errors(action: str) -> Iterator[None]:
-    """Turn MLflow/database failures into one-line ``RegistryError``s naming the action."""
-    try:
-        with quiet_mlflow():
-            yield
-    except IbmlError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - MlflowException, SQLAlchemy and OS errors alike
-        from mlflow.exceptions import MlflowException
-
-        if not isinstance(exc, (MlflowException, OSError)) and "sqlalchemy" not in type(exc).__module__:
-            raise
-        text = " ".join(str(getattr(exc, "message", exc)).split())
-        raise RegistryError(f"{action} failed: {text[:300]}") from exc
 
 
 class ModelRegistry:
@@ -195,14 +177,14 @@ class ModelRegistry:
 
     # -- reading --------------------------------------------------------------------------
     def get(self, name: str, version: str | int) -> ModelVersionInfo:
-        with _mlflow_errors(f"reading {name} v{version}"):
+        with mlflow_errors(f"reading {name} v{version}"):
             return _info(self.client.get_model_version(name, str(version)))
 
     def by_alias(self, name: str, alias: str) -> ModelVersionInfo | None:
         """The version an alias points at, or ``None`` when the alias is unset."""
         from mlflow.exceptions import MlflowException
 
-        with _mlflow_errors(f"reading {name}@{alias}"):
+        with mlflow_errors(f"reading {name}@{alias}"):
             try:
                 return _info(self.client.get_model_version_by_alias(name, alias))
             except MlflowException as exc:
@@ -212,12 +194,12 @@ class ModelRegistry:
 
     def versions(self, name: str) -> list[ModelVersionInfo]:
         """Every version of ``name``, oldest first (empty if the model is not registered)."""
-        with _mlflow_errors(f"listing {name}"):
+        with mlflow_errors(f"listing {name}"):
             found = self.client.search_model_versions(f"name='{name}'")
         return sorted((_info(mv) for mv in found), key=lambda i: int(i.version))
 
     def models(self) -> list[str]:
-        with _mlflow_errors("listing registered models"):
+        with mlflow_errors("listing registered models"):
             return sorted(m.name for m in self.client.search_registered_models())
 
     def alias_history(self, name: str) -> list[dict[str, Any]]:
@@ -242,13 +224,18 @@ class ModelRegistry:
     def _audit(self, event: str, payload: dict[str, Any], actor: str) -> None:
         self.audit.append(event, payload, actor=actor)
 
-    def _refuse(self, name: str, version: str | None, action: str, reason: str, actor: str) -> RegistryError:
-        """Record a refused action (a control doing its job is evidence too) and return the error."""
+    def _refuse(self, name: str, version: str | None, action: str, reason: str, actor: str,
+                kind: ErrorKind = ErrorKind.CONFLICT) -> RegistryError:
+        """Record a refused action (a control doing its job is evidence too) and return the error.
+
+        ``kind`` is ``CONFLICT`` (the version's state refuses the action) unless the actor is the problem
+        (``FORBIDDEN``: the four-eyes rule).
+        """
         try:
             self._audit("model.action_refused", {"model": name, "version": version, "action": action, "reason": reason}, actor)
         except AuditError:
             pass  # the refusal stands even if it cannot be recorded
-        return RegistryError(reason)
+        return RegistryError(reason, kind=kind)
 
     def _move_alias(self, name: str, alias: str, version: str | None, actor: str, reason: str) -> None:
         """Point ``alias`` at ``version`` (``None`` deletes it) and audit the move; undo on audit failure."""
@@ -256,7 +243,7 @@ class ModelRegistry:
         prev_version = previous.version if previous else None
         if prev_version == version:
             return
-        with _mlflow_errors(f"moving {name}@{alias}"):
+        with mlflow_errors(f"moving {name}@{alias}"):
             if version is None:
                 self.client.delete_registered_model_alias(name, alias)
             else:
@@ -265,7 +252,7 @@ class ModelRegistry:
             self._audit("model.alias_moved", {"model": name, "alias": alias, "from_version": prev_version,
                                               "to_version": version, "reason": reason}, actor)
         except AuditError:
-            with _mlflow_errors(f"restoring {name}@{alias}"):
+            with mlflow_errors(f"restoring {name}@{alias}"):
                 if prev_version is None:
                     self.client.delete_registered_model_alias(name, alias)
                 else:
@@ -308,11 +295,11 @@ class ModelRegistry:
         *server* for ``models:/m-...`` sources. If aliasing or auditing fails the new version is
         deleted again.
         """
-        if not submitter:
-            raise RegistryError("register needs a submitter identity (--as or $IBML_USER)")
+        if not submitter.strip():  # a blank identity would defeat the four-eyes rule
+            raise RegistryError("register needs a submitter identity (--as or $IBML_USER)", kind=ErrorKind.INVALID)
         from mlflow.exceptions import MlflowException
 
-        with _mlflow_errors(f"registering {name}"):
+        with mlflow_errors(f"registering {name}"):
             created_model = False
             try:
                 self.client.get_registered_model(name)
@@ -334,7 +321,7 @@ class ModelRegistry:
                                              "training_data_digest": training_data_digest}, submitter)
             self._move_alias(name, CHALLENGER, version, submitter, "registered")
         except BaseException:
-            with _mlflow_errors(f"undoing registration of {name} v{version}"):
+            with mlflow_errors(f"undoing registration of {name} v{version}"):
                 self.client.delete_model_version(name, version)
                 if created_model:
                     self.client.delete_registered_model(name)
@@ -370,7 +357,7 @@ class ModelRegistry:
                               champion_version=champion.version if champion and champion_metrics is not None else None,
                               champion_metrics=champion_metrics, thresholds=rules, backtest=backtest,
                               now=self.clock() if self.clock else None)
-        with _mlflow_errors(f"recording validation of {name} v{version}"):
+        with mlflow_errors(f"recording validation of {name} v{version}"):
             if info.run_id:
                 self.client.log_text(info.run_id, report.to_json(), f"validation/{name}-v{version}.json")
             before = self._set_tags(name, version, {
@@ -382,14 +369,14 @@ class ModelRegistry:
                                             "champion_version": report.champion_version,
                                             "failures": [c.detail for c in report.failures()]}, actor)
         except AuditError:
-            with _mlflow_errors("undoing validation tags"):
+            with mlflow_errors("undoing validation tags"):
                 self._restore_tags(name, version, before)
             raise
         return report
 
     def validation_report(self, name: str, version: str | int) -> ValidationReport | None:
         """The stored validation report of a version, if it has one."""
-        with _mlflow_errors(f"reading {name} v{version}"):
+        with mlflow_errors(f"reading {name} v{version}"):
             mv = self.client.get_model_version(name, str(version))
         raw = (mv.tags or {}).get(TAG + "validation_report")
         return ValidationReport.from_dict(json.loads(raw)) if raw else None
@@ -399,17 +386,18 @@ class ModelRegistry:
         version = str(version)
         info = self.get(name, version)
         if not approver.strip():
-            raise RegistryError("approve needs an approver identity (--as or $IBML_USER)")
+            raise RegistryError("approve needs an approver identity (--as or $IBML_USER)", kind=ErrorKind.INVALID)
         if same_identity(approver, info.submitted_by):
             raise self._refuse(name, version, "approve",
-                               f"{approver} submitted {name} v{version} and cannot approve it (four-eyes rule)", approver)
+                               f"{approver} submitted {name} v{version} and cannot approve it (four-eyes rule)", approver,
+                               kind=ErrorKind.FORBIDDEN)
         if info.validation_status != "passed":
             raise self._refuse(name, version, "approve",
                                f"{name} v{version} validation is {info.validation_status}; only a passed version can be approved",
                                approver)
         if info.approval_status == "approved":
             raise RegistryError(f"{name} v{version} is already approved by {info.approved_by}")
-        with _mlflow_errors(f"approving {name} v{version}"):
+        with mlflow_errors(f"approving {name} v{version}"):
             before = self._set_tags(name, version, {
                 TAG + "approval_status": "approved", TAG + "approved_by": approver,
                 TAG + "approved_at": _now(self.clock), TAG + "approval_comment": comment[:500],
@@ -418,7 +406,7 @@ class ModelRegistry:
             self._audit("model.approved", {"model": name, "version": version, "submitted_by": info.submitted_by,
                                            "comment": comment}, approver)
         except AuditError:
-            with _mlflow_errors("undoing approval tags"):
+            with mlflow_errors("undoing approval tags"):
                 self._restore_tags(name, version, before)
             raise
         return self.get(name, version)
@@ -434,7 +422,8 @@ class ModelRegistry:
             raise self._refuse(name, version, "promote",
                                f"{name} v{version} is not approved (four-eyes approval required before promotion)", actor)
         if same_identity(info.approved_by, info.submitted_by):  # tags edited by hand: re-check the control
-            raise self._refuse(name, version, "promote", f"{name} v{version} was approved by its own submitter", actor)
+            raise self._refuse(name, version, "promote", f"{name} v{version} was approved by its own submitter", actor,
+                               kind=ErrorKind.FORBIDDEN)
         if CHAMPION in info.aliases:
             raise RegistryError(f"{name} v{version} is already @{CHAMPION}")
         self._move_alias(name, CHAMPION, version, actor, "promoted")
@@ -443,7 +432,7 @@ class ModelRegistry:
                 self._move_alias(name, CHALLENGER, None, actor, "promoted")
             except IbmlError:
                 pass  # champion moved and audited; a stale challenger alias is harmless and visible
-        with _mlflow_errors(f"tagging {name} v{version}"):
+        with mlflow_errors(f"tagging {name} v{version}"):
             self.client.set_model_version_tag(name, version, TAG + "rolled_back", "false")
         return self.get(name, version)
 
@@ -457,7 +446,7 @@ class ModelRegistry:
             raise self._refuse(name, current.version, "rollback",
                                f"{name} has no approved version earlier than v{current.version} to roll back to", actor)
         self._move_alias(name, CHAMPION, target.version, actor, f"rollback: {reason}" if reason else "rollback")
-        with _mlflow_errors(f"tagging {name} v{current.version}"):
+        with mlflow_errors(f"tagging {name} v{current.version}"):
             self.client.set_model_version_tag(name, current.version, TAG + "rolled_back", "true")
         return self.get(name, target.version)
 
@@ -469,7 +458,7 @@ def load_version(name: str, version: str, *, registry: ModelRegistry | None = No
 
     reg = registry or ModelRegistry(tracking_uri)
     info = reg.get(name, version)
-    with _mlflow_errors(f"loading {name} v{version}"):
+    with mlflow_errors(f"loading {name} v{version}"):
         import mlflow
 
         pyfunc_model = mlflow.pyfunc.load_model(f"models:/{name}/{version}")
@@ -487,7 +476,8 @@ def load_champion(name: str, tracking_uri: str | None = None) -> tuple[Any, Mode
     reg = ModelRegistry(tracking_uri)
     champion = reg.by_alias(name, CHAMPION)
     if champion is None:
-        raise RegistryError(f"{name} has no @{CHAMPION}; train, validate, approve and promote a version first")
+        raise RegistryError(f"{name} has no @{CHAMPION}; train, validate, approve and promote a version first",
+                            kind=ErrorKind.NOT_FOUND)
     return load_version(name, champion.version, registry=reg)
 
 

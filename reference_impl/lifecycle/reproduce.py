@@ -12,11 +12,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from reference_impl.errors import RegistryError
+from reference_impl.errors import ErrorKind, RegistryError
 from reference_impl.lifecycle.pyfunc import model_digest
 from reference_impl.lifecycle.recipes import DEFAULT_PARAMS, RECIPES, clear_data_cache, train_recipe
-from reference_impl.lifecycle.registry import _mlflow_errors
-from reference_impl.lifecycle.tracking import git_commit, open_client, package_versions
+from reference_impl.lifecycle.tracking import git_commit, mlflow_errors, open_client, package_versions
 from reference_impl.workspace import Workspace
 
 
@@ -88,15 +87,16 @@ def reproduce_run(run_id: str, *, tracking_uri: str | None = None, workspace: Wo
     client, _ = open_client(tracking_uri, workspace)
     from mlflow.exceptions import MlflowException
 
-    with _mlflow_errors(f"reading run {run_id}"):
+    with mlflow_errors(f"reading run {run_id}"):
         try:
             run = client.get_run(run_id)
         except MlflowException as exc:
-            raise RegistryError(f"run {run_id!r} not found in the tracking store") from exc
+            raise RegistryError(f"run {run_id!r} not found in the tracking store", kind=ErrorKind.NOT_FOUND) from exc
     tags, params = run.data.tags, run.data.params
     recipe = tags.get("ibml.recipe", "")
     if recipe not in RECIPES:
-        raise RegistryError(f"run {run_id} was not made by an ibml recipe (tag ibml.recipe={recipe!r})")
+        raise RegistryError(f"run {run_id} was not made by an ibml recipe (tag ibml.recipe={recipe!r})",
+                            kind=ErrorKind.INVALID)
     seed = int(tags.get("ibml.seed", params.get("seed", "0")))
     overrides = {k: v for k, v in params.items() if k in DEFAULT_PARAMS[recipe]}
     clear_data_cache()  # regenerate from the seed, do not reuse frames from this process

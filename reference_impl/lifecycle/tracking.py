@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from reference_impl.errors import ConfigError, RegistryError
+from reference_impl.errors import ConfigError, ErrorKind, IbmlError, RegistryError
 from reference_impl.lifecycle.settings import LifecycleSettings
 from reference_impl.workspace import PACKAGE_DIR, Workspace
 
@@ -82,6 +82,53 @@ def quiet_mlflow() -> Iterator[None]:
             yield
         finally:
             mlflow_logger.setLevel(previous)
+
+
+#: MLflow error codes that name a fault of the request rather than of the store (anything else: UNAVAILABLE).
+MLFLOW_ERROR_KINDS: Mapping[str, ErrorKind] = {
+    "RESOURCE_DOES_NOT_EXIST": ErrorKind.NOT_FOUND,
+    "NOT_FOUND": ErrorKind.NOT_FOUND,
+    "RESOURCE_ALREADY_EXISTS": ErrorKind.CONFLICT,
+    "ALREADY_EXISTS": ErrorKind.CONFLICT,
+    "RESOURCE_CONFLICT": ErrorKind.CONFLICT,
+    "INVALID_STATE": ErrorKind.CONFLICT,
+    "INVALID_PARAMETER_VALUE": ErrorKind.INVALID,
+    "BAD_REQUEST": ErrorKind.INVALID,
+    "MALFORMED_REQUEST": ErrorKind.INVALID,
+}
+
+
+@contextlib.contextmanager
+def mlflow_errors(action: str) -> Iterator[None]:
+    """Run MLflow calls quietly and turn MLflow/database failures into one-line ``RegistryError`` naming ``action``.
+
+    The error's ``kind`` comes from MLflow's error code (:data:`MLFLOW_ERROR_KINDS`: a missing model
+    version is ``NOT_FOUND``); database, network and file-system failures are ``UNAVAILABLE``.
+    An :class:`~reference_impl.errors.IbmlError` passes through unchanged; any other exception is a bug and
+    propagates.
+
+    >>> from mlflow.exceptions import MlflowException
+    >>> from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST
+    >>> try:
+    ...     with mlflow_errors("reading m v9"):
+    ...         raise MlflowException("Model Version (name=m, version=9) not found", RESOURCE_DOES_NOT_EXIST)
+    ... except RegistryError as exc:
+    ...     print(exc.kind.value, "|", exc)
+    not_found | reading m v9 failed: Model Version (name=m, version=9) not found
+    """
+    try:
+        with quiet_mlflow():
+            yield
+    except IbmlError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - MlflowException, SQLAlchemy and OS errors alike
+        from mlflow.exceptions import MlflowException
+
+        if not isinstance(exc, (MlflowException, OSError)) and "sqlalchemy" not in type(exc).__module__:
+            raise
+        text = " ".join(str(getattr(exc, "message", exc)).split())
+        kind = MLFLOW_ERROR_KINDS.get(str(getattr(exc, "error_code", "")), ErrorKind.UNAVAILABLE)
+        raise RegistryError(f"{action} failed: {text[:300]}", kind=kind) from exc
 
 
 def default_tracking_uri(workspace: Workspace | None = None) -> str:
@@ -185,7 +232,7 @@ def check_store(uri: str) -> None:
     path = sqlite_path(uri)
     if path is not None:
         if path.exists() and not os.access(path, os.R_OK | os.W_OK):
-            raise RegistryError(f"tracking store {path} is not readable and writable")
+            raise RegistryError(f"tracking store {path} is not readable and writable", kind=ErrorKind.UNAVAILABLE)
         if not path.exists():
             return
         try:
@@ -196,7 +243,8 @@ def check_store(uri: str) -> None:
             finally:
                 con.close()
         except sqlite3.OperationalError as exc:
-            raise RegistryError(f"tracking store {path} is unusable ({exc}); is another process writing to it?") from exc
+            raise RegistryError(f"tracking store {path} is unusable ({exc}); is another process writing to it?",
+                                kind=ErrorKind.UNAVAILABLE) from exc
         return
     if uri.startswith(("http://", "https://")):
         import urllib.request
@@ -205,7 +253,8 @@ def check_store(uri: str) -> None:
             with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=PREFLIGHT_TIMEOUT_S) as resp:  # noqa: S310
                 resp.read()
         except OSError as exc:
-            raise RegistryError(f"tracking server {uri} is unreachable: {getattr(exc, 'reason', exc)}") from exc
+            raise RegistryError(f"tracking server {uri} is unreachable: {getattr(exc, 'reason', exc)}",
+                                kind=ErrorKind.UNAVAILABLE) from exc
         return
     if uri.startswith(("postgresql", "mysql", "mssql")):
         require_db_driver(uri)
@@ -218,12 +267,14 @@ def check_store(uri: str) -> None:
                 pass
         except Exception as exc:  # noqa: BLE001 - driver errors vary; all mean "unreachable"
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise RegistryError(f"tracking store {redact_uri(uri)} is unreachable: {reason}") from exc
+            raise RegistryError(f"tracking store {redact_uri(uri)} is unreachable: {reason}",
+                                kind=ErrorKind.UNAVAILABLE) from exc
         finally:
             engine.dispose()
         return
     if "://" not in uri or uri.startswith("file:"):
-        raise RegistryError(f"tracking URI {uri!r} is a file store; use sqlite:///..., postgresql://... or http://...")
+        raise RegistryError(f"tracking URI {uri!r} is a file store; use sqlite:///..., postgresql://... or http://...",
+                            kind=ErrorKind.INVALID)
 
 
 def require_db_driver(uri: str) -> None:
@@ -309,7 +360,8 @@ def open_client(tracking_uri: str | None = None, workspace: Workspace | None = N
         try:
             prepare_sqlite_store(db, store.artifact_root)
         except OSError as exc:
-            raise RegistryError(f"cannot create tracking store {db}: {exc.strerror or exc}") from exc
+            raise RegistryError(f"cannot create tracking store {db}: {exc.strerror or exc}",
+                                kind=ErrorKind.UNAVAILABLE) from exc
     check_store(store.uri)
     with quiet_mlflow():
         import mlflow
@@ -487,6 +539,8 @@ __all__ = [
     "lineage_tags",
     "log_dataset",
     "log_figure",
+    "MLFLOW_ERROR_KINDS",
+    "mlflow_errors",
     "open_client",
     "package_versions",
     "pip_requirements",

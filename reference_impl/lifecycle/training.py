@@ -16,7 +16,15 @@ from typing import Any, Mapping
 from reference_impl.lifecycle.pyfunc import log_native_model
 from reference_impl.lifecycle.recipes import MODEL_NAMES, RecipeResult, train_recipe
 from reference_impl.lifecycle.registry import ModelRegistry, ModelVersionInfo
-from reference_impl.lifecycle.tracking import RunLineage, log_dataset, log_figure, open_client, quiet_mlflow, training_run
+from reference_impl.lifecycle.tracking import (
+    RunLineage,
+    log_dataset,
+    log_figure,
+    mlflow_errors,
+    open_client,
+    quiet_mlflow,
+    training_run,
+)
 from reference_impl.workspace import Workspace
 
 EXPERIMENTS = {"anomaly": "trade-anomaly", "kyc": "kyc-classifier"}
@@ -118,16 +126,16 @@ def validate_with_recipe(registry: ModelRegistry, name: str, version: str | int,
     Reads the recipe, seed and parameters from the version's run, rebuilds that backtest and lets
     :meth:`ModelRegistry.validate` score the version and the current champion on it.
     """
-    from reference_impl.errors import RegistryError
+    from reference_impl.errors import ErrorKind, RegistryError
     from reference_impl.lifecycle.recipes import DEFAULT_PARAMS, backtest_evaluator, backtest_name
-    from reference_impl.lifecycle.registry import _mlflow_errors
 
     info = registry.get(name, version)
-    with _mlflow_errors(f"reading the run of {name} v{version}"):
+    with mlflow_errors(f"reading the run of {name} v{version}"):
         run = registry.client.get_run(info.run_id)
     recipe = run.data.tags.get("ibml.recipe", "")
     if recipe not in DEFAULT_PARAMS:
-        raise RegistryError(f"{name} v{version} was not trained by an ibml recipe; validate it from Python with an evaluator")
+        raise RegistryError(f"{name} v{version} was not trained by an ibml recipe; validate it from Python with an evaluator",
+                            kind=ErrorKind.INVALID)
     seed = int(run.data.tags.get("ibml.seed", "0"))
     params = {k: v for k, v in run.data.params.items() if k in DEFAULT_PARAMS[recipe]}
     evaluate = backtest_evaluator(recipe, seed, params)

@@ -7,7 +7,6 @@ response is built; without an audit record there is no answer (503).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -16,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from reference_impl.errors import IbmlError
 from reference_impl.governance import json_safe
+from reference_impl.governance.lineage import text_digest as _sha256_hex
 from reference_impl.serving.audit_trail import decision_dict, finite_or_none, write_audit
 from reference_impl.serving.auth import principal_summary
 from reference_impl.serving.context import CallContext
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 def text_digest(text: str) -> str:
     """Reference to a document's text that can be logged (SHA-256), instead of the text itself."""
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return "sha256:" + _sha256_hex(text)
 
 
 async def classify_document(state: KycState, doc_id: str, client_id: str | None, text: str,

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Callable, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 
-from reference_impl.errors import AccessDeniedError, IbmlError, ReviewQueueError
+from reference_impl.errors import HTTP_STATUS_BY_KIND, ErrorKind, IbmlError
 from reference_impl.serving.audit_trail import write_audit
 from reference_impl.serving.auth import Principal, principal_summary
 from reference_impl.serving.context import call_context
@@ -63,13 +63,10 @@ def _item_out(item: Any) -> dict[str, Any]:
 async def _call(fn: Callable[..., Any], *args: Any) -> Any:
     try:
         return await run_in_threadpool(fn, *args)
-    except AccessDeniedError as exc:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
-    except ReviewQueueError as exc:
-        code = status.HTTP_404_NOT_FOUND if "does not exist" in str(exc) else status.HTTP_409_CONFLICT
-        raise HTTPException(code, detail=str(exc)) from None
-    except IbmlError as exc:
-        raise field_error(("body",), str(exc)) from None
+    except IbmlError as exc:  # the error's kind says which status: not found 404, conflict 409, forbidden 403...
+        if exc.kind is ErrorKind.INVALID:
+            raise field_error(("body",), str(exc)) from None
+        raise HTTPException(HTTP_STATUS_BY_KIND[exc.kind], detail=str(exc)) from None
 
 
 def _reviewer(p: Principal) -> str:

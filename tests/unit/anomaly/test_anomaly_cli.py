@@ -13,7 +13,8 @@ from reference_impl.cli import main
 def dataset(tmp_path_factory):
     """A tiny dataset directory in the generator's layout (parquet tables + manifest.json)."""
     from reference_impl import data
-    from reference_impl.data.io import MANIFEST, Manifest, sha256_file, write_table
+    from reference_impl.data.io import MANIFEST, Manifest, write_table
+    from reference_impl.governance.lineage import file_digest
 
     out = tmp_path_factory.mktemp("dataset")
     ref = data.make_reference_data(seed=5)
@@ -22,7 +23,7 @@ def dataset(tmp_path_factory):
     files = {}
     for name, frame in {**ref, "prices": prices, "trades": trades}.items():
         write_table(frame, out / f"{name}.parquet")
-        files[name] = {"file": f"{name}.parquet", "rows": len(frame), "sha256": sha256_file(out / f"{name}.parquet")}
+        files[name] = {"file": f"{name}.parquet", "rows": len(frame), "sha256": file_digest(out / f"{name}.parquet")}
     (out / MANIFEST).write_text(Manifest(scale="test", seed=5, params={}, files=files).to_json())
     return out
 

@@ -6,7 +6,8 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from reference_impl.errors import DataValidationError
-from reference_impl.kyc import KycClassifier, brier_score, expected_calibration_error
+from reference_impl.evaluation import expected_calibration_error
+from reference_impl.kyc import KycClassifier, brier_score
 
 
 def test_learns_any_labelled_texts(fitted, corpus_factory):
@@ -28,7 +29,7 @@ def test_calibrated_on_held_out_noisy_texts(fitted, corpus_factory):
     conf = proba.max(axis=1)
     correct = fitted.classes_[proba.argmax(axis=1)] == np.asarray(labels)
     assert brier_score(proba, labels, list(fitted.classes_)) < 0.35
-    assert expected_calibration_error(conf, correct) < 0.12
+    assert expected_calibration_error(correct, conf) < 0.12
     assert 0 < fitted.temperature_ < np.inf
 
 

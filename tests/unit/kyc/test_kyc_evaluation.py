@@ -9,13 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reference_impl.errors import DataValidationError
+from reference_impl.evaluation import expected_calibration_error
 from reference_impl.kyc import (
     KycDecision,
     brier_score,
     confusion_frame,
     coverage_accuracy_curve,
     evaluate_kyc,
-    expected_calibration_error,
     per_class_report,
     plot_coverage_accuracy,
     plot_reliability,
@@ -47,8 +47,8 @@ def test_reliability_and_ece_of_perfectly_calibrated_bins():
     ok = [True, True, True, False, True, False, False, False]
     curve = reliability_curve(conf, ok, n_bins=4)
     assert curve["accuracy"].tolist() == [0.25, 0.75] and curve["count"].tolist() == [4, 4]
-    assert expected_calibration_error(conf, ok, n_bins=4) == pytest.approx(0.0)
-    assert expected_calibration_error([0.9, 0.9], [False, False]) == pytest.approx(0.9)
+    assert expected_calibration_error(ok, conf, n_bins=4) == pytest.approx(0.0)
+    assert expected_calibration_error([False, False], [0.9, 0.9]) == pytest.approx(0.9)
 
 
 def test_confidence_of_one_lands_in_last_bin():

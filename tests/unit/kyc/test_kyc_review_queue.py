@@ -6,7 +6,7 @@ import threading
 import pandas as pd
 import pytest
 
-from reference_impl.errors import AccessDeniedError, ConfigError, ReviewQueueError
+from reference_impl.errors import HTTP_STATUS_BY_KIND, AccessDeniedError, ConfigError, ErrorKind, ReviewQueueError
 from reference_impl.kyc import ReviewQueue
 from reference_impl.kyc.review_queue import EXPORT_COLUMNS
 
@@ -138,32 +138,60 @@ def test_release(queue):
     assert queue.release(item.item_id, "alice").status == "pending"
 
 
+NOT_FOUND, CONFLICT, INVALID = ErrorKind.NOT_FOUND, ErrorKind.CONFLICT, ErrorKind.INVALID
+
+
 @pytest.mark.parametrize(
-    ("call", "match"),
+    ("call", "match", "kind"),
     [
-        (lambda q, i: q.decide(i, "bob", "passport"), "not claimed by bob"),
-        (lambda q, i: q.claim(999, "bob"), "999 does not exist"),
-        (lambda q, i: q.claim(i, "  "), "reviewer must be a non-empty"),
-        (lambda q, i: q.decide(i, "alice", ""), "label must be a non-empty"),
-        (lambda q, i: q.list("lost"), "status must be one of"),
-        (lambda q, i: q.enqueue("", "t", predicted=None, confidence=None, reason="x"), "doc_id"),
-        (lambda q, i: q.enqueue("d", b"bytes", predicted=None, confidence=None, reason="x"), "must be a str"),
-        (lambda q, i: q.history(999), "does not exist"),
+        (lambda q, i: q.decide(i, "bob", "passport"), "not claimed by bob", CONFLICT),
+        (lambda q, i: q.release(i, "bob"), "not claimed by bob", CONFLICT),
+        (lambda q, i: q.claim(i, "bob"), "not pending .*by alice", CONFLICT),
+        (lambda q, i: q.claim(999, "bob"), "999 does not exist", NOT_FOUND),
+        (lambda q, i: q.decide(999, "alice", "passport"), "999 does not exist", NOT_FOUND),
+        (lambda q, i: q.get(999), "999 does not exist", NOT_FOUND),
+        (lambda q, i: q.get_text(999, "reviewer", actor="alice"), "999 does not exist", NOT_FOUND),
+        (lambda q, i: q.claim(i, "  "), "reviewer must be a non-empty", INVALID),
+        (lambda q, i: q.decide(i, "alice", ""), "label must be a non-empty", INVALID),
+        (lambda q, i: q.decide(i, "alice", "passport", comment=3), "comment must be a string", INVALID),
+        (lambda q, i: q.list("lost"), "status must be one of", INVALID),
+        (lambda q, i: q.enqueue("", "t", predicted=None, confidence=None, reason="x"), "doc_id", INVALID),
+        (lambda q, i: q.enqueue("d", b"bytes", predicted=None, confidence=None, reason="x"), "must be a str", INVALID),
+        (lambda q, i: q.history(999), "does not exist", NOT_FOUND),
     ],
 )
-def test_refusals_name_the_problem(queue, call, match):
+def test_refusals_name_the_problem_and_their_kind(queue, call, match, kind):
     item = _enqueue(queue)
     queue.claim(item.item_id, "alice")
-    with pytest.raises(ReviewQueueError, match=match):
+    with pytest.raises(ReviewQueueError, match=match) as exc:
         call(queue, item.item_id)
+    assert exc.value.kind is kind
+
+
+def test_expired_claim_cannot_be_decided_conflict(queue, clock):
+    item = _enqueue(queue)
+    queue.claim(item.item_id, "alice")
+    clock.now += 61
+    with pytest.raises(ReviewQueueError, match="expired claim must be claimed again") as exc:
+        queue.decide(item.item_id, "alice", "passport")
+    assert exc.value.kind is ErrorKind.CONFLICT
+    assert HTTP_STATUS_BY_KIND[exc.value.kind] == 409
 
 
 def test_label_set_is_enforced(workspace):
     queue = ReviewQueue(workspace.review_queue_db, labels=["passport", "national_id"])
     item = _enqueue(queue)
     queue.claim(item.item_id, "alice")
-    with pytest.raises(ReviewQueueError, match="not one of"):
+    with pytest.raises(ReviewQueueError, match="not one of") as exc:
         queue.decide(item.item_id, "alice", "pasport")
+    assert exc.value.kind is ErrorKind.INVALID
+
+
+def test_reading_text_without_reviewer_role_is_forbidden(queue):
+    item = _enqueue(queue)
+    with pytest.raises(AccessDeniedError) as exc:
+        queue.get_text(item.item_id, "viewer", actor="eve")
+    assert exc.value.kind is ErrorKind.FORBIDDEN and HTTP_STATUS_BY_KIND[exc.value.kind] == 403
 
 
 def test_bad_lease(workspace):

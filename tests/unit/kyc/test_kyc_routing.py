@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reference_impl.errors import ConfigError, DataValidationError
+from reference_impl.evaluation import precision_cutoff
 from reference_impl.kyc import (
     AUTO_ACCEPT,
     MANUAL_REVIEW,
@@ -17,11 +18,15 @@ from reference_impl.kyc import (
     ConfidenceRouter,
     TextGuard,
     choose_thresholds,
-    threshold_for_precision,
 )
 
 CLASSES = ["bank_statement", "passport", "utility_bill"]
 GOOD = "Statement of your account for the period with the opening balance and the closing balance"
+
+
+def threshold_for_precision(confidence, correct, target, **kwargs):
+    """The per-class cut-off of the routing (argument order of the exercise): the shared precision_cutoff."""
+    return precision_cutoff(correct, confidence, target, **kwargs)
 
 
 def test_threshold_picks_lowest_cut_meeting_target():
@@ -45,7 +50,9 @@ def test_min_support_and_never():
 
 @pytest.mark.parametrize("target", [0.0, -0.1, 1.01])
 def test_bad_target(target):
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="target_precision"):  # a routing setting
+        choose_thresholds(np.array([[0.9, 0.1]]), ["a"], ["a", "b"], target)
+    with pytest.raises(DataValidationError, match="target_precision"):
         threshold_for_precision([0.9], [True], target)
 
 
