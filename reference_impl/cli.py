@@ -14,7 +14,8 @@ import logging
 import os
 import pkgutil
 import sys
-from typing import NoReturn, Sequence
+from collections.abc import Sequence
+from typing import NoReturn
 
 from reference_impl import __version__
 from reference_impl.errors import IbmlError

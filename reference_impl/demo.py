@@ -23,10 +23,11 @@ import json
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 
@@ -107,7 +108,9 @@ def _materialise(ws: Workspace, data: dict[str, pd.DataFrame], cutoff: pd.Timest
     from reference_impl.features import OfflineStore, OnlineStore, materialize_features
 
     with stage(f"2/6 build features and materialise the stores up to {cutoff:%Y-%m-%d %H:%M} UTC"):
-        results = materialize_features(data, OfflineStore.from_workspace(ws), OnlineStore.from_workspace(ws), end=cutoff)
+        results = materialize_features(
+            data, OfflineStore.from_workspace(ws), OnlineStore.from_workspace(ws), end=cutoff
+        )
         for line in _as_lines(results):
             say(f"    {line}")
 
@@ -136,8 +139,9 @@ def _train_and_promote(ws: Workspace, seed: int) -> dict[str, str]:
             report = validate_with_recipe(registry, name, version, actor=APPROVER)
             say(f"    {name} v{version}: run {outcome.run_id[:8]}, validation {report.status}")
             if not report.passed:
-                raise RegistryError(f"{name} v{version} failed validation: "
-                                    + "; ".join(str(c) for c in report.failures()))
+                raise RegistryError(
+                    f"{name} v{version} failed validation: " + "; ".join(str(c) for c in report.failures())
+                )
             registry.approve(name, version, approver=APPROVER, comment="demo: metrics reviewed against the backtest")
             registry.promote(name, version, actor=APPROVER)
             champion = registry.by_alias(name, CHAMPION)
@@ -148,16 +152,25 @@ def _train_and_promote(ws: Workspace, seed: int) -> dict[str, str]:
     return versions
 
 
-def _serve_and_replay(ws: Workspace, data: dict[str, pd.DataFrame], day: pd.Timestamp, cutoff: pd.Timestamp,
-                      versions: dict[str, str], keep_serving: bool, seed: int) -> dict[str, Any]:
+def _serve_and_replay(
+    ws: Workspace,
+    data: dict[str, pd.DataFrame],
+    day: pd.Timestamp,
+    cutoff: pd.Timestamp,
+    versions: dict[str, str],
+    keep_serving: bool,
+    seed: int,
+) -> dict[str, Any]:
     import httpx
 
     from reference_impl.serving import ServiceSettings, create_api_key
     from reference_impl.serving.testing import ServerProcess
 
     settings = ServiceSettings(home=ws.root, model_source="registry")
-    keys = {role: create_api_key(settings.api_keys_path, role, f"demo {role}")[0]
-            for role in ("scorer", "reviewer", "auditor", "admin")}
+    keys = {
+        role: create_api_key(settings.api_keys_path, role, f"demo {role}")[0]
+        for role in ("scorer", "reviewer", "auditor", "admin")
+    }
     _write_keys_file(ws, keys)
     stats = ReplayStats()
     server = ServerProcess(ws.root, env={"IBML_MODEL_SOURCE": "registry"})
@@ -188,8 +201,10 @@ def _serve_and_replay(ws: Workspace, data: dict[str, pd.DataFrame], day: pd.Time
     }
     if keep_serving:
         print(_summary_text(summary))
-        say(f"the service keeps running at {server.url} (dashboard: {server.url}/dashboard with an auditor key "
-            f"from {summary['keys_file']}); press Ctrl-C to stop it")
+        say(
+            f"the service keeps running at {server.url} (dashboard: {server.url}/dashboard with an auditor key "
+            f"from {summary['keys_file']}); press Ctrl-C to stop it"
+        )
         try:
             while server.proc.poll() is None:
                 time.sleep(1)
@@ -208,8 +223,15 @@ def _write_keys_file(ws: Workspace, keys: dict[str, str]) -> None:
     path.chmod(0o600)
 
 
-def _replay(client: Any, ws: Workspace, data: dict[str, pd.DataFrame], day: pd.Timestamp, keys: dict[str, str],
-            stats: ReplayStats, seed: int) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
+def _replay(
+    client: Any,
+    ws: Workspace,
+    data: dict[str, pd.DataFrame],
+    day: pd.Timestamp,
+    keys: dict[str, str],
+    stats: ReplayStats,
+    seed: int,
+) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
     from reference_impl.serving.demo import trade_to_request
 
     trades = data["trades"]
@@ -238,12 +260,12 @@ def _replay(client: Any, ws: Workspace, data: dict[str, pd.DataFrame], day: pd.T
         say("    model-store outage: the champion's artifacts disappear and the service reloads (rules-only fallback)")
         with _model_store_outage(ws):
             _admin_reload(client, keys)
-            _score_singles(client, drifted[third: 2 * third][:60], scorer, stats, labels)
-            _score_batches(client, drifted[third: 2 * third][60:], scorer, stats, labels)
+            _score_singles(client, drifted[third : 2 * third][:60], scorer, stats, labels)
+            _score_batches(client, drifted[third : 2 * third][60:], scorer, stats, labels)
         _admin_reload(client, keys)
         say("    model store restored; champion reloaded")
-        _score_batches(client, drifted[2 * third:], scorer, stats, labels)
-        _classify(client, docs[len(docs) // 2:], scorer, stats)
+        _score_batches(client, drifted[2 * third :], scorer, stats, labels)
+        _classify(client, docs[len(docs) // 2 :], scorer, stats)
 
         say("    malformed and unauthorised requests (each must get a 4xx, never a 5xx)")
         _malformed(client, drifted[0] if drifted else None, scorer, stats)
@@ -256,10 +278,11 @@ def _replay(client: Any, ws: Workspace, data: dict[str, pd.DataFrame], day: pd.T
     return {"reference": (ref_start, ref_end), "current": (cur_start, cur_end)}
 
 
-def _score_batches(client: Any, bodies: list[dict], headers: dict, stats: ReplayStats, labels: dict[str, bool],
-                   size: int = 20) -> None:
+def _score_batches(
+    client: Any, bodies: list[dict], headers: dict, stats: ReplayStats, labels: dict[str, bool], size: int = 20
+) -> None:
     for i in range(0, len(bodies), size):
-        resp = client.post("/v1/trades/score-batch", json={"events": bodies[i:i + size]}, headers=headers)
+        resp = client.post("/v1/trades/score-batch", json={"events": bodies[i : i + size]}, headers=headers)
         stats.count(f"trades.score-batch {resp.status_code}")
         if resp.status_code == 200:
             for item in resp.json().get("results", []):
@@ -313,8 +336,11 @@ def _review(client: Any, keys: dict[str, str], stats: ReplayStats, docs: list[di
         label = truth.get(doc_id)
         if claim.status_code != 200 or label is None:
             continue
-        decide = client.post(f"/v1/kyc/review/{item_id}/decide", headers=reviewer,
-                             json={"label": label, "comment": "demo reviewer decision"})
+        decide = client.post(
+            f"/v1/kyc/review/{item_id}/decide",
+            headers=reviewer,
+            json={"label": label, "comment": "demo reviewer decision"},
+        )
         stats.count(f"kyc.review.decide {decide.status_code}")
         if decide.status_code == 200:
             stats.reviewed.append((doc_id, label))
@@ -330,10 +356,14 @@ def _malformed(client: Any, good: dict | None, headers: dict, stats: ReplayStats
         "naive timestamp": {**good, "exec_ts": good["exec_ts"][:19]},
         "missing trader": {k: v for k, v in good.items() if k != "trader_id"},
     }
-    for name, body in cases.items():
+    for _name, body in cases.items():
         resp = client.post("/v1/trades/score", json=body, headers=headers)
         stats.count(f"malformed {resp.status_code}")
-    resp = client.post("/v1/trades/score", content=b"{" + b" " * 200_000 + b"}", headers={**headers, "Content-Type": "application/json"})
+    resp = client.post(
+        "/v1/trades/score",
+        content=b"{" + b" " * 200_000 + b"}",
+        headers={**headers, "Content-Type": "application/json"},
+    )
     stats.count(f"malformed {resp.status_code}")
     resp = client.post("/v1/trades/score", json=good)
     stats.count(f"unauthenticated {resp.status_code}")
@@ -375,10 +405,14 @@ def _write_outcomes(ws: Workspace, stats: ReplayStats) -> Path:
     """Late labels: reviewers' verdicts on flagged trades and on reviewed KYC documents."""
     path = ws.root / "logs" / "outcomes.jsonl"
     now = pd.Timestamp.now(tz="UTC").isoformat()
-    lines = [json.dumps({"trade_id": tid, "ts": now, "label": "confirmed" if truth else "dismissed",
-                         "reviewer": "demo.ops"}) for tid, truth in stats.flagged]
-    lines += [json.dumps({"doc_id": doc_id, "ts": now, "label": label, "reviewer": "demo.kyc"})
-              for doc_id, label in stats.reviewed]
+    lines = [
+        json.dumps({"trade_id": tid, "ts": now, "label": "confirmed" if truth else "dismissed", "reviewer": "demo.ops"})
+        for tid, truth in stats.flagged
+    ]
+    lines += [
+        json.dumps({"doc_id": doc_id, "ts": now, "label": label, "reviewer": "demo.kyc"})
+        for doc_id, label in stats.reviewed
+    ]
     with atomic_write(path, "w") as fh:
         fh.write("\n".join(lines) + ("\n" if lines else ""))
     return path
@@ -389,8 +423,13 @@ def _write_report(ws: Workspace, windows: dict[str, tuple[pd.Timestamp, pd.Times
 
     with stage("6/6 monitoring report, outcomes and audit verification"):
         log = load_prediction_log(ws.prediction_log)
-        report = build_monitoring_report(log, load_outcomes(outcomes), reference_window=windows["reference"],
-                                         current_window=windows["current"], freq="2s")
+        report = build_monitoring_report(
+            log,
+            load_outcomes(outcomes),
+            reference_window=windows["reference"],
+            current_window=windows["current"],
+            freq="2s",
+        )
         out = ws.reports_dir / "report.html"
         with atomic_write(out, "w") as fh:
             fh.write(render_dashboard(report, title="ibml demo: one replayed trading day"))
@@ -403,15 +442,25 @@ def _verify_audit(ws: Workspace) -> str:
     from reference_impl.governance import AuditLog
 
     result = AuditLog(ws.audit_log).verify()
-    text = f"{'ok' if result.ok else 'BROKEN'}: {result.n_records} records" + ("" if result.ok else f" ({result.reason})")
+    text = f"{'ok' if result.ok else 'BROKEN'}: {result.n_records} records" + (
+        "" if result.ok else f" ({result.reason})"
+    )
     say(f"    audit log {ws.audit_log}: {text}")
     return text
 
 
 def _summary_text(summary: dict[str, Any]) -> str:
     lines = ["", "ibml demo summary", "-----------------"]
-    for key in ("champions", "requests", "flagged_trades", "fallback_decisions", "kyc_routes", "audit", "report",
-                "elapsed_s"):
+    for key in (
+        "champions",
+        "requests",
+        "flagged_trades",
+        "fallback_decisions",
+        "kyc_routes",
+        "audit",
+        "report",
+        "elapsed_s",
+    ):
         if key in summary:
             lines.append(f"{key:<20} {summary[key]}")
     lines += [

@@ -22,12 +22,12 @@ Examples
 
 from __future__ import annotations
 
-from enum import Enum
+from collections.abc import Mapping
+from enum import StrEnum
 from types import MappingProxyType
-from typing import Mapping
 
 
-class ErrorKind(str, Enum):
+class ErrorKind(StrEnum):
     """What kind of failure an :class:`IbmlError` reports (not which subsystem raised it)."""
 
     #: The input, an argument or a setting has a value we cannot use; the caller must change it.
@@ -43,13 +43,15 @@ class ErrorKind(str, Enum):
 
 
 #: The HTTP status the service answers for each kind (one table, used by its error handler).
-HTTP_STATUS_BY_KIND: Mapping[ErrorKind, int] = MappingProxyType({
-    ErrorKind.INVALID: 422,
-    ErrorKind.NOT_FOUND: 404,
-    ErrorKind.CONFLICT: 409,
-    ErrorKind.FORBIDDEN: 403,
-    ErrorKind.UNAVAILABLE: 503,
-})
+HTTP_STATUS_BY_KIND: Mapping[ErrorKind, int] = MappingProxyType(
+    {
+        ErrorKind.INVALID: 422,
+        ErrorKind.NOT_FOUND: 404,
+        ErrorKind.CONFLICT: 409,
+        ErrorKind.FORBIDDEN: 403,
+        ErrorKind.UNAVAILABLE: 503,
+    }
+)
 
 
 class IbmlError(Exception):

@@ -19,8 +19,8 @@ import os
 import re
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import jupytext
 import nbformat
@@ -53,7 +53,10 @@ def execute_notebook(
     os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     try:
         client = NotebookClient(
-            nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            allow_errors=allow_errors,
             resources={"metadata": {"path": str(cwd)}},
         )
         client.execute()
@@ -68,8 +71,12 @@ def _coalesce_streams(outputs: list) -> list:
     merged: list = []
     for out in outputs:
         prev = merged[-1] if merged else None
-        if (out.get("output_type") == "stream" and prev is not None and prev.get("output_type") == "stream"
-                and prev.get("name") == out.get("name")):
+        if (
+            out.get("output_type") == "stream"
+            and prev is not None
+            and prev.get("output_type") == "stream"
+            and prev.get("name") == out.get("name")
+        ):
             prev["text"] = "".join(prev["text"]) + "".join(out["text"])
         else:
             merged.append(out)

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Literal, Sequence
+from typing import Any, Literal
 
 import nbformat
 
@@ -65,8 +66,12 @@ class NotebookProgress:
         return {s: sum(e.status == s for e in self.exercises) for s in STATUSES}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "executed": self.executed, "counts": self.counts,
-                "exercises": [asdict(e) for e in self.exercises]}
+        return {
+            "path": self.path,
+            "executed": self.executed,
+            "counts": self.counts,
+            "exercises": [asdict(e) for e in self.exercises],
+        }
 
 
 @dataclass(frozen=True)
@@ -236,7 +241,9 @@ def _execute(nb: nbformat.NotebookNode, path: Path, timeout: int) -> nbformat.No
     try:
         return execute_notebook(nb, path.parent.resolve(), timeout, allow_errors=True)
     except CellTimeoutError:
-        raise NotebookError(f"notebook {path}: a cell ran longer than the {timeout} s timeout (raise --timeout)") from None
+        raise NotebookError(
+            f"notebook {path}: a cell ran longer than the {timeout} s timeout (raise --timeout)"
+        ) from None
     except DeadKernelError as exc:
         raise NotebookError(f"notebook {path}: the kernel died ({_one_line(exc)})") from None
 

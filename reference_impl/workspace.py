@@ -17,9 +17,9 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -62,7 +62,7 @@ class Workspace:
     root: Path
 
     @classmethod
-    def from_env(cls) -> "Workspace":
+    def from_env(cls) -> Workspace:
         return cls(default_home())
 
     @property
@@ -165,4 +165,13 @@ def atomic_dir(path: Path | str) -> Iterator[Path]:
         raise
 
 
-__all__ = ["DEFAULT_HOME_NAME", "PACKAGE_DIR", "Workspace", "WorkspaceSettings", "atomic_dir", "atomic_write", "default_home", "ensure_writable_dir"]
+__all__ = [
+    "DEFAULT_HOME_NAME",
+    "PACKAGE_DIR",
+    "Workspace",
+    "WorkspaceSettings",
+    "atomic_dir",
+    "atomic_write",
+    "default_home",
+    "ensure_writable_dir",
+]

@@ -59,7 +59,9 @@ __all__ = [
     "detector_metadata",
     "evaluate_rules",
     "load_detector",
+    "load_overrides",
     "reason_code_for",
     "rule_masks",
     "save_detector",
+    "save_overrides",
 ]

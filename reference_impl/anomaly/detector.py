@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,13 +40,13 @@ from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from reference_impl.governance.lineage import frame_digest, text_digest
 from reference_impl.anomaly.explain import ForestExplainer
 from reference_impl.anomaly.forest import FastForestScorer, IsolationForestDetector
 from reference_impl.anomaly.overrides import Override, OverrideSet
 from reference_impl.anomaly.rules import DEFAULT_RULESET, RuleHit, RuleSet, flagging_rows, rule_hits, rule_masks
 from reference_impl.errors import DataValidationError, ModelError, ModelInputError
 from reference_impl.evaluation.thresholds import ThresholdChoice, threshold_for_capacity
+from reference_impl.governance.lineage import frame_digest, text_digest
 
 #: At most this many reasons per decision: a reviewer reads four, not fifteen.
 MAX_REASONS = 4
@@ -98,7 +99,14 @@ class Decision:
 
 def _rule_reason(hit: RuleHit) -> dict[str, Any]:
     value = hit.value if isinstance(hit.value, str) or hit.value is None else _json_float(hit.value)
-    return {"code": hit.code, "text": hit.text, "source": "rule", "feature": hit.feature, "value": value, "contribution": None}
+    return {
+        "code": hit.code,
+        "text": hit.text,
+        "source": "rule",
+        "feature": hit.feature,
+        "value": value,
+        "contribution": None,
+    }
 
 
 def _override_reason(o: Override) -> dict[str, Any]:
@@ -140,7 +148,7 @@ def _resolve_overrides(
     """Active and expired overrides by row position, only for rows they match (most rows have none)."""
     if overrides is None or not overrides.overrides:
         return {}, {}
-    active, expired = overrides.apply(features, now or datetime.now(timezone.utc))
+    active, expired = overrides.apply(features, now or datetime.now(UTC))
     return {i: a for i, a in enumerate(active) if a}, {i: e for i, e in enumerate(expired) if e}
 
 
@@ -277,9 +285,16 @@ def decide_rules_only(
     values = features[cols].to_numpy(dtype=np.float64) if cols else np.empty((len(features), 0))
     feature_dicts = [{c: _json_float(v) for c, v in zip(cols, row)} for row in values]
     return _assemble(
-        trade_ids=_trade_ids(features), scores=[None] * len(features), threshold=None, verdict=v,
-        reasons=_row_reasons(v, {}, max_reasons), feature_dicts=feature_dicts, imputed={}, model_version=None,
-        ruleset_version=ruleset.version, fallback_reason=reason,
+        trade_ids=_trade_ids(features),
+        scores=[None] * len(features),
+        threshold=None,
+        verdict=v,
+        reasons=_row_reasons(v, {}, max_reasons),
+        feature_dicts=feature_dicts,
+        imputed={},
+        model_version=None,
+        ruleset_version=ruleset.version,
+        fallback_reason=reason,
     )
 
 
@@ -446,7 +461,7 @@ class TradeAnomalyDetector(OutlierMixin, BaseEstimator):
         return tags
 
     # -- fitting -------------------------------------------------------------------------------------------
-    def fit(self, features: pd.DataFrame, y: Any = None) -> "TradeAnomalyDetector":
+    def fit(self, features: pd.DataFrame, y: Any = None) -> TradeAnomalyDetector:
         """Fit the forest on feature rows (unsupervised; ``y`` is ignored); set medians, threshold, versions.
 
         Returns
@@ -480,14 +495,15 @@ class TradeAnomalyDetector(OutlierMixin, BaseEstimator):
         self.estimator_ = estimator
         self.scorer_ = FastForestScorer.from_estimator(estimator)
         self.threshold_, self.threshold_source_ = chosen or (
-            float(-estimator.offset_), f"contamination={float(self.contamination):g} on {len(X)} training rows"
+            float(-estimator.offset_),
+            f"contamination={float(self.contamination):g} on {len(X)} training rows",
         )
         self.training_digest_ = frame_digest(training)  # the one training-data digest (governance.lineage)
         self.model_version_ = "iforest-" + text_digest(self.training_digest_ + params)[:12]
         self.explainer_ = ForestExplainer(estimator.forest_, names, medians)
         return self.warm_up()
 
-    def warm_up(self) -> "TradeAnomalyDetector":
+    def warm_up(self) -> TradeAnomalyDetector:
         """Build the SHAP explainer now, so the first flagged trade does not pay seconds for it.
 
         ``fit`` and :func:`~reference_impl.anomaly.load_detector` call it; the explainer itself is never
@@ -528,7 +544,7 @@ class TradeAnomalyDetector(OutlierMixin, BaseEstimator):
         super().__setstate__(state)
 
     # -- thresholds ----------------------------------------------------------------------------------------
-    def with_threshold(self, threshold: float | ThresholdChoice) -> "TradeAnomalyDetector":
+    def with_threshold(self, threshold: float | ThresholdChoice) -> TradeAnomalyDetector:
         """A new fitted detector that alerts at ``threshold``; this one is left unchanged.
 
         The forest is not refitted: the new detector shares it (nothing in it changes after ``fit``). Its
@@ -547,14 +563,18 @@ class TradeAnomalyDetector(OutlierMixin, BaseEstimator):
         self._check_is_fitted()
         chosen = _check_threshold(threshold)
         if chosen is None:
-            raise ModelInputError("with_threshold needs a number or a ThresholdChoice; to go back to the "
-                                  "contamination threshold, refit with threshold=None")
+            raise ModelInputError(
+                "with_threshold needs a number or a ThresholdChoice; to go back to the "
+                "contamination threshold, refit with threshold=None"
+            )
         new = copy.copy(self)
         new.threshold = threshold
         new.threshold_, new.threshold_source_ = chosen
         return new
 
-    def threshold_for_capacity(self, features: pd.DataFrame, *, alerts_per_day: float, n_days: float) -> ThresholdChoice:
+    def threshold_for_capacity(
+        self, features: pd.DataFrame, *, alerts_per_day: float, n_days: float
+    ) -> ThresholdChoice:
         """The threshold that fits reviewer capacity over a representative history of ``n_days``.
 
         Rule alerts come first (they are controls, not negotiable), so the model gets the capacity they
@@ -572,9 +592,15 @@ class TradeAnomalyDetector(OutlierMixin, BaseEstimator):
         choice = threshold_for_capacity(model_rows, max(alerts_per_day - rule_per_day, 0.0), n_days)
         total = rule_per_day + choice.expected_alerts_per_day
         return ThresholdChoice(
-            threshold=choice.threshold, method="capacity", expected_alerts_per_day=total, n_days=float(n_days),
-            details={"capacity_per_day": float(alerts_per_day), "rule_alerts_per_day": rule_per_day,
-                     "model_alerts_per_day": choice.expected_alerts_per_day},
+            threshold=choice.threshold,
+            method="capacity",
+            expected_alerts_per_day=total,
+            n_days=float(n_days),
+            details={
+                "capacity_per_day": float(alerts_per_day),
+                "rule_alerts_per_day": rule_per_day,
+                "model_alerts_per_day": choice.expected_alerts_per_day,
+            },
         )
 
     # -- scoring -------------------------------------------------------------------------------------------
@@ -625,9 +651,16 @@ class TradeAnomalyDetector(OutlierMixin, BaseEstimator):
         names = self.features_
         imputed = {i: [names[j] for j in np.flatnonzero(nan[i])] for i in np.flatnonzero(nan.any(axis=1)).tolist()}
         return _assemble(
-            trade_ids=_trade_ids(features), scores=scores.tolist(), threshold=self.threshold_, verdict=v,
-            reasons=reasons, feature_dicts=[dict(zip(names, row)) for row in X.tolist()], imputed=imputed,
-            model_version=self.model_version_, ruleset_version=self.ruleset_version, fallback_reason=None,
+            trade_ids=_trade_ids(features),
+            scores=scores.tolist(),
+            threshold=self.threshold_,
+            verdict=v,
+            reasons=reasons,
+            feature_dicts=[dict(zip(names, row)) for row in X.tolist()],
+            imputed=imputed,
+            model_version=self.model_version_,
+            ruleset_version=self.ruleset_version,
+            fallback_reason=None,
         )
 
     def decide_frame(self, features: pd.DataFrame, *, now: datetime | None = None) -> pd.DataFrame:
@@ -641,19 +674,29 @@ class TradeAnomalyDetector(OutlierMixin, BaseEstimator):
         codes = np.full(len(scores), "", dtype=object)
         for i, row in reasons.items():
             codes[i] = ";".join(str(r["code"]) for r in row)
-        return pd.DataFrame({
-            "trade_id": [str(t) for t in _trade_ids(features)],
-            "score": scores.astype(np.float64),
-            "threshold": np.full(len(scores), float(self.threshold_)),
-            "flagged": v.flagged.astype(bool),
-            "reason_codes": codes.tolist(),
-            "fallback_used": np.zeros(len(scores), dtype=bool),
-        })
+        return pd.DataFrame(
+            {
+                "trade_id": [str(t) for t in _trade_ids(features)],
+                "score": scores.astype(np.float64),
+                "threshold": np.full(len(scores), float(self.threshold_)),
+                "flagged": v.flagged.astype(bool),
+                "reason_codes": codes.tolist(),
+                "fallback_used": np.zeros(len(scores), dtype=bool),
+            }
+        )
 
-    def decide_rules_only(self, features: pd.DataFrame, *, now: datetime | None = None, reason: str = RULES_ONLY) -> list[Decision]:
+    def decide_rules_only(
+        self, features: pd.DataFrame, *, now: datetime | None = None, reason: str = RULES_ONLY
+    ) -> list[Decision]:
         """The fallback path with this detector's rule set and overrides (no model)."""
-        return decide_rules_only(features, ruleset=self._rules(), overrides=self.overrides, now=now, reason=reason,
-                                 max_reasons=self.max_reasons)
+        return decide_rules_only(
+            features,
+            ruleset=self._rules(),
+            overrides=self.overrides,
+            now=now,
+            reason=reason,
+            max_reasons=self.max_reasons,
+        )
 
 
 __all__ = [

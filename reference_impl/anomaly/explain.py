@@ -13,8 +13,9 @@ alert on; texts can be reworded without breaking anyone.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -41,30 +42,112 @@ REASON_CATALOGUE: dict[str, ReasonCode] = {
     rc.feature: rc
     for rc in (
         # size of the trade in USD (log10): fat fingers and unusually large tickets
-        ReasonCode("M_NOTIONAL_SIZE", "log_notional_usd", "unusually large notional (10^{value:.1f} USD)", "unusually small notional (10^{value:.1f} USD)"),
-        ReasonCode("M_NOTIONAL_VS_LIMIT", "notional_to_desk_limit", "large share of the desk limit ({value:.0%})", "unusually small share of the desk limit ({value:.2%})"),
+        ReasonCode(
+            "M_NOTIONAL_SIZE",
+            "log_notional_usd",
+            "unusually large notional (10^{value:.1f} USD)",
+            "unusually small notional (10^{value:.1f} USD)",
+        ),
+        ReasonCode(
+            "M_NOTIONAL_VS_LIMIT",
+            "notional_to_desk_limit",
+            "large share of the desk limit ({value:.0%})",
+            "unusually small share of the desk limit ({value:.2%})",
+        ),
         # size relative to the trader's own recent trades
-        ReasonCode("M_SIZE_VS_TRADER_1H", "notional_zscore_1h", "size far above the trader's last hour (z = {value:.1f})", "size far below the trader's last hour (z = {value:.1f})"),
-        ReasonCode("M_SIZE_VS_TRADER_1D", "notional_zscore_1d", "size far above the trader's last day (z = {value:.1f})", "size far below the trader's last day (z = {value:.1f})"),
-        ReasonCode("M_SIZE_VS_TRADER_7D", "notional_zscore_7d", "size far above the trader's last week (z = {value:.1f})", "size far below the trader's last week (z = {value:.1f})"),
+        ReasonCode(
+            "M_SIZE_VS_TRADER_1H",
+            "notional_zscore_1h",
+            "size far above the trader's last hour (z = {value:.1f})",
+            "size far below the trader's last hour (z = {value:.1f})",
+        ),
+        ReasonCode(
+            "M_SIZE_VS_TRADER_1D",
+            "notional_zscore_1d",
+            "size far above the trader's last day (z = {value:.1f})",
+            "size far below the trader's last day (z = {value:.1f})",
+        ),
+        ReasonCode(
+            "M_SIZE_VS_TRADER_7D",
+            "notional_zscore_7d",
+            "size far above the trader's last week (z = {value:.1f})",
+            "size far below the trader's last week (z = {value:.1f})",
+        ),
         # activity bursts (or silence) of the trader
-        ReasonCode("M_ACTIVITY_1H", "trader_trade_count_1h", "burst of trades by this trader in the last hour ({value:.0f})", "trader unusually inactive in the last hour ({value:.0f} trades)"),
-        ReasonCode("M_ACTIVITY_1D", "trader_trade_count_1d", "many trades by this trader today ({value:.0f})", "few trades by this trader today ({value:.0f})"),
-        ReasonCode("M_ACTIVITY_7D", "trader_trade_count_7d", "many trades by this trader this week ({value:.0f})", "few trades by this trader this week ({value:.0f})"),
+        ReasonCode(
+            "M_ACTIVITY_1H",
+            "trader_trade_count_1h",
+            "burst of trades by this trader in the last hour ({value:.0f})",
+            "trader unusually inactive in the last hour ({value:.0f} trades)",
+        ),
+        ReasonCode(
+            "M_ACTIVITY_1D",
+            "trader_trade_count_1d",
+            "many trades by this trader today ({value:.0f})",
+            "few trades by this trader today ({value:.0f})",
+        ),
+        ReasonCode(
+            "M_ACTIVITY_7D",
+            "trader_trade_count_7d",
+            "many trades by this trader this week ({value:.0f})",
+            "few trades by this trader this week ({value:.0f})",
+        ),
         # price against the market reference
-        ReasonCode("M_PRICE_ABOVE_REF", "price_deviation_bps", "price above the reference ({value:+.0f} bps)", "price below the reference ({value:+.0f} bps)"),
-        ReasonCode("M_PRICE_OFF_MARKET", "abs_price_deviation_bps", "price far from the reference ({value:.0f} bps)", "price unusually close to the reference ({value:.1f} bps)"),
+        ReasonCode(
+            "M_PRICE_ABOVE_REF",
+            "price_deviation_bps",
+            "price above the reference ({value:+.0f} bps)",
+            "price below the reference ({value:+.0f} bps)",
+        ),
+        ReasonCode(
+            "M_PRICE_OFF_MARKET",
+            "abs_price_deviation_bps",
+            "price far from the reference ({value:.0f} bps)",
+            "price unusually close to the reference ({value:.1f} bps)",
+        ),
         ReasonCode("M_TIME_OF_DAY", "off_hours", "executed outside trading hours", "executed inside trading hours"),
         # counterparty novelty
-        ReasonCode("M_NEW_COUNTERPARTY", "is_new_counterparty", "new counterparty for this book", "established counterparty"),
-        ReasonCode("M_COUNTERPARTY_AGE", "counterparty_age_days", "long-standing counterparty ({value:.0f} days)", "recently onboarded counterparty ({value:.0f} days)"),
-        ReasonCode("M_COUNTERPARTY_HISTORY", "counterparty_prior_trades", "many prior trades with this counterparty ({value:.0f})", "little history with this counterparty ({value:.0f} prior trades)"),
+        ReasonCode(
+            "M_NEW_COUNTERPARTY", "is_new_counterparty", "new counterparty for this book", "established counterparty"
+        ),
+        ReasonCode(
+            "M_COUNTERPARTY_AGE",
+            "counterparty_age_days",
+            "long-standing counterparty ({value:.0f} days)",
+            "recently onboarded counterparty ({value:.0f} days)",
+        ),
+        ReasonCode(
+            "M_COUNTERPARTY_HISTORY",
+            "counterparty_prior_trades",
+            "many prior trades with this counterparty ({value:.0f})",
+            "little history with this counterparty ({value:.0f} prior trades)",
+        ),
         # booking timeliness
-        ReasonCode("M_BOOKING_DELAY", "booking_delay_s", "slow booking ({value:,.0f} s after execution)", "unusually fast booking ({value:,.0f} s)"),
-        ReasonCode("M_BOOKING_VS_SLA", "booking_delay_sla_ratio", "booking delay at {value:.1f}x the desk SLA", "booking delay at {value:.2f}x the desk SLA"),
+        ReasonCode(
+            "M_BOOKING_DELAY",
+            "booking_delay_s",
+            "slow booking ({value:,.0f} s after execution)",
+            "unusually fast booking ({value:,.0f} s)",
+        ),
+        ReasonCode(
+            "M_BOOKING_VS_SLA",
+            "booking_delay_sla_ratio",
+            "booking delay at {value:.1f}x the desk SLA",
+            "booking delay at {value:.2f}x the desk SLA",
+        ),
         # repeated economics: duplicates and the second leg of a wash trade
-        ReasonCode("M_REPEATED_BOOKING", "duplicate_prior_bookings_1d", "same economics booked {value:.0f} time(s) earlier today", "no earlier booking with the same economics"),
-        ReasonCode("M_OPPOSITE_MATCH", "opposite_side_matches_1h", "reverses {value:.0f} earlier trade(s) within the hour", "no reversing trade within the hour"),
+        ReasonCode(
+            "M_REPEATED_BOOKING",
+            "duplicate_prior_bookings_1d",
+            "same economics booked {value:.0f} time(s) earlier today",
+            "no earlier booking with the same economics",
+        ),
+        ReasonCode(
+            "M_OPPOSITE_MATCH",
+            "opposite_side_matches_1h",
+            "reverses {value:.0f} earlier trade(s) within the hour",
+            "no reversing trade within the hour",
+        ),
     )
 }
 
@@ -74,7 +157,9 @@ def reason_code_for(feature: str) -> ReasonCode:
     if feature in REASON_CATALOGUE:
         return REASON_CATALOGUE[feature]
     code = "M_" + "".join(ch if ch.isalnum() else "_" for ch in feature.upper())
-    return ReasonCode(code, feature, f"unusually high {feature} ({{value:.4g}})", f"unusually low {feature} ({{value:.4g}})")
+    return ReasonCode(
+        code, feature, f"unusually high {feature} ({{value:.4g}})", f"unusually low {feature} ({{value:.4g}})"
+    )
 
 
 def _tree_explainer(forest: Any) -> Any:
@@ -116,7 +201,7 @@ class ForestExplainer:
         state["_explainer"] = None
         return state
 
-    def warm_up(self) -> "ForestExplainer":
+    def warm_up(self) -> ForestExplainer:
         """Build the SHAP explainer now (importing shap and walking the trees takes seconds, once)."""
         if self._explainer is None:
             self._explainer = _tree_explainer(self.forest)

@@ -149,7 +149,7 @@ class IsolationForestDetector(OutlierMixin, BaseEstimator):
         except ValueError as exc:
             raise _as_input_error(exc) from None
 
-    def fit(self, X: Any, y: Any = None) -> "IsolationForestDetector":
+    def fit(self, X: Any, y: Any = None) -> IsolationForestDetector:
         """Grow the forest on ``X`` (numeric matrix or DataFrame); ``y`` is ignored.
 
         Returns
@@ -263,7 +263,7 @@ class FastForestScorer:
         self._roots = np.arange(n_trees, dtype=np.intp)
 
     @classmethod
-    def from_estimator(cls, estimator: IsolationForestDetector | IsolationForest) -> "FastForestScorer":
+    def from_estimator(cls, estimator: IsolationForestDetector | IsolationForest) -> FastForestScorer:
         """Export a fitted :class:`IsolationForestDetector` (or a raw scikit-learn ``IsolationForest``).
 
         A raw scikit-learn forest accepts NaN (routed like scikit-learn); ours rejects it, like the estimator.
@@ -333,9 +333,7 @@ class FastForestScorer:
         if names is not None and self.feature_names is not None:
             got = [str(c) for c in names]
             if got != self.feature_names:
-                raise ModelInputError(
-                    f"feature names/order differ from fit: expected {self.feature_names}, got {got}"
-                )
+                raise ModelInputError(f"feature names/order differ from fit: expected {self.feature_names}, got {got}")
         try:
             X = np.ascontiguousarray(X, dtype=np.float32)
         except (TypeError, ValueError) as exc:

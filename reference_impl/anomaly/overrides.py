@@ -13,10 +13,11 @@ investigation must be reviewed whatever the model says) and needs it to be safe:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -120,10 +121,10 @@ class OverrideSet:
         actor: str,
         expires_at: datetime | str,
         now: datetime | None = None,
-    ) -> "OverrideSet":
+    ) -> OverrideSet:
         """A new version with one more override (the expiry is mandatory and capped)."""
         self._authorise(actor)
-        now = _utc(now or datetime.now(timezone.utc), "now")
+        now = _utc(now or datetime.now(UTC), "now")
         new = Override(
             override_id=f"OVR-{len(self.overrides) + 1:04d}",
             action=action,
@@ -134,17 +135,31 @@ class OverrideSet:
             expires_at=_utc(expires_at, "expires_at"),
         )
         validate_override(new)
-        event = {"version": self.version + 1, "event": "added", "override_id": new.override_id, "actor": actor, "at": now.isoformat()}
+        event = {
+            "version": self.version + 1,
+            "event": "added",
+            "override_id": new.override_id,
+            "actor": actor,
+            "at": now.isoformat(),
+        }
         return replace(self, overrides=(*self.overrides, new), version=self.version + 1, history=(*self.history, event))
 
-    def revoke(self, override_id: str, *, actor: str, now: datetime | None = None) -> "OverrideSet":
+    def revoke(self, override_id: str, *, actor: str, now: datetime | None = None) -> OverrideSet:
         """A new version in which ``override_id`` expires now."""
         self._authorise(actor)
-        now = _utc(now or datetime.now(timezone.utc), "now")
+        now = _utc(now or datetime.now(UTC), "now")
         if override_id not in {o.override_id for o in self.overrides}:
             raise ConfigError(f"no override {override_id!r}")
-        kept = tuple(replace(o, expires_at=min(o.expires_at, now)) if o.override_id == override_id else o for o in self.overrides)
-        event = {"version": self.version + 1, "event": "revoked", "override_id": override_id, "actor": actor, "at": now.isoformat()}
+        kept = tuple(
+            replace(o, expires_at=min(o.expires_at, now)) if o.override_id == override_id else o for o in self.overrides
+        )
+        event = {
+            "version": self.version + 1,
+            "event": "revoked",
+            "override_id": override_id,
+            "actor": actor,
+            "at": now.isoformat(),
+        }
         return replace(self, overrides=kept, version=self.version + 1, history=(*self.history, event))
 
     def expired(self, now: datetime) -> list[Override]:
@@ -173,7 +188,7 @@ class OverrideSet:
         }
 
     @classmethod
-    def from_dict(cls, payload: Mapping[str, Any]) -> "OverrideSet":
+    def from_dict(cls, payload: Mapping[str, Any]) -> OverrideSet:
         overrides = tuple(
             Override(
                 override_id=o["override_id"],
@@ -188,7 +203,12 @@ class OverrideSet:
         )
         for o in overrides:
             validate_override(o)
-        return cls(frozenset(payload.get("authorised_users", [])), overrides, int(payload.get("version", 0)), tuple(payload.get("history", [])))
+        return cls(
+            frozenset(payload.get("authorised_users", [])),
+            overrides,
+            int(payload.get("version", 0)),
+            tuple(payload.get("history", [])),
+        )
 
 
 def save_overrides(overrides: OverrideSet, path: Path | str) -> None:

@@ -53,8 +53,9 @@ def detector_metadata(detector: TradeAnomalyDetector) -> dict[str, Any]:
 def save_detector(detector: TradeAnomalyDetector, path: Path | str) -> Path:
     """Write ``detector`` to the directory ``path`` (replaced as a whole); returns the path."""
     if not isinstance(detector, TradeAnomalyDetector):
-        raise ModelError(f"save_detector expects a TradeAnomalyDetector, got {type(detector).__name__}",
-                         kind=ErrorKind.INVALID)
+        raise ModelError(
+            f"save_detector expects a TradeAnomalyDetector, got {type(detector).__name__}", kind=ErrorKind.INVALID
+        )
     meta = detector_metadata(detector)  # raises ModelNotFittedError (a ModelError) when unfitted
     path = Path(path)
     with atomic_dir(path) as tmp:

@@ -31,8 +31,9 @@ import hashlib
 import json
 import operator
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -281,7 +282,9 @@ def validate_ruleset(ruleset: RuleSet) -> None:
             if r.op not in _OPS:
                 raise ConfigError(f"rule {r.code}: operator must be one of {sorted(_OPS)}, got {r.op!r}")
             if r.only_if is not None and r.only_if[1] not in _OPS:
-                raise ConfigError(f"rule {r.code}: only_if operator must be one of {sorted(_OPS)}, got {r.only_if[1]!r}")
+                raise ConfigError(
+                    f"rule {r.code}: only_if operator must be one of {sorted(_OPS)}, got {r.only_if[1]!r}"
+                )
             if not np.isfinite(r.threshold):
                 raise ConfigError(f"rule {r.code}: threshold must be finite, got {r.threshold!r}")
 
@@ -311,7 +314,9 @@ def rule_masks(ruleset: RuleSet, features: pd.DataFrame, floats: dict[str, np.nd
     """
     missing = [c for c in ruleset.features if c not in features.columns]
     if missing:
-        raise DataValidationError(f"rule set {ruleset.name} {ruleset.version} needs column(s) missing from the features: {missing}")
+        raise DataValidationError(
+            f"rule set {ruleset.name} {ruleset.version} needs column(s) missing from the features: {missing}"
+        )
     columns = FrameColumns(features, floats)
     masks = np.zeros((len(ruleset.rules), len(features)), dtype=bool)
     for k, rule in enumerate(ruleset.rules):

@@ -10,8 +10,9 @@ forms agree with it and with the frame the pandas engine writes.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import pandas as pd
 
@@ -38,8 +39,12 @@ DECISION_COLUMNS: tuple[str, ...] = tuple(name for name, _ in DECISION_SCHEMA)
 #: the decision columns the model decides (the rest name the trade and the versions that decided).
 MODEL_OUTPUT_COLUMNS: tuple[str, ...] = ("trade_id", "score", "threshold", "flagged", "reason_codes", "fallback_used")
 #: The pandas dtype of each declared type, as the pandas engine writes it.
-PANDAS_DTYPES: dict[str, str] = {"string": "str", "timestamp": "datetime64[us, UTC]", "double": "float64",
-                                 "boolean": "bool"}
+PANDAS_DTYPES: dict[str, str] = {
+    "string": "str",
+    "timestamp": "datetime64[us, UTC]",
+    "double": "float64",
+    "boolean": "bool",
+}
 
 _TYPES = dict(DECISION_SCHEMA)
 
@@ -76,11 +81,13 @@ def decisions_frame(features: pd.DataFrame, model_output: pd.DataFrame, model: M
     """The decisions parquet's rows: the model's answer per trade plus the versions that produced it."""
     if len(model_output) != len(features):
         raise RegistryError(f"{model.name} v{model.version} returned {len(model_output)} rows for {len(features)}")
-    out = pd.DataFrame({
-        "trade_id": features["trade_id"].astype(str).to_numpy(),
-        "desk": features["desk"].astype(str).to_numpy(),
-        "booking_ts": pd.to_datetime(features["booking_ts"], utc=True).dt.as_unit("us").array,
-    })
+    out = pd.DataFrame(
+        {
+            "trade_id": features["trade_id"].astype(str).to_numpy(),
+            "desk": features["desk"].astype(str).to_numpy(),
+            "booking_ts": pd.to_datetime(features["booking_ts"], utc=True).dt.as_unit("us").array,
+        }
+    )
     for col in MODEL_OUTPUT_COLUMNS[1:]:
         out[col] = model_output[col].to_numpy()
     out["model_name"] = model.name
@@ -101,6 +108,15 @@ def read_decisions(path: Path) -> pd.DataFrame:
 
 
 __all__ = [
-    "DECISION_COLUMNS", "DECISION_DDL", "DECISION_SCHEMA", "MODEL_OUTPUT_COLUMNS", "MODEL_OUTPUT_DDL",
-    "ModelVersion", "PANDAS_DTYPES", "decisions_dir", "decisions_frame", "read_decisions", "spark_ddl",
+    "DECISION_COLUMNS",
+    "DECISION_DDL",
+    "DECISION_SCHEMA",
+    "MODEL_OUTPUT_COLUMNS",
+    "MODEL_OUTPUT_DDL",
+    "ModelVersion",
+    "PANDAS_DTYPES",
+    "decisions_dir",
+    "decisions_frame",
+    "read_decisions",
+    "spark_ddl",
 ]

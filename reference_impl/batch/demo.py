@@ -49,8 +49,15 @@ def write_small_dataset(out_dir: Path, *, n_trades: int, n_days: int, seed: int)
     return Path(out_dir)
 
 
-def promote_champion(workspace: Workspace, *, seed: int = 11, n_trades: int = 1500, n_estimators: int = 20,
-                     n_days: int | None = None, contamination: float | None = None) -> str:
+def promote_champion(
+    workspace: Workspace,
+    *,
+    seed: int = 11,
+    n_trades: int = 1500,
+    n_estimators: int = 20,
+    n_days: int | None = None,
+    contamination: float | None = None,
+) -> str:
     """Train the anomaly recipe and take it through validate → approve → promote; returns the version.
 
     ``n_days`` (default: the recipe's) spreads the ``n_trades`` over that many trading days. The
@@ -70,8 +77,9 @@ def promote_champion(workspace: Workspace, *, seed: int = 11, n_trades: int = 15
         overrides["n_days"] = n_days
     if contamination is not None:
         overrides["contamination"] = contamination
-    outcome = train_and_log("anomaly", seed=seed, overrides=overrides,
-                            submitter="alice", workspace=workspace, registry=registry)
+    outcome = train_and_log(
+        "anomaly", seed=seed, overrides=overrides, submitter="alice", workspace=workspace, registry=registry
+    )
     if outcome.version is None:
         raise RegistryError("the trained detector was not registered")
     version = outcome.version.version
@@ -81,8 +89,9 @@ def promote_champion(workspace: Workspace, *, seed: int = 11, n_trades: int = 15
     return version
 
 
-def build_batch_demo(workspace: Workspace, *, n_trades: int = 3000, n_days: int = 10, seed: int = 7,
-                     train: bool = True) -> BatchDemo:
+def build_batch_demo(
+    workspace: Workspace, *, n_trades: int = 3000, n_days: int = 10, seed: int = 7, train: bool = True
+) -> BatchDemo:
     """Dataset + trade store (+ a promoted champion unless ``train=False``) in ``workspace``."""
     from reference_impl.data import load_dataset
 

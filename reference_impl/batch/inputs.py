@@ -9,9 +9,9 @@ tables and the day's prices. Both engines read their inputs from here; nothing h
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -103,7 +103,9 @@ def ingest_trades(trades: pd.DataFrame, store: Path) -> IngestResult:
             raise DataValidationError(f"trades column {col!r} must hold tz-aware UTC timestamps")
         ns = frame[col].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").astype(np.int64)
         if (ns % 1000 != 0).any():
-            raise DataValidationError(f"trades column {col!r} has sub-microsecond timestamps; the store keeps microseconds")
+            raise DataValidationError(
+                f"trades column {col!r} has sub-microsecond timestamps; the store keeps microseconds"
+            )
         frame[col] = frame[col].dt.tz_convert("UTC").dt.as_unit("us")
     days = frame["booking_ts"].dt.floor("D").dt.date
     with atomic_dir(store) as tmp:
@@ -112,8 +114,13 @@ def ingest_trades(trades: pd.DataFrame, store: Path) -> IngestResult:
             target.mkdir()
             write_table(part.reset_index(drop=True), target / "part-00000.parquet")
     unique = sorted(set(days))
-    return IngestResult(store=Path(store), days=len(unique), rows=len(frame),
-                        first_day=unique[0] if unique else None, last_day=unique[-1] if unique else None)
+    return IngestResult(
+        store=Path(store),
+        days=len(unique),
+        rows=len(frame),
+        first_day=unique[0] if unique else None,
+        last_day=unique[-1] if unique else None,
+    )
 
 
 def read_partitions(paths: Sequence[Path], columns: Sequence[str]) -> pd.DataFrame:
@@ -157,8 +164,9 @@ def plan_day(day: dt.date, store: Path, data_dir: Path | None = None) -> DayInpu
         raise DataValidationError(f"no trade event store at {store}; run `ibml batch ingest` first")
     here = partition_dir(store, day)
     if day not in available:
-        raise DataValidationError(f"no trade partition {here.name} in {store} "
-                                  f"(partitions cover {available[0]} .. {available[-1]})")
+        raise DataValidationError(
+            f"no trade partition {here.name} in {store} (partitions cover {available[0]} .. {available[-1]})"
+        )
     day_exec = read_partitions([here], ["exec_ts"])["exec_ts"]
     if day_exec.empty:
         raise DataValidationError(f"trade partition {here} holds no events")
@@ -171,14 +179,26 @@ def plan_day(day: dt.date, store: Path, data_dir: Path | None = None) -> DayInpu
     prices = prices[(prices["ts"] >= lo) & (prices["ts"] < end)].reset_index(drop=True)
     wanted = set(lookback_days(day))
     return DayInputs(
-        day=day, store=store,
+        day=day,
+        store=store,
         window_paths=tuple(partition_dir(store, d) for d in available if d in wanted),
         history_paths=tuple(partition_dir(store, d) for d in available if d <= day),
-        ref=ref, prices=prices, rows_on_day=len(day_exec),
+        ref=ref,
+        prices=prices,
+        rows_on_day=len(day_exec),
     )
 
 
 __all__ = [
-    "DayInputs", "IngestResult", "LABEL_COLUMNS", "PARTITION", "ingest_trades", "list_partitions", "parse_day",
-    "partition_dir", "plan_day", "read_partitions", "trade_store_dir",
+    "DayInputs",
+    "IngestResult",
+    "LABEL_COLUMNS",
+    "PARTITION",
+    "ingest_trades",
+    "list_partitions",
+    "parse_day",
+    "partition_dir",
+    "plan_day",
+    "read_partitions",
+    "trade_store_dir",
 ]

@@ -58,9 +58,11 @@ class BatchResult:
 
     def summary(self) -> str:
         where = f" on {self.master}" if self.master else ""
-        return (f"scored {self.rows:,} trades of {self.day} with {self.model_name} v{self.model_version} "
-                f"(rules {self.ruleset_version}) on {self.engine}{where} in {self.seconds:.1f}s: "
-                f"{self.flagged:,} flagged -> {self.output}")
+        return (
+            f"scored {self.rows:,} trades of {self.day} with {self.model_name} v{self.model_version} "
+            f"(rules {self.ruleset_version}) on {self.engine}{where} in {self.seconds:.1f}s: "
+            f"{self.flagged:,} flagged -> {self.output}"
+        )
 
 
 def _count_output(out_dir: Path) -> tuple[int, int, tuple[str, ...]]:
@@ -136,22 +138,42 @@ def run_batch(
 
             master = score_day_on(spark, master, inputs, model, tmp)
         rows, flagged, files = _count_output(tmp)
-        result = BatchResult(day=day, engine=engine, master=master, output=out, rows=rows, flagged=flagged,
-                             files=files, model_name=model.name, model_version=model.version,
-                             ruleset_version=model.ruleset_version, seconds=time.perf_counter() - started)
+        result = BatchResult(
+            day=day,
+            engine=engine,
+            master=master,
+            output=out,
+            rows=rows,
+            flagged=flagged,
+            files=files,
+            model_name=model.name,
+            model_version=model.version,
+            ruleset_version=model.ruleset_version,
+            seconds=time.perf_counter() - started,
+        )
         payload = {
-            "date": day.isoformat(), "engine": engine, "master": master,
-            "model": {"name": model.name, "alias": alias, "version": model.version,
-                      "model_digest": model.model_digest, "ruleset_version": model.ruleset_version},
-            "input": {"store": str(inputs.store), "partitions": [p.name for p in inputs.window_paths],
-                      "history_partitions": len(inputs.history_paths), "rows_on_day": inputs.rows_on_day},
+            "date": day.isoformat(),
+            "engine": engine,
+            "master": master,
+            "model": {
+                "name": model.name,
+                "alias": alias,
+                "version": model.version,
+                "model_digest": model.model_digest,
+                "ruleset_version": model.ruleset_version,
+            },
+            "input": {
+                "store": str(inputs.store),
+                "partitions": [p.name for p in inputs.window_paths],
+                "history_partitions": len(inputs.history_paths),
+                "rows_on_day": inputs.rows_on_day,
+            },
             "output": {"path": str(out), "files": list(files), "rows": rows, "flagged": flagged},
             "seconds": round(result.seconds, 3),
         }
         (tmp / "_run.json").write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
         record = AuditLog(ws.audit_log).append("batch.scored", payload, actor=actor or current_user())
     return dataclasses.replace(result, audit_seq=record.get("seq"))
-
 
 
 __all__ = ["BatchResult", "ENGINES", "run_batch"]

@@ -43,8 +43,13 @@ class ResolvedModel:
         return out[list(MODEL_OUTPUT_COLUMNS)]
 
 
-def resolve_model(name: str = DEFAULT_MODEL, alias: str = DEFAULT_ALIAS, *, tracking_uri: str | None = None,
-                  workspace: Workspace | None = None) -> ResolvedModel:
+def resolve_model(
+    name: str = DEFAULT_MODEL,
+    alias: str = DEFAULT_ALIAS,
+    *,
+    tracking_uri: str | None = None,
+    workspace: Workspace | None = None,
+) -> ResolvedModel:
     """Resolve ``name@alias`` to a version number and load that version's pyfunc once on the driver.
 
     Pinning the number (``models:/name/7``) means a promotion during the run cannot mix versions.
@@ -54,14 +59,16 @@ def resolve_model(name: str = DEFAULT_MODEL, alias: str = DEFAULT_ALIAS, *, trac
     RegistryError
         The store is unusable, or the alias does not exist.
     """
-    from reference_impl.lifecycle.pyfunc import native_from_pyfunc
     from reference_impl.lifecycle import ModelRegistry, mlflow_errors
+    from reference_impl.lifecycle.pyfunc import native_from_pyfunc
 
     registry = ModelRegistry(tracking_uri, workspace=workspace)
     info = registry.by_alias(name, alias)
     if info is None:
-        raise RegistryError(f"model {name} has no @{alias} alias in {registry.store.uri}; "
-                            "train and promote a version first (ibml train anomaly, ibml registry ...)")
+        raise RegistryError(
+            f"model {name} has no @{alias} alias in {registry.store.uri}; "
+            "train and promote a version first (ibml train anomaly, ibml registry ...)"
+        )
     uri = f"models:/{name}/{info.version}"
     with mlflow_errors(f"loading {name} v{info.version}"):
         import mlflow
@@ -73,10 +80,19 @@ def resolve_model(name: str = DEFAULT_MODEL, alias: str = DEFAULT_ALIAS, *, trac
     columns = tuple(schema.input_names()) if schema is not None else FEATURE_COLUMNS
     missing = [c for c in columns if c not in FEATURE_COLUMNS]
     if missing:
-        raise RegistryError(f"{name} v{info.version} expects input column(s) the batch features do not have: "
-                            f"{', '.join(missing[:5])}")
-    return ResolvedModel(name=name, alias=alias, version=info.version, uri=uri, model_digest=info.model_digest,
-                         ruleset_version=str(ruleset), input_columns=columns, pyfunc=pyfunc)
+        raise RegistryError(
+            f"{name} v{info.version} expects input column(s) the batch features do not have: {', '.join(missing[:5])}"
+        )
+    return ResolvedModel(
+        name=name,
+        alias=alias,
+        version=info.version,
+        uri=uri,
+        model_digest=info.model_digest,
+        ruleset_version=str(ruleset),
+        input_columns=columns,
+        pyfunc=pyfunc,
+    )
 
 
 __all__ = ["DEFAULT_ALIAS", "DEFAULT_MODEL", "ResolvedModel", "resolve_model"]

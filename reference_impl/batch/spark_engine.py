@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from reference_impl.batch.decisions import DECISION_SCHEMA, MODEL_OUTPUT_COLUMNS, MODEL_OUTPUT_DDL
 from reference_impl.batch.inputs import DayInputs
@@ -45,6 +46,7 @@ def ddl(columns: tuple[str, ...]) -> str:
     >>> ddl(("trade_id", "booking_ts", "notional_usd"))
     'trade_id string, booking_ts timestamp, notional_usd double'
     """
+
     def kind(c: str) -> str:
         if c in _STRING_COLUMNS:
             return "string"
@@ -91,8 +93,9 @@ def decisions_dataframe(spark: Any, inputs: DayInputs, model: ResolvedModel) -> 
     pairs = history.groupBy("desk").applyInPandas(spark_pair_history_rows, schema=ddl(PAIR_COLUMNS))
     window = spark.read.parquet(*[str(p) for p in inputs.window_paths]).select(*FEATURE_INPUT_COLUMNS)
     day_features = functools.partial(spark_features_for_day, ref=dict(inputs.ref), prices=inputs.prices, day=inputs.day)
-    features = (window.groupBy("desk").cogroup(pairs.groupBy("desk"))
-                .applyInPandas(day_features, schema=ddl(FEATURE_COLUMNS)))
+    features = (
+        window.groupBy("desk").cogroup(pairs.groupBy("desk")).applyInPandas(day_features, schema=ddl(FEATURE_COLUMNS))
+    )
     with quiet_mlflow():
         import mlflow
 
@@ -100,8 +103,12 @@ def decisions_dataframe(spark: Any, inputs: DayInputs, model: ResolvedModel) -> 
     scored = features.withColumn("_decision", udf(*[F.col(c) for c in model.input_columns]))
     model_cols = [F.col(f"_decision.{c}").alias(c) for c in MODEL_OUTPUT_COLUMNS[1:]]
     return scored.select(
-        F.col("trade_id"), F.col("desk"), F.col("booking_ts"), *model_cols,
-        F.lit(model.name).alias("model_name"), F.lit(model.version).alias("model_version"),
+        F.col("trade_id"),
+        F.col("desk"),
+        F.col("booking_ts"),
+        *model_cols,
+        F.lit(model.name).alias("model_name"),
+        F.lit(model.version).alias("model_version"),
         F.lit(model.ruleset_version).alias("ruleset_version"),
     ).select(*[F.col(c).cast(kind).alias(c) for c, kind in DECISION_SCHEMA])  # the declared types (no-op casts)
 
@@ -113,10 +120,12 @@ def decisions_dataframe(spark: Any, inputs: DayInputs, model: ResolvedModel) -> 
 #: calls. More shuffle partitions than desks, not coalesced by adaptive execution, keep a partition to a
 #: desk or two: a Python worker holds one partition at a time (memory). A desk's day beyond ~2 GB of
 #: features would be split again: compute duplicates in the feature step before then.
-SCORING_CONF: dict[str, str] = {"spark.sql.execution.arrow.maxRecordsPerBatch": "0",
-                                "spark.sql.execution.arrow.maxBytesPerBatch": "2000m",
-                                "spark.sql.shuffle.partitions": "16",
-                                "spark.sql.adaptive.coalescePartitions.enabled": "false"}
+SCORING_CONF: dict[str, str] = {
+    "spark.sql.execution.arrow.maxRecordsPerBatch": "0",
+    "spark.sql.execution.arrow.maxBytesPerBatch": "2000m",
+    "spark.sql.shuffle.partitions": "16",
+    "spark.sql.adaptive.coalescePartitions.enabled": "false",
+}
 
 
 @contextlib.contextmanager
@@ -152,5 +161,14 @@ def score_day_on(spark: Any, master: str | None, inputs: DayInputs, model: Resol
     return master
 
 
-__all__ = ["SCORING_CONF", "ddl", "decisions_dataframe", "plain_strings", "score_day", "score_day_on", "session_conf",
-           "spark_features_for_day", "spark_pair_history_rows"]
+__all__ = [
+    "SCORING_CONF",
+    "ddl",
+    "decisions_dataframe",
+    "plain_strings",
+    "score_day",
+    "score_day_on",
+    "session_conf",
+    "spark_features_for_day",
+    "spark_pair_history_rows",
+]

@@ -20,7 +20,8 @@ import shutil
 import socket
 import sys
 import warnings
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 from urllib.parse import urlparse
 
 from pydantic import Field, ValidationError
@@ -72,14 +73,16 @@ def _endpoints(master: str) -> list[tuple[str, int]]:
     """The (host, port) pairs a master URL points at (several for a standalone HA master list)."""
     if master.startswith("spark://"):
         out = []
-        for part in master[len("spark://"):].split(","):
+        for part in master[len("spark://") :].split(","):
             host, sep, port = part.strip().rpartition(":")
             if not sep or not host or not port.isdigit():
                 raise ConfigError(f"Spark master {master!r}: expected spark://HOST:PORT[,HOST:PORT...]")
             out.append((host.strip("[]"), int(port)))
         return out
     if master.startswith("k8s://"):
-        url = urlparse(master[len("k8s://"):] if "://" in master[len("k8s://"):] else "https://" + master[len("k8s://"):])
+        url = urlparse(
+            master[len("k8s://") :] if "://" in master[len("k8s://") :] else "https://" + master[len("k8s://") :]
+        )
         if not url.hostname:
             raise ConfigError(f"Spark master {master!r}: expected k8s://https://HOST:PORT")
         return [(url.hostname, url.port or (443 if url.scheme == "https" else 80))]
@@ -105,8 +108,10 @@ def check_master(master: str, timeout: float = CONNECT_TIMEOUT_S) -> str:
         return master
     endpoints = _endpoints(master)
     if not endpoints:
-        raise ConfigError(f"Spark master {master!r} is not supported; use local[N], spark://HOST:PORT, "
-                          "k8s://https://HOST:PORT or yarn")
+        raise ConfigError(
+            f"Spark master {master!r} is not supported; use local[N], spark://HOST:PORT, "
+            "k8s://https://HOST:PORT or yarn"
+        )
     errors = []
     for host, port in endpoints:
         try:
@@ -137,7 +142,9 @@ def quiet_spark() -> Iterator[None]:
     to pandas (``tests/integration/test_batch_spark.py``).
     """
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r".*PySpark does not yet fully support pandas.*", category=FutureWarning)
+        warnings.filterwarnings(
+            "ignore", message=r".*PySpark does not yet fully support pandas.*", category=FutureWarning
+        )
         warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"(pyspark|py4j)(\..*)?")
         warnings.filterwarnings("ignore", message=r".*Series\.values returning an ndarray.*")
         warnings.filterwarnings("ignore", message=r".*The copy keyword is deprecated.*")
@@ -203,8 +210,11 @@ class SparkSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="IBML_", extra="ignore", frozen=True, env_ignore_empty=True)
 
-    spark_driver_memory: str = Field(LOCAL_DRIVER_MEMORY, pattern=r"^[1-9][0-9]*([kmgtpKMGTP][bB]?)?$",
-                                     description="JVM heap of a local Spark session (spark.driver.memory)")
+    spark_driver_memory: str = Field(
+        LOCAL_DRIVER_MEMORY,
+        pattern=r"^[1-9][0-9]*([kmgtpKMGTP][bB]?)?$",
+        description="JVM heap of a local Spark session (spark.driver.memory)",
+    )
 
 
 def session_config(master: str, app_name: str = "ibml-batch") -> dict[str, str]:
@@ -222,13 +232,15 @@ def session_config(master: str, app_name: str = "ibml-batch") -> dict[str, str]:
     }
     if is_local(master):
         cores = local_cores(master)
-        conf.update({
-            "spark.driver.memory": _spark_settings().spark_driver_memory,
-            "spark.driver.bindAddress": "127.0.0.1",
-            "spark.driver.host": "127.0.0.1",
-            "spark.sql.shuffle.partitions": str(max(2, cores)),
-            "spark.default.parallelism": str(max(2, cores)),
-        })
+        conf.update(
+            {
+                "spark.driver.memory": _spark_settings().spark_driver_memory,
+                "spark.driver.bindAddress": "127.0.0.1",
+                "spark.driver.host": "127.0.0.1",
+                "spark.sql.shuffle.partitions": str(max(2, cores)),
+                "spark.default.parallelism": str(max(2, cores)),
+            }
+        )
     return conf
 
 
@@ -236,8 +248,9 @@ def _spark_settings() -> SparkSettings:
     try:
         return SparkSettings()
     except ValidationError as exc:  # the only field is the memory size
-        raise ConfigError(f"IBML_SPARK_DRIVER_MEMORY={exc.errors()[0].get('input')!r} is not a JVM size such as 6g "
-                          "or 4096m") from None
+        raise ConfigError(
+            f"IBML_SPARK_DRIVER_MEMORY={exc.errors()[0].get('input')!r} is not a JVM size such as 6g or 4096m"
+        ) from None
 
 
 @contextlib.contextmanager
@@ -266,8 +279,13 @@ def _fds_to(path: str | os.PathLike[str] | None) -> Iterator[None]:
             os.close(fd)
 
 
-def start_session(master: str = LOCAL_MASTER, *, app_name: str = "ibml-batch",
-                  conf: Mapping[str, str] | None = None, jvm_log: str | os.PathLike[str] | None = None) -> Any:
+def start_session(
+    master: str = LOCAL_MASTER,
+    *,
+    app_name: str = "ibml-batch",
+    conf: Mapping[str, str] | None = None,
+    jvm_log: str | os.PathLike[str] | None = None,
+) -> Any:
     """A new (or the running) ``SparkSession`` on ``master``; one-line :class:`ConfigError` if it cannot start.
 
     ``jvm_log`` (optional) receives the JVM's and the Python workers' own stdout/stderr.
@@ -288,7 +306,7 @@ def start_session(master: str = LOCAL_MASTER, *, app_name: str = "ibml-batch",
         try:
             with _fds_to(jvm_log):
                 return builder.getOrCreate()
-        except Exception as exc:  # noqa: BLE001 - py4j and JVM start-up failures vary; all mean "no session"
+        except Exception as exc:
             text = " ".join(str(exc).split())[:300] or type(exc).__name__
             raise ConfigError(f"cannot start Spark on {master}: {text}") from exc
 

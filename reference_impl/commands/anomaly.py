@@ -16,23 +16,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = p.add_subparsers(dest="anomaly_command", metavar="ACTION")
     sub.required = True
 
-    fit = sub.add_parser("fit", help="fit a detector on a generated dataset and save it",
-                         description="Fit rules + isolation forest on the dataset's trades; save to the workspace.")
+    fit = sub.add_parser(
+        "fit",
+        help="fit a detector on a generated dataset and save it",
+        description="Fit rules + isolation forest on the dataset's trades; save to the workspace.",
+    )
     fit.add_argument("--data-dir", type=Path, default=None, help="dataset directory (default: the workspace data dir)")
-    fit.add_argument("--out", type=Path, default=None, help="detector directory (default: <workspace>/models/trade-anomaly)")
+    fit.add_argument(
+        "--out", type=Path, default=None, help="detector directory (default: <workspace>/models/trade-anomaly)"
+    )
     fit.add_argument("--n-estimators", type=int, default=100)
     fit.add_argument("--contamination", type=float, default=0.01, help="share of training trades above the threshold")
-    fit.add_argument("--alerts-per-day", type=float, default=None,
-                     help="set the threshold from reviewer capacity over the training period instead")
+    fit.add_argument(
+        "--alerts-per-day",
+        type=float,
+        default=None,
+        help="set the threshold from reviewer capacity over the training period instead",
+    )
     fit.add_argument("--seed", type=int, default=42)
     fit.set_defaults(func=run_fit)
 
-    score = sub.add_parser("score", help="print decisions (flagged trades and their reasons) for a trades file",
-                           description="Score FILE (trades .parquet/.csv); reference data and prices come from the "
-                                       "dataset directory.")
+    score = sub.add_parser(
+        "score",
+        help="print decisions (flagged trades and their reasons) for a trades file",
+        description="Score FILE (trades .parquet/.csv); reference data and prices come from the dataset directory.",
+    )
     score.add_argument("file", type=Path, help="trades .parquet or .csv (columns as in docs/contracts.md)")
-    score.add_argument("--data-dir", type=Path, default=None,
-                       help="dataset with desks, calendar and prices (default: FILE's directory, else the workspace)")
+    score.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="dataset with desks, calendar and prices (default: FILE's directory, else the workspace)",
+    )
     score.add_argument("--model", type=Path, default=None, help="detector directory (default: the workspace's)")
     score.add_argument("--rules-only", action="store_true", help="no model: the fallback path")
     score.add_argument("--all", action="store_true", help="print every decision, not only the flagged ones")
@@ -66,15 +81,18 @@ def run_fit(args: argparse.Namespace) -> int:
     ref, prices = _context(args.data_dir)
     trades = load_dataset(args.data_dir, tables=["trades"])["trades"]
     features = build_trade_features(trades, ref, prices)
-    detector = TradeAnomalyDetector(n_estimators=args.n_estimators, contamination=args.contamination,
-                                    random_state=args.seed).fit(features)
+    detector = TradeAnomalyDetector(
+        n_estimators=args.n_estimators, contamination=args.contamination, random_state=args.seed
+    ).fit(features)
     if args.alerts_per_day is not None:
         days = max((trades["booking_ts"].max() - trades["booking_ts"].min()).total_seconds() / 86400, 1.0)
         choice = detector.threshold_for_capacity(features, alerts_per_day=args.alerts_per_day, n_days=days)
         detector = detector.with_threshold(choice)
     path = save_detector(detector, args.out or _default_model_path())
-    print(f"saved {detector.model_version_} (rules {detector.ruleset_version}, threshold {detector.threshold_:.4f}: "
-          f"{detector.threshold_source_}) to {path}")
+    print(
+        f"saved {detector.model_version_} (rules {detector.ruleset_version}, threshold {detector.threshold_:.4f}: "
+        f"{detector.threshold_source_}) to {path}"
+    )
     return 0
 
 

@@ -10,8 +10,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("audit", help="audit-log tools")
     sub = p.add_subparsers(dest="audit_command", metavar="ACTION")
     sub.required = True
-    v = sub.add_parser("verify", help="detect edited, removed or reordered records",
-                       description="Exit 0 when the chain verifies, 1 when it does not (naming the first bad record).")
+    v = sub.add_parser(
+        "verify",
+        help="detect edited, removed or reordered records",
+        description="Exit 0 when the chain verifies, 1 when it does not (naming the first bad record).",
+    )
     v.add_argument("--path", type=Path, default=None, help="log file (default: the workspace audit log)")
     v.set_defaults(func=run_verify)
 

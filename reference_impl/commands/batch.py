@@ -10,16 +10,19 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, Sequence
+from typing import NoReturn
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "batch", help="score a day of trade events in batch (pandas or Spark)",
+        "batch",
+        help="score a day of trade events in batch (pandas or Spark)",
         description="Lay trade events out by booking date (ingest), then score one day with the registered "
         "@champion: features, model, decisions parquet under <IBML_HOME>/batch/decisions/date=D and a "
-        "batch.scored audit record.")
+        "batch.scored audit record.",
+    )
     sub = parser.add_subparsers(dest="batch_command", metavar="ACTION", parser_class=type(parser))
     sub.required = True
 
@@ -30,12 +33,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     score = sub.add_parser("score", help="score every trade booked on --date and write decisions")
     score.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="business date (UTC booking date)")
     score.add_argument("--engine", choices=["pandas", "spark"], default="pandas", help="where to run (default pandas)")
-    score.add_argument("--master", default=None, metavar="URL",
-                       help="Spark master: local[N] (default local[2]), spark://HOST:PORT, k8s://https://HOST:PORT, yarn")
+    score.add_argument(
+        "--master",
+        default=None,
+        metavar="URL",
+        help="Spark master: local[N] (default local[2]), spark://HOST:PORT, k8s://https://HOST:PORT, yarn",
+    )
     score.add_argument("--model", default="trade-anomaly", help="registered model name (default trade-anomaly)")
     score.add_argument("--alias", default="champion", help="model alias to score with (default champion)")
     score.add_argument("--data-dir", type=Path, default=None, help="dataset directory for reference data and prices")
-    score.add_argument("--tracking-uri", metavar="URI", help="tracking store (default $IBML_MLFLOW_TRACKING_URI or the workspace)")
+    score.add_argument(
+        "--tracking-uri", metavar="URI", help="tracking store (default $IBML_MLFLOW_TRACKING_URI or the workspace)"
+    )
     score.add_argument("--as", dest="user", metavar="USER", help="actor recorded in the audit log (default $IBML_USER)")
     score.set_defaults(func=_score)
 
@@ -48,8 +57,10 @@ def _ingest(args: argparse.Namespace) -> int:
     ws = Workspace.from_env()
     trades = load_dataset(args.data_dir if args.data_dir is not None else ws.data_dir, tables=["trades"])["trades"]
     result = ingest_trades(trades, trade_store_dir(ws))
-    print(f"wrote {result.rows:,} trade events in {result.days} daily partitions "
-          f"({result.first_day} .. {result.last_day}) to {result.store}")
+    print(
+        f"wrote {result.rows:,} trade events in {result.days} daily partitions "
+        f"({result.first_day} .. {result.last_day}) to {result.store}"
+    )
     return 0
 
 
@@ -63,8 +74,16 @@ def _score(args: argparse.Namespace) -> int:
         from reference_impl.batch.spark_session import require_pyspark
 
         require_pyspark()  # before any data is read
-    result = run_batch(args.date, engine=args.engine, master=args.master, model_name=args.model, alias=args.alias,
-                       data_dir=args.data_dir, tracking_uri=args.tracking_uri, actor=args.user)
+    result = run_batch(
+        args.date,
+        engine=args.engine,
+        master=args.master,
+        model_name=args.model,
+        alias=args.alias,
+        data_dir=args.data_dir,
+        tracking_uri=args.tracking_uri,
+        actor=args.user,
+    )
     print(result.summary())
     return 0
 

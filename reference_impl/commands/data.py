@@ -23,8 +23,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     val = sub.add_parser("validate", help="print the data-quality report of a trades file (exit 1 on issues)")
     val.add_argument("file", type=Path, help="trades .parquet or .csv file")
-    val.add_argument("--ref", type=Path, default=None,
-                     help="dataset directory with reference tables (default: the file's directory, if it has them)")
+    val.add_argument(
+        "--ref",
+        type=Path,
+        default=None,
+        help="dataset directory with reference tables (default: the file's directory, if it has them)",
+    )
     val.add_argument("--json", action="store_true", help="print the report as JSON")
     val.set_defaults(func=_validate)
 

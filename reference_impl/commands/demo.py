@@ -13,8 +13,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("demo", help="run the whole pipeline end to end on the embedded defaults")
     parser.add_argument("--scale", default="small", help="dataset scale: small (default), medium or large")
     parser.add_argument("--seed", default="42", help="non-negative integer seed (default 42)")
-    parser.add_argument("--keep-serving", action="store_true",
-                        help="leave the scoring service running at the end (default: stop it)")
+    parser.add_argument(
+        "--keep-serving", action="store_true", help="leave the scoring service running at the end (default: stop it)"
+    )
     parser.set_defaults(func=_run)
 
 

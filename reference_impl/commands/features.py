@@ -20,13 +20,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = parser.add_subparsers(dest="features_command", metavar="ACTION")
     sub.required = True
 
-    mat = sub.add_parser("materialize", help="build every feature view from the workspace dataset, write the "
-                         "offline store and materialise the online store incrementally")
+    mat = sub.add_parser(
+        "materialize",
+        help="build every feature view from the workspace dataset, write the "
+        "offline store and materialise the online store incrementally",
+    )
     mat.add_argument("--data-dir", type=Path, default=None, help="dataset directory (default: workspace data dir)")
     mat.add_argument("--view", action="append", dest="views", metavar="VIEW", help="only this view (repeatable)")
-    mat.add_argument("--end", default=None,
-                     help="treat the data as known at this UTC time (ISO 8601): the offline store is rebuilt "
-                          "from rows available by then and the online store catches up to it (default: all)")
+    mat.add_argument(
+        "--end",
+        default=None,
+        help="treat the data as known at this UTC time (ISO 8601): the offline store is rebuilt "
+        "from rows available by then and the online store catches up to it (default: all)",
+    )
     mat.add_argument("--check", action="store_true", help="then check online values equal offline point-in-time")
     mat.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     mat.set_defaults(func=_materialize)
@@ -34,9 +40,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     get = sub.add_parser("get", help="print the online values of VIEW for each KEY as JSON")
     get.add_argument("view", metavar="VIEW")
     get.add_argument("keys", nargs="+", metavar="KEY", help="entity key; composite keys as BOOK|COUNTERPARTY")
-    get.add_argument("--now", default="latest",
-                     help="read as of this UTC time (ISO 8601), 'wallclock', or 'latest' = the view's "
-                          "high-water mark (default); the view's TTL is enforced relative to it")
+    get.add_argument(
+        "--now",
+        default="latest",
+        help="read as of this UTC time (ISO 8601), 'wallclock', or 'latest' = the view's "
+        "high-water mark (default); the view's TTL is enforced relative to it",
+    )
     get.add_argument("--features", default=None, help="comma-separated feature names (default: all)")
     get.set_defaults(func=_get)
 
@@ -104,8 +113,12 @@ def _get(args: argparse.Namespace) -> int:
         now = _utc(args.now, "--now")
     features = [f.strip() for f in args.features.split(",") if f.strip()] if args.features else None
     rows = store.read(view, list(args.keys), now=now, features=features)
-    out = {"view": view.name, "now": now.isoformat(), "ttl_seconds": None if view.ttl is None
-           else view.ttl.total_seconds(), "rows": {}}
+    out = {
+        "view": view.name,
+        "now": now.isoformat(),
+        "ttl_seconds": None if view.ttl is None else view.ttl.total_seconds(),
+        "rows": {},
+    }
     for key, row in zip(args.keys, rows):
         out["rows"][key] = None if row is None else {k: _json_safe(v) for k, v in row.items()}
     print(json.dumps(out, indent=2, sort_keys=False))
@@ -118,6 +131,8 @@ def _views(args: argparse.Namespace) -> int:
     for view in FEATURE_VIEWS.values():
         ttl = "none" if view.ttl is None else str(view.ttl)
         kind = " (snapshot)" if view.snapshot else ""
-        print(f"{view.name}{kind}: key {'+'.join(view.join_keys)}, {len(view.schema)} features, ttl {ttl}, "
-              f"owner {view.owner} - {view.description}")
+        print(
+            f"{view.name}{kind}: key {'+'.join(view.join_keys)}, {len(view.schema)} features, ttl {ttl}, "
+            f"owner {view.owner} - {view.description}"
+        )
     return 0

@@ -7,12 +7,11 @@ absent) and prints class, confidence and route per file; ``queue`` works the rev
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import argparse
 import json
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reference_impl.errors import ConfigError
 
@@ -21,18 +20,30 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    kyc = subparsers.add_parser("kyc", help="KYC document classifier and manual-review queue",
-                                description="Train the KYC document classifier, classify files, work the review queue.")
+    kyc = subparsers.add_parser(
+        "kyc",
+        help="KYC document classifier and manual-review queue",
+        description="Train the KYC document classifier, classify files, work the review queue.",
+    )
     sub = kyc.add_subparsers(dest="kyc_command", metavar="ACTION", required=True, parser_class=type(kyc))
 
     train = sub.add_parser("train", help="train on generated documents and save to the workspace models dir")
-    train.add_argument("--data", type=Path, default=None,
-                       help="dataset directory from `ibml data generate` (default: the workspace data dir)")
-    train.add_argument("--n-docs", type=int, default=None,
-                       help="instead of a dataset, generate this many documents in memory")
+    train.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="dataset directory from `ibml data generate` (default: the workspace data dir)",
+    )
+    train.add_argument(
+        "--n-docs", type=int, default=None, help="instead of a dataset, generate this many documents in memory"
+    )
     train.add_argument("--seed", type=int, default=42, help="seed for generation and splits (default 42)")
-    train.add_argument("--target-precision", type=float, default=0.99,
-                       help="required auto-accept precision per class on validation data (default 0.99)")
+    train.add_argument(
+        "--target-precision",
+        type=float,
+        default=0.99,
+        help="required auto-accept precision per class on validation data (default 0.99)",
+    )
     train.add_argument("--model", type=Path, default=None, help="output directory (default <IBML_HOME>/models/kyc)")
     train.set_defaults(func=_train)
 
@@ -111,8 +122,14 @@ def _classify(args: argparse.Namespace) -> int:
         queue = ReviewQueue(Workspace.from_env().review_queue_db)
         for doc, decision in zip(documents, decisions):
             if decision.route == MANUAL_REVIEW:
-                queue.enqueue(str(doc.path), doc.text or "", predicted=decision.label,
-                              confidence=decision.confidence, reason=decision.reason, actor="cli")
+                queue.enqueue(
+                    str(doc.path),
+                    doc.text or "",
+                    predicted=decision.label,
+                    confidence=decision.confidence,
+                    reason=decision.reason,
+                    actor="cli",
+                )
     if args.json:
         for doc, decision in zip(documents, decisions):
             record = {"file": str(doc.path), **decision.to_dict(), "error": doc.error}
@@ -139,8 +156,10 @@ def _print_items(items: list) -> None:
     for it in items:
         holder = it.claimed_by or it.decided_by or "-"
         conf = "-" if it.confidence is None else f"{it.confidence:.3f}"
-        print(f"{it.item_id:>5}  {it.status:<8}  {it.doc_id[:24]:<24}  {(it.predicted or '-'):<28}  {conf:>5}  "
-              f"{it.reason:<22}  {holder}")
+        print(
+            f"{it.item_id:>5}  {it.status:<8}  {it.doc_id[:24]:<24}  {(it.predicted or '-'):<28}  {conf:>5}  "
+            f"{it.reason:<22}  {holder}"
+        )
 
 
 def _queue_list(args: argparse.Namespace) -> int:
@@ -154,7 +173,9 @@ def _queue_claim(args: argparse.Namespace) -> int:
     if item is None:
         print("no pending items")
         return 0
-    print(f"claimed item {item.item_id} ({item.doc_id}) for {item.claimed_by} until {item.lease_expires:%Y-%m-%d %H:%M:%S} UTC")
+    print(
+        f"claimed item {item.item_id} ({item.doc_id}) for {item.claimed_by} until {item.lease_expires:%Y-%m-%d %H:%M:%S} UTC"
+    )
     return 0
 
 
@@ -166,7 +187,9 @@ def _queue_decide(args: argparse.Namespace) -> int:
 
 def _queue_history(args: argparse.Namespace) -> int:
     for event in _queue().history(args.item):
-        print(f"{event.ts:%Y-%m-%d %H:%M:%S}  {event.event:<14}  {event.actor:<12}  {json.dumps(event.detail, sort_keys=True)}")
+        print(
+            f"{event.ts:%Y-%m-%d %H:%M:%S}  {event.event:<14}  {event.actor:<12}  {json.dumps(event.detail, sort_keys=True)}"
+        )
     return 0
 
 

@@ -16,12 +16,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     report = sub.add_parser("report", help="write the monitoring dashboard as one self-contained HTML file")
     report.add_argument("--out", type=Path, required=True, help="HTML file to write, e.g. report.html")
     report.add_argument("--log", type=Path, default=None, help="prediction log JSONL (default: the workspace's)")
-    report.add_argument("--outcomes", type=Path, default=None, help="outcome labels JSONL (default: <IBML_HOME>/logs/outcomes.jsonl)")
-    report.add_argument("--reference-window", default=None, metavar="START/END",
-                        help="e.g. 2026-11-02/2026-11-09 (default: the first 7 days of the log)")
-    report.add_argument("--current-window", default=None, metavar="START/END",
-                        help="e.g. 2026-11-15/2026-11-16 (default: the last 24 hours of the log)")
-    report.add_argument("--freq", default="1D", help="time-series bucket, a pandas offset such as 1D or 1h (default 1D)")
+    report.add_argument(
+        "--outcomes", type=Path, default=None, help="outcome labels JSONL (default: <IBML_HOME>/logs/outcomes.jsonl)"
+    )
+    report.add_argument(
+        "--reference-window",
+        default=None,
+        metavar="START/END",
+        help="e.g. 2026-11-02/2026-11-09 (default: the first 7 days of the log)",
+    )
+    report.add_argument(
+        "--current-window",
+        default=None,
+        metavar="START/END",
+        help="e.g. 2026-11-15/2026-11-16 (default: the last 24 hours of the log)",
+    )
+    report.add_argument(
+        "--freq", default="1D", help="time-series bucket, a pandas offset such as 1D or 1h (default 1D)"
+    )
     report.set_defaults(func=_report)
     simulate = sub.add_parser("simulate", help="write a synthetic prediction log with planted incidents (for practice)")
     simulate.add_argument("--days", type=int, default=14, help="days of traffic (default 14)")
@@ -41,8 +53,11 @@ def _report(args: argparse.Namespace) -> int:
     ref = parse_window(args.reference_window, what="--reference-window") if args.reference_window else None
     cur = parse_window(args.current_window, what="--current-window") if args.current_window else None
     report = report_from_files(
-        args.log or ws.prediction_log, args.outcomes or outcomes_path(ws),
-        reference_window=ref, current_window=cur, freq=_freq(args.freq),
+        args.log or ws.prediction_log,
+        args.outcomes or outcomes_path(ws),
+        reference_window=ref,
+        current_window=cur,
+        freq=_freq(args.freq),
     )
     out = write_dashboard(report, args.out)
     print(f"wrote {out} ({len(report.alerts)} alerts firing)", file=sys.stdout)
@@ -60,8 +75,15 @@ def _simulate(args: argparse.Namespace) -> int:
     if args.days < 4:
         raise ConfigError(f"--days {args.days} is too short: the incidents are planted from day 4 on")
     last = args.days - 1
-    sim = simulate_prediction_log(n_days=args.days, trades_per_day=args.trades_per_day, kyc_per_day=args.kyc_per_day,
-                                  drift_start_day=last - 2, fallback_day=last - 1, latency_spike_day=last, seed=args.seed)
+    sim = simulate_prediction_log(
+        n_days=args.days,
+        trades_per_day=args.trades_per_day,
+        kyc_per_day=args.kyc_per_day,
+        drift_start_day=last - 2,
+        fallback_day=last - 1,
+        latency_spike_day=last,
+        seed=args.seed,
+    )
     write_jsonl(sim.predictions, ws.prediction_log)
     write_jsonl(sim.outcomes, outcomes_path(ws))
     print(f"wrote {len(sim.predictions):,} predictions to {ws.prediction_log} and {len(sim.outcomes):,} outcome labels")

@@ -15,12 +15,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "a notebook that was never executed is executed in memory first (the file is not modified). "
         "Exit status is 1 when any exercise fails.",
     )
-    p.add_argument("paths", nargs="*", default=["notebooks"], metavar="PATH",
-                   help="notebook files or directories holding week*.ipynb (default: notebooks)")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        default=["notebooks"],
+        metavar="PATH",
+        help="notebook files or directories holding week*.ipynb (default: notebooks)",
+    )
     p.add_argument("--json", action="store_true", help="print a JSON report instead of the table")
-    p.add_argument("--execute", action="store_true", help="re-execute every notebook instead of trusting stored outputs")
-    p.add_argument("--timeout", type=_positive_int, default=DEFAULT_TIMEOUT, metavar="S",
-                   help=f"per-cell timeout in seconds when executing (default {DEFAULT_TIMEOUT})")
+    p.add_argument(
+        "--execute", action="store_true", help="re-execute every notebook instead of trusting stored outputs"
+    )
+    p.add_argument(
+        "--timeout",
+        type=_positive_int,
+        default=DEFAULT_TIMEOUT,
+        metavar="S",
+        help=f"per-cell timeout in seconds when executing (default {DEFAULT_TIMEOUT})",
+    )
     p.set_defaults(func=run)
 
 

@@ -23,7 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Change control on the MLflow model registry. Identities come from --as (or $IBML_USER); "
         "the approver must differ from the submitter. Every alias move is written to the audit log.",
     )
-    p.add_argument("--tracking-uri", metavar="URI", help="tracking store (default $IBML_MLFLOW_TRACKING_URI or the workspace)")
+    p.add_argument(
+        "--tracking-uri", metavar="URI", help="tracking store (default $IBML_MLFLOW_TRACKING_URI or the workspace)"
+    )
     sub = p.add_subparsers(dest="action", metavar="ACTION", parser_class=type(p))
     sub.required = True
 
@@ -73,10 +75,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(--backend-store-uri postgresql://user:pass@host/db). Clients then set "
         "IBML_MLFLOW_TRACKING_URI=http://HOST:PORT. Telemetry is disabled.",
     )
-    m.add_argument("--backend-store-uri", metavar="URI",
-                   help="database URI (default $IBML_MLFLOW_BACKEND_URI or the workspace SQLite file)")
-    m.add_argument("--artifacts-destination", metavar="DIR",
-                   help="where the server stores artifacts (default <IBML_HOME>/mlflow/artifacts)")
+    m.add_argument(
+        "--backend-store-uri",
+        metavar="URI",
+        help="database URI (default $IBML_MLFLOW_BACKEND_URI or the workspace SQLite file)",
+    )
+    m.add_argument(
+        "--artifacts-destination",
+        metavar="DIR",
+        help="where the server stores artifacts (default <IBML_HOME>/mlflow/artifacts)",
+    )
     m.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1; loopback only)")
     m.add_argument("--port", type=int, default=5000, help="port (default 5000)")
     m.add_argument("--workers", type=int, default=1, help="server workers (default 1)")
@@ -90,7 +98,7 @@ def _version_args(s: argparse.ArgumentParser) -> None:
     s.add_argument("--as", dest="user", metavar="USER", help="acting identity (default $IBML_USER or login name)")
 
 
-def _registry(args: argparse.Namespace):  # noqa: ANN202 - lazy import keeps `ibml --help` fast
+def _registry(args: argparse.Namespace):
     from reference_impl.lifecycle.registry import ModelRegistry
 
     return ModelRegistry(args.tracking_uri)
@@ -113,8 +121,10 @@ def run_list(args: argparse.Namespace) -> int:
         for v in versions:
             approval = f"approved by {v.approved_by}" if v.approval_status == "approved" else v.approval_status
             aliases = ", ".join(f"@{a}" for a in v.aliases) or "-"
-            print(f"  v{v.version:<4} {aliases:<24} validation {v.validation_status:<14} {approval:<24} "
-                  f"submitted by {v.submitted_by}{'  (rolled back)' if v.rolled_back else ''}")
+            print(
+                f"  v{v.version:<4} {aliases:<24} validation {v.validation_status:<14} {approval:<24} "
+                f"submitted by {v.submitted_by}{'  (rolled back)' if v.rolled_back else ''}"
+            )
     return 0
 
 
@@ -157,8 +167,10 @@ def run_history(args: argparse.Namespace) -> int:
     if not moves:
         print(f"no alias moves recorded for {args.name}")
     for m in moves:
-        print(f"{m['ts'][:19]}  @{m['alias']:<10} {m['from_version'] or '-':>4} -> {m['to_version'] or '-':<4} "
-              f"by {m['actor']}  ({m['reason']})")
+        print(
+            f"{m['ts'][:19]}  @{m['alias']:<10} {m['from_version'] or '-':>4} -> {m['to_version'] or '-':<4} "
+            f"by {m['actor']}  ({m['reason']})"
+        )
     return 0
 
 
@@ -173,9 +185,23 @@ def run_package(args: argparse.Namespace) -> int:
 
 def server_command(backend_uri: str, artifacts: str, host: str, port: int, workers: int) -> list[str]:
     """The ``mlflow server`` command line for a backend store and artifact directory."""
-    return [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", backend_uri,
-            "--artifacts-destination", artifacts, "--serve-artifacts", "--host", host, "--port", str(port),
-            "--workers", str(workers)]
+    return [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "server",
+        "--backend-store-uri",
+        backend_uri,
+        "--artifacts-destination",
+        artifacts,
+        "--serve-artifacts",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
 
 
 def run_server(args: argparse.Namespace) -> int:
@@ -190,10 +216,13 @@ def run_server(args: argparse.Namespace) -> int:
     from reference_impl.workspace import Workspace
 
     ws = Workspace.from_env()
-    backend = normalise_db_uri(args.backend_store_uri or LifecycleSettings().mlflow_backend_uri
-                               or f"sqlite:///{ws.mlflow_dir / 'mlflow.db'}")
+    backend = normalise_db_uri(
+        args.backend_store_uri or LifecycleSettings().mlflow_backend_uri or f"sqlite:///{ws.mlflow_dir / 'mlflow.db'}"
+    )
     if backend.startswith(("http://", "https://")):
-        raise ConfigError("--backend-store-uri must be a database URI (sqlite:///..., postgresql://...), not a server URL")
+        raise ConfigError(
+            "--backend-store-uri must be a database URI (sqlite:///..., postgresql://...), not a server URL"
+        )
     if not 0 < args.port < 65536:
         raise ConfigError(f"--port must be in 1..65535, got {args.port}")
     db = sqlite_path(backend)

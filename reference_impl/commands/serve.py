@@ -9,21 +9,31 @@ from reference_impl.errors import ConfigError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("serve", help="run the scoring service (FastAPI under uvicorn)",
-                              description="Serve /v1 on 127.0.0.1 by default. Settings come from IBML_* "
-                              "environment variables (see reference_impl.serving.settings); flags override them.")
+    p = subparsers.add_parser(
+        "serve",
+        help="run the scoring service (FastAPI under uvicorn)",
+        description="Serve /v1 on 127.0.0.1 by default. Settings come from IBML_* "
+        "environment variables (see reference_impl.serving.settings); flags override them.",
+    )
     p.add_argument("--host", default=None, help="bind address (default IBML_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default IBML_PORT or 8000)")
-    p.add_argument("--model-source", choices=["local", "registry", "none"], default=None,
-                   help="where to load models from (default IBML_MODEL_SOURCE or local)")
+    p.add_argument(
+        "--model-source",
+        choices=["local", "registry", "none"],
+        default=None,
+        help="where to load models from (default IBML_MODEL_SOURCE or local)",
+    )
     p.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     p.set_defaults(func=run_serve)
 
     k = subparsers.add_parser("apikey", help="manage API keys (stored hashed in the workspace)")
     ksub = k.add_subparsers(dest="apikey_command", metavar="ACTION")
     ksub.required = True
-    c = ksub.add_parser("create", help="create a key for a role and print it once",
-                        description="The key is printed once and only its SHA-256 is stored; keep it in a secret store.")
+    c = ksub.add_parser(
+        "create",
+        help="create a key for a role and print it once",
+        description="The key is printed once and only its SHA-256 is stored; keep it in a secret store.",
+    )
     c.add_argument("--role", required=True, help="scorer, reviewer, auditor or admin")
     c.add_argument("--label", default="", help="who or what the key is for (stored, not secret)")
     c.set_defaults(func=run_apikey_create)
@@ -34,8 +44,11 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from reference_impl.serving import ServiceSettings, create_app
 
-    overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("model_source", args.model_source))
-                 if v is not None}
+    overrides = {
+        k: v
+        for k, v in (("host", args.host), ("port", args.port), ("model_source", args.model_source))
+        if v is not None
+    }
     try:
         settings = ServiceSettings(**overrides)
     except ValueError as exc:
@@ -44,8 +57,9 @@ def run_serve(args: argparse.Namespace) -> int:
     from reference_impl.monitoring.routes import dashboard_router
 
     app = create_app(settings, extra_routers=[dashboard_router])  # /dashboard for the auditor role
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, workers=1,
-                timeout_graceful_shutdown=5)
+    uvicorn.run(
+        app, host=settings.host, port=settings.port, log_level=args.log_level, workers=1, timeout_graceful_shutdown=5
+    )
     return 0
 
 

@@ -27,35 +27,49 @@ class AnomalySpec:
 
 #: The seven anomaly types, in a fixed order (the order matters for determinism).
 ANOMALY_TYPES: tuple[AnomalySpec, ...] = (
-    AnomalySpec("fat_finger",
-                "quantity set to 10-1000x (log-uniform) the trader's own median quantity",
-                "quantity relative to the trader's history, not the global quantity"),
-    AnomalySpec("off_market_price",
-                "price set 8-30 standard deviations of the asset class's normal price scatter "
-                "away from the reference price at execution (e.g. 50-180 bps for equities)",
-                "bps distance from the reference price, scaled by the asset class's usual scatter"),
-    AnomalySpec("off_hours",
-                "executed (and booked) 2 h or more outside the desk's local trading hours, in the "
-                "desk's own time zone (normal flow includes pre-/post-market trades up to 1 h out)",
-                "execution time in the desk's local time zone"),
-    AnomalySpec("large_new_counterparty",
-                "notional 5-20x the trader's median with a counterparty onboarded at most 30 days "
-                "earlier (normal trades with new counterparties stay below 3x)",
-                "counterparty age at execution combined with size relative to the trader"),
-    AnomalySpec("wash_trade",
-                "a pair of trades by one trader in one instrument with one counterparty, opposite "
-                "sides, identical quantity, within 1-20 minutes at nearly the same price (both legs "
-                "labelled)",
-                "matching opposite-side pairs per trader/instrument/counterparty in a short window"),
-    AnomalySpec("duplicate_booking",
-                "a second booking of an existing trade (same economics and execution time, new "
-                "trade id) 1 minute to 4 hours later, half of them via the MANUAL system (the "
-                "duplicate is labelled, the original is not)",
-                "identical economics and exec_ts under two trade ids"),
-    AnomalySpec("late_booking",
-                "booked later than the desk's booking SLA: 1.5-6x the SLA, or the next morning "
-                "(normal bookings are always inside the SLA)",
-                "booking delay (booking_ts - exec_ts) relative to the desk's SLA"),
+    AnomalySpec(
+        "fat_finger",
+        "quantity set to 10-1000x (log-uniform) the trader's own median quantity",
+        "quantity relative to the trader's history, not the global quantity",
+    ),
+    AnomalySpec(
+        "off_market_price",
+        "price set 8-30 standard deviations of the asset class's normal price scatter "
+        "away from the reference price at execution (e.g. 50-180 bps for equities)",
+        "bps distance from the reference price, scaled by the asset class's usual scatter",
+    ),
+    AnomalySpec(
+        "off_hours",
+        "executed (and booked) 2 h or more outside the desk's local trading hours, in the "
+        "desk's own time zone (normal flow includes pre-/post-market trades up to 1 h out)",
+        "execution time in the desk's local time zone",
+    ),
+    AnomalySpec(
+        "large_new_counterparty",
+        "notional 5-20x the trader's median with a counterparty onboarded at most 30 days "
+        "earlier (normal trades with new counterparties stay below 3x)",
+        "counterparty age at execution combined with size relative to the trader",
+    ),
+    AnomalySpec(
+        "wash_trade",
+        "a pair of trades by one trader in one instrument with one counterparty, opposite "
+        "sides, identical quantity, within 1-20 minutes at nearly the same price (both legs "
+        "labelled)",
+        "matching opposite-side pairs per trader/instrument/counterparty in a short window",
+    ),
+    AnomalySpec(
+        "duplicate_booking",
+        "a second booking of an existing trade (same economics and execution time, new "
+        "trade id) 1 minute to 4 hours later, half of them via the MANUAL system (the "
+        "duplicate is labelled, the original is not)",
+        "identical economics and exec_ts under two trade ids",
+    ),
+    AnomalySpec(
+        "late_booking",
+        "booked later than the desk's booking SLA: 1.5-6x the SLA, or the next morning "
+        "(normal bookings are always inside the SLA)",
+        "booking delay (booking_ts - exec_ts) relative to the desk's SLA",
+    ),
 )
 ANOMALY_NAMES: tuple[str, ...] = tuple(spec.name for spec in ANOMALY_TYPES)
 DEFAULT_ANOMALY_RATE = 0.007
@@ -115,8 +129,9 @@ def off_hours_minutes(rng: np.random.Generator, open_min: np.ndarray, close_min:
     return close_min + 120 + rng.uniform(0.0, 1.0, len(open_min)) * closed_span
 
 
-def late_booking_delay_s(rng: np.random.Generator, sla_min: np.ndarray, exec_local_min: np.ndarray,
-                         open_min: np.ndarray) -> np.ndarray:
+def late_booking_delay_s(
+    rng: np.random.Generator, sla_min: np.ndarray, exec_local_min: np.ndarray, open_min: np.ndarray
+) -> np.ndarray:
     """Delay in seconds: 1.5-6x the SLA (60 %) or the next local morning after the open (40 %)."""
     n = len(sla_min)
     multiple = sla_min * rng.uniform(1.5, 6.0, n)

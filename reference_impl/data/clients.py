@@ -17,25 +17,116 @@ _ENTITY_P = (0.5, 0.3, 0.1, 0.05, 0.05)
 RISK_RATINGS: tuple[str, ...] = ("low", "medium", "high")
 #: Jurisdiction -> (weight, inherent risk score 0..2): offshore centres carry more risk.
 JURISDICTIONS: dict[str, tuple[float, int]] = {
-    "GB": (0.25, 0), "DE": (0.15, 0), "FR": (0.12, 0), "US": (0.15, 0), "CH": (0.08, 1), "LU": (0.06, 1),
-    "IE": (0.05, 0), "SG": (0.04, 1), "AE": (0.03, 2), "KY": (0.03, 2), "PA": (0.02, 2), "CY": (0.02, 2),
+    "GB": (0.25, 0),
+    "DE": (0.15, 0),
+    "FR": (0.12, 0),
+    "US": (0.15, 0),
+    "CH": (0.08, 1),
+    "LU": (0.06, 1),
+    "IE": (0.05, 0),
+    "SG": (0.04, 1),
+    "AE": (0.03, 2),
+    "KY": (0.03, 2),
+    "PA": (0.02, 2),
+    "CY": (0.02, 2),
 }
-FIRST_NAMES = ("Oliver", "Amelia", "Hannah", "Lukas", "Camille", "Louis", "Sophie", "Jonas", "Emma", "Noah",
-               "Chloé", "Felix", "Isla", "Mathilde", "Henry", "Greta", "Théo", "Freya", "Maximilian", "Léa")
-LAST_NAMES = ("Whitfield", "Müller", "Durand", "Hargreaves", "Schneider", "Lefèvre", "Ashworth", "Becker",
-              "Moreau", "Pemberton", "Fischer", "Girard", "Thornton", "Wagner", "Rousseau", "Kendall",
-              "Hoffmann", "Fontaine", "Blackwood", "Richter")
-COMPANY_STEMS = ("Aldgate", "Brightwater", "Cedarline", "Donau", "Elmstead", "Fleuve", "Greyfield", "Hohenberg",
-                 "Ivybridge", "Juniper", "Kingsmere", "Loire", "Marchmont", "Nordwall", "Oakhaven", "Provence")
-COMPANY_KINDS = {"corporate": ("Trading", "Logistics", "Industries", "Foods", "Engineering"),
-                 "fund": ("Capital Fund", "Opportunities Fund", "Growth Fund"),
-                 "trust": ("Family Trust", "Charitable Trust"),
-                 "bank": ("Bank", "Private Bank")}
+FIRST_NAMES = (
+    "Oliver",
+    "Amelia",
+    "Hannah",
+    "Lukas",
+    "Camille",
+    "Louis",
+    "Sophie",
+    "Jonas",
+    "Emma",
+    "Noah",
+    "Chloé",
+    "Felix",
+    "Isla",
+    "Mathilde",
+    "Henry",
+    "Greta",
+    "Théo",
+    "Freya",
+    "Maximilian",
+    "Léa",
+)
+LAST_NAMES = (
+    "Whitfield",
+    "Müller",
+    "Durand",
+    "Hargreaves",
+    "Schneider",
+    "Lefèvre",
+    "Ashworth",
+    "Becker",
+    "Moreau",
+    "Pemberton",
+    "Fischer",
+    "Girard",
+    "Thornton",
+    "Wagner",
+    "Rousseau",
+    "Kendall",
+    "Hoffmann",
+    "Fontaine",
+    "Blackwood",
+    "Richter",
+)
+COMPANY_STEMS = (
+    "Aldgate",
+    "Brightwater",
+    "Cedarline",
+    "Donau",
+    "Elmstead",
+    "Fleuve",
+    "Greyfield",
+    "Hohenberg",
+    "Ivybridge",
+    "Juniper",
+    "Kingsmere",
+    "Loire",
+    "Marchmont",
+    "Nordwall",
+    "Oakhaven",
+    "Provence",
+)
+COMPANY_KINDS = {
+    "corporate": ("Trading", "Logistics", "Industries", "Foods", "Engineering"),
+    "fund": ("Capital Fund", "Opportunities Fund", "Growth Fund"),
+    "trust": ("Family Trust", "Charitable Trust"),
+    "bank": ("Bank", "Private Bank"),
+}
 COMPANY_SUFFIX = ("Ltd", "GmbH", "SA", "LLC", "plc", "SARL", "AG")
-STREETS = ("High Street", "Station Road", "Hauptstraße", "Rue de la Paix", "Church Lane", "Bahnhofstraße",
-           "Avenue Victor Hugo", "Mill Road", "Gartenweg", "Rue du Moulin", "Park Avenue", "Kingsway")
-CITIES = ("London", "Manchester", "Berlin", "München", "Paris", "Lyon", "Frankfurt", "Leeds", "Genève",
-          "Luxembourg", "Dublin", "Hamburg")
+STREETS = (
+    "High Street",
+    "Station Road",
+    "Hauptstraße",
+    "Rue de la Paix",
+    "Church Lane",
+    "Bahnhofstraße",
+    "Avenue Victor Hugo",
+    "Mill Road",
+    "Gartenweg",
+    "Rue du Moulin",
+    "Park Avenue",
+    "Kingsway",
+)
+CITIES = (
+    "London",
+    "Manchester",
+    "Berlin",
+    "München",
+    "Paris",
+    "Lyon",
+    "Frankfurt",
+    "Leeds",
+    "Genève",
+    "Luxembourg",
+    "Dublin",
+    "Hamburg",
+)
 
 
 def _pick(rng: np.random.Generator, words: tuple[str, ...], n: int) -> pd.Series:
@@ -92,24 +183,28 @@ def make_clients(n: int = 1_000, seed: int = 42) -> pd.DataFrame:
     for code, name in enumerate(ENTITY_TYPES[1:], start=1):  # five entity types, not rows
         mask = entity == code
         kind_code[mask] = kind_start[name] + rng.integers(0, kind_len[name], int(mask.sum()))
-    company_name = (_pick(rng, COMPANY_STEMS, n) + " " + take_str(kind_words, kind_code) + " "
-                    + _pick(rng, COMPANY_SUFFIX, n))
+    company_name = (
+        _pick(rng, COMPANY_STEMS, n) + " " + take_str(kind_words, kind_code) + " " + _pick(rng, COMPANY_SUFFIX, n)
+    )
     name = person_name.where(pd.Series(is_person), company_name)
-    address = (pd.Series(rng.integers(1, 200, n)).astype(str) + " " + _pick(rng, STREETS, n) + ", "
-               + _pick(rng, CITIES, n))
+    address = (
+        pd.Series(rng.integers(1, 200, n)).astype(str) + " " + _pick(rng, STREETS, n) + ", " + _pick(rng, CITIES, n)
+    )
     dob = pd.Timestamp("1950-01-01") + pd.to_timedelta(rng.integers(0, 365 * 50, n), unit="D")
     onboarded = pd.Timestamp("2015-01-01") + pd.to_timedelta(rng.integers(0, 365 * 11, n), unit="D")
-    return pd.DataFrame({
-        "client_id": pd.Series(np.arange(1, n + 1) + 10**7).astype(str).str.slice_replace(0, 2, "C"),
-        "name": name,
-        "entity_type": take_str(list(ENTITY_TYPES), entity),
-        "jurisdiction": take_str(juris_names, juris),
-        "risk_rating": take_str(list(RISK_RATINGS), risk),
-        "pep": pep,
-        "address": address,
-        "date_of_birth": pd.Series(dob.date).where(pd.Series(is_person), None),
-        "onboarded_date": onboarded.date,
-    })
+    return pd.DataFrame(
+        {
+            "client_id": pd.Series(np.arange(1, n + 1) + 10**7).astype(str).str.slice_replace(0, 2, "C"),
+            "name": name,
+            "entity_type": take_str(list(ENTITY_TYPES), entity),
+            "jurisdiction": take_str(juris_names, juris),
+            "risk_rating": take_str(list(RISK_RATINGS), risk),
+            "pep": pep,
+            "address": address,
+            "date_of_birth": pd.Series(dob.date).where(pd.Series(is_person), None),
+            "onboarded_date": onboarded.date,
+        }
+    )
 
 
 __all__ = ["ENTITY_TYPES", "JURISDICTIONS", "RISK_RATINGS", "make_clients"]

@@ -19,13 +19,13 @@ from reference_impl.errors import ConfigError
 
 #: Fault kinds, applied in this order whatever order they are requested in.
 FAULT_KINDS: tuple[str, ...] = (
-    "missing_values",     # nulls in required columns
-    "invalid_values",     # non-positive quantity/price, unknown side
+    "missing_values",  # nulls in required columns
+    "invalid_values",  # non-positive quantity/price, unknown side
     "unknown_reference",  # instrument ids that reference data does not know
-    "duplicate_events",   # the same event (same trade_id) delivered twice
-    "out_of_order",       # events delivered later than events booked after them
-    "renamed_column",     # upstream renamed a column (counterparty_id -> cpty_id)
-    "retyped_column",     # upstream sends quantity as text ("1,250.00")
+    "duplicate_events",  # the same event (same trade_id) delivered twice
+    "out_of_order",  # events delivered later than events booked after them
+    "renamed_column",  # upstream renamed a column (counterparty_id -> cpty_id)
+    "retyped_column",  # upstream sends quantity as text ("1,250.00")
 )
 MISSING_COLUMNS: tuple[str, ...] = ("trader_id", "price", "counterparty_id", "booking_ts")
 RENAMES: dict[str, str] = {"counterparty_id": "cpty_id"}

@@ -35,8 +35,18 @@ MANIFEST = "manifest.json"
 FORMAT = "ibml-dataset/1"
 #: Columns parsed as UTC timestamps when reading CSV.
 TIMESTAMP_COLUMNS = frozenset({"exec_ts", "booking_ts", "ts"})
-TABLES: tuple[str, ...] = ("instruments", "desks", "counterparties", "traders", "calendar", "fx_rates", "prices",
-                           "trades", "clients", "kyc_documents")
+TABLES: tuple[str, ...] = (
+    "instruments",
+    "desks",
+    "counterparties",
+    "traders",
+    "calendar",
+    "fx_rates",
+    "prices",
+    "trades",
+    "clients",
+    "kyc_documents",
+)
 
 
 @dataclass(frozen=True)
@@ -84,15 +94,22 @@ class Manifest:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
 
     @classmethod
-    def read(cls, directory: Path | str) -> "Manifest":
+    def read(cls, directory: Path | str) -> Manifest:
         directory = Path(directory)
         path = directory / MANIFEST
         if not path.is_file():
             raise DataValidationError(f"{directory} has no {MANIFEST}: not an ibml dataset (run `ibml data generate`)")
         try:
             data = json.loads(path.read_text())
-            return cls(scale=data["scale"], seed=data["seed"], params=data["params"], files=data["files"],
-                       format=data["format"], generator_version=data["generator_version"], path=directory)
+            return cls(
+                scale=data["scale"],
+                seed=data["seed"],
+                params=data["params"],
+                files=data["files"],
+                format=data["format"],
+                generator_version=data["generator_version"],
+                path=directory,
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise DataValidationError(f"{path} is not a valid manifest: {exc}") from exc
 
@@ -129,14 +146,21 @@ def _check_out_dir(out: Path) -> Path:
     if out.exists() and not out.is_dir():
         raise WorkspaceError(f"output path {out} exists and is not a directory", kind=ErrorKind.INVALID)
     if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
-        raise WorkspaceError(f"output directory {out} is not empty and holds no ibml dataset; choose another",
-                             kind=ErrorKind.INVALID)
+        raise WorkspaceError(
+            f"output directory {out} is not empty and holds no ibml dataset; choose another", kind=ErrorKind.INVALID
+        )
     ensure_writable_dir(out.parent)  # fail before minutes of generation, not after
     return out
 
 
-def generate_dataset(out_dir: Path | str | None = None, scale: str = "small", seed: int = 42,
-                     progress: bool = True, *, stream: TextIO | None = None) -> Manifest:
+def generate_dataset(
+    out_dir: Path | str | None = None,
+    scale: str = "small",
+    seed: int = 42,
+    progress: bool = True,
+    *,
+    stream: TextIO | None = None,
+) -> Manifest:
     """Generate every table at ``scale`` and write it, with a manifest, to ``out_dir``.
 
     Parameters
@@ -190,8 +214,9 @@ def generate_dataset(out_dir: Path | str | None = None, scale: str = "small", se
     return manifest
 
 
-def load_dataset(path: Path | str | None = None, *, tables: list[str] | None = None,
-                 verify: bool = True) -> dict[str, pd.DataFrame]:
+def load_dataset(
+    path: Path | str | None = None, *, tables: list[str] | None = None, verify: bool = True
+) -> dict[str, pd.DataFrame]:
     """Read a generated dataset (default: the workspace data dir); check hashes when ``verify``."""
     directory = Path(path) if path is not None else Workspace.from_env().data_dir
     manifest = Manifest.read(directory)
@@ -211,21 +236,31 @@ def load_dataset(path: Path | str | None = None, *, tables: list[str] | None = N
 
 def summarize_dataset(source: Manifest | Path | str | None = None) -> str:
     """A short text summary of a dataset directory (used by ``make demo``)."""
-    manifest = source if isinstance(source, Manifest) else Manifest.read(
-        Path(source) if source is not None else Workspace.from_env().data_dir)
+    manifest = (
+        source
+        if isinstance(source, Manifest)
+        else Manifest.read(Path(source) if source is not None else Workspace.from_env().data_dir)
+    )
     directory = manifest.path
-    lines = [f"dataset {directory} (scale={manifest.scale}, seed={manifest.seed}, "
-             f"sha256={manifest.dataset_sha256[:12]})"]
+    lines = [
+        f"dataset {directory} (scale={manifest.scale}, seed={manifest.seed}, sha256={manifest.dataset_sha256[:12]})"
+    ]
     for name, meta in sorted(manifest.files.items()):
         lines.append(f"  {name:<15} {meta['rows']:>12,} rows")
     if directory is not None and "trades" in manifest.files:
-        trades = read_table(directory / manifest.files["trades"]["file"],
-                            columns=["event_type", "exec_ts", "is_anomaly", "anomaly_type"])
-        lines.append(f"  trades span {trades['exec_ts'].min():%Y-%m-%d} .. {trades['exec_ts'].max():%Y-%m-%d}; "
-                     f"events: " + ", ".join(f"{k}={v:,}" for k, v in trades["event_type"].value_counts().items()))
+        trades = read_table(
+            directory / manifest.files["trades"]["file"],
+            columns=["event_type", "exec_ts", "is_anomaly", "anomaly_type"],
+        )
+        lines.append(
+            f"  trades span {trades['exec_ts'].min():%Y-%m-%d} .. {trades['exec_ts'].max():%Y-%m-%d}; "
+            f"events: " + ", ".join(f"{k}={v:,}" for k, v in trades["event_type"].value_counts().items())
+        )
         counts = trades["anomaly_type"].value_counts()
-        lines.append(f"  anomalies {int(trades['is_anomaly'].sum()):,} ({trades['is_anomaly'].mean():.2%}): "
-                     + ", ".join(f"{k}={int(counts.get(k, 0))}" for k in ANOMALY_NAMES))
+        lines.append(
+            f"  anomalies {int(trades['is_anomaly'].sum()):,} ({trades['is_anomaly'].mean():.2%}): "
+            + ", ".join(f"{k}={int(counts.get(k, 0))}" for k in ANOMALY_NAMES)
+        )
     return "\n".join(lines)
 
 
@@ -242,22 +277,34 @@ def write_samples(out_dir: Path | str, seed: int = 42) -> list[Path]:
     out = Path(out_dir)
     ref = make_reference_data(seed)
     prices = make_prices(ref, n_days=2, seed=seed, step_minutes=60)
-    trades = make_trades(ref, make_prices(ref, n_days=5, seed=seed), n_trades=SAMPLE_ROWS, seed=seed,
-                         anomaly_rate=0.035)
+    trades = make_trades(
+        ref, make_prices(ref, n_days=5, seed=seed), n_trades=SAMPLE_ROWS, seed=seed, anomaly_rate=0.035
+    )
     clients = make_clients(500, seed)
     samples = {
-        "instruments": ref["instruments"], "desks": ref["desks"], "counterparties": ref["counterparties"],
-        "traders": ref["traders"], "calendar": ref["calendar"], "fx_rates": ref["fx_rates"].iloc[:SAMPLE_ROWS],
-        "prices": prices[prices["instrument_id"].isin(ref["instruments"]["instrument_id"].iloc[::4])].iloc[:SAMPLE_ROWS],
-        "trades": trades, "clients": clients, "kyc_documents": make_kyc_documents(clients, 1_000, seed),
+        "instruments": ref["instruments"],
+        "desks": ref["desks"],
+        "counterparties": ref["counterparties"],
+        "traders": ref["traders"],
+        "calendar": ref["calendar"],
+        "fx_rates": ref["fx_rates"].iloc[:SAMPLE_ROWS],
+        "prices": prices[prices["instrument_id"].isin(ref["instruments"]["instrument_id"].iloc[::4])].iloc[
+            :SAMPLE_ROWS
+        ],
+        "trades": trades,
+        "clients": clients,
+        "kyc_documents": make_kyc_documents(clients, 1_000, seed),
     }
     if out.exists() and not out.is_dir():
         raise WorkspaceError(f"output path {out} exists and is not a directory", kind=ErrorKind.INVALID)
-    foreign = sorted(p.name for p in out.iterdir() if p.name not in {f"{n}.csv" for n in samples}) \
-        if out.is_dir() else []
+    foreign = (
+        sorted(p.name for p in out.iterdir() if p.name not in {f"{n}.csv" for n in samples}) if out.is_dir() else []
+    )
     if foreign:
-        raise WorkspaceError(f"output directory {out} holds files other than samples ({foreign[:3]}); choose another",
-                             kind=ErrorKind.INVALID)
+        raise WorkspaceError(
+            f"output directory {out} holds files other than samples ({foreign[:3]}); choose another",
+            kind=ErrorKind.INVALID,
+        )
     written = []
     with atomic_dir(out) as tmp:
         for name, frame in samples.items():
@@ -267,5 +314,16 @@ def write_samples(out_dir: Path | str, seed: int = 42) -> list[Path]:
     return written
 
 
-__all__ = ["MANIFEST", "SCALES", "TABLES", "Manifest", "ScaleSpec", "generate_dataset", "load_dataset",
-           "read_table", "summarize_dataset", "write_samples", "write_table"]
+__all__ = [
+    "MANIFEST",
+    "SCALES",
+    "TABLES",
+    "Manifest",
+    "ScaleSpec",
+    "generate_dataset",
+    "load_dataset",
+    "read_table",
+    "summarize_dataset",
+    "write_samples",
+    "write_table",
+]

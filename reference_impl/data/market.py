@@ -53,8 +53,9 @@ def _regimes(rng: np.random.Generator, n_calendar_days: int) -> np.ndarray:
     return np.where(state, STRESS_MULTIPLIER, 1.0)
 
 
-def make_prices(ref: dict[str, pd.DataFrame], n_days: int = 20, seed: int = 42, *,
-                step_minutes: int = 5) -> pd.DataFrame:
+def make_prices(
+    ref: dict[str, pd.DataFrame], n_days: int = 20, seed: int = 42, *, step_minutes: int = 5
+) -> pd.DataFrame:
     """Intraday reference prices for every instrument on a regular UTC grid.
 
     Parameters
@@ -112,11 +113,13 @@ def make_prices(ref: dict[str, pd.DataFrame], n_days: int = 20, seed: int = 42, 
     shocks[:, 0] = 0.0
     paths = instruments["base_price"].to_numpy()[:, None] * np.exp(np.cumsum(shocks, axis=1))
 
-    return pd.DataFrame({
-        "instrument_id": take_str(instruments["instrument_id"].to_numpy(), np.repeat(np.arange(n_inst), len(grid))),
-        "ts": utc_from_ns(np.tile(grid.as_unit("ns").asi8, n_inst)),
-        "price": paths.ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "instrument_id": take_str(instruments["instrument_id"].to_numpy(), np.repeat(np.arange(n_inst), len(grid))),
+            "ts": utc_from_ns(np.tile(grid.as_unit("ns").asi8, n_inst)),
+            "price": paths.ravel(),
+        }
+    )
 
 
 def _as_ns(ts: object) -> np.ndarray:
@@ -140,17 +143,22 @@ def price_matrix(prices: pd.DataFrame) -> PriceMatrix:
     codes, ids = pd.factorize(prices["instrument_id"])
     n_grid = len(prices) // max(len(ids), 1)
     grid = _as_ns(prices["ts"].iloc[:n_grid]) if n_grid else np.array([], dtype=np.int64)
-    regular = (n_grid > 0 and len(ids) * n_grid == len(prices)
-               and np.array_equal(codes, np.repeat(np.arange(len(ids)), n_grid))
-               and np.array_equal(_as_ns(prices["ts"]), np.tile(grid, len(ids))))
+    regular = (
+        n_grid > 0
+        and len(ids) * n_grid == len(prices)
+        and np.array_equal(codes, np.repeat(np.arange(len(ids)), n_grid))
+        and np.array_equal(_as_ns(prices["ts"]), np.tile(grid, len(ids)))
+    )
     if not regular:
-        raise DataValidationError("prices is not a regular grid sorted by instrument_id, ts "
-                                  "(every instrument needs the same timestamps)")
+        raise DataValidationError(
+            "prices is not a regular grid sorted by instrument_id, ts (every instrument needs the same timestamps)"
+        )
     return PriceMatrix(pd.Index(ids), grid, prices["price"].to_numpy().reshape(len(ids), n_grid))
 
 
-def reference_price_at(prices: pd.DataFrame | PriceMatrix, instrument_id: np.ndarray | pd.Series,
-                       ts: np.ndarray | pd.Series) -> np.ndarray:
+def reference_price_at(
+    prices: pd.DataFrame | PriceMatrix, instrument_id: np.ndarray | pd.Series, ts: np.ndarray | pd.Series
+) -> np.ndarray:
     """Last grid price at or before ``ts`` for each (instrument, time) pair, vectorised.
 
     Works on the regular grid that :func:`make_prices` produces (pass :func:`price_matrix` of it to
@@ -171,4 +179,12 @@ def reference_price_at(prices: pd.DataFrame | PriceMatrix, instrument_id: np.nda
     return out
 
 
-__all__ = ["ANNUAL_VOL", "PriceMatrix", "make_prices", "price_grid", "price_matrix", "reference_price_at", "trading_days"]
+__all__ = [
+    "ANNUAL_VOL",
+    "PriceMatrix",
+    "make_prices",
+    "price_grid",
+    "price_matrix",
+    "reference_price_at",
+    "trading_days",
+]

@@ -48,26 +48,82 @@ _FX_PAIRS = {
 }
 _BONDS = {
     "RATES_NYC": (("UST2Y", "USD"), ("UST5Y", "USD"), ("UST10Y", "USD"), ("UST30Y", "USD")),
-    "RATES_LDN": (("GILT5Y", "GBP"), ("GILT10Y", "GBP"), ("GILT30Y", "GBP"), ("BUND2Y", "EUR"),
-                  ("BUND10Y", "EUR"), ("OAT10Y", "EUR")),
+    "RATES_LDN": (
+        ("GILT5Y", "GBP"),
+        ("GILT10Y", "GBP"),
+        ("GILT30Y", "GBP"),
+        ("BUND2Y", "EUR"),
+        ("BUND10Y", "EUR"),
+        ("OAT10Y", "EUR"),
+    ),
 }
 _SWAPS = {
-    "SWAPS_LDN": (("EUR2Y", "EUR"), ("EUR5Y", "EUR"), ("EUR10Y", "EUR"), ("EUR30Y", "EUR"),
-                  ("GBP5Y", "GBP"), ("GBP10Y", "GBP")),
+    "SWAPS_LDN": (
+        ("EUR2Y", "EUR"),
+        ("EUR5Y", "EUR"),
+        ("EUR10Y", "EUR"),
+        ("EUR30Y", "EUR"),
+        ("GBP5Y", "GBP"),
+        ("GBP10Y", "GBP"),
+    ),
     "SWAPS_NYC": (("USD2Y", "USD"), ("USD5Y", "USD"), ("USD10Y", "USD"), ("USD30Y", "USD")),
 }
 #: Fixed 2026 market holidays (one shared calendar; real desks follow their own exchanges).
 HOLIDAYS_2026: tuple[str, ...] = (
-    "2026-01-01", "2026-04-03", "2026-04-06", "2026-05-04", "2026-05-25",
-    "2026-08-31", "2026-12-25", "2026-12-28",
+    "2026-01-01",
+    "2026-04-03",
+    "2026-04-06",
+    "2026-05-04",
+    "2026-05-25",
+    "2026-08-31",
+    "2026-12-25",
+    "2026-12-28",
 )
 _COUNTRIES = ("GB", "US", "DE", "FR", "CH", "JP", "NL", "IE", "LU", "SG", "HK", "AU", "CA", "IT", "ES")
-_CP_STEMS = ("Northgate", "Harbour", "Meridian", "Albion", "Rhine", "Sakura", "Summit", "Bluewater",
-             "Kestrel", "Granite", "Aurora", "Lindqvist", "Castellan", "Pembroke", "Fairhaven",
-             "Ironbridge", "Marlow", "Solent", "Tamar", "Wexford", "Bergmann", "Delacroix", "Okada",
-             "Vantage", "Halcyon", "Redwood", "Larkspur", "Ashdown", "Calloway", "Montclair")
-_CP_KINDS = ("Capital", "Asset Management", "Partners", "Securities", "Bank", "Investments",
-             "Pension Fund", "Advisors", "Holdings", "Markets")
+_CP_STEMS = (
+    "Northgate",
+    "Harbour",
+    "Meridian",
+    "Albion",
+    "Rhine",
+    "Sakura",
+    "Summit",
+    "Bluewater",
+    "Kestrel",
+    "Granite",
+    "Aurora",
+    "Lindqvist",
+    "Castellan",
+    "Pembroke",
+    "Fairhaven",
+    "Ironbridge",
+    "Marlow",
+    "Solent",
+    "Tamar",
+    "Wexford",
+    "Bergmann",
+    "Delacroix",
+    "Okada",
+    "Vantage",
+    "Halcyon",
+    "Redwood",
+    "Larkspur",
+    "Ashdown",
+    "Calloway",
+    "Montclair",
+)
+_CP_KINDS = (
+    "Capital",
+    "Asset Management",
+    "Partners",
+    "Securities",
+    "Bank",
+    "Investments",
+    "Pension Fund",
+    "Advisors",
+    "Holdings",
+    "Markets",
+)
 _CP_SUFFIX = ("Ltd", "LLC", "GmbH", "SA", "plc", "AG", "LP", "KK", "BV")
 
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)
@@ -99,8 +155,11 @@ def take_str(categories: np.ndarray | list[str] | pa.Array, codes: np.ndarray) -
     """
     codes = np.asarray(codes, dtype="int64")
     mask = codes < 0
-    dictionary = categories if isinstance(categories, pa.Array) else pa.array(
-        np.asarray(categories, dtype=object), pa.large_string())
+    dictionary = (
+        categories
+        if isinstance(categories, pa.Array)
+        else pa.array(np.asarray(categories, dtype=object), pa.large_string())
+    )
     indices = pa.array(np.where(mask, 0, codes), mask=mask if mask.any() else None)
     decoded = pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.large_string())
     return pd.Series(decoded, dtype=_STR)
@@ -121,12 +180,12 @@ def make_desks() -> pd.DataFrame:
     """The desk table (no randomness): tz, local hours, notional limit, booking SLA."""
     frame = pd.DataFrame(
         DESK_TABLE,
-        columns=["desk", "asset_class", "tz", "open_local", "close_local", "notional_limit_usd",
-                 "booking_sla_minutes"],
+        columns=["desk", "asset_class", "tz", "open_local", "close_local", "notional_limit_usd", "booking_sla_minutes"],
     )
     frame["booking_sla_minutes"] = frame["booking_sla_minutes"].astype("int64")
-    return frame[["desk", "tz", "open_local", "close_local", "notional_limit_usd",
-                  "booking_sla_minutes", "asset_class"]]
+    return frame[
+        ["desk", "tz", "open_local", "close_local", "notional_limit_usd", "booking_sla_minutes", "asset_class"]
+    ]
 
 
 def make_instruments(rng: np.random.Generator, n_equities_per_desk: int = 20) -> pd.DataFrame:
@@ -172,13 +231,11 @@ def make_fx_rates(calendar: pd.DataFrame, rng: np.random.Generator) -> pd.DataFr
         shocks = rng.normal(0.0, vol / np.sqrt(252.0), n_days) * trading
         shocks[0] = 0.0
         path = start * np.exp(np.cumsum(shocks))
-        frames.append(pd.DataFrame({"date": calendar["date"].to_numpy(), "currency": ccy,
-                                    "usd_per_unit": path}))
+        frames.append(pd.DataFrame({"date": calendar["date"].to_numpy(), "currency": ccy, "usd_per_unit": path}))
     return pd.concat(frames, ignore_index=True)
 
 
-def make_counterparties(rng: np.random.Generator, calendar: pd.DataFrame,
-                        n: int = N_COUNTERPARTIES) -> pd.DataFrame:
+def make_counterparties(rng: np.random.Generator, calendar: pd.DataFrame, n: int = N_COUNTERPARTIES) -> pd.DataFrame:
     """Synthetic counterparties; ~15 % are onboarded during the period (``onboarded_date``).
 
     The onboarding date matters for the ``large_new_counterparty`` anomaly: a big ticket with a
@@ -198,13 +255,15 @@ def make_counterparties(rng: np.random.Generator, calendar: pd.DataFrame,
     onboarding_days = np.concatenate([lead, trading_dates[:80]])
     new = onboarding_days[rng.integers(0, len(onboarding_days), n_new)]
     onboarded = np.concatenate([established.to_numpy(), new])
-    return pd.DataFrame({
-        "counterparty_id": [f"CP{i:05d}" for i in range(1, n + 1)],
-        "name": names,
-        "country": rng.choice(np.array(_COUNTRIES, dtype=object), n),
-        "tier": rng.choice(np.array(["tier1", "tier2", "tier3"], dtype=object), n, p=[0.2, 0.45, 0.35]),
-        "onboarded_date": pd.DatetimeIndex(onboarded).date,
-    })
+    return pd.DataFrame(
+        {
+            "counterparty_id": [f"CP{i:05d}" for i in range(1, n + 1)],
+            "name": names,
+            "country": rng.choice(np.array(_COUNTRIES, dtype=object), n),
+            "tier": rng.choice(np.array(["tier1", "tier2", "tier3"], dtype=object), n, p=[0.2, 0.45, 0.35]),
+            "onboarded_date": pd.DatetimeIndex(onboarded).date,
+        }
+    )
 
 
 def make_traders(rng: np.random.Generator, desks: pd.DataFrame) -> pd.DataFrame:
@@ -220,8 +279,9 @@ def make_traders(rng: np.random.Generator, desks: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def make_reference_data(seed: int = 42, *, start: str = DEFAULT_START,
-                        n_calendar_days: int = 365) -> dict[str, pd.DataFrame]:
+def make_reference_data(
+    seed: int = 42, *, start: str = DEFAULT_START, n_calendar_days: int = 365
+) -> dict[str, pd.DataFrame]:
     """All reference tables, seeded.
 
     Parameters

@@ -8,19 +8,55 @@ coercion of ``"100"`` to ``100.0``, no naive timestamps, no unknown fields.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal
 
-from pydantic import (AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints,
-                      model_validator)
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    model_validator,
+)
 
 #: ISO 4217 codes the bank books: a closed list, so an unknown code is an error, not a new currency.
 #: The API (``serving/trades``), the record model below and the data-quality report all use this one list.
-BOOKED_CURRENCIES: tuple[str, ...] = ("USD", "EUR", "GBP", "JPY", "CHF", "AUD", "CAD", "SEK", "NOK", "DKK", "HKD", "SGD")
+BOOKED_CURRENCIES: tuple[str, ...] = (
+    "USD",
+    "EUR",
+    "GBP",
+    "JPY",
+    "CHF",
+    "AUD",
+    "CAD",
+    "SEK",
+    "NOK",
+    "DKK",
+    "HKD",
+    "SGD",
+)
 Currency = Literal["USD", "EUR", "GBP", "JPY", "CHF", "AUD", "CAD", "SEK", "NOK", "DKK", "HKD", "SGD"]
-AnomalyType = Literal["fat_finger", "off_market_price", "off_hours", "large_new_counterparty", "wash_trade",
-                      "duplicate_booking", "late_booking"]
-DocClass = Literal["passport", "national_id", "utility_bill", "bank_statement", "certificate_of_incorporation",
-                   "register_of_directors", "proof_of_address", "out_of_scope"]
+AnomalyType = Literal[
+    "fat_finger",
+    "off_market_price",
+    "off_hours",
+    "large_new_counterparty",
+    "wash_trade",
+    "duplicate_booking",
+    "late_booking",
+]
+DocClass = Literal[
+    "passport",
+    "national_id",
+    "utility_bill",
+    "bank_statement",
+    "certificate_of_incorporation",
+    "register_of_directors",
+    "proof_of_address",
+    "out_of_scope",
+]
 #: 1-64 characters from a safe alphabet (letters, digits, ``_ . : -``); never coerced from a number.
 Identifier = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 #: Positive and finite, bounded away from 0 and overflow so quantity * price stays a normal positive float.
@@ -53,7 +89,7 @@ class TradeEventFields(BaseModel):
 
     trade_id: Identifier
     event_type: Literal["new", "amend", "cancel"]
-    orig_trade_id: Optional[Identifier] = Field(None, description="the trade an amend/cancel refers to")
+    orig_trade_id: Identifier | None = Field(None, description="the trade an amend/cancel refers to")
     exec_ts: Timestamp = Field(description="execution time, timezone-aware (ISO 8601 with offset)")
     booking_ts: Timestamp = Field(description="booking time, timezone-aware; not before exec_ts")
     desk: Identifier
@@ -70,7 +106,7 @@ class TradeEventFields(BaseModel):
     booking_system: Identifier
 
     @model_validator(mode="after")
-    def _event_rules(self) -> "TradeEventFields":
+    def _event_rules(self) -> TradeEventFields:
         if self.booking_ts < self.exec_ts:
             raise ValueError("booking_ts is before exec_ts: a trade cannot be booked before it is executed")
         if self.event_type != "new" and self.orig_trade_id is None:
@@ -101,10 +137,10 @@ class TradeEvent(TradeEventFields):
     notional: PositiveFinite
     notional_usd: PositiveFinite
     is_anomaly: bool = False
-    anomaly_type: Optional[AnomalyType] = None
+    anomaly_type: AnomalyType | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> "TradeEvent":
+    def _consistent(self) -> TradeEvent:
         if abs(self.notional - self.quantity * self.price) > 1e-6 * self.notional + 0.01:
             raise ValueError(f"notional {self.notional} != quantity * price ({self.quantity * self.price})")
         if self.is_anomaly != (self.anomaly_type is not None):
@@ -121,12 +157,12 @@ class Client(_Strict):
     jurisdiction: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
     risk_rating: Literal["low", "medium", "high"]
     pep: bool
-    address: Optional[Annotated[str, StringConstraints(max_length=300)]] = None
-    date_of_birth: Optional[date] = None
-    onboarded_date: Optional[date] = None
+    address: Annotated[str, StringConstraints(max_length=300)] | None = None
+    date_of_birth: date | None = None
+    onboarded_date: date | None = None
 
     @model_validator(mode="after")
-    def _pep_is_personal(self) -> "Client":
+    def _pep_is_personal(self) -> Client:
         if self.pep and self.entity_type != "individual":
             raise ValueError("pep can only be true for an individual")
         return self
@@ -136,12 +172,21 @@ class KycDocument(_Strict):
     """A KYC document as text, with its class label (or ``out_of_scope``)."""
 
     doc_id: Identifier
-    client_id: Optional[Identifier] = None
+    client_id: Identifier | None = None
     text: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
-    label: Optional[DocClass] = None
+    label: DocClass | None = None
     language: Literal["en", "de", "fr"] = "en"
-    subset: Optional[Literal["clean", "noisy", "ambiguous", "out_of_scope", "second_language"]] = None
+    subset: Literal["clean", "noisy", "ambiguous", "out_of_scope", "second_language"] | None = None
 
 
-__all__ = ["BOOKED_CURRENCIES", "Client", "Currency", "Identifier", "KycDocument", "PositiveFinite", "Timestamp", "TradeEvent",
-           "TradeEventFields"]
+__all__ = [
+    "BOOKED_CURRENCIES",
+    "Client",
+    "Currency",
+    "Identifier",
+    "KycDocument",
+    "PositiveFinite",
+    "Timestamp",
+    "TradeEvent",
+    "TradeEventFields",
+]

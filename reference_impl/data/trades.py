@@ -17,15 +17,32 @@ import pyarrow as pa
 
 from reference_impl.data import anomalies as anom
 from reference_impl.data.market import price_matrix
-from reference_impl.data.reference import (NEW_COUNTERPARTY_LEAD_DAYS, hhmm_to_minutes, check_seed, take_str,
-                                           utc_from_ns)
+from reference_impl.data.reference import NEW_COUNTERPARTY_LEAD_DAYS, check_seed, hhmm_to_minutes, take_str, utc_from_ns
 from reference_impl.errors import ConfigError, DataValidationError
 
 #: Column order of the ``trades`` frame (see docs/contracts.md).
 TRADE_COLUMNS: tuple[str, ...] = (
-    "trade_id", "event_type", "orig_trade_id", "exec_ts", "booking_ts", "desk", "book", "trader_id",
-    "counterparty_id", "instrument_id", "asset_class", "currency", "side", "quantity", "price",
-    "notional", "notional_usd", "venue", "booking_system", "is_anomaly", "anomaly_type",
+    "trade_id",
+    "event_type",
+    "orig_trade_id",
+    "exec_ts",
+    "booking_ts",
+    "desk",
+    "book",
+    "trader_id",
+    "counterparty_id",
+    "instrument_id",
+    "asset_class",
+    "currency",
+    "side",
+    "quantity",
+    "price",
+    "notional",
+    "notional_usd",
+    "venue",
+    "booking_system",
+    "is_anomaly",
+    "anomaly_type",
 )
 EVENT_TYPES: tuple[str, ...] = ("new", "amend", "cancel")
 SIDES: tuple[str, ...] = ("BUY", "SELL")
@@ -78,8 +95,9 @@ def _local_to_utc_ns(local_ns: np.ndarray, desk_idx: np.ndarray, tzs: list[str])
     return out
 
 
-def _choice_by_group(rng: np.random.Generator, group: np.ndarray, members: list[np.ndarray],
-                     weights: list[np.ndarray]) -> np.ndarray:
+def _choice_by_group(
+    rng: np.random.Generator, group: np.ndarray, members: list[np.ndarray], weights: list[np.ndarray]
+) -> np.ndarray:
     """For each row pick one of its group's members with that group's weights."""
     out = np.empty(len(group), dtype=np.int64)
     for g, (m, w) in enumerate(zip(members, weights)):
@@ -88,9 +106,16 @@ def _choice_by_group(rng: np.random.Generator, group: np.ndarray, members: list[
     return out
 
 
-def make_trades(ref: dict[str, pd.DataFrame], prices: pd.DataFrame, n_trades: int = 20_000, seed: int = 42, *,
-                anomaly_rate: float | Mapping[str, float] = anom.DEFAULT_ANOMALY_RATE,
-                amend_rate: float = DEFAULT_AMEND_RATE, cancel_rate: float = DEFAULT_CANCEL_RATE) -> pd.DataFrame:
+def make_trades(
+    ref: dict[str, pd.DataFrame],
+    prices: pd.DataFrame,
+    n_trades: int = 20_000,
+    seed: int = 42,
+    *,
+    anomaly_rate: float | Mapping[str, float] = anom.DEFAULT_ANOMALY_RATE,
+    amend_rate: float = DEFAULT_AMEND_RATE,
+    cancel_rate: float = DEFAULT_CANCEL_RATE,
+) -> pd.DataFrame:
     """Generate ``n_trades`` trade-capture events (rows), sorted by ``booking_ts``.
 
     Parameters
@@ -189,7 +214,7 @@ class _Setup:
     venue_members: list[np.ndarray]
 
     @classmethod
-    def build(cls, ref: dict[str, pd.DataFrame], prices: pd.DataFrame) -> "_Setup":
+    def build(cls, ref: dict[str, pd.DataFrame], prices: pd.DataFrame) -> _Setup:
         instruments, desks, traders = ref["instruments"], ref["desks"], ref["traders"]
         cps, calendar = ref["counterparties"], ref["calendar"]
         desk_names = desks["desk"].tolist()
@@ -212,17 +237,27 @@ class _Setup:
         venue_lists = [VENUES[d] for d in desk_names]
         venue_names = sorted({v for vs in venue_lists for v in vs})
         return cls(
-            desk_names=desk_names, tzs=desks["tz"].tolist(), desk_class=desk_class,
+            desk_names=desk_names,
+            tzs=desks["tz"].tolist(),
+            desk_class=desk_class,
             open_min=np.array([hhmm_to_minutes(x) for x in desks["open_local"]], dtype=float),
             close_min=np.array([hhmm_to_minutes(x) for x in desks["close_local"]], dtype=float),
             sla_min=desks["booking_sla_minutes"].to_numpy(dtype=float),
-            trader_desk=trader_desk, trader_book=trader_book, book_names=book_names,
+            trader_desk=trader_desk,
+            trader_book=trader_book,
+            book_names=book_names,
             trader_weight=traders["activity"].to_numpy() * desk_activity[trader_desk],
             inst_members=[np.flatnonzero(inst_desk == d) for d in range(len(desk_names))],
             inst_class=np.array([_CLASSES.index(c) for c in instruments["asset_class"]]),
-            lot=instruments["lot_size"].to_numpy(), onboard_ns=onboard_ns, established=established,
+            lot=instruments["lot_size"].to_numpy(),
+            onboard_ns=onboard_ns,
+            established=established,
             tier_weight=cps["tier"].map({"tier1": 4.0, "tier2": 2.0, "tier3": 1.0}).to_numpy()[established],
-            new_pool=np.flatnonzero(is_new_cp), days=days, grid=grid, matrix=matrix, inst_row=inst_row,
+            new_pool=np.flatnonzero(is_new_cp),
+            days=days,
+            grid=grid,
+            matrix=matrix,
+            inst_row=inst_row,
             venue_names=venue_names,
             venue_members=[np.array([venue_names.index(v) for v in vs]) for vs in venue_lists],
         )
@@ -275,9 +310,21 @@ def _draw_flow(rng: np.random.Generator, s: _Setup, n: int) -> dict[str, np.ndar
     venue = _choice_by_group(rng, desk, s.venue_members, [np.linspace(2.0, 1.0, len(m)) for m in s.venue_members])
     manual = rng.random(n) < np.array([MANUAL_SHARE[k] for k in _CLASSES])[aclass]
     system = np.where(manual, _MANUAL, np.array([_STP_SYSTEM[k] for k in _CLASSES])[aclass])
-    return {"trader": trader, "desk": desk, "inst": instrument, "aclass": aclass, "day": day, "minute": minute,
-            "cp": cp, "median_q": median_q, "qty": qty, "side": side, "venue": venue, "manual": manual,
-            "system": system}
+    return {
+        "trader": trader,
+        "desk": desk,
+        "inst": instrument,
+        "aclass": aclass,
+        "day": day,
+        "minute": minute,
+        "cp": cp,
+        "median_q": median_q,
+        "qty": qty,
+        "side": side,
+        "venue": venue,
+        "manual": manual,
+        "system": system,
+    }
 
 
 def _pick_rows(rng: np.random.Generator, counts: Mapping[str, int]) -> dict[str, np.ndarray]:
@@ -285,16 +332,21 @@ def _pick_rows(rng: np.random.Generator, counts: Mapping[str, int]) -> dict[str,
     order = rng.permutation(counts["base"])
     picks: dict[str, np.ndarray] = {}
     start = 0
-    for name, k in [*((n, counts[n]) for n in _IN_PLACE), ("wash_trade", counts["wash_pairs"]),
-                    ("duplicate_booking", counts["duplicate_booking"]), ("amend", counts["amend"]),
-                    ("cancel", counts["cancel"])]:
-        picks[name] = np.sort(order[start:start + k])
+    for name, k in [
+        *((n, counts[n]) for n in _IN_PLACE),
+        ("wash_trade", counts["wash_pairs"]),
+        ("duplicate_booking", counts["duplicate_booking"]),
+        ("amend", counts["amend"]),
+        ("cancel", counts["cancel"]),
+    ]:
+        picks[name] = np.sort(order[start : start + k])
         start += k
     return picks
 
 
-def _inject_flow_anomalies(rng: np.random.Generator, s: _Setup, flow: dict[str, np.ndarray],
-                           picks: Mapping[str, np.ndarray]) -> None:
+def _inject_flow_anomalies(
+    rng: np.random.Generator, s: _Setup, flow: dict[str, np.ndarray], picks: Mapping[str, np.ndarray]
+) -> None:
     """Fat fingers, off-hours executions and large trades with new counterparties (in place)."""
     idx = picks["fat_finger"]
     flow["qty"][idx] = anom.fat_finger_quantity(rng, flow["median_q"][idx])
@@ -306,8 +358,10 @@ def _inject_flow_anomalies(rng: np.random.Generator, s: _Setup, flow: dict[str, 
         return
     n_days = len(s.days)
     # onboarded no later than the last day and no earlier than two weeks before the first
-    eligible = s.new_pool[(s.onboard_ns[s.new_pool] <= s.days[-1])
-                          & (s.onboard_ns[s.new_pool] >= s.days[0] - NEW_COUNTERPARTY_LEAD_DAYS * _DAY_NS)]
+    eligible = s.new_pool[
+        (s.onboard_ns[s.new_pool] <= s.days[-1])
+        & (s.onboard_ns[s.new_pool] >= s.days[0] - NEW_COUNTERPARTY_LEAD_DAYS * _DAY_NS)
+    ]
     if len(eligible) == 0:
         raise ConfigError("no new counterparty is onboarded inside the period; cannot inject large_new_counterparty")
     flow["cp"][idx] = eligible[rng.integers(0, len(eligible), len(idx))]
@@ -316,8 +370,9 @@ def _inject_flow_anomalies(rng: np.random.Generator, s: _Setup, flow: dict[str, 
     flow["qty"][idx] = flow["median_q"][idx] * rng.uniform(5.0, 20.0, len(idx))
 
 
-def _price_and_book(rng: np.random.Generator, s: _Setup, flow: dict[str, np.ndarray],
-                    picks: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+def _price_and_book(
+    rng: np.random.Generator, s: _Setup, flow: dict[str, np.ndarray], picks: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
     """Execution time (UTC), price around the reference, booking delay; off-market and late anomalies."""
     n = len(flow["trader"])
     desk, inst = flow["desk"], flow["inst"]
@@ -344,15 +399,31 @@ def _price_and_book(rng: np.random.Generator, s: _Setup, flow: dict[str, np.ndar
     label = np.full(n, -1, dtype=np.int8)
     for name in (*_IN_PLACE, "wash_trade"):
         label[picks[name]] = anom.ANOMALY_NAMES.index(name)
-    return {"event": np.zeros(n, np.int8), "orig": np.full(n, -1), "exec": exec_ns, "booking": booking_ns,
-            "desk": desk, "book": s.trader_book[flow["trader"]], "trader": flow["trader"], "cp": flow["cp"],
-            "inst": inst, "side": flow["side"], "qty": qty, "price": price, "venue": flow["venue"],
-            "system": flow["system"], "label": label,
-            "_scatter": scatter, "_delay_s": delay_s, "_sla_s": sla_s}
+    return {
+        "event": np.zeros(n, np.int8),
+        "orig": np.full(n, -1),
+        "exec": exec_ns,
+        "booking": booking_ns,
+        "desk": desk,
+        "book": s.trader_book[flow["trader"]],
+        "trader": flow["trader"],
+        "cp": flow["cp"],
+        "inst": inst,
+        "side": flow["side"],
+        "qty": qty,
+        "price": price,
+        "venue": flow["venue"],
+        "system": flow["system"],
+        "label": label,
+        "_scatter": scatter,
+        "_delay_s": delay_s,
+        "_sla_s": sla_s,
+    }
 
 
-def _follow_up_events(rng: np.random.Generator, s: _Setup, base: dict[str, np.ndarray],
-                      picks: Mapping[str, np.ndarray]) -> list[dict[str, np.ndarray]]:
+def _follow_up_events(
+    rng: np.random.Generator, s: _Setup, base: dict[str, np.ndarray], picks: Mapping[str, np.ndarray]
+) -> list[dict[str, np.ndarray]]:
     """Extra rows: wash second legs, duplicate bookings, amendments and cancellations."""
 
     def copy_rows(rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -364,7 +435,8 @@ def _follow_up_events(rng: np.random.Generator, s: _Setup, base: dict[str, np.nd
     wash["side"] = 1 - wash["side"]
     wash["exec"] = wash["exec"] + (rng.uniform(60.0, 1200.0, len(legs)) * _NS).astype(np.int64)
     wash["price"] = s.ref_price(wash["inst"], wash["exec"]) * (
-        1.0 + rng.normal(0.0, 0.3, len(legs)) * scatter[legs] / 1e4)
+        1.0 + rng.normal(0.0, 0.3, len(legs)) * scatter[legs] / 1e4
+    )
     wash["booking"] = wash["exec"] + (np.minimum(delay_s[legs], 0.9 * sla_s[legs]) * _NS).astype(np.int64)
 
     rows = picks["duplicate_booking"]
@@ -381,8 +453,9 @@ def _follow_up_events(rng: np.random.Generator, s: _Setup, base: dict[str, np.nd
     lot = s.lot[amend["inst"]]
     new_qty = np.maximum(np.round(amend["qty"] * rng.uniform(0.8, 1.25, len(rows)) / lot), 1.0) * lot
     amend["qty"] = np.where(fix_qty, new_qty, amend["qty"])
-    amend["price"] = np.where(fix_qty, amend["price"], amend["price"] * (
-        1.0 + rng.normal(0.0, 1.0, len(rows)) * scatter[rows] / 1e4))
+    amend["price"] = np.where(
+        fix_qty, amend["price"], amend["price"] * (1.0 + rng.normal(0.0, 1.0, len(rows)) * scatter[rows] / 1e4)
+    )
     amend["booking"] = amend["booking"] + (rng.lognormal(np.log(3600.0), 1.0, len(rows)) * _NS).astype(np.int64)
 
     rows = picks["cancel"]
@@ -393,8 +466,9 @@ def _follow_up_events(rng: np.random.Generator, s: _Setup, base: dict[str, np.nd
     return [wash, dup, amend, cancel]
 
 
-def _assemble(cols: dict[str, np.ndarray], ref: dict[str, pd.DataFrame],
-              book_names: np.ndarray, venue_names: list[str]) -> pd.DataFrame:
+def _assemble(
+    cols: dict[str, np.ndarray], ref: dict[str, pd.DataFrame], book_names: np.ndarray, venue_names: list[str]
+) -> pd.DataFrame:
     """Sort events by booking time, assign ids, convert to USD and build the typed frame."""
     instruments = ref["instruments"]
     n = len(cols["exec"])
@@ -425,29 +499,31 @@ def _assemble(cols: dict[str, np.ndarray], ref: dict[str, pd.DataFrame],
     notional = cols["qty"] * price
     label = cols["label"]
 
-    frame = pd.DataFrame({
-        "trade_id": ids,
-        "event_type": take_str(list(EVENT_TYPES), cols["event"]),
-        "orig_trade_id": take_str(pa.array(ids.array), orig),
-        "exec_ts": utc_from_ns(cols["exec"]),
-        "booking_ts": utc_from_ns(cols["booking"]),
-        "desk": take_str(ref["desks"]["desk"].to_numpy(), cols["desk"]),
-        "book": take_str(book_names, cols["book"]),
-        "trader_id": take_str(ref["traders"]["trader_id"].to_numpy(), cols["trader"]),
-        "counterparty_id": take_str(ref["counterparties"]["counterparty_id"].to_numpy(), cols["cp"]),
-        "instrument_id": take_str(instruments["instrument_id"].to_numpy(), cols["inst"]),
-        "asset_class": take_str(instruments["asset_class"].to_numpy(), cols["inst"]),
-        "currency": take_str(ccy_names, ccy),
-        "side": take_str(list(SIDES), cols["side"]),
-        "quantity": cols["qty"],
-        "price": price,
-        "notional": np.round(notional, 2),
-        "notional_usd": np.round(notional * usd[ccy, day_idx], 2),
-        "venue": take_str(venue_names, cols["venue"]),
-        "booking_system": take_str(list(BOOKING_SYSTEMS), cols["system"]),
-        "is_anomaly": label >= 0,
-        "anomaly_type": take_str(list(anom.ANOMALY_NAMES), label.astype(np.int64)),
-    })
+    frame = pd.DataFrame(
+        {
+            "trade_id": ids,
+            "event_type": take_str(list(EVENT_TYPES), cols["event"]),
+            "orig_trade_id": take_str(pa.array(ids.array), orig),
+            "exec_ts": utc_from_ns(cols["exec"]),
+            "booking_ts": utc_from_ns(cols["booking"]),
+            "desk": take_str(ref["desks"]["desk"].to_numpy(), cols["desk"]),
+            "book": take_str(book_names, cols["book"]),
+            "trader_id": take_str(ref["traders"]["trader_id"].to_numpy(), cols["trader"]),
+            "counterparty_id": take_str(ref["counterparties"]["counterparty_id"].to_numpy(), cols["cp"]),
+            "instrument_id": take_str(instruments["instrument_id"].to_numpy(), cols["inst"]),
+            "asset_class": take_str(instruments["asset_class"].to_numpy(), cols["inst"]),
+            "currency": take_str(ccy_names, ccy),
+            "side": take_str(list(SIDES), cols["side"]),
+            "quantity": cols["qty"],
+            "price": price,
+            "notional": np.round(notional, 2),
+            "notional_usd": np.round(notional * usd[ccy, day_idx], 2),
+            "venue": take_str(venue_names, cols["venue"]),
+            "booking_system": take_str(list(BOOKING_SYSTEMS), cols["system"]),
+            "is_anomaly": label >= 0,
+            "anomaly_type": take_str(list(anom.ANOMALY_NAMES), label.astype(np.int64)),
+        }
+    )
     return frame
 
 

@@ -7,8 +7,9 @@ production a model only ever scores events after its training data, so we evalua
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -80,7 +81,9 @@ def time_splits(
         in_train = np.asarray((ts >= train_start) & (ts < train_end))
         in_test = np.asarray((ts >= test_start) & (ts < test_end))
         if in_test.any() and in_train.any():
-            folds.append(Fold(len(folds), np.flatnonzero(in_train), np.flatnonzero(in_test), train_start, train_end, test_end))
+            folds.append(
+                Fold(len(folds), np.flatnonzero(in_train), np.flatnonzero(in_test), train_start, train_end, test_end)
+            )
         i += 1
     if not folds:
         raise DataValidationError(
@@ -147,7 +150,9 @@ def backtest(
     """
     y_arr = np.asarray(y).astype(bool)
     if len(y_arr) != len(timestamps) or len(y_arr) != len(X):
-        raise DataValidationError(f"X, y and timestamps must have the same length, got {len(X)}, {len(y_arr)}, {len(timestamps)}")
+        raise DataValidationError(
+            f"X, y and timestamps must have the same length, got {len(X)}, {len(y_arr)}, {len(timestamps)}"
+        )
     rows = []
     for fold in time_splits(timestamps, train_weeks=train_weeks, test_weeks=test_weeks, expanding=expanding):
         model = clone(estimator)

@@ -29,7 +29,7 @@ def check_labels(y_true: Any, name: str = "y_true") -> np.ndarray:
     if y.dtype.kind == "f" and np.isnan(y).any():
         raise DataValidationError(f"{name} contains NaN; drop unlabelled rows first")
     values = set(np.unique(y).tolist())
-    if not values <= {0, 1, True, False}:
+    if not values <= {0, 1}:
         raise DataValidationError(f"{name} must be binary (0/1 or bool), got values {sorted(values)[:5]}")
     return y.astype(bool)
 
@@ -39,13 +39,17 @@ def check_scores(scores: Any, n: int, name: str = "scores") -> np.ndarray:
     if s.shape != (n,):
         raise DataValidationError(f"{name} must have shape ({n},) to match y_true, got {s.shape}")
     if not np.isfinite(s).all():
-        raise DataValidationError(f"{name} contains NaN or infinite values at positions {np.flatnonzero(~np.isfinite(s))[:5].tolist()}")
+        raise DataValidationError(
+            f"{name} contains NaN or infinite values at positions {np.flatnonzero(~np.isfinite(s))[:5].tolist()}"
+        )
     return s
 
 
 def _both_classes(y: np.ndarray, metric: str) -> None:
     if y.all() or not y.any():
-        raise DataValidationError(f"{metric} needs both anomalies and normal rows in y_true; got only {'anomalies' if y.all() else 'normal rows'}")
+        raise DataValidationError(
+            f"{metric} needs both anomalies and normal rows in y_true; got only {'anomalies' if y.all() else 'normal rows'}"
+        )
 
 
 @dataclass(frozen=True)
@@ -171,7 +175,9 @@ def recall_by_type(y_true: Any, flagged: Any, anomaly_type: Any) -> pd.DataFrame
     f = check_labels(flagged, "flagged")
     types = pd.Series(np.asarray(anomaly_type, dtype=object))
     if len(f) != len(y) or len(types) != len(y):
-        raise DataValidationError(f"y_true, flagged and anomaly_type must have the same length, got {len(y)}, {len(f)}, {len(types)}")
+        raise DataValidationError(
+            f"y_true, flagged and anomaly_type must have the same length, got {len(y)}, {len(f)}, {len(types)}"
+        )
     frame = pd.DataFrame({"anomaly_type": types[y].fillna("unknown").astype(str).to_numpy(), "caught": f[y]})
     out = frame.groupby("anomaly_type", sort=True)["caught"].agg(n="size", caught="sum").reset_index()
     out["n"] = out["n"].astype(int)

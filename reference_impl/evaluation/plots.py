@@ -15,7 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from sklearn import metrics as skm
 
-from reference_impl.evaluation.metrics import check_labels, check_scores, calibration_curve
+from reference_impl.evaluation.metrics import calibration_curve, check_labels, check_scores
 
 
 def _figure(title: str, size: tuple[float, float] = (5.0, 4.0)) -> tuple[Figure, Any]:

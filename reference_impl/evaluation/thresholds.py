@@ -161,7 +161,9 @@ def precision_cutoff(y_true: Any, scores: Any, target_precision: float, *, min_s
         raise DataValidationError(f"target_precision must be in (0, 1], got {target_precision!r}")
     y_arr, s_arr = np.asarray(y_true), np.asarray(scores, dtype=np.float64)
     if y_arr.ndim != 1 or y_arr.shape != s_arr.shape:
-        raise DataValidationError(f"y_true and scores must be 1-d and the same length, got {y_arr.shape} and {s_arr.shape}")
+        raise DataValidationError(
+            f"y_true and scores must be 1-d and the same length, got {y_arr.shape} and {s_arr.shape}"
+        )
     if y_arr.size == 0:
         return math.inf
     y = check_labels(y_arr)

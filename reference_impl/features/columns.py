@@ -8,7 +8,7 @@ or a window added in one place. Order is part of the contract where it says so (
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -25,16 +25,46 @@ MAX_PRICE_AGE: pd.Timedelta = pd.Timedelta(days=1)
 
 #: Columns of the ``trades`` frame the trade features read (see docs/contracts.md, Data).
 TRADE_COLUMNS: tuple[str, ...] = (
-    "trade_id", "event_type", "exec_ts", "booking_ts", "desk", "book", "trader_id",
-    "counterparty_id", "instrument_id", "side", "quantity", "price", "notional_usd",
+    "trade_id",
+    "event_type",
+    "exec_ts",
+    "booking_ts",
+    "desk",
+    "book",
+    "trader_id",
+    "counterparty_id",
+    "instrument_id",
+    "side",
+    "quantity",
+    "price",
+    "notional_usd",
 )
 #: Identifier and timestamp columns carried through to the feature frame.
-KEY_COLUMNS: tuple[str, ...] = ("trade_id", "trader_id", "book", "counterparty_id", "desk", "instrument_id",
-                                "event_type", "exec_ts", "booking_ts")
+KEY_COLUMNS: tuple[str, ...] = (
+    "trade_id",
+    "trader_id",
+    "book",
+    "counterparty_id",
+    "desk",
+    "instrument_id",
+    "event_type",
+    "exec_ts",
+    "booking_ts",
+)
 
 #: Columns of each event kept in ``trader_history.recent_events`` (what the trader-level features read).
-HISTORY_COLUMNS: tuple[str, ...] = ("trade_id", "booking_ts", "notional_usd", "event_type", "instrument_id",
-                                    "counterparty_id", "side", "quantity", "price", "exec_ts")
+HISTORY_COLUMNS: tuple[str, ...] = (
+    "trade_id",
+    "booking_ts",
+    "notional_usd",
+    "event_type",
+    "instrument_id",
+    "counterparty_id",
+    "side",
+    "quantity",
+    "price",
+    "exec_ts",
+)
 #: Timestamp columns a feature frame or feature-row frame may carry (all tz-aware UTC).
 TIMESTAMP_COLUMNS: tuple[str, ...] = ("exec_ts", "booking_ts", "event_ts", "available_at")
 
@@ -81,7 +111,17 @@ FEATURE_COLUMNS: tuple[str, ...] = (*KEY_COLUMNS, *MODEL_FEATURES, *CONTEXT_FEAT
 
 
 __all__ = [
-    "CONTEXT_FEATURES", "FEATURE_COLUMNS", "HISTORY_COLUMNS", "KEY_COLUMNS", "MAX_PRICE_AGE", "MAX_WINDOW",
-    "MIN_ZSCORE_HISTORY", "MODEL_FEATURES", "TIMESTAMP_COLUMNS", "TRADE_COLUMNS", "WINDOWS", "window_delta",
+    "CONTEXT_FEATURES",
+    "FEATURE_COLUMNS",
+    "HISTORY_COLUMNS",
+    "KEY_COLUMNS",
+    "MAX_PRICE_AGE",
+    "MAX_WINDOW",
+    "MIN_ZSCORE_HISTORY",
+    "MODEL_FEATURES",
+    "TIMESTAMP_COLUMNS",
+    "TRADE_COLUMNS",
+    "WINDOWS",
+    "window_delta",
     "window_names",
 ]

@@ -8,8 +8,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -57,8 +57,9 @@ def _differs(expected: pd.Series, got: pd.Series, rtol: float) -> np.ndarray:
     return out
 
 
-def _compare(name: str, left: pd.DataFrame, right: pd.DataFrame, columns: Sequence[str], label: Sequence[str],
-             rtol: float) -> ConsistencyReport:
+def _compare(
+    name: str, left: pd.DataFrame, right: pd.DataFrame, columns: Sequence[str], label: Sequence[str], rtol: float
+) -> ConsistencyReport:
     mismatches: list[dict] = []
     n_bad = 0
     left, right = left.reset_index(drop=True), right.reset_index(drop=True)
@@ -66,14 +67,27 @@ def _compare(name: str, left: pd.DataFrame, right: pd.DataFrame, columns: Sequen
         bad = np.flatnonzero(_differs(left[col], right[col], rtol))
         n_bad += len(bad)
         for i in bad[: max(0, 20 - len(mismatches))]:
-            mismatches.append({**{k: left[k].iloc[i] for k in label}, "feature": col,
-                               "expected": left[col].iloc[i], "got": right[col].iloc[i]})
+            mismatches.append(
+                {
+                    **{k: left[k].iloc[i] for k in label},
+                    "feature": col,
+                    "expected": left[col].iloc[i],
+                    "got": right[col].iloc[i],
+                }
+            )
     return ConsistencyReport(name, len(left) * len(columns), n_bad, mismatches)
 
 
-def check_online_offline(view: FeatureView | str, offline: OfflineStore | pd.DataFrame, online: OnlineStore, *,
-                         keys: Sequence[object] | None = None, now: pd.Timestamp | None = None,
-                         max_keys: int = 1000, rtol: float = 1e-9) -> ConsistencyReport:
+def check_online_offline(
+    view: FeatureView | str,
+    offline: OfflineStore | pd.DataFrame,
+    online: OnlineStore,
+    *,
+    keys: Sequence[object] | None = None,
+    now: pd.Timestamp | None = None,
+    max_keys: int = 1000,
+    rtol: float = 1e-9,
+) -> ConsistencyReport:
     """Compare online reads with the offline point-in-time values for the same keys at the same ``now``.
 
     ``now`` defaults to the view's high-water mark (everything materialised is then in the past);
@@ -93,8 +107,15 @@ def check_online_offline(view: FeatureView | str, offline: OfflineStore | pd.Dat
     return _compare(f"online vs offline ({view.name})", expected, served, view.feature_names, view.join_keys, rtol)
 
 
-def check_request_path(data: Mapping[str, pd.DataFrame], store: OnlineStore, *, cutoff: pd.Timestamp,
-                       max_events: int = 200, rtol: float = 1e-9, fast: bool = True) -> ConsistencyReport:
+def check_request_path(
+    data: Mapping[str, pd.DataFrame],
+    store: OnlineStore,
+    *,
+    cutoff: pd.Timestamp,
+    max_events: int = 200,
+    rtol: float = 1e-9,
+    fast: bool = True,
+) -> ConsistencyReport:
     """Materialise serving state up to ``cutoff`` into ``store``, then recompute the next trades at request time.
 
     For each trader's first event after ``cutoff`` (whose counterparty pair was not booked in between),
@@ -116,8 +137,9 @@ def check_request_path(data: Mapping[str, pd.DataFrame], store: OnlineStore, *, 
     if events.empty:
         return ConsistencyReport("request path vs batch", 0, 0)
     batch = build_trade_features(trades, data, data["prices"]).loc[events.index]
-    online = pd.concat([request_features_from_store(events.loc[[i]], store, data, data["prices"], fast=fast)
-                        for i in events.index])
+    online = pd.concat(
+        [request_features_from_store(events.loc[[i]], store, data, data["prices"], fast=fast) for i in events.index]
+    )
     return _compare("request path vs batch", batch, online, [*MODEL_FEATURES, *CONTEXT_FEATURES], ["trade_id"], rtol)
 
 

@@ -18,7 +18,7 @@ traders and whole (book, counterparty) pairs, so every window stays correct). In
 from __future__ import annotations
 
 import datetime as dt
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -97,19 +97,35 @@ def prior_pair_counts(events: pd.DataFrame, pair_rows: pd.DataFrame) -> pd.Serie
     """
     if len(events) == 0:
         return pd.Series(dtype="float64", index=events.index, name="counterparty_prior_trades")
-    entity = pd.DataFrame({"book": events["book"].astype(str).to_numpy(),
-                           "counterparty_id": events["counterparty_id"].astype(str).to_numpy(),
-                           "as_of": events["booking_ts"].to_numpy()}, index=events.index)
+    entity = pd.DataFrame(
+        {
+            "book": events["book"].astype(str).to_numpy(),
+            "counterparty_id": events["counterparty_id"].astype(str).to_numpy(),
+            "as_of": events["booking_ts"].to_numpy(),
+        },
+        index=events.index,
+    )
     entity["as_of"] = pd.to_datetime(entity["as_of"], utc=True) - _ONE_NS
     history = normalise_events(pair_rows) if len(pair_rows) else _empty(PAIR_COLUMNS)
     history = history.assign(book=history["book"].astype(str), counterparty_id=history["counterparty_id"].astype(str))
-    joined = point_in_time_join(entity, history[["book", "counterparty_id", "event_ts", "available_at", "trades_to_date"]],
-                                keys=["book", "counterparty_id"], features=["trades_to_date"], entity_timestamp="as_of")
+    joined = point_in_time_join(
+        entity,
+        history[["book", "counterparty_id", "event_ts", "available_at", "trades_to_date"]],
+        keys=["book", "counterparty_id"],
+        features=["trades_to_date"],
+        entity_timestamp="as_of",
+    )
     return joined["trades_to_date"].fillna(0.0).astype("float64").rename("counterparty_prior_trades")
 
 
-def features_for_day(trades: pd.DataFrame, pair_rows: pd.DataFrame, *, ref: Mapping[str, pd.DataFrame],
-                     prices: pd.DataFrame, day: dt.date) -> pd.DataFrame:
+def features_for_day(
+    trades: pd.DataFrame,
+    pair_rows: pd.DataFrame,
+    *,
+    ref: Mapping[str, pd.DataFrame],
+    prices: pd.DataFrame,
+    day: dt.date,
+) -> pd.DataFrame:
     """Feature rows of the trades booked on ``day``, from trades of the lookback window and pair history.
 
     ``trades`` must hold whole traders and whole (book, counterparty) pairs — all trades, or one
@@ -147,6 +163,12 @@ def _empty(columns: Sequence[str]) -> pd.DataFrame:
 
 
 __all__ = [
-    "FEATURE_INPUT_COLUMNS", "PAIR_COLUMNS", "PAIR_INPUT_COLUMNS", "day_bounds", "features_for_day",
-    "lookback_days", "pair_history_rows", "prior_pair_counts",
+    "FEATURE_INPUT_COLUMNS",
+    "PAIR_COLUMNS",
+    "PAIR_INPUT_COLUMNS",
+    "day_bounds",
+    "features_for_day",
+    "lookback_days",
+    "pair_history_rows",
+    "prior_pair_counts",
 ]

@@ -7,7 +7,7 @@ schema and transformation from the declaration. Change a view here and every pat
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -25,17 +25,27 @@ trade = Entity(name="trade", join_keys=("trade_id",), description="One trade-cap
 # Traders are where behavioural baselines live: "unusual" means unusual *for this trader*.
 trader = Entity(name="trader", join_keys=("trader_id",), description="A trader booking trades.")
 # A composite key: novelty is about a book dealing with a counterparty, not the counterparty alone.
-counterparty_pair = Entity(name="counterparty_pair", join_keys=("book", "counterparty_id"),
-                           description="A (book, counterparty) relationship.")
+counterparty_pair = Entity(
+    name="counterparty_pair", join_keys=("book", "counterparty_id"), description="A (book, counterparty) relationship."
+)
 
 # --------------------------------------------------------------------------- sources
 # exec_ts is when the trade happened; booking_ts is when the bank knew it — the gap is late arrival.
-trades_source = Source(name="trades", table="trades", event_timestamp="exec_ts", created_timestamp="booking_ts",
-                       description="Trade-capture events from the data layer (docs/contracts.md).")
+trades_source = Source(
+    name="trades",
+    table="trades",
+    event_timestamp="exec_ts",
+    created_timestamp="booking_ts",
+    description="Trade-capture events from the data layer (docs/contracts.md).",
+)
 # Derived state is stamped with the booking instant that produced it: known as soon as it happened.
-trades_by_booking = Source(name="trades_by_booking", table="trades", event_timestamp="booking_ts",
-                           created_timestamp="booking_ts",
-                           description="The same events, timed by booking (state after each booking).")
+trades_by_booking = Source(
+    name="trades_by_booking",
+    table="trades",
+    event_timestamp="booking_ts",
+    created_timestamp="booking_ts",
+    description="The same events, timed by booking (state after each booking).",
+)
 
 
 # --------------------------------------------------------------------------- transformations
@@ -125,6 +135,16 @@ def get_view(name: str) -> FeatureView:
 
 
 __all__ = [
-    "FEATURE_VIEWS", "OWNER", "counterparty_pair", "counterparty_pair_activity", "get_view", "trade",
-    "trade_features", "trader", "trader_activity", "trader_history", "trades_by_booking", "trades_source",
+    "FEATURE_VIEWS",
+    "OWNER",
+    "counterparty_pair",
+    "counterparty_pair_activity",
+    "get_view",
+    "trade",
+    "trade_features",
+    "trader",
+    "trader_activity",
+    "trader_history",
+    "trades_by_booking",
+    "trades_source",
 ]

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any, Mapping, overload
+from collections.abc import Mapping
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -87,11 +88,16 @@ def _normalise_frame(frame: pd.DataFrame, usd_per_unit: Mapping[str, float] | No
     has_usd = "notional_usd" in frame.columns
     missing = frame["notional_usd"].isna().to_numpy() if has_usd else np.ones(len(frame), dtype=bool)
     if _has_notional(frame.columns) and missing.any():
-        notional = (frame["notional"] if "notional" in frame.columns else frame["quantity"].astype("float64")
-                    * frame["price"].astype("float64")).to_numpy(dtype="float64")
+        notional = (
+            frame["notional"]
+            if "notional" in frame.columns
+            else frame["quantity"].astype("float64") * frame["price"].astype("float64")
+        ).to_numpy(dtype="float64")
         currency = frame["currency"].tolist() if "currency" in frame.columns else [None] * len(frame)
         rates = np.array([usd_rate(c, usd_per_unit) for c in currency], dtype="float64")
-        usd = frame["notional_usd"].to_numpy(dtype="float64", na_value=np.nan) if has_usd else np.full(len(frame), np.nan)
+        usd = (
+            frame["notional_usd"].to_numpy(dtype="float64", na_value=np.nan) if has_usd else np.full(len(frame), np.nan)
+        )
         changed["notional_usd"] = pd.Series(np.where(missing, notional * rates, usd), index=frame.index)
     elif has_usd and frame["notional_usd"].dtype != "float64":
         changed["notional_usd"] = frame["notional_usd"].astype("float64")
@@ -109,8 +115,10 @@ def normalise_events(events: Mapping[str, Any], usd_per_unit: Mapping[str, float
 def normalise_events(events: pd.DataFrame, usd_per_unit: Mapping[str, float] | None = None) -> pd.DataFrame: ...
 
 
-def normalise_events(events: pd.DataFrame | Mapping[str, Any], usd_per_unit: Mapping[str, float] | None = None,
-                     ) -> pd.DataFrame | dict[str, Any]:
+def normalise_events(
+    events: pd.DataFrame | Mapping[str, Any],
+    usd_per_unit: Mapping[str, float] | None = None,
+) -> pd.DataFrame | dict[str, Any]:
     """Trade events with UTC timestamps and ``notional_usd`` filled from FX where it is missing.
 
     Parameters

@@ -8,8 +8,8 @@ training-set builder: a point-in-time join of an entity frame against one or mor
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import pandas as pd
 import pyarrow as pa
@@ -33,8 +33,9 @@ def _to_arrow(frame: pd.DataFrame) -> pa.Table:
     for name in frame.columns:
         col = frame[name]
         if isinstance(col.dtype, pd.DatetimeTZDtype):
-            arrays[name] = pa.array(col.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]"),
-                                    type=pa.timestamp("ns", tz="UTC"))
+            arrays[name] = pa.array(
+                col.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]"), type=pa.timestamp("ns", tz="UTC")
+            )
         elif pd.api.types.is_float_dtype(col.dtype):
             arrays[name] = pa.array(col.to_numpy(dtype="float64"), type=pa.float64())
         else:
@@ -49,7 +50,7 @@ class OfflineStore:
         self.root = Path(root)
 
     @classmethod
-    def from_workspace(cls, workspace: Workspace | None = None) -> "OfflineStore":
+    def from_workspace(cls, workspace: Workspace | None = None) -> OfflineStore:
         ws = workspace or Workspace.from_env()
         return cls(ws.features_dir / "offline")
 
@@ -74,8 +75,9 @@ class OfflineStore:
         view = _as_view(view)
         path = self.path(view)
         if not path.exists():
-            raise FeatureStoreError(f"offline store has no data for view {view.name!r} ({path}); "
-                                    "run `ibml features materialize` first")
+            raise FeatureStoreError(
+                f"offline store has no data for view {view.name!r} ({path}); run `ibml features materialize` first"
+            )
         try:
             rows = pq.read_table(path).to_pandas()
         except (pa.ArrowException, OSError) as exc:
@@ -105,10 +107,14 @@ def parse_feature_refs(refs: Sequence[str]) -> dict[str, list[str]]:
     return wanted
 
 
-def get_historical_features(entity_df: pd.DataFrame, features: Sequence[str],
-                            source: OfflineStore | Mapping[str, pd.DataFrame], *,
-                            entity_timestamp: str = "event_timestamp",
-                            full_feature_names: bool = False) -> pd.DataFrame:
+def get_historical_features(
+    entity_df: pd.DataFrame,
+    features: Sequence[str],
+    source: OfflineStore | Mapping[str, pd.DataFrame],
+    *,
+    entity_timestamp: str = "event_timestamp",
+    full_feature_names: bool = False,
+) -> pd.DataFrame:
     """A point-in-time correct training frame: ``entity_df`` plus the requested features as of each row.
 
     Parameters
@@ -126,8 +132,10 @@ def get_historical_features(entity_df: pd.DataFrame, features: Sequence[str],
     for name, names in parse_feature_refs(features).items():
         view = get_view(name)
         if view.snapshot:
-            raise FeatureStoreError(f"view {view.name!r} is a serving snapshot (latest state only) and "
-                                    "cannot build training sets; use its history view instead")
+            raise FeatureStoreError(
+                f"view {view.name!r} is a serving snapshot (latest state only) and "
+                "cannot build training sets; use its history view instead"
+            )
         if isinstance(source, OfflineStore):
             rows = source.read(view)
         else:
@@ -137,8 +145,9 @@ def get_historical_features(entity_df: pd.DataFrame, features: Sequence[str],
         if full_feature_names:
             rows = rows.rename(columns={n: f"{name}__{n}" for n in names})
             names = [f"{name}__{n}" for n in names]
-        out = point_in_time_join(out, rows, keys=view.join_keys, features=names,
-                                 entity_timestamp=entity_timestamp, ttl=view.ttl)
+        out = point_in_time_join(
+            out, rows, keys=view.join_keys, features=names, entity_timestamp=entity_timestamp, ttl=view.ttl
+        )
     return out
 
 

@@ -19,10 +19,11 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -113,7 +114,7 @@ class OnlineStore:
         self.timeout = timeout
 
     @classmethod
-    def from_workspace(cls, workspace: Workspace | None = None) -> "OnlineStore":
+    def from_workspace(cls, workspace: Workspace | None = None) -> OnlineStore:
         ws = workspace or Workspace.from_env()
         return cls(ws.features_dir / "online.db")
 
@@ -150,16 +151,18 @@ class OnlineStore:
             return None
         with self._connect(write=False) as conn:
             try:
-                row = conn.execute("SELECT high_water_mark FROM high_water_marks WHERE view = ?",
-                                   (view.name,)).fetchone()
+                row = conn.execute(
+                    "SELECT high_water_mark FROM high_water_marks WHERE view = ?", (view.name,)
+                ).fetchone()
             except sqlite3.OperationalError as exc:
                 if "no such table" in str(exc):
                     return None
                 raise
         return _ts(row[0]) if row else None
 
-    def materialize(self, view: FeatureView | str, rows: pd.DataFrame, *,
-                    end: pd.Timestamp | None = None) -> MaterializeResult:
+    def materialize(
+        self, view: FeatureView | str, rows: pd.DataFrame, *, end: pd.Timestamp | None = None
+    ) -> MaterializeResult:
         """Copy rows with ``high_water_mark < available_at <= end`` (latest per key) in one transaction."""
         view = view if isinstance(view, FeatureView) else get_view(view)
         rows = validate_rows(view, rows)
@@ -182,7 +185,7 @@ class OnlineStore:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 for start in range(0, len(batch), CHUNK_ROWS):
-                    self._write_chunk(conn, view, batch.iloc[start:start + CHUNK_ROWS])
+                    self._write_chunk(conn, view, batch.iloc[start : start + CHUNK_ROWS])
                 if new_mark is not None:
                     conn.execute(
                         "INSERT INTO high_water_marks (view, high_water_mark, rows_written) VALUES (?, ?, ?) "
@@ -200,8 +203,10 @@ class OnlineStore:
         keys = [chunk[k].astype(str).tolist() for k in view.join_keys]
         encoded = keys[0] if len(keys) == 1 else [KEY_SEPARATOR.join(parts) for parts in zip(*keys)]
         names = list(view.feature_names)
-        columns = [[_json_value(v) for v in chunk[n].tolist()] if view.feature(n).dtype == "float64"
-                   else chunk[n].tolist() for n in names]
+        columns = [
+            [_json_value(v) for v in chunk[n].tolist()] if view.feature(n).dtype == "float64" else chunk[n].tolist()
+            for n in names
+        ]
         dumps = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
         records = [
             (view.name, key, ev, av, dumps(dict(zip(names, values))))
@@ -211,9 +216,14 @@ class OnlineStore:
 
     # ------------------------------------------------------------------ reads
 
-    def read(self, view: FeatureView | str, keys: Sequence[object] | str, *,
-             now: pd.Timestamp | Sequence[pd.Timestamp] | None = None,
-             features: Sequence[str] | None = None) -> list[dict | None]:
+    def read(
+        self,
+        view: FeatureView | str,
+        keys: Sequence[object] | str,
+        *,
+        now: pd.Timestamp | Sequence[pd.Timestamp] | None = None,
+        features: Sequence[str] | None = None,
+    ) -> list[dict | None]:
         """The stored row for each key (``None`` when absent or older than the view's TTL at ``now``).
 
         Each row is a dict with the join keys, ``event_ts``, ``available_at`` and the features
@@ -236,16 +246,19 @@ class OnlineStore:
         found: dict[str, tuple[int, int, str]] = {}
         with self._connect(write=False) as conn:
             for start in range(0, len(encoded), 500):
-                part = encoded[start:start + 500]
+                part = encoded[start : start + 500]
                 marks = ",".join("?" * len(part))
                 try:
                     cursor = conn.execute(
                         f"SELECT entity_key, event_ts, available_at, payload FROM feature_values "
-                        f"WHERE view = ? AND entity_key IN ({marks})", (view.name, *part))
+                        f"WHERE view = ? AND entity_key IN ({marks})",
+                        (view.name, *part),
+                    )
                 except sqlite3.OperationalError as exc:
                     if "no such table" in str(exc):
-                        raise FeatureStoreError(f"online store {self.path} has no feature tables; "
-                                                "run `ibml features materialize` first") from None
+                        raise FeatureStoreError(
+                            f"online store {self.path} has no feature tables; run `ibml features materialize` first"
+                        ) from None
                     raise
                 for key, ev, av, payload in cursor:
                     found[key] = (ev, av, payload)
@@ -266,8 +279,14 @@ class OnlineStore:
             out.append(row)
         return out
 
-    def read_frame(self, view: FeatureView | str, keys: Sequence[object] | str, *,
-                   now: pd.Timestamp | None = None, features: Sequence[str] | None = None) -> pd.DataFrame:
+    def read_frame(
+        self,
+        view: FeatureView | str,
+        keys: Sequence[object] | str,
+        *,
+        now: pd.Timestamp | None = None,
+        features: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
         """:meth:`read` as a DataFrame, one row per requested key in order (nulls where nothing is served)."""
         view = view if isinstance(view, FeatureView) else get_view(view)
         if isinstance(keys, (str, tuple)):

@@ -8,7 +8,7 @@ incremental online upsert from the high-water mark (one SQLite transaction per v
 from __future__ import annotations
 
 import time
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
@@ -34,9 +34,15 @@ def data_as_of(data: Mapping[str, pd.DataFrame], view: FeatureView, end: pd.Time
     return out
 
 
-def materialize_features(data: Mapping[str, pd.DataFrame], offline: OfflineStore, online: OnlineStore, *,
-                         views: Sequence[str] | None = None, end: pd.Timestamp | None = None,
-                         progress: Callable[[str], None] | None = None) -> list[MaterializeResult]:
+def materialize_features(
+    data: Mapping[str, pd.DataFrame],
+    offline: OfflineStore,
+    online: OnlineStore,
+    *,
+    views: Sequence[str] | None = None,
+    end: pd.Timestamp | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[MaterializeResult]:
     """Build, store offline and materialise online each view (all by default), as known at ``end``."""
     say = progress or (lambda _msg: None)
     chosen = [get_view(v) for v in views] if views else list(FEATURE_VIEWS.values())
@@ -49,8 +55,10 @@ def materialize_features(data: Mapping[str, pd.DataFrame], offline: OfflineStore
         say(f"{view.name}: offline store {path.name} written")
         result = online.materialize(view, rows, end=end)
         mark = result.high_water_mark.isoformat() if result.high_water_mark is not None else "none"
-        say(f"{view.name}: online store +{result.rows:,} rows ({result.keys:,} keys), high-water mark {mark} "
-            f"in {time.perf_counter() - start:.1f}s")
+        say(
+            f"{view.name}: online store +{result.rows:,} rows ({result.keys:,} keys), high-water mark {mark} "
+            f"in {time.perf_counter() - start:.1f}s"
+        )
         results.append(result)
     return results
 

@@ -20,7 +20,7 @@ The property tests prove they agree on random inputs.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -44,16 +44,26 @@ def _check_keys(entity_df: pd.DataFrame, feature_df: pd.DataFrame, keys: Sequenc
                     )
 
 
-def _validate(entity_df: pd.DataFrame, feature_df: pd.DataFrame, keys: Sequence[str], entity_timestamp: str,
-              features: Sequence[str], event_ts: str, available_at: str) -> None:
+def _validate(
+    entity_df: pd.DataFrame,
+    feature_df: pd.DataFrame,
+    keys: Sequence[str],
+    entity_timestamp: str,
+    features: Sequence[str],
+    event_ts: str,
+    available_at: str,
+) -> None:
     require_columns(entity_df, [*keys, entity_timestamp], "entity frame")
     require_columns(feature_df, [*keys, event_ts, available_at, *features], "feature rows")
     clash = [f for f in features if f in entity_df.columns]
     if clash:
         raise FeatureStoreError(f"feature column(s) {', '.join(clash)} already exist in the entity frame")
     _check_keys(entity_df, feature_df, keys)
-    for frame, col, what in ((entity_df, entity_timestamp, "entity frame"), (feature_df, event_ts, "feature rows"),
-                             (feature_df, available_at, "feature rows")):
+    for frame, col, what in (
+        (entity_df, entity_timestamp, "entity frame"),
+        (feature_df, event_ts, "feature rows"),
+        (feature_df, available_at, "feature rows"),
+    ):
         series = frame[col]
         if not isinstance(series.dtype, pd.DatetimeTZDtype):
             kind = "naive timestamps" if pd.api.types.is_datetime64_dtype(series.dtype) else f"dtype {series.dtype}"
@@ -81,10 +91,17 @@ def _key_codes(feature_df: pd.DataFrame, entity_df: pd.DataFrame, keys: Sequence
     return f_code.astype(np.int64), e_code.astype(np.int64)
 
 
-def point_in_time_join(entity_df: pd.DataFrame, feature_df: pd.DataFrame, *, keys: Sequence[str],
-                       features: Sequence[str] | None = None, entity_timestamp: str = "event_timestamp",
-                       ttl: pd.Timedelta | None = None, event_ts: str = "event_ts",
-                       available_at: str = "available_at") -> pd.DataFrame:
+def point_in_time_join(
+    entity_df: pd.DataFrame,
+    feature_df: pd.DataFrame,
+    *,
+    keys: Sequence[str],
+    features: Sequence[str] | None = None,
+    entity_timestamp: str = "event_timestamp",
+    ttl: pd.Timedelta | None = None,
+    event_ts: str = "event_ts",
+    available_at: str = "available_at",
+) -> pd.DataFrame:
     """Left-join ``feature_df`` onto ``entity_df`` as of each entity row's timestamp.
 
     Parameters
@@ -167,8 +184,10 @@ def point_in_time_join(entity_df: pd.DataFrame, feature_df: pd.DataFrame, *, key
     for col in features:
         values = feature_df[col]
         if n_feat == 0:
-            out[col] = pd.Series(pd.array([None] * len(entity_df), dtype=values.dtype)
-                                 if len(entity_df) else values.iloc[:0].array, index=out.index)
+            out[col] = pd.Series(
+                pd.array([None] * len(entity_df), dtype=values.dtype) if len(entity_df) else values.iloc[:0].array,
+                index=out.index,
+            )
             continue
         taken = values.iloc[source_rows]
         taken.index = out.index
@@ -176,10 +195,17 @@ def point_in_time_join(entity_df: pd.DataFrame, feature_df: pd.DataFrame, *, key
     return out
 
 
-def point_in_time_join_reference(entity_df: pd.DataFrame, feature_df: pd.DataFrame, *, keys: Sequence[str],
-                                 features: Sequence[str], entity_timestamp: str = "event_timestamp",
-                                 ttl: pd.Timedelta | None = None, event_ts: str = "event_ts",
-                                 available_at: str = "available_at") -> pd.DataFrame:
+def point_in_time_join_reference(
+    entity_df: pd.DataFrame,
+    feature_df: pd.DataFrame,
+    *,
+    keys: Sequence[str],
+    features: Sequence[str],
+    entity_timestamp: str = "event_timestamp",
+    ttl: pd.Timedelta | None = None,
+    event_ts: str = "event_ts",
+    available_at: str = "available_at",
+) -> pd.DataFrame:
     """The same rule as :func:`point_in_time_join`, written as a loop over entity rows (slow; for tests)."""
     keys, features = list(keys), list(features)
     _validate(entity_df, feature_df, keys, entity_timestamp, features, event_ts, available_at)

@@ -17,8 +17,9 @@ and against each other by property tests.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,8 +56,9 @@ _H = {c: i for i, c in enumerate(HISTORY_COLUMNS)}  # position of each field in 
 _WINDOW_DELTAS = {w: window_delta(w) for w in WINDOWS}
 
 
-def online_state_for(event_frame: pd.DataFrame | Mapping[str, Any], store: OnlineStore, *,
-                     now: pd.Timestamp | None = None) -> dict[str, dict | None]:
+def online_state_for(
+    event_frame: pd.DataFrame | Mapping[str, Any], store: OnlineStore, *, now: pd.Timestamp | None = None
+) -> dict[str, dict | None]:
     """The online rows the request path needs for one event (``None`` where there are none)."""
     if isinstance(event_frame, pd.DataFrame):
         require_columns(event_frame, ("trader_id", "book", "counterparty_id", "booking_ts"), "event")
@@ -66,8 +68,7 @@ def online_state_for(event_frame: pd.DataFrame | Mapping[str, Any], store: Onlin
         _require_fields(event, ("trader_id", "book", "counterparty_id", "booking_ts"))
     now = pd.Timestamp(event["booking_ts"]) if now is None else now
     trader_row = store.read(trader_history, [str(event["trader_id"])], now=now)[0]
-    pair_row = store.read(counterparty_pair_activity, [(str(event["book"]), str(event["counterparty_id"]))],
-                          now=now)[0]
+    pair_row = store.read(counterparty_pair_activity, [(str(event["book"]), str(event["counterparty_id"]))], now=now)[0]
     return {"trader_history": trader_row, "counterparty_pair": pair_row}
 
 
@@ -79,15 +80,21 @@ def online_states_for(events: Sequence[Mapping[str, Any]], store: OnlineStore) -
         return []
     now = [pd.Timestamp(e["booking_ts"]) for e in events]
     traders = store.read(trader_history, [str(e["trader_id"]) for e in events], now=now)
-    pairs = store.read(counterparty_pair_activity, [(str(e["book"]), str(e["counterparty_id"])) for e in events],
-                       now=now)
+    pairs = store.read(
+        counterparty_pair_activity, [(str(e["book"]), str(e["counterparty_id"])) for e in events], now=now
+    )
     return [{"trader_history": t, "counterparty_pair": p} for t, p in zip(traders, pairs)]
 
 
-def request_features_from_store(event_frame: pd.DataFrame, store: OnlineStore,
-                                ref: Mapping[str, pd.DataFrame] | RequestContext,
-                                prices_or_ref_price: pd.DataFrame | float | None = None, *,
-                                now: pd.Timestamp | None = None, fast: bool = True) -> pd.DataFrame:
+def request_features_from_store(
+    event_frame: pd.DataFrame,
+    store: OnlineStore,
+    ref: Mapping[str, pd.DataFrame] | RequestContext,
+    prices_or_ref_price: pd.DataFrame | float | None = None,
+    *,
+    now: pd.Timestamp | None = None,
+    fast: bool = True,
+) -> pd.DataFrame:
     """Features for one event, reading its state from ``store`` as of ``now`` (default: its booking time).
 
     ``ref`` is the reference tables, or a :class:`RequestContext` built once from them (what a caller
@@ -98,23 +105,29 @@ def request_features_from_store(event_frame: pd.DataFrame, store: OnlineStore,
     state = online_state_for(event_frame, store, now=now)
     if isinstance(ref, RequestContext):
         if not fast or isinstance(prices_or_ref_price, pd.DataFrame):
-            raise FeatureStoreError("with a RequestContext, pass prices to RequestContext.from_reference and use "
-                                    "the fast path; the reference path needs the reference tables themselves")
+            raise FeatureStoreError(
+                "with a RequestContext, pass prices to RequestContext.from_reference and use "
+                "the fast path; the reference path needs the reference tables themselves"
+            )
         return fast_request_features(event_frame, state, ref, reference_price=prices_or_ref_price)
     if not fast:
         return compute_request_features(event_frame, state, ref, prices_or_ref_price)
     if isinstance(prices_or_ref_price, pd.DataFrame):
         return fast_request_features(event_frame, state, RequestContext.from_reference(ref, prices_or_ref_price))
-    return fast_request_features(event_frame, state, RequestContext.from_reference(ref),
-                                 reference_price=prices_or_ref_price, use_prices=False)
+    return fast_request_features(
+        event_frame, state, RequestContext.from_reference(ref), reference_price=prices_or_ref_price, use_prices=False
+    )
 
 
 # --------------------------------------------------------------------------- the reference path
 
 
-def compute_request_features(event_frame: pd.DataFrame, online_rows: Mapping[str, Mapping | None],
-                             ref: Mapping[str, pd.DataFrame], prices_or_ref_price: pd.DataFrame | float | None,
-                             ) -> pd.DataFrame:
+def compute_request_features(
+    event_frame: pd.DataFrame,
+    online_rows: Mapping[str, Mapping | None],
+    ref: Mapping[str, pd.DataFrame],
+    prices_or_ref_price: pd.DataFrame | float | None,
+) -> pd.DataFrame:
     """Features for ONE incoming trade event, from the online store's trader and counterparty state.
 
     The trader's recent events (``online_rows["trader_history"]["recent_events"]``) are put back in
@@ -184,14 +197,21 @@ class RequestContext:
     max_price_age_ns: int = MAX_PRICE_AGE.value
 
     @classmethod
-    def from_reference(cls, ref: Mapping[str, pd.DataFrame], prices: pd.DataFrame | None = None,
-                       ) -> "RequestContext":
+    def from_reference(
+        cls,
+        ref: Mapping[str, pd.DataFrame],
+        prices: pd.DataFrame | None = None,
+    ) -> RequestContext:
         """Parse ``ref`` (``desks`` required; ``calendar``, ``counterparties`` optional) and ``prices``."""
         require_columns(ref.get("desks", pd.DataFrame()), ("desk",), "ref['desks']")
         desks = ref["desks"]
         require_columns(desks, ("desk", "tz", "open_local", "close_local"), "desks")
-        hours = {str(r.desk): _DeskHours(str(r.tz), minutes_since_midnight(r.open_local), minutes_since_midnight(r.close_local))
-                 for r in desks.drop_duplicates("desk").itertuples(index=False)}
+        hours = {
+            str(r.desk): _DeskHours(
+                str(r.tz), minutes_since_midnight(r.open_local), minutes_since_midnight(r.close_local)
+            )
+            for r in desks.drop_duplicates("desk").itertuples(index=False)
+        }
 
         def per_desk(column: str) -> dict[str, float] | None:
             if column not in desks.columns:
@@ -209,8 +229,14 @@ class RequestContext:
         if cps is not None and "onboarded_date" in cps.columns and len(cps):
             ns = pd.to_datetime(cps["onboarded_date"]).to_numpy(dtype="datetime64[ns]").astype("int64")
             onboarded = dict(zip(cps["counterparty_id"].astype(str), ns.tolist()))
-        return cls(hours, per_desk("notional_limit_usd"), per_desk("booking_sla_minutes"), holidays, onboarded,
-                   _split_prices(prices))
+        return cls(
+            hours,
+            per_desk("notional_limit_usd"),
+            per_desk("booking_sla_minutes"),
+            holidays,
+            onboarded,
+            _split_prices(prices),
+        )
 
     def reference_price(self, instrument_id: str, exec_ns: int) -> float:
         """The last price at or before ``exec_ns`` (the last of equal times), NaN if none within the max age."""
@@ -289,14 +315,21 @@ def _rolling_at(ts_ns: np.ndarray, values: np.ndarray, window: str) -> tuple[flo
     """
     x = np.where(np.isinf(values), np.nan, values).astype("float64")  # as Rolling._prep_values
     start, end = VariableWindowIndexer(index_array=ts_ns, window_size=_WINDOW_DELTAS[window].value).get_window_bounds(
-        num_values=len(x), min_periods=1, center=False, closed="left", step=None)
+        num_values=len(x), min_periods=1, center=False, closed="left", step=None
+    )
     mean = _window_kernels.roll_mean(x, start, end, 1)[-1]
     var = _window_kernels.roll_var(x, start, end, 1, ddof=1)[-1]
     return float(mean), float(0.0 if var < 0 else np.sqrt(var))  # std as pandas' zsqrt
 
 
-def _pattern_keys(instrument: Any, counterparty: Any, side: Any, quantity: float, price: float, exec_ns: int,
-                  ) -> tuple[tuple | None, tuple | None]:
+def _pattern_keys(
+    instrument: Any,
+    counterparty: Any,
+    side: Any,
+    quantity: float,
+    price: float,
+    exec_ns: int,
+) -> tuple[tuple | None, tuple | None]:
     """(wash, duplicate) keys as ``duplicate_and_wash_counts`` builds them; ``None`` where a NaN voids the key."""
     q, p = _float_key(quantity), _float_key(price)
     base = None if q is None else (str(instrument), str(counterparty), q)
@@ -331,8 +364,14 @@ def _trader_state(event: Mapping[str, Any], history: list | None) -> dict[str, f
         out[f"trader_trade_count_{w}"] = count
 
     # duplicate bookings (same economics, last day) and opposite-side matches (last hour): live rows only
-    ev_base, ev_econ = _pattern_keys(event["instrument_id"], event["counterparty_id"], event["side"],
-                                     event["quantity"], event["price"], event["_exec_ns"])
+    ev_base, ev_econ = _pattern_keys(
+        event["instrument_id"],
+        event["counterparty_id"],
+        event["side"],
+        event["quantity"],
+        event["price"],
+        event["_exec_ns"],
+    )
     day, hour = pd.Timedelta(days=1).value, pd.Timedelta(hours=1).value
     side = str(event["side"])
     dup = buys = sells = 0
@@ -340,8 +379,14 @@ def _trader_state(event: Mapping[str, Any], history: list | None) -> dict[str, f
         b = int(booking[i])
         if not live[i] or not t - day <= b < t:  # the hour window lies inside the day window
             continue
-        base, econ = _pattern_keys(e[_H["instrument_id"]], e[_H["counterparty_id"]], e[_H["side"]],
-                                   _num(e[_H["quantity"]]), _num(e[_H["price"]]), e[_H["exec_ts"]])
+        base, econ = _pattern_keys(
+            e[_H["instrument_id"]],
+            e[_H["counterparty_id"]],
+            e[_H["side"]],
+            _num(e[_H["quantity"]]),
+            _num(e[_H["price"]]),
+            e[_H["exec_ts"]],
+        )
         if econ == ev_econ:
             dup += 1
         if b >= t - hour and base == ev_base:
@@ -361,8 +406,9 @@ def _event_fields(event: pd.DataFrame | Mapping[str, Any]) -> tuple[dict[str, An
             raise FeatureStoreError(f"fast_request_features takes exactly one event, got {len(event)} rows")
         for col in ("exec_ts", "booking_ts"):
             if not isinstance(event[col].dtype, pd.DatetimeTZDtype):
-                raise FeatureStoreError(f"column {col!r} must hold tz-aware UTC timestamps, "
-                                        f"got dtype {event[col].dtype}")
+                raise FeatureStoreError(
+                    f"column {col!r} must hold tz-aware UTC timestamps, got dtype {event[col].dtype}"
+                )
         fields = {c: event[c].iat[0] for c in TRADE_COLUMNS}
         keys = event[list(KEY_COLUMNS)]
     else:
@@ -392,9 +438,14 @@ def _key_frame(fields: Mapping[str, Any]) -> pd.DataFrame:
 _OUTPUT_FEATURES = [*MODEL_FEATURES, *CONTEXT_FEATURES]
 
 
-def fast_request_features(event: pd.DataFrame | Mapping[str, Any], online_rows: Mapping[str, Mapping | None],
-                          context: RequestContext, *, reference_price: float | None = None,
-                          use_prices: bool = True) -> pd.DataFrame:
+def fast_request_features(
+    event: pd.DataFrame | Mapping[str, Any],
+    online_rows: Mapping[str, Mapping | None],
+    context: RequestContext,
+    *,
+    reference_price: float | None = None,
+    use_prices: bool = True,
+) -> pd.DataFrame:
     """Features for ONE event from online state: the same frame as ``compute_request_features``, ~10x faster.
 
     Parameters
@@ -416,15 +467,17 @@ def fast_request_features(event: pd.DataFrame | Mapping[str, Any], online_rows: 
     DataFrame
         One row: :data:`KEY_COLUMNS`, :data:`MODEL_FEATURES`, :data:`CONTEXT_FEATURES` (float64).
     """
-    fields, keys, values = _feature_values(event, online_rows, context, reference_price=reference_price,
-                                           use_prices=use_prices)
+    fields, keys, values = _feature_values(
+        event, online_rows, context, reference_price=reference_price, use_prices=use_prices
+    )
     if keys is None:
         keys = _key_frame(fields)
     return pd.concat([keys, pd.DataFrame(values[None, :], columns=_OUTPUT_FEATURES, index=keys.index)], axis=1)
 
 
-def fast_request_features_many(events: Sequence[Mapping[str, Any]], online_rows: Sequence[Mapping[str, Mapping | None]],
-                               context: RequestContext) -> pd.DataFrame:
+def fast_request_features_many(
+    events: Sequence[Mapping[str, Any]], online_rows: Sequence[Mapping[str, Mapping | None]], context: RequestContext
+) -> pd.DataFrame:
     """:func:`fast_request_features` for many events at once: the same rows, one frame built once.
 
     What a service scoring a micro-batch calls: the per-event numbers come from the same code, only the
@@ -448,9 +501,14 @@ def fast_request_features_many(events: Sequence[Mapping[str, Any]], online_rows:
     return pd.DataFrame(cols)  # one constructor call: keys and features (a concat of two frames cost twice this)
 
 
-def _feature_values(event: pd.DataFrame | Mapping[str, Any], online_rows: Mapping[str, Mapping | None],
-                    context: RequestContext, *, reference_price: float | None = None, use_prices: bool = True,
-                    ) -> tuple[dict[str, Any], pd.DataFrame | None, np.ndarray]:
+def _feature_values(
+    event: pd.DataFrame | Mapping[str, Any],
+    online_rows: Mapping[str, Mapping | None],
+    context: RequestContext,
+    *,
+    reference_price: float | None = None,
+    use_prices: bool = True,
+) -> tuple[dict[str, Any], pd.DataFrame | None, np.ndarray]:
     """(event fields, key frame if the event came as one, feature values in :data:`_OUTPUT_FEATURES` order)."""
     fields, keys = _event_fields(event)
     history_row = online_rows.get("trader_history") or {}
@@ -485,27 +543,37 @@ def _feature_values(event: pd.DataFrame | Mapping[str, Any], online_rows: Mappin
         for w in WINDOWS:
             mean, std = one(trader[f"trader_notional_mean_{w}"]), one(trader[f"trader_notional_std_{w}"])
             count = one(trader[f"trader_trade_count_{w}"])
-            cols[f"notional_zscore_{w}"] = np.where((std > 0) & (count >= MIN_ZSCORE_HISTORY),
-                                                    (notional - mean) / std, np.nan)
+            cols[f"notional_zscore_{w}"] = np.where(
+                (std > 0) & (count >= MIN_ZSCORE_HISTORY), (notional - mean) / std, np.nan
+            )
         dev = np.where(rp > 0, (price - rp) / rp * 1e4, np.nan)
-        cols.update({
-            "log_notional_usd": np.where(notional > 0, np.log10(np.where(notional > 0, notional, 1.0)), np.nan),
-            "notional_to_desk_limit": notional / one(limit),
-            "price_deviation_bps": dev,
-            "abs_price_deviation_bps": np.abs(dev),
-            "off_hours": one(ctx.off_hours(desk, fields["_exec_ns"])),
-            "is_new_counterparty": one(float(prior == 0 and fields["event_type"] == "new")),
-            "counterparty_prior_trades": one(prior),
-            "counterparty_age_days": one(age),
-            "booking_delay_s": one(delay),
-            "booking_delay_sla_ratio": one(delay) / (60.0 * one(sla)),
-            "notional_usd": notional,
-            "reference_price": rp,
-        })
+        cols.update(
+            {
+                "log_notional_usd": np.where(notional > 0, np.log10(np.where(notional > 0, notional, 1.0)), np.nan),
+                "notional_to_desk_limit": notional / one(limit),
+                "price_deviation_bps": dev,
+                "abs_price_deviation_bps": np.abs(dev),
+                "off_hours": one(ctx.off_hours(desk, fields["_exec_ns"])),
+                "is_new_counterparty": one(float(prior == 0 and fields["event_type"] == "new")),
+                "counterparty_prior_trades": one(prior),
+                "counterparty_age_days": one(age),
+                "booking_delay_s": one(delay),
+                "booking_delay_sla_ratio": one(delay) / (60.0 * one(sla)),
+                "notional_usd": notional,
+                "reference_price": rp,
+            }
+        )
     for name, value in trader.items():
         cols.setdefault(name, one(value))
     return fields, keys, np.array([cols[c][0] for c in _OUTPUT_FEATURES], dtype="float64")
 
 
-__all__ = ["RequestContext", "compute_request_features", "fast_request_features", "fast_request_features_many", "online_state_for",
-           "online_states_for", "request_features_from_store"]
+__all__ = [
+    "RequestContext",
+    "compute_request_features",
+    "fast_request_features",
+    "fast_request_features_many",
+    "online_state_for",
+    "online_states_for",
+    "request_features_from_store",
+]

@@ -9,7 +9,7 @@ naive timestamp, non-string key) is stopped at the first door.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -34,8 +34,9 @@ def validate_rows(view: FeatureView, rows: pd.DataFrame) -> pd.DataFrame:
         out[key] = out[key].astype(str)
     for col in ("event_ts", "available_at"):
         if not isinstance(out[col].dtype, pd.DatetimeTZDtype):
-            raise FeatureStoreError(f"column {col!r} of view {view.name!r} must be tz-aware UTC timestamps, "
-                                    f"got {out[col].dtype}")
+            raise FeatureStoreError(
+                f"column {col!r} of view {view.name!r} must be tz-aware UTC timestamps, got {out[col].dtype}"
+            )
         if out[col].isna().any():
             raise FeatureStoreError(f"column {col!r} of view {view.name!r} has missing timestamps")
         out[col] = out[col].dt.tz_convert("UTC").dt.as_unit("ns")
@@ -68,11 +69,13 @@ def trader_activity_rows(trades: pd.DataFrame, windows: Iterable[str] = WINDOWS)
     order = sorted_positions(trades["trader_id"], booking, trades["trade_id"])
     notional = trades["notional_usd"].astype("float64").to_numpy()
     activity = np.where(trades["event_type"].to_numpy() == "cancel", np.nan, notional)
-    work = pd.DataFrame({
-        "trader_id": trades["trader_id"].astype(str).to_numpy()[order],
-        "ts": booking[order],
-        "x": activity[order],
-    })
+    work = pd.DataFrame(
+        {
+            "trader_id": trades["trader_id"].astype(str).to_numpy()[order],
+            "ts": booking[order],
+            "x": activity[order],
+        }
+    )
     grouped = work.groupby("trader_id", sort=True)
     out = work[["trader_id"]].copy()
     out["event_ts"] = work["ts"].dt.tz_localize("UTC")
@@ -139,15 +142,20 @@ def history_events_frame(recent_events: list | None, trader_id: str) -> pd.DataF
             out[col] = pd.Series(values, dtype="str")
     return pd.DataFrame(out)
 
+
 # --------------------------------------------------------------------------- (book, counterparty) state
 
 
 def counterparty_pair_rows(trades: pd.DataFrame) -> pd.DataFrame:
     """(book, counterparty) state after each booking instant: ``trades_to_date`` counts every event so far."""
     check_trades(trades, ("book", "counterparty_id", "booking_ts"))
-    work = pd.DataFrame({"book": trades["book"].astype(str).to_numpy(),
-                         "counterparty_id": trades["counterparty_id"].astype(str).to_numpy(),
-                         "event_ts": utc_ns(trades["booking_ts"], "booking_ts")})
+    work = pd.DataFrame(
+        {
+            "book": trades["book"].astype(str).to_numpy(),
+            "counterparty_id": trades["counterparty_id"].astype(str).to_numpy(),
+            "event_ts": utc_ns(trades["booking_ts"], "booking_ts"),
+        }
+    )
     per_instant = work.groupby(["book", "counterparty_id", "event_ts"], sort=True).size().rename("n").reset_index()
     per_instant["trades_to_date"] = per_instant.groupby(["book", "counterparty_id"])["n"].cumsum().astype("float64")
     per_instant["event_ts"] = per_instant["event_ts"].dt.tz_localize("UTC")
@@ -155,6 +163,11 @@ def counterparty_pair_rows(trades: pd.DataFrame) -> pd.DataFrame:
     return per_instant[["book", "counterparty_id", "event_ts", "available_at", "trades_to_date"]]
 
 
-
-__all__ = ["build_view_rows", "counterparty_pair_rows", "history_events_frame", "trader_activity_rows",
-           "trader_history_snapshot", "validate_rows"]
+__all__ = [
+    "build_view_rows",
+    "counterparty_pair_rows",
+    "history_events_frame",
+    "trader_activity_rows",
+    "trader_history_snapshot",
+    "validate_rows",
+]

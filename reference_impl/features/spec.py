@@ -8,8 +8,9 @@ keys, timestamps, TTL and schema from here, so there is no second copy of that l
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Mapping
+from typing import Literal
 
 import pandas as pd
 

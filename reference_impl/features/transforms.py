@@ -29,7 +29,7 @@ Models decide how to impute (and must record it); the feature layer never invent
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -96,11 +96,13 @@ def trader_rolling_features(trades: pd.DataFrame, windows: Iterable[str] = WINDO
     order = sorted_positions(trades["trader_id"], booking, trades["trade_id"])
     # cancels carry the cancelled trade's notional: they are not activity, so they are NaN (skipped)
     activity = np.where(trades["event_type"].to_numpy() == "cancel", np.nan, notional)
-    work = pd.DataFrame({
-        "trader": trades["trader_id"].astype(str).to_numpy()[order],
-        "ts": booking[order],
-        "x": activity[order],
-    })
+    work = pd.DataFrame(
+        {
+            "trader": trades["trader_id"].astype(str).to_numpy()[order],
+            "ts": booking[order],
+            "x": activity[order],
+        }
+    )
     # one trader (the request-time path) needs no groupby; several are rolled per group.
     # groupby(sort=True) over rows already sorted by trader keeps this exact row order in its output.
     single = work["trader"].iat[0] == work["trader"].iat[-1]
@@ -125,8 +127,9 @@ def trader_rolling_features(trades: pd.DataFrame, windows: Iterable[str] = WINDO
 # --------------------------------------------------------------------------- duplicates and wash trades
 
 
-def _prior_count_by_key(keys: np.ndarray, booking: np.ndarray, counted: np.ndarray, window: pd.Timedelta,
-                        tie: np.ndarray) -> np.ndarray:
+def _prior_count_by_key(
+    keys: np.ndarray, booking: np.ndarray, counted: np.ndarray, window: pd.Timedelta, tie: np.ndarray
+) -> np.ndarray:
     """Per row, how many ``counted`` rows with the same key were booked in ``[t - window, t)``.
 
     Pure numpy (cumulative counts + binary search), so it costs microseconds on a request-sized frame
@@ -159,25 +162,47 @@ def duplicate_and_wash_counts(trades: pd.DataFrame) -> pd.DataFrame:
     * ``opposite_side_matches_1h`` — same trader, instrument, counterparty and quantity on the *other*
       side in the previous hour: the footprint of a wash trade (its second leg).
     """
-    cols = ("trade_id", "trader_id", "instrument_id", "counterparty_id", "side", "quantity", "price",
-            "exec_ts", "booking_ts", "event_type")
+    cols = (
+        "trade_id",
+        "trader_id",
+        "instrument_id",
+        "counterparty_id",
+        "side",
+        "quantity",
+        "price",
+        "exec_ts",
+        "booking_ts",
+        "event_type",
+    )
     check_trades(trades, cols)
     booking = utc_ns(trades["booking_ts"], "booking_ts")
     tie = trades["trade_id"].astype(str).to_numpy()
     live = trades["event_type"].astype(str).to_numpy() != "cancel"
     side = trades["side"].astype(str).to_numpy()
-    base = (trades["trader_id"].astype(str) + "\x1f" + trades["instrument_id"].astype(str) + "\x1f"
-            + trades["counterparty_id"].astype(str) + "\x1f" + trades["quantity"].astype("float64").astype(str))
-    economics = (base + "\x1f" + trades["side"].astype(str) + "\x1f" + trades["price"].astype("float64").astype(str)
-                 + "\x1f" + pd.Series(utc_ns(trades["exec_ts"], "exec_ts").astype("int64"), index=trades.index)
-                 .astype(str)).to_numpy()
+    base = (
+        trades["trader_id"].astype(str)
+        + "\x1f"
+        + trades["instrument_id"].astype(str)
+        + "\x1f"
+        + trades["counterparty_id"].astype(str)
+        + "\x1f"
+        + trades["quantity"].astype("float64").astype(str)
+    )
+    economics = (
+        base
+        + "\x1f"
+        + trades["side"].astype(str)
+        + "\x1f"
+        + trades["price"].astype("float64").astype(str)
+        + "\x1f"
+        + pd.Series(utc_ns(trades["exec_ts"], "exec_ts").astype("int64"), index=trades.index).astype(str)
+    ).to_numpy()
     base = base.to_numpy()
     dup = _prior_count_by_key(economics, booking, live, pd.Timedelta(days=1), tie)
     buys = _prior_count_by_key(base, booking, live & (side == "BUY"), pd.Timedelta(hours=1), tie)
     sells = _prior_count_by_key(base, booking, live & (side == "SELL"), pd.Timedelta(hours=1), tie)
     opposite = np.where(side == "BUY", sells, np.where(side == "SELL", buys, np.nan))
-    return pd.DataFrame({"duplicate_prior_bookings_1d": dup, "opposite_side_matches_1h": opposite},
-                        index=trades.index)
+    return pd.DataFrame({"duplicate_prior_bookings_1d": dup, "opposite_side_matches_1h": opposite}, index=trades.index)
 
 
 # --------------------------------------------------------------------------- counterparty age
@@ -191,8 +216,9 @@ def counterparty_age_days(trades: pd.DataFrame, counterparties: pd.DataFrame | N
         return out
     onboarded = pd.to_datetime(counterparties["onboarded_date"]).to_numpy(dtype="datetime64[ns]")
     table = dict(zip(counterparties["counterparty_id"].astype(str), onboarded.astype("int64")))
-    start = np.array([table.get(c, np.iinfo(np.int64).min) for c in trades["counterparty_id"].astype(str)],
-                     dtype=np.int64)
+    start = np.array(
+        [table.get(c, np.iinfo(np.int64).min) for c in trades["counterparty_id"].astype(str)], dtype=np.int64
+    )
     known = start != np.iinfo(np.int64).min
     exec_ns = utc_ns(trades["exec_ts"], "exec_ts").astype("int64")
     out[known] = (exec_ns[known] - start[known]) / 86_400e9
@@ -223,8 +249,9 @@ def novelty_flag(prior_trades: pd.Series, event_type: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------- price, hours, booking
 
 
-def reference_price_at_exec(trades: pd.DataFrame, prices: pd.DataFrame,
-                            max_age: pd.Timedelta = MAX_PRICE_AGE) -> pd.Series:
+def reference_price_at_exec(
+    trades: pd.DataFrame, prices: pd.DataFrame, max_age: pd.Timedelta = MAX_PRICE_AGE
+) -> pd.Series:
     """The last reference price at or before each trade's ``exec_ts`` (NaN if none within ``max_age``)."""
     check_trades(trades, ("instrument_id", "exec_ts"))
     require_columns(prices, ("instrument_id", "ts", "price"), "prices")
@@ -235,18 +262,23 @@ def reference_price_at_exec(trades: pd.DataFrame, prices: pd.DataFrame,
         prices = prices[prices["instrument_id"].isin(wanted)]
     if len(prices) == 0:  # no price for any of these instruments (merge_asof cannot join an empty frame)
         return pd.Series(np.nan, index=trades.index, name="reference_price", dtype="float64")
-    left = pd.DataFrame({
-        "pos": np.arange(len(trades)),
-        "instrument_id": trades["instrument_id"].astype(str).to_numpy(),
-        "t": utc_ns(trades["exec_ts"], "exec_ts"),
-    }).sort_values("t", kind="stable")
-    right = pd.DataFrame({
-        "instrument_id": prices["instrument_id"].astype(str).to_numpy(),
-        "t": utc_ns(prices["ts"], "ts"),
-        "reference_price": prices["price"].astype("float64").to_numpy(),
-    }).sort_values("t", kind="stable")
-    merged = pd.merge_asof(left, right, on="t", by="instrument_id", direction="backward",
-                           tolerance=pd.Timedelta(max_age))
+    left = pd.DataFrame(
+        {
+            "pos": np.arange(len(trades)),
+            "instrument_id": trades["instrument_id"].astype(str).to_numpy(),
+            "t": utc_ns(trades["exec_ts"], "exec_ts"),
+        }
+    ).sort_values("t", kind="stable")
+    right = pd.DataFrame(
+        {
+            "instrument_id": prices["instrument_id"].astype(str).to_numpy(),
+            "t": utc_ns(prices["ts"], "ts"),
+            "reference_price": prices["price"].astype("float64").to_numpy(),
+        }
+    ).sort_values("t", kind="stable")
+    merged = pd.merge_asof(
+        left, right, on="t", by="instrument_id", direction="backward", tolerance=pd.Timedelta(max_age)
+    )
     values = np.full(len(trades), np.nan)
     values[merged["pos"].to_numpy()] = merged["reference_price"].to_numpy()
     return pd.Series(values, index=trades.index, name="reference_price")
@@ -326,8 +358,14 @@ def _desk_lookup(trades: pd.DataFrame, desks: pd.DataFrame, column: str) -> np.n
 # --------------------------------------------------------------------------- the feature frame
 
 
-def assemble_trade_features(trades: pd.DataFrame, ref: Mapping[str, pd.DataFrame], reference_price: pd.Series,
-                            prior_trades: pd.Series, rolling: pd.DataFrame, patterns: pd.DataFrame) -> pd.DataFrame:
+def assemble_trade_features(
+    trades: pd.DataFrame,
+    ref: Mapping[str, pd.DataFrame],
+    reference_price: pd.Series,
+    prior_trades: pd.Series,
+    rolling: pd.DataFrame,
+    patterns: pd.DataFrame,
+) -> pd.DataFrame:
     """Combine the parts into the feature frame (shared by the batch and the request-time path)."""
     require_columns(ref.get("desks", pd.DataFrame()), ("desk",), "ref['desks']")
     desks = ref["desks"]
@@ -335,8 +373,7 @@ def assemble_trade_features(trades: pd.DataFrame, ref: Mapping[str, pd.DataFrame
     ref_price = reference_price.to_numpy(dtype="float64")
     delay = booking_delay_seconds(trades).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        dev = np.where(ref_price > 0, (trades["price"].to_numpy(dtype="float64") - ref_price) / ref_price * 1e4,
-                       np.nan)
+        dev = np.where(ref_price > 0, (trades["price"].to_numpy(dtype="float64") - ref_price) / ref_price * 1e4, np.nan)
         cols: dict[str, np.ndarray] = {
             "log_notional_usd": np.where(notional > 0, np.log10(np.where(notional > 0, notional, 1.0)), np.nan),
             "notional_to_desk_limit": notional / _desk_lookup(trades, desks, "notional_limit_usd"),
@@ -358,8 +395,9 @@ def assemble_trade_features(trades: pd.DataFrame, ref: Mapping[str, pd.DataFrame
     for w in WINDOWS:
         cols[f"trader_notional_mean_{w}"] = rolling[f"trader_notional_mean_{w}"].to_numpy()
         cols[f"trader_notional_std_{w}"] = rolling[f"trader_notional_std_{w}"].to_numpy()
-    numeric = pd.DataFrame({c: np.asarray(cols[c], dtype="float64") for c in (*MODEL_FEATURES, *CONTEXT_FEATURES)},
-                           index=trades.index)
+    numeric = pd.DataFrame(
+        {c: np.asarray(cols[c], dtype="float64") for c in (*MODEL_FEATURES, *CONTEXT_FEATURES)}, index=trades.index
+    )
     return pd.concat([trades[list(KEY_COLUMNS)], numeric], axis=1)
 
 
@@ -394,7 +432,17 @@ def build_trade_features(trades: pd.DataFrame, ref: Mapping[str, pd.DataFrame], 
 
 
 __all__ = [
-    "assemble_trade_features", "booking_delay_seconds", "build_trade_features", "counterparty_age_days",
-    "counterparty_prior_trades", "duplicate_and_wash_counts", "minutes_since_midnight", "novelty_flag", "off_hours_flag",
-    "price_deviation_bps", "reference_price_at_exec", "sorted_positions", "trader_rolling_features",
+    "assemble_trade_features",
+    "booking_delay_seconds",
+    "build_trade_features",
+    "counterparty_age_days",
+    "counterparty_prior_trades",
+    "duplicate_and_wash_counts",
+    "minutes_since_midnight",
+    "novelty_flag",
+    "off_hours_flag",
+    "price_deviation_bps",
+    "reference_price_at_exec",
+    "sorted_positions",
+    "trader_rolling_features",
 ]

@@ -7,7 +7,7 @@ read is :func:`reference_impl.features.events.normalise_events`, at the edge whe
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd

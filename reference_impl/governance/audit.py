@@ -32,9 +32,10 @@ import json
 import math
 import os
 import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from reference_impl.errors import AuditError, ErrorKind
 
@@ -61,8 +62,9 @@ def canonical_json(obj: Any) -> str:
     >>> canonical_json({"b": 1, "a": [1.5, None]})
     '{"a":[1.5,null],"b":1}'
     """
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False, default=_json_default)
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_json_default
+    )
 
 
 def json_safe(obj: Any) -> Any:
@@ -128,7 +130,7 @@ class AuditLog:
     def __init__(self, path: Path | str, *, clock: Any = None) -> None:
         self.path = Path(path)
         self.head_path = self.path.with_name(self.path.name + ".head")
-        self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._write_lock = threading.Lock()
         self._sync_lock = threading.Lock()
         self._fd: int | None = None
@@ -180,7 +182,9 @@ class AuditLog:
                 rec = json.loads(last)
                 self._last_seq, self._last_hash = int(rec["seq"]), str(rec["hash"])
             except (ValueError, KeyError, TypeError) as exc:
-                raise AuditError(f"audit log {self.path} ends with an unreadable record; run `ibml audit verify`") from exc
+                raise AuditError(
+                    f"audit log {self.path} ends with an unreadable record; run `ibml audit verify`"
+                ) from exc
         self._known_size = size
 
     def append(self, event_type: str, payload: dict[str, Any], actor: str) -> dict[str, Any]:
@@ -209,18 +213,25 @@ class AuditLog:
                 try:
                     self._refresh_tail(fd)
                     seq, prev = self._last_seq, self._last_hash
-                    ts = self._clock().astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+                    ts = self._clock().astimezone(dt.UTC).isoformat(timespec="microseconds")
                     records, lines = [], []
                     for event_type, payload, actor in events:
                         seq += 1
-                        record: dict[str, Any] = {"seq": seq, "ts": ts, "event_type": str(event_type),
-                                                  "actor": str(actor), "payload": payload, "prev_hash": prev}
+                        record: dict[str, Any] = {
+                            "seq": seq,
+                            "ts": ts,
+                            "event_type": str(event_type),
+                            "actor": str(actor),
+                            "payload": payload,
+                            "prev_hash": prev,
+                        }
                         try:
                             record["hash"] = prev = record_hash(record)
                             lines.append(canonical_json(record) + "\n")
                         except (TypeError, ValueError) as exc:
-                            raise AuditError(f"audit payload for {event_type!r} is not JSON-safe: {exc}",
-                                             kind=ErrorKind.INVALID) from exc
+                            raise AuditError(
+                                f"audit payload for {event_type!r} is not JSON-safe: {exc}", kind=ErrorKind.INVALID
+                            ) from exc
                         records.append(record)
                     _write_all(fd, "".join(lines).encode("utf-8"))
                     self._known_size = os.fstat(fd).st_size
@@ -269,7 +280,7 @@ class AuditLog:
         with self._write_lock:
             self.close_fds()
 
-    def __enter__(self) -> "AuditLog":
+    def __enter__(self) -> AuditLog:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -310,7 +321,9 @@ def verify_lines(path: Path, head_path: Path | None = None) -> AuditVerification
             if seq != i:
                 return AuditVerification(False, n, i, f"record {i} has seq {seq}: a record was removed or reordered")
             if linked != prev:
-                return AuditVerification(False, n, i, f"record {i} does not link to record {i - 1}: removed, reordered or edited")
+                return AuditVerification(
+                    False, n, i, f"record {i} does not link to record {i - 1}: removed, reordered or edited"
+                )
             if record_hash(rec) != stored:
                 return AuditVerification(False, n, i, f"record {i} hash mismatch: its content was edited")
             prev = stored
@@ -318,13 +331,17 @@ def verify_lines(path: Path, head_path: Path | None = None) -> AuditVerification
     if head is not None:
         head_seq, head_hash = head
         if head_seq >= n:
-            return AuditVerification(False, n, n, f"log has {n} records but its head says {head_seq + 1}: records were removed from the end")
+            return AuditVerification(
+                False, n, n, f"log has {n} records but its head says {head_seq + 1}: records were removed from the end"
+            )
         # the head is a lower bound: the record it names must still be there, unchanged
         with path.open("rb") as fh:
             for i, raw in enumerate(fh):
                 if i == head_seq:
                     if json.loads(raw)["hash"] != head_hash:
-                        return AuditVerification(False, n, i, f"record {i} differs from the head's hash: the log was rewritten")
+                        return AuditVerification(
+                            False, n, i, f"record {i} differs from the head's hash: the log was rewritten"
+                        )
                     break
     return AuditVerification(True, n, None, "ok")
 
@@ -365,4 +382,12 @@ def _read_last_line(fd: int, size: int) -> bytes | None:
     return stripped or None
 
 
-__all__ = ["AuditLog", "AuditVerification", "GENESIS_HASH", "canonical_json", "json_safe", "record_hash", "verify_lines"]
+__all__ = [
+    "AuditLog",
+    "AuditVerification",
+    "GENESIS_HASH",
+    "canonical_json",
+    "json_safe",
+    "record_hash",
+    "verify_lines",
+]

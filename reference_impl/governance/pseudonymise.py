@@ -22,8 +22,9 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from reference_impl.errors import ConfigError, WorkspaceError
 

@@ -11,7 +11,8 @@ classes and 20x slower, because it averages a 5-fold ensemble).
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -115,19 +116,33 @@ class KycClassifier(ClassifierMixin, BaseEstimator):
     def _build_pipeline(self) -> Pipeline:
         features = FeatureUnion(
             [
-                ("word", TfidfVectorizer(
-                    analyzer="word", ngram_range=tuple(self.word_ngram_range), min_df=self.min_df,
-                    max_features=self.max_features, sublinear_tf=True, dtype=np.float32,
-                )),
-                ("char", TfidfVectorizer(
-                    analyzer="char_wb", ngram_range=tuple(self.char_ngram_range), min_df=self.min_df,
-                    max_features=self.max_features, sublinear_tf=True, dtype=np.float32,
-                )),
+                (
+                    "word",
+                    TfidfVectorizer(
+                        analyzer="word",
+                        ngram_range=tuple(self.word_ngram_range),
+                        min_df=self.min_df,
+                        max_features=self.max_features,
+                        sublinear_tf=True,
+                        dtype=np.float32,
+                    ),
+                ),
+                (
+                    "char",
+                    TfidfVectorizer(
+                        analyzer="char_wb",
+                        ngram_range=tuple(self.char_ngram_range),
+                        min_df=self.min_df,
+                        max_features=self.max_features,
+                        sublinear_tf=True,
+                        dtype=np.float32,
+                    ),
+                ),
             ]
         )
         return Pipeline([("features", features), ("model", LogisticRegression(C=self.C, max_iter=self.max_iter))])
 
-    def fit(self, X: Sequence[str], y: Sequence[Any]) -> "KycClassifier":
+    def fit(self, X: Sequence[str], y: Sequence[Any]) -> KycClassifier:
         """Fit the pipeline and its temperature on ``X`` (texts) and ``y`` (labels)."""
         texts = validate_texts(X, field="X")
         labels = np.asarray([str(label) for label in y], dtype=object)
@@ -165,7 +180,7 @@ class KycClassifier(ClassifierMixin, BaseEstimator):
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)] if len(proba) else np.asarray([], dtype=object)
 
-    def __sklearn_tags__(self):  # noqa: D105 - sklearn hook
+    def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False
         tags.input_tags.string = True

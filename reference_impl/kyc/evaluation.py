@@ -15,8 +15,9 @@ accuracy, route shares per subset).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -51,7 +52,9 @@ def brier_score(proba: np.ndarray, y_true: Sequence[str], classes: Sequence[str]
     """
     proba = np.asarray(proba, dtype=float)
     if proba.shape != (len(y_true), len(classes)):
-        raise DataValidationError(f"proba shape {proba.shape} does not match {len(y_true)} labels x {len(classes)} classes")
+        raise DataValidationError(
+            f"proba shape {proba.shape} does not match {len(y_true)} labels x {len(classes)} classes"
+        )
     if len(y_true) == 0:
         return float("nan")
     return float(np.mean(np.sum((proba - _one_hot(y_true, classes)) ** 2, axis=1)))
@@ -100,8 +103,14 @@ def coverage_accuracy_curve(
     for t in grid:
         accepted = conf >= t
         n = int(accepted.sum())
-        rows.append((float(t), n / conf.size if conf.size else float("nan"),
-                     float(ok[accepted].mean()) if n else float("nan"), n))
+        rows.append(
+            (
+                float(t),
+                n / conf.size if conf.size else float("nan"),
+                float(ok[accepted].mean()) if n else float("nan"),
+                n,
+            )
+        )
     return pd.DataFrame(rows, columns=["threshold", "coverage", "accuracy", "n_accepted"])
 
 
@@ -110,14 +119,17 @@ def per_class_report(y_true: Sequence[str], y_pred: Sequence[str], classes: Sequ
     precision, recall, f1, support = precision_recall_fscore_support(
         list(y_true), list(y_pred), labels=list(classes), zero_division=0
     )
-    return pd.DataFrame({"class": list(classes), "precision": precision, "recall": recall, "f1": f1,
-                         "support": support.astype(int)})
+    return pd.DataFrame(
+        {"class": list(classes), "precision": precision, "recall": recall, "f1": f1, "support": support.astype(int)}
+    )
 
 
 def confusion_frame(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -> pd.DataFrame:
     """Confusion matrix as a frame: rows are true labels, columns predicted labels."""
     matrix = confusion_matrix(list(y_true), list(y_pred), labels=list(labels))
-    return pd.DataFrame(matrix, index=pd.Index(list(labels), name="true"), columns=pd.Index(list(labels), name="predicted"))
+    return pd.DataFrame(
+        matrix, index=pd.Index(list(labels), name="true"), columns=pd.Index(list(labels), name="predicted")
+    )
 
 
 def routing_summary(
@@ -131,24 +143,30 @@ def routing_summary(
     """
     if len(decisions) != len(y_true) or (groups is not None and len(groups) != len(y_true)):
         raise DataValidationError("decisions, y_true and groups must have the same length")
-    frame = pd.DataFrame({
-        "group": ["all"] * len(y_true) if groups is None else [str(g) for g in groups],
-        "route": [d.route for d in decisions],
-        "correct": [d.label == y for d, y in zip(decisions, y_true)],
-    })
+    frame = pd.DataFrame(
+        {
+            "group": ["all"] * len(y_true) if groups is None else [str(g) for g in groups],
+            "route": [d.route for d in decisions],
+            "correct": [d.label == y for d, y in zip(decisions, y_true)],
+        }
+    )
     parts = [frame] if groups is None else [frame.assign(group="all"), frame]
     frame = pd.concat(parts, ignore_index=True)
     rows = []
     for group, g in frame.groupby("group", sort=True):
         auto = g["route"] == AUTO_ACCEPT
-        rows.append({
-            "group": group, "n": len(g),
-            "auto_accept": float(auto.mean()), "manual_review": float((g["route"] == MANUAL_REVIEW).mean()),
-            "reject_unknown": float((g["route"] == REJECT_UNKNOWN).mean()),
-            "accuracy": float(g["correct"].mean()),
-            "auto_accept_precision": float(g.loc[auto, "correct"].mean()) if auto.any() else float("nan"),
-            "n_auto_accept_wrong": int((auto & ~g["correct"]).sum()),
-        })
+        rows.append(
+            {
+                "group": group,
+                "n": len(g),
+                "auto_accept": float(auto.mean()),
+                "manual_review": float((g["route"] == MANUAL_REVIEW).mean()),
+                "reject_unknown": float((g["route"] == REJECT_UNKNOWN).mean()),
+                "accuracy": float(g["correct"].mean()),
+                "auto_accept_precision": float(g.loc[auto, "correct"].mean()) if auto.any() else float("nan"),
+                "n_auto_accept_wrong": int((auto & ~g["correct"]).sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -166,18 +184,25 @@ class KycEvaluation:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe summary (frames as lists of records, NaN as ``None``)."""
+
         def records(frame: pd.DataFrame) -> list[dict]:
-            return [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
-                    for row in frame.to_dict("records")]
+            return [
+                {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
+                for row in frame.to_dict("records")
+            ]
+
         return {
-            "brier": self.brier, "ece": self.ece, "reliability": records(self.reliability),
-            "coverage_accuracy": records(self.coverage_accuracy), "per_class": records(self.per_class),
+            "brier": self.brier,
+            "ece": self.ece,
+            "reliability": records(self.reliability),
+            "coverage_accuracy": records(self.coverage_accuracy),
+            "per_class": records(self.per_class),
             "confusion": {"labels": list(self.confusion.columns), "matrix": self.confusion.to_numpy().tolist()},
             "by_subset": records(self.by_subset),
         }
 
 
-def evaluate_kyc(model: "KycModel", docs: pd.DataFrame, *, n_bins: int = 10) -> KycEvaluation:
+def evaluate_kyc(model: KycModel, docs: pd.DataFrame, *, n_bins: int = 10) -> KycEvaluation:
     """Evaluate ``model`` on a labelled frame with ``text`` and ``label`` (``subset`` optional).
 
     Calibration (Brier, reliability, ECE) and the per-class/confusion figures use the in-scope
@@ -192,7 +217,9 @@ def evaluate_kyc(model: "KycModel", docs: pd.DataFrame, *, n_bins: int = 10) -> 
     decisions = model.decide(texts, docs["doc_id"].astype(str).tolist() if "doc_id" in docs.columns else None)
     classes = model.classes
     in_scope = np.array([y in classes and bool(d.probabilities) for d, y in zip(decisions, y_true)], dtype=bool)
-    proba = np.array([[d.probabilities.get(c, 0.0) for c in classes] for d in decisions]).reshape(len(decisions), len(classes))
+    proba = np.array([[d.probabilities.get(c, 0.0) for c in classes] for d in decisions]).reshape(
+        len(decisions), len(classes)
+    )
     conf = proba.max(axis=1) if len(decisions) else np.zeros(0)
     pred = [d.label or NOT_CLASSIFIED for d in decisions]
     correct = np.array([p == y for p, y in zip(pred, y_true)], dtype=bool)
@@ -201,39 +228,58 @@ def evaluate_kyc(model: "KycModel", docs: pd.DataFrame, *, n_bins: int = 10) -> 
     labels = list(classes) + sorted(set(y_true) - set(classes)) + ([NOT_CLASSIFIED] if NOT_CLASSIFIED in pred else [])
     return KycEvaluation(
         brier=brier_score(proba[in_scope], yin, classes),
-        ece=expected_calibration_error(correct[in_scope], conf[in_scope], n_bins=n_bins) if in_scope.any() else math.nan,
+        ece=expected_calibration_error(correct[in_scope], conf[in_scope], n_bins=n_bins)
+        if in_scope.any()
+        else math.nan,
         reliability=reliability_curve(conf[in_scope], correct[in_scope], n_bins),
         coverage_accuracy=coverage_accuracy_curve(conf[in_scope], correct[in_scope]),
         per_class=per_class_report(yin, pin, classes),
         confusion=confusion_frame(y_true, pred, labels),
-        by_subset=routing_summary(decisions, y_true, docs["subset"].astype(str).tolist() if "subset" in docs.columns else None),
+        by_subset=routing_summary(
+            decisions, y_true, docs["subset"].astype(str).tolist() if "subset" in docs.columns else None
+        ),
     )
 
 
-def plot_reliability(curve: pd.DataFrame, ax: "Axes | None" = None) -> "Axes":
+def plot_reliability(curve: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Reliability diagram (confidence vs accuracy, with the diagonal of perfect calibration)."""
     import matplotlib.pyplot as plt
 
     ax = ax if ax is not None else plt.subplots(figsize=(4, 4))[1]
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration")
     ax.plot(curve["mean_confidence"], curve["accuracy"], marker="o", label="model")
-    ax.set(xlabel="mean predicted confidence", ylabel="observed accuracy", xlim=(0, 1), ylim=(0, 1), title="Reliability")
+    ax.set(
+        xlabel="mean predicted confidence", ylabel="observed accuracy", xlim=(0, 1), ylim=(0, 1), title="Reliability"
+    )
     ax.legend(loc="upper left")
     return ax
 
 
-def plot_coverage_accuracy(curve: pd.DataFrame, ax: "Axes | None" = None) -> "Axes":
+def plot_coverage_accuracy(curve: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Accuracy of auto-routed documents against the share auto-routed, one point per threshold."""
     import matplotlib.pyplot as plt
 
     ax = ax if ax is not None else plt.subplots(figsize=(4, 4))[1]
     ax.plot(curve["coverage"], curve["accuracy"], marker=".")
-    ax.set(xlabel="coverage (share auto-routed)", ylabel="accuracy of auto-routed", xlim=(0, 1), title="Coverage vs accuracy")
+    ax.set(
+        xlabel="coverage (share auto-routed)",
+        ylabel="accuracy of auto-routed",
+        xlim=(0, 1),
+        title="Coverage vs accuracy",
+    )
     return ax
 
 
 __all__ = [
-    "NOT_CLASSIFIED", "KycEvaluation", "brier_score", "confusion_frame", "coverage_accuracy_curve", "evaluate_kyc",
-    "per_class_report", "plot_coverage_accuracy", "plot_reliability",
-    "reliability_curve", "routing_summary",
+    "NOT_CLASSIFIED",
+    "KycEvaluation",
+    "brier_score",
+    "confusion_frame",
+    "coverage_accuracy_curve",
+    "evaluate_kyc",
+    "per_class_report",
+    "plot_coverage_accuracy",
+    "plot_reliability",
+    "reliability_curve",
+    "routing_summary",
 ]

@@ -19,12 +19,18 @@ from reference_impl.errors import ConfigError
 # Short, high-frequency function words (no one-letter words: OCR noise makes plenty of those); a few
 # hits identify a language even in form-like documents.
 STOP_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("the of and to in is for on with by at from this that your you are be as or our we has "
-                    "have will been date number name".split()),
-    "fr": frozenset("le la les des du de et est pour dans une un sur par au aux avec votre vous nous ce cette "
-                    "né née nom prénom prénoms depuis fait certifie".split()),
-    "de": frozenset("der die das und ist nicht mit von für auf den dem des ein eine im zu bei ihre sie wir "
-                    "am bis vom seit nr geboren datum name vornamen".split()),
+    "en": frozenset(
+        "the of and to in is for on with by at from this that your you are be as or our we has "
+        "have will been date number name".split()
+    ),
+    "fr": frozenset(
+        "le la les des du de et est pour dans une un sur par au aux avec votre vous nous ce cette "
+        "né née nom prénom prénoms depuis fait certifie".split()
+    ),
+    "de": frozenset(
+        "der die das und ist nicht mit von für auf den dem des ein eine im zu bei ihre sie wir "
+        "am bis vom seit nr geboren datum name vornamen".split()
+    ),
     "es": frozenset("el la los las del de y es para en una un por con su sus que se al este esta nos usted".split()),
     "it": frozenset("il lo la gli le del della di è per in una un con su che al questo questa nel sono".split()),
     "nl": frozenset("de het een en van is voor op met in niet te bij uw wij dit deze zijn".split()),
@@ -131,16 +137,21 @@ class TextGuard:
     def to_dict(self) -> dict:
         """JSON-safe parameters (saved next to the model)."""
         return {
-            "min_chars": self.min_chars, "min_words": self.min_words, "min_letter_share": self.min_letter_share,
-            "max_chars": self.max_chars, "supported_languages": list(self.supported_languages),
+            "min_chars": self.min_chars,
+            "min_words": self.min_words,
+            "min_letter_share": self.min_letter_share,
+            "max_chars": self.max_chars,
+            "supported_languages": list(self.supported_languages),
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TextGuard":
+    def from_dict(cls, data: dict) -> TextGuard:
         """Inverse of :meth:`to_dict`."""
         return cls(
-            min_chars=int(data["min_chars"]), min_words=int(data["min_words"]),
-            min_letter_share=float(data["min_letter_share"]), max_chars=int(data["max_chars"]),
+            min_chars=int(data["min_chars"]),
+            min_words=int(data["min_words"]),
+            min_letter_share=float(data["min_letter_share"]),
+            max_chars=int(data["max_chars"]),
             supported_languages=tuple(data["supported_languages"]),
         )
 

@@ -8,9 +8,9 @@ manual review with reason ``unreadable_file``. A path that does not exist is a u
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from reference_impl.errors import DataValidationError
 
@@ -64,7 +64,9 @@ def load_documents(paths: Iterable[Path | str], *, max_bytes: int = MAX_BYTES) -
     paths = [Path(p) for p in paths]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        raise DataValidationError(f"document file not found: {missing[0]}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+        raise DataValidationError(
+            f"document file not found: {missing[0]}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+        )
     out: list[Document] = []
     for path in paths:
         try:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 
@@ -57,7 +57,9 @@ class KycModel:
         if run:
             proba[run] = self.classifier.predict_proba([texts[i] for i in run])
         decisions = self.router.route(texts, proba, classes, doc_ids, screened=screened)
-        log.info("kyc decided %d documents: %s", len(decisions), dict(sorted(Counter(d.route for d in decisions).items())))
+        log.info(
+            "kyc decided %d documents: %s", len(decisions), dict(sorted(Counter(d.route for d in decisions).items()))
+        )
         return decisions
 
     def decide_documents(self, documents: Sequence[Document]) -> list[KycDecision]:
@@ -65,7 +67,8 @@ class KycModel:
         readable = [d for d in documents if d.text is not None]
         decided = iter(self.decide([d.text for d in readable], [d.doc_id for d in readable]))  # type: ignore[misc]
         return [
-            next(decided) if d.text is not None
+            next(decided)
+            if d.text is not None
             else KycDecision(None, 0.0, MANUAL_REVIEW, "unreadable_file", None, None, d.doc_id)
             for d in documents
         ]

@@ -22,11 +22,13 @@ from reference_impl.workspace import Workspace, atomic_dir
 
 FILES = ("classifier.skops", "routing.json", "metadata.json")
 # Types skops does not trust by default that a KycClassifier legitimately contains; anything else is refused.
-TRUSTED_TYPES: frozenset[str] = frozenset({
-    "reference_impl.kyc.classifier.KycClassifier",
-    "sklearn.calibration._CalibratedClassifier",
-    "sklearn.calibration._TemperatureScaling",
-})
+TRUSTED_TYPES: frozenset[str] = frozenset(
+    {
+        "reference_impl.kyc.classifier.KycClassifier",
+        "sklearn.calibration._CalibratedClassifier",
+        "sklearn.calibration._TemperatureScaling",
+    }
+)
 
 
 def default_model_dir(workspace: Workspace | None = None) -> Path:
@@ -53,8 +55,9 @@ def load_classifier(path: Path | str) -> KycModel:
     path = Path(path)
     sums_file = path / "SHA256SUMS"
     if not sums_file.is_file():
-        raise ModelError(f"no KYC model at {path}: run `ibml kyc train` first (or pass --model DIR)",
-                         kind=ErrorKind.NOT_FOUND)
+        raise ModelError(
+            f"no KYC model at {path}: run `ibml kyc train` first (or pass --model DIR)", kind=ErrorKind.NOT_FOUND
+        )
     expected = dict(reversed(line.split("  ", 1)) for line in sums_file.read_text().splitlines() if line.strip())
     for name in FILES:
         file = path / name

@@ -27,10 +27,10 @@ import json
 import logging
 import sqlite3
 import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 import pandas as pd
 
@@ -44,7 +44,15 @@ PENDING, CLAIMED, DECIDED = "pending", "claimed", "decided"
 STATUSES: tuple[str, ...] = (PENDING, CLAIMED, DECIDED)
 REVIEWER_ROLES: frozenset[str] = frozenset({"reviewer"})
 EXPORT_COLUMNS: list[str] = [
-    "doc_id", "text", "label", "predicted", "confidence", "reason", "reviewer", "decided_at", "comment",
+    "doc_id",
+    "text",
+    "label",
+    "predicted",
+    "confidence",
+    "reason",
+    "reviewer",
+    "decided_at",
+    "comment",
 ]
 
 _SCHEMA = """
@@ -81,7 +89,7 @@ CREATE INDEX IF NOT EXISTS events_item ON events (item_id, event_id);
 
 
 def _utc(epoch: float | None) -> datetime | None:
-    return None if epoch is None else datetime.fromtimestamp(epoch, tz=timezone.utc)
+    return None if epoch is None else datetime.fromtimestamp(epoch, tz=UTC)
 
 
 @dataclass(frozen=True)
@@ -203,7 +211,9 @@ class ReviewQueue:
         finally:
             con.close()
 
-    def _event(self, con: sqlite3.Connection, item_id: int, event: str, actor: str, now: float, **detail: object) -> None:
+    def _event(
+        self, con: sqlite3.Connection, item_id: int, event: str, actor: str, now: float, **detail: object
+    ) -> None:
         con.execute(
             "INSERT INTO events (item_id, ts, event, actor, detail) VALUES (?, ?, ?, ?, ?)",
             (item_id, now, event, actor, json.dumps(detail, sort_keys=True)),
@@ -225,10 +235,18 @@ class ReviewQueue:
     @staticmethod
     def _item(row: sqlite3.Row) -> ReviewItem:
         return ReviewItem(
-            item_id=row["item_id"], doc_id=row["doc_id"], predicted=row["predicted"], confidence=row["confidence"],
-            reason=row["reason"], status=row["status"], claimed_by=row["claimed_by"],
-            lease_expires=_utc(row["lease_expires"]), decided_by=row["decided_by"],
-            decided_label=row["decided_label"], comment=row["comment"], created_at=_utc(row["created_at"]),
+            item_id=row["item_id"],
+            doc_id=row["doc_id"],
+            predicted=row["predicted"],
+            confidence=row["confidence"],
+            reason=row["reason"],
+            status=row["status"],
+            claimed_by=row["claimed_by"],
+            lease_expires=_utc(row["lease_expires"]),
+            decided_by=row["decided_by"],
+            decided_label=row["decided_label"],
+            comment=row["comment"],
+            created_at=_utc(row["created_at"]),
             text_sha256=row["text_sha256"],
         )
 
@@ -252,8 +270,9 @@ class ReviewQueue:
         """Add a document for review; idempotent per ``doc_id`` while an item for it is still open."""
         doc_id = _require_name(doc_id, "doc_id")
         if not isinstance(text, str):
-            raise ReviewQueueError(f"text of document {doc_id} must be a str, got {type(text).__name__}",
-                                   kind=ErrorKind.INVALID)
+            raise ReviewQueueError(
+                f"text of document {doc_id} must be a str, got {type(text).__name__}", kind=ErrorKind.INVALID
+            )
         now = self.clock()
         with self._tx() as con:
             row = con.execute(
@@ -264,8 +283,16 @@ class ReviewQueue:
             cur = con.execute(
                 "INSERT INTO items (doc_id, text, text_sha256, predicted, confidence, reason, status, created_at, "
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-                (doc_id, text, text_digest(text), predicted,
-                 None if confidence is None else float(confidence), str(reason), now, now),
+                (
+                    doc_id,
+                    text,
+                    text_digest(text),
+                    predicted,
+                    None if confidence is None else float(confidence),
+                    str(reason),
+                    now,
+                    now,
+                ),
             )
             item_id = int(cur.lastrowid)
             self._event(con, item_id, "enqueued", actor, now, predicted=predicted, reason=str(reason))
@@ -314,8 +341,9 @@ class ReviewQueue:
             if cur.rowcount != 1:
                 row = self._get(con, item_id)
                 holder = f" by {row['claimed_by']}" if row["status"] == CLAIMED else ""
-                raise ReviewQueueError(f"review item {item_id} is not pending (it is {row['status']}{holder})",
-                                       kind=ErrorKind.CONFLICT)
+                raise ReviewQueueError(
+                    f"review item {item_id} is not pending (it is {row['status']}{holder})", kind=ErrorKind.CONFLICT
+                )
             self._event(con, int(item_id), "claimed", reviewer, now, lease_seconds=self.lease_seconds)
             return self._item(self._get(con, item_id))
 
@@ -347,8 +375,10 @@ class ReviewQueue:
             )
             if cur.rowcount != 1:
                 row = self._get(con, item_id)
-                raise ReviewQueueError(f"review item {item_id} is not claimed by {reviewer} (it is {row['status']})",
-                                       kind=ErrorKind.CONFLICT)
+                raise ReviewQueueError(
+                    f"review item {item_id} is not claimed by {reviewer} (it is {row['status']})",
+                    kind=ErrorKind.CONFLICT,
+                )
             self._event(con, int(item_id), "released", reviewer, now)
             return self._item(self._get(con, item_id))
 
@@ -372,18 +402,22 @@ class ReviewQueue:
                 row = self._get(con, item_id)
                 raise ReviewQueueError(
                     f"review item {item_id} is not claimed by {reviewer} (it is {row['status']}; "
-                    "an expired claim must be claimed again)", kind=ErrorKind.CONFLICT,
+                    "an expired claim must be claimed again)",
+                    kind=ErrorKind.CONFLICT,
                 )
             row = self._get(con, item_id)
-            self._event(con, int(item_id), "decided", reviewer, now, label=label,
-                        agrees_with_model=(label == row["predicted"]))
+            self._event(
+                con, int(item_id), "decided", reviewer, now, label=label, agrees_with_model=(label == row["predicted"])
+            )
             return self._item(row)
 
     def get_text(self, item_id: int, role: str, *, actor: str) -> str:
         """The document text, for a caller holding a reviewer role; every read is recorded as an event."""
         actor = _require_name(actor, "actor")
         if role not in self.reviewer_roles:
-            raise AccessDeniedError(f"role {role!r} may not read document text (needs one of {sorted(self.reviewer_roles)})")
+            raise AccessDeniedError(
+                f"role {role!r} may not read document text (needs one of {sorted(self.reviewer_roles)})"
+            )
         now = self.clock()
         with self._tx() as con:
             row = self._get(con, item_id)
@@ -427,6 +461,13 @@ class ReviewQueue:
 
 
 __all__ = [
-    "PENDING", "CLAIMED", "DECIDED", "STATUSES", "REVIEWER_ROLES", "EXPORT_COLUMNS",
-    "ReviewItem", "ReviewEvent", "ReviewQueue",
+    "PENDING",
+    "CLAIMED",
+    "DECIDED",
+    "STATUSES",
+    "REVIEWER_ROLES",
+    "EXPORT_COLUMNS",
+    "ReviewItem",
+    "ReviewEvent",
+    "ReviewQueue",
 ]

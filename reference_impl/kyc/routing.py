@@ -18,8 +18,8 @@ Order of checks for one document (first match wins):
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -238,7 +238,7 @@ class ConfidenceRouter:
             raise DataValidationError(f"doc_ids has {len(doc_ids)} items but {len(texts)} texts were given")
         screened = self.screen(texts) if screened is None else screened
         out: list[KycDecision] = []
-        for i, text in enumerate(texts):
+        for i, _text in enumerate(texts):
             doc_id = None if doc_ids is None else str(doc_ids[i])
             out.append(self._route_one(proba[i], classes, screened[i], doc_id))
         return out
@@ -276,7 +276,7 @@ class ConfidenceRouter:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "ConfidenceRouter":
+    def from_dict(cls, data: dict) -> ConfidenceRouter:
         """Inverse of :meth:`to_dict`."""
         try:
             return cls(
@@ -290,6 +290,15 @@ class ConfidenceRouter:
 
 
 __all__ = [
-    "AUTO_ACCEPT", "MANUAL_REVIEW", "REJECT_UNKNOWN", "ROUTES", "REASONS", "NEVER", "CLASSIFIED_DESPITE_GUARD",
-    "KycDecision", "ConfidenceRouter", "auto_accept_share", "choose_thresholds",
+    "AUTO_ACCEPT",
+    "MANUAL_REVIEW",
+    "REJECT_UNKNOWN",
+    "ROUTES",
+    "REASONS",
+    "NEVER",
+    "CLASSIFIED_DESPITE_GUARD",
+    "KycDecision",
+    "ConfidenceRouter",
+    "auto_accept_share",
+    "choose_thresholds",
 ]

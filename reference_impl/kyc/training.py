@@ -14,8 +14,8 @@ slip through).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -84,8 +84,14 @@ def calibrate_router(
     guard = guard or TextGuard()
     keep = [i for i, text in enumerate(texts) if guard.check(text) is None]
     proba = classifier.predict_proba([texts[i] for i in keep]) if keep else np.zeros((0, len(classifier.classes_)))
-    thresholds = choose_thresholds(proba, [labels[i] for i in keep], list(classifier.classes_),
-                                   target_precision, min_support=min_support, min_threshold=min_threshold)
+    thresholds = choose_thresholds(
+        proba,
+        [labels[i] for i in keep],
+        list(classifier.classes_),
+        target_precision,
+        min_support=min_support,
+        min_threshold=min_threshold,
+    )
     return ConfidenceRouter(thresholds, unknown_below=unknown_below, guard=guard)
 
 
@@ -115,22 +121,36 @@ def train_kyc_model(
     guard = TextGuard(supported_languages=tuple(supported_languages))
     clf = KycClassifier() if classifier is None else classifier
     clf.fit(fit_frame["text"].astype(str).tolist(), fit_frame["label"].astype(str).tolist())
-    router = calibrate_router(clf, val["text"].astype(str).tolist(), val["label"].astype(str).tolist(),
-                              target_precision=target_precision, min_support=min_support,
-                              min_threshold=min_threshold, unknown_below=unknown_below, guard=guard)
+    router = calibrate_router(
+        clf,
+        val["text"].astype(str).tolist(),
+        val["label"].astype(str).tolist(),
+        target_precision=target_precision,
+        min_support=min_support,
+        min_threshold=min_threshold,
+        unknown_below=unknown_below,
+        guard=guard,
+    )
     digest = frame_digest(fit_frame[["text", "label"]].astype(str))
     metadata = {
         "model_version": f"kyc-{digest[:12]}",
         "training_digest": digest,
-        "n_train": len(fit_frame), "n_validation": len(val), "n_test": len(test),
-        "target_precision": target_precision, "min_support": min_support, "min_threshold": min_threshold,
+        "n_train": len(fit_frame),
+        "n_validation": len(val),
+        "n_test": len(test),
+        "target_precision": target_precision,
+        "min_support": min_support,
+        "min_threshold": min_threshold,
         "seed": seed,
         "temperature": clf.temperature_,
     }
     model = KycModel(clf, router, metadata)
     evaluation = evaluate_kyc(model, test)
-    model.metadata["test"] = {"brier": evaluation.brier, "ece": evaluation.ece,
-                              "by_subset": evaluation.to_dict()["by_subset"]}
+    model.metadata["test"] = {
+        "brier": evaluation.brier,
+        "ece": evaluation.ece,
+        "by_subset": evaluation.to_dict()["by_subset"],
+    }
     log.info("trained KYC model %s on %d documents", model.model_version, len(fit_frame))
     return KycTrainingResult(model, train, val, test, evaluation)
 

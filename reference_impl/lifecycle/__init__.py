@@ -13,10 +13,30 @@ Importing this package imports MLflow (a few seconds); the CLI imports it only w
 command runs.
 """
 
-from reference_impl.lifecycle.model_card import ModelCard, ModelProfile, build_model_card, render_html, render_markdown, write_model_card
+from reference_impl.lifecycle.model_card import (
+    ModelCard,
+    ModelProfile,
+    build_model_card,
+    render_html,
+    render_markdown,
+    write_model_card,
+)
 from reference_impl.lifecycle.packaging import DockerContext, generate_docker_context
-from reference_impl.lifecycle.pyfunc import LoggedModel, NativeModelWrapper, log_native_model, model_digest, predict_frame
-from reference_impl.lifecycle.recipes import MODEL_NAMES, RECIPES, RecipeResult, backtest_evaluator, backtest_name, train_recipe
+from reference_impl.lifecycle.pyfunc import (
+    LoggedModel,
+    NativeModelWrapper,
+    log_native_model,
+    model_digest,
+    predict_frame,
+)
+from reference_impl.lifecycle.recipes import (
+    MODEL_NAMES,
+    RECIPES,
+    RecipeResult,
+    backtest_evaluator,
+    backtest_name,
+    train_recipe,
+)
 from reference_impl.lifecycle.registry import (
     CHALLENGER,
     CHAMPION,

@@ -14,9 +14,10 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import html
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from reference_impl.lifecycle.registry import CHAMPION, TAG, ModelRegistry
 from reference_impl.lifecycle.tracking import mlflow_errors
@@ -41,7 +42,7 @@ class ModelProfile:
         return {TAG + k: str(v) for k, v in asdict(self).items()}
 
     @classmethod
-    def from_tags(cls, tags: Mapping[str, str], default: "ModelProfile") -> "ModelProfile":
+    def from_tags(cls, tags: Mapping[str, str], default: ModelProfile) -> ModelProfile:
         values = {k: tags.get(TAG + k, str(v)) for k, v in asdict(default).items()}
         values["review_months"] = int(values["review_months"])
         return cls(**values)
@@ -53,31 +54,34 @@ PROFILES: dict[str, ModelProfile] = {
         owner="Markets Operations Analytics",
         tier="Tier 2 - material operational model, no pricing or capital use",
         intended_use="Rank newly booked trades for operations review (fat fingers, off-market prices, "
-                     "late or duplicate bookings); every flag carries reason codes and is reviewed by a person.",
+        "late or duplicate bookings); every flag carries reason codes and is reviewed by a person.",
         out_of_scope_use="Automatic cancellation or amendment of trades; trader surveillance or conduct decisions; "
-                         "pricing, P&L or capital calculations.",
+        "pricing, P&L or capital calculations.",
         limitations="Trained on synthetic trade-capture data; anomaly types not seen in training are found only "
-                    "if they are unusual on the model's features. Scores drift with market regime and desk mix.",
+        "if they are unusual on the model's features. Scores drift with market regime and desk mix.",
         ethical_considerations="Flags concern trades, not people; trader ids are inputs to rules only. Review "
-                               "outcomes feed back as labels, which can entrench reviewer bias.",
+        "outcomes feed back as labels, which can entrench reviewer bias.",
     ),
     "kyc-classifier": ModelProfile(
         owner="Client Onboarding Technology",
         tier="Tier 2 - material operational model supporting a regulated process",
         intended_use="Suggest the document type of an onboarding document and route low-confidence or "
-                     "unknown documents to manual review.",
+        "unknown documents to manual review.",
         out_of_scope_use="Deciding whether a client passes KYC; verifying authenticity of documents.",
         limitations="Trained on synthetic English-first texts; second-language and noisy scans are weaker "
-                    "(see per-class metrics). Unknown document types are routed, not classified.",
+        "(see per-class metrics). Unknown document types are routed, not classified.",
         ethical_considerations="Document text is personal data: logs hold pseudonymised ids only. Accuracy can "
-                               "differ by language and jurisdiction; monitor per segment.",
+        "differ by language and jurisdiction; monitor per segment.",
     ),
 }
 
 DEFAULT_PROFILE = ModelProfile(
-    owner="unassigned", tier="unassigned",
-    intended_use="Teaching example; not for production use.", out_of_scope_use="Any production decision.",
-    limitations="Small synthetic data.", ethical_considerations="None assessed.",
+    owner="unassigned",
+    tier="unassigned",
+    intended_use="Teaching example; not for production use.",
+    out_of_scope_use="Any production decision.",
+    limitations="Small synthetic data.",
+    ethical_considerations="None assessed.",
 )
 
 
@@ -158,44 +162,88 @@ def build_model_card(registry: ModelRegistry, name: str, version: str | int) -> 
     if run is not None:
         for di in run.inputs.dataset_inputs:
             context = next((t.value for t in di.tags if t.key == "mlflow.data.context"), "")
-            datasets.append({"name": di.dataset.name, "digest": di.dataset.digest, "source": di.dataset.source,
-                             "source_type": di.dataset.source_type, "context": context})
+            datasets.append(
+                {
+                    "name": di.dataset.name,
+                    "digest": di.dataset.digest,
+                    "source": di.dataset.source,
+                    "source_type": di.dataset.source_type,
+                    "context": context,
+                }
+            )
     report = registry.validation_report(name, version)
-    validation = {"status": info.validation_status, "validated_at": info.validated_at,
-                  "markdown": report.to_markdown() if report else "", "report": report.to_dict() if report else {}}
+    validation = {
+        "status": info.validation_status,
+        "validated_at": info.validated_at,
+        "markdown": report.to_markdown() if report else "",
+        "report": report.to_dict() if report else {},
+    }
     approvals = []
     for rec in registry.audit_trail(name, version):
         if rec["event_type"] in ("model.registered", "model.validated", "model.approved", "model.action_refused"):
             detail = rec["payload"].get("status") or rec["payload"].get("reason") or rec["payload"].get("comment") or ""
-            approvals.append({"event": rec["event_type"].removeprefix("model."), "by": rec["actor"],
-                              "at": rec["ts"][:19], "detail": str(detail)})
+            approvals.append(
+                {
+                    "event": rec["event_type"].removeprefix("model."),
+                    "by": rec["actor"],
+                    "at": rec["ts"][:19],
+                    "detail": str(detail),
+                }
+            )
     status = ("champion" if CHAMPION in info.aliases else ", ".join(info.aliases)) or (
-        "rolled back" if info.rolled_back else "registered")
+        "rolled back" if info.rolled_back else "registered"
+    )
     moves = [m for m in registry.alias_history(name) if version in (m.get("from_version"), m.get("to_version"))]
     start = run.info.start_time if run else None
-    created = dt.datetime.fromtimestamp(start / 1000, dt.timezone.utc).isoformat(timespec="seconds") if start else ""
+    created = dt.datetime.fromtimestamp(start / 1000, dt.UTC).isoformat(timespec="seconds") if start else ""
     return ModelCard(
-        name=name, version=version, status=status, profile=profile, run_id=info.run_id,
-        recipe=tags.get(TAG + "recipe", ""), created_at=created, git_commit=tags.get(TAG + "git_commit", "unknown"),
-        seed=tags.get(TAG + "seed", ""), model_digest=info.model_digest, training_data_digest=info.training_data_digest,
+        name=name,
+        version=version,
+        status=status,
+        profile=profile,
+        run_id=info.run_id,
+        recipe=tags.get(TAG + "recipe", ""),
+        created_at=created,
+        git_commit=tags.get(TAG + "git_commit", "unknown"),
+        seed=tags.get(TAG + "seed", ""),
+        model_digest=info.model_digest,
+        training_data_digest=info.training_data_digest,
         params=dict(sorted(run.data.params.items())) if run else {},
-        packages={k.removeprefix(TAG + "package."): v for k, v in sorted(tags.items()) if k.startswith(TAG + "package.")},
-        feature_views={k.removeprefix(TAG + "feature_view."): v for k, v in sorted(tags.items())
-                       if k.startswith(TAG + "feature_view.")},
-        datasets=datasets, overall_metrics=overall, segment_metrics=segments, validation=validation,
-        approvals=approvals, alias_history=moves,
+        packages={
+            k.removeprefix(TAG + "package."): v for k, v in sorted(tags.items()) if k.startswith(TAG + "package.")
+        },
+        feature_views={
+            k.removeprefix(TAG + "feature_view."): v
+            for k, v in sorted(tags.items())
+            if k.startswith(TAG + "feature_view.")
+        },
+        datasets=datasets,
+        overall_metrics=overall,
+        segment_metrics=segments,
+        validation=validation,
+        approvals=approvals,
+        alias_history=moves,
         next_review=next_review_date(info.validated_at, profile.review_months),
-        extra={"approval_status": info.approval_status, "approved_by": info.approved_by,
-               "approved_at": info.approved_at, "submitted_by": info.submitted_by},
+        extra={
+            "approval_status": info.approval_status,
+            "approved_by": info.approved_by,
+            "approved_at": info.approved_at,
+            "submitted_by": info.submitted_by,
+        },
     )
 
 
 def _environment(autoescape: bool) -> Any:
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=autoescape,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                             undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=autoescape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
     env.filters["num"] = lambda v: f"{float(v):.4f}"
     env.filters["cell"] = lambda v: str(v).replace("|", "\\|").replace("\n", " ")
     return env
@@ -208,8 +256,11 @@ def render_markdown(card: ModelCard) -> str:
 
 def render_html(card: ModelCard) -> str:
     """The card as a self-contained HTML page (values escaped)."""
-    return _environment(autoescape=True).get_template("model_card.html").render(
-        card=card, segments=_segment_table(card), validation_html=html.escape(card.validation["markdown"]))
+    return (
+        _environment(autoescape=True)
+        .get_template("model_card.html")
+        .render(card=card, segments=_segment_table(card), validation_html=html.escape(card.validation["markdown"]))
+    )
 
 
 def _segment_table(card: ModelCard) -> dict[str, Any]:
@@ -218,8 +269,9 @@ def _segment_table(card: ModelCard) -> dict[str, Any]:
     return {"metrics": metrics, "rows": rows}
 
 
-def write_model_card(registry: ModelRegistry, name: str, version: str | int,
-                     out_dir: Path | None = None, *, log_to_run: bool = True) -> tuple[Path, Path]:
+def write_model_card(
+    registry: ModelRegistry, name: str, version: str | int, out_dir: Path | None = None, *, log_to_run: bool = True
+) -> tuple[Path, Path]:
     """Write ``<name>-v<version>.md`` and ``.html`` (atomically) and attach both to the version's run."""
     card = build_model_card(registry, name, version)
     out = Path(out_dir) if out_dir is not None else registry.workspace.reports_dir / "model_cards"

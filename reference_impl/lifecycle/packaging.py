@@ -38,8 +38,14 @@ class DockerContext:
     model: ModelVersionInfo
 
 
-def generate_docker_context(name: str, out_dir: Path | str, *, alias: str = CHAMPION,
-                            registry: ModelRegistry | None = None, install_mlflow: bool = False) -> DockerContext:
+def generate_docker_context(
+    name: str,
+    out_dir: Path | str,
+    *,
+    alias: str = CHAMPION,
+    registry: ModelRegistry | None = None,
+    install_mlflow: bool = False,
+) -> DockerContext:
     """Write the Docker build context of ``name@alias`` into ``out_dir`` (replaced atomically)."""
     reg = registry or ModelRegistry()
     info = reg.by_alias(name, alias)
@@ -54,7 +60,9 @@ def generate_docker_context(name: str, out_dir: Path | str, *, alias: str = CHAM
         if backend is None or not backend.can_build_image():
             raise RegistryError(f"{model_uri} has no flavour MLflow can build an image for", kind=ErrorKind.INVALID)
         backend.generate_dockerfile(model_uri, str(tmp), install_mlflow=install_mlflow)
-        (tmp / "ibml-model.json").write_text(json.dumps({**info.to_dict(), "model_uri": model_uri}, indent=2, sort_keys=True))
+        (tmp / "ibml-model.json").write_text(
+            json.dumps({**info.to_dict(), "model_uri": model_uri}, indent=2, sort_keys=True)
+        )
     dockerfile = out / "Dockerfile"
     if not dockerfile.exists():
         raise RegistryError(f"MLflow did not write a Dockerfile into {out}", kind=ErrorKind.UNAVAILABLE)

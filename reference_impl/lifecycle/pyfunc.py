@@ -13,9 +13,10 @@ longer match the digest recorded at training time.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,7 +54,9 @@ def load_native(path: Path | str, expected_digest: str | None = None) -> Any:
     if expected_digest is not None:
         got = file_digest(path)
         if got != expected_digest:
-            raise ModelError(f"model artifact {path.name} digest {got[:12]} does not match the recorded {expected_digest[:12]}")
+            raise ModelError(
+                f"model artifact {path.name} digest {got[:12]} does not match the recorded {expected_digest[:12]}"
+            )
     return joblib.load(path)
 
 
@@ -78,8 +81,11 @@ def to_signature_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _restore_utc(frame: pd.DataFrame) -> pd.DataFrame:
-    naive = [c for c in frame.columns if pd.api.types.is_datetime64_dtype(frame[c].dtype)
-             and not isinstance(frame[c].dtype, pd.DatetimeTZDtype)]
+    naive = [
+        c
+        for c in frame.columns
+        if pd.api.types.is_datetime64_dtype(frame[c].dtype) and not isinstance(frame[c].dtype, pd.DatetimeTZDtype)
+    ]
     if not naive:
         return frame
     out = frame.copy()
@@ -95,14 +101,16 @@ def decisions_to_frame(decisions: Sequence[Any]) -> pd.DataFrame:
     frame (a test compares them row for row).
     """
     decisions = [d.to_dict() if hasattr(d, "to_dict") else dict(d) for d in decisions]
-    return pd.DataFrame({
-        "trade_id": [str(d.get("trade_id", "")) for d in decisions],
-        "score": [float(d["score"]) for d in decisions],
-        "threshold": [float(d["threshold"]) for d in decisions],
-        "flagged": [bool(d["flagged"]) for d in decisions],
-        "reason_codes": [";".join(str(r["code"]) for r in d.get("reasons", [])) for d in decisions],
-        "fallback_used": [bool(d.get("fallback_used", False)) for d in decisions],
-    })
+    return pd.DataFrame(
+        {
+            "trade_id": [str(d.get("trade_id", "")) for d in decisions],
+            "score": [float(d["score"]) for d in decisions],
+            "threshold": [float(d["threshold"]) for d in decisions],
+            "flagged": [bool(d["flagged"]) for d in decisions],
+            "reason_codes": [";".join(str(r["code"]) for r in d.get("reasons", [])) for d in decisions],
+            "fallback_used": [bool(d.get("fallback_used", False)) for d in decisions],
+        }
+    )
 
 
 def predict_frame(kind: str, model: Any, model_input: Any) -> pd.DataFrame:
@@ -126,12 +134,14 @@ def predict_frame(kind: str, model: Any, model_input: Any) -> pd.DataFrame:
         texts = frame["text"].astype(str).tolist()
         if hasattr(model, "decide"):  # the routed KycModel: label, confidence and the route it takes
             routed = [d.to_dict() for d in model.decide(texts)]
-            return pd.DataFrame({
-                "label": [d["label"] or "" for d in routed],
-                "confidence": [float(d["confidence"]) for d in routed],
-                "route": [str(d["route"]) for d in routed],
-                "reason": [str(d["reason"]) for d in routed],
-            })
+            return pd.DataFrame(
+                {
+                    "label": [d["label"] or "" for d in routed],
+                    "confidence": [float(d["confidence"]) for d in routed],
+                    "route": [str(d["route"]) for d in routed],
+                    "reason": [str(d["reason"]) for d in routed],
+                }
+            )
         proba = np.asarray(model.predict_proba(texts))
         classes = np.asarray(model.classes_)
         return pd.DataFrame({"label": classes[proba.argmax(axis=1)].astype(str), "confidence": proba.max(axis=1)})
@@ -143,8 +153,9 @@ def predict_frame(kind: str, model: Any, model_input: Any) -> pd.DataFrame:
             return out
         if hasattr(model, "predict_proba"):
             proba = np.asarray(model.predict_proba(frame))
-            return pd.DataFrame({"label": np.asarray(model.classes_)[proba.argmax(axis=1)].astype(str),
-                                 "confidence": proba.max(axis=1)})
+            return pd.DataFrame(
+                {"label": np.asarray(model.classes_)[proba.argmax(axis=1)].astype(str), "confidence": proba.max(axis=1)}
+            )
         return pd.DataFrame({"label": np.asarray(model.predict(frame)).astype(str)})
     raise ModelError(f"unknown model kind {kind!r}; expected one of {', '.join(KINDS)}", kind=ErrorKind.INVALID)
 

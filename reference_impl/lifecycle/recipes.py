@@ -12,8 +12,9 @@ a challenger and the champion are compared on exactly the same rows.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,8 +27,14 @@ MODEL_NAMES = {"anomaly": "trade-anomaly", "kyc": "kyc-classifier"}
 
 #: Defaults per recipe; every key is logged as an MLflow param and may be overridden.
 DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
-    "anomaly": {"n_trades": 6000, "n_days": 20, "holdout_fraction": 0.3, "n_estimators": 100,
-                "contamination": 0.02, "anomaly_rate": 0.02},
+    "anomaly": {
+        "n_trades": 6000,
+        "n_days": 20,
+        "holdout_fraction": 0.3,
+        "n_estimators": 100,
+        "contamination": 0.02,
+        "anomaly_rate": 0.02,
+    },
     "kyc": {"n_clients": 300, "n_docs": 1200, "target_precision": 0.95, "test_size": 0.25, "val_size": 0.25},
 }
 
@@ -59,8 +66,9 @@ def resolve_params(recipe: str, overrides: Mapping[str, Any] | None = None) -> d
         try:
             params[key] = type(params[key])(value)
         except (TypeError, ValueError):
-            raise ConfigError(f"parameter {key!r} of recipe {recipe!r} must be a {type(params[key]).__name__}, "
-                              f"got {value!r}") from None
+            raise ConfigError(
+                f"parameter {key!r} of recipe {recipe!r} must be a {type(params[key]).__name__}, got {value!r}"
+            ) from None
     return params
 
 
@@ -72,12 +80,19 @@ def anomaly_data(seed: int, params: Mapping[str, Any]) -> dict[str, Any]:
     hyper-parameters, and validating it, reuse the same frames; callers must not mutate them.
     :func:`clear_data_cache` forces regeneration (``--reproduce`` does).
     """
-    return _anomaly_data(int(seed), int(params["n_trades"]), int(params["n_days"]), float(params["anomaly_rate"]),
-                         float(params["holdout_fraction"]))
+    return _anomaly_data(
+        int(seed),
+        int(params["n_trades"]),
+        int(params["n_days"]),
+        float(params["anomaly_rate"]),
+        float(params["holdout_fraction"]),
+    )
 
 
 @functools.lru_cache(maxsize=4)
-def _anomaly_data(seed: int, n_trades: int, n_days: int, anomaly_rate: float, holdout_fraction: float) -> dict[str, Any]:
+def _anomaly_data(
+    seed: int, n_trades: int, n_days: int, anomaly_rate: float, holdout_fraction: float
+) -> dict[str, Any]:
     from reference_impl import data
     from reference_impl.features import build_trade_features
 
@@ -100,8 +115,9 @@ def fit_anomaly(train_features: pd.DataFrame, seed: int, params: Mapping[str, An
     """Fit the anomaly model on training features; returns ``(model, pyfunc kind)`` (always ``"detector"``)."""
     from reference_impl.anomaly import TradeAnomalyDetector
 
-    model = TradeAnomalyDetector(n_estimators=int(params["n_estimators"]), contamination=float(params["contamination"]),
-                                 random_state=seed).fit(train_features)
+    model = TradeAnomalyDetector(
+        n_estimators=int(params["n_estimators"]), contamination=float(params["contamination"]), random_state=seed
+    ).fit(train_features)
     return model, "detector"
 
 
@@ -149,16 +165,29 @@ def train_anomaly(seed: int, params: Mapping[str, Any]) -> RecipeResult:
     test_trades = trades.loc[~train].reset_index(drop=True)
     metrics = anomaly_metrics(kind, model, test_features, test_trades)
     train_frame = anomaly_model_input(kind, features.loc[train])
-    source = {"generator": "reference_impl.data.make_trades", "seed": seed, "n_trades": params["n_trades"],
-              "n_days": params["n_days"], "anomaly_rate": params["anomaly_rate"]}
+    source = {
+        "generator": "reference_impl.data.make_trades",
+        "seed": seed,
+        "n_trades": params["n_trades"],
+        "n_days": params["n_days"],
+        "anomaly_rate": params["anomaly_rate"],
+    }
     datasets = {
         "trade_features_train": (train_frame, {**source, "split": f"booking_ts < {d['cut'].isoformat()}"}),
-        "trade_features_backtest": (anomaly_model_input(kind, test_features),
-                                    {**source, "split": f"booking_ts >= {d['cut'].isoformat()}"}),
+        "trade_features_backtest": (
+            anomaly_model_input(kind, test_features),
+            {**source, "split": f"booking_ts >= {d['cut'].isoformat()}"},
+        ),
     }
     return RecipeResult(
-        recipe="anomaly", kind=kind, model=model, params=dict(params), metrics=metrics, datasets=datasets,
-        data_digest=frame_digest(train_frame), feature_views=_view_versions(FEATURE_VIEWS),
+        recipe="anomaly",
+        kind=kind,
+        model=model,
+        params=dict(params),
+        metrics=metrics,
+        datasets=datasets,
+        data_digest=frame_digest(train_frame),
+        feature_views=_view_versions(FEATURE_VIEWS),
         input_example=anomaly_model_input(kind, test_features.head(3)),
         figures={"plots/score_distribution.png": _score_plot(kind, model, test_features, test_trades)},
     )
@@ -186,9 +215,12 @@ def kyc_metrics(model: Any, test: pd.DataFrame) -> dict[str, float]:
     per_class = ev.per_class
     overall = ev.by_subset[ev.by_subset["group"] == "all"].iloc[0]
     metrics = {
-        "accuracy": float(overall["accuracy"]), "macro_f1": float(per_class["f1"].mean()),
-        "auto_accept_rate": float(overall["auto_accept"]), "manual_review_rate": float(overall["manual_review"]),
-        "brier": float(ev.brier), "ece": float(ev.ece),
+        "accuracy": float(overall["accuracy"]),
+        "macro_f1": float(per_class["f1"].mean()),
+        "auto_accept_rate": float(overall["auto_accept"]),
+        "manual_review_rate": float(overall["manual_review"]),
+        "brier": float(ev.brier),
+        "ece": float(ev.ece),
     }
     aap = float(overall["auto_accept_precision"])
     if np.isfinite(aap):
@@ -203,19 +235,33 @@ def train_kyc(seed: int, params: Mapping[str, Any]) -> RecipeResult:
     from reference_impl.kyc.training import train_kyc_model
 
     docs = kyc_data(seed, params)
-    result = train_kyc_model(docs, seed=seed, target_precision=float(params["target_precision"]),
-                             val_size=float(params["val_size"]), test_size=float(params["test_size"]))
-    source = {"generator": "reference_impl.data.make_kyc_documents", "seed": seed,
-              "n_clients": params["n_clients"], "n_docs": params["n_docs"]}
+    result = train_kyc_model(
+        docs,
+        seed=seed,
+        target_precision=float(params["target_precision"]),
+        val_size=float(params["val_size"]),
+        test_size=float(params["test_size"]),
+    )
+    source = {
+        "generator": "reference_impl.data.make_kyc_documents",
+        "seed": seed,
+        "n_clients": params["n_clients"],
+        "n_docs": params["n_docs"],
+    }
     cols = ["doc_id", "text", "label", "subset"]
     datasets = {
         "kyc_documents_train": (result.train[cols], {**source, "split": "train"}),
         "kyc_documents_test": (result.test[cols], {**source, "split": "test"}),
     }
     return RecipeResult(
-        recipe="kyc", kind="classifier", model=result.model, params=dict(params),
-        metrics=kyc_metrics(result.model, result.test), datasets=datasets,
-        data_digest=frame_digest(result.train[cols]), feature_views={},
+        recipe="kyc",
+        kind="classifier",
+        model=result.model,
+        params=dict(params),
+        metrics=kyc_metrics(result.model, result.test),
+        datasets=datasets,
+        data_digest=frame_digest(result.train[cols]),
+        feature_views={},
         input_example=pd.DataFrame({"text": result.test["text"].head(2).astype(str).tolist()}),
         figures={"plots/reliability.png": _reliability_plot(result.evaluation)},
     )
@@ -238,7 +284,9 @@ def train_recipe(recipe: str, seed: int, overrides: Mapping[str, Any] | None = N
     return train_anomaly(seed, params) if recipe == "anomaly" else train_kyc(seed, params)
 
 
-def backtest_evaluator(recipe: str, seed: int, params: Mapping[str, Any], kind: str | None = None) -> Callable[[Any], dict[str, float]]:
+def backtest_evaluator(
+    recipe: str, seed: int, params: Mapping[str, Any], kind: str | None = None
+) -> Callable[[Any], dict[str, float]]:
     """A function scoring any native model of ``recipe`` on the recipe's backtest rows."""
     params = resolve_params(recipe, params)
     if recipe == "anomaly":
@@ -259,8 +307,10 @@ def backtest_name(recipe: str, seed: int, params: Mapping[str, Any]) -> str:
     """Human-readable name of the backtest (goes into the validation report)."""
     params = resolve_params(recipe, params)
     if recipe == "anomaly":
-        return (f"time-based holdout: last {params['holdout_fraction']:.0%} of booking time, "
-                f"{params['n_trades']} trades, seed {seed}")
+        return (
+            f"time-based holdout: last {params['holdout_fraction']:.0%} of booking time, "
+            f"{params['n_trades']} trades, seed {seed}"
+        )
     return f"held-out test split ({params['test_size']:.0%}) of {params['n_docs']} documents, seed {seed}"
 
 
@@ -277,8 +327,14 @@ def _view_versions(views: Mapping[str, Any]) -> dict[str, str]:
             out[name] = str(tags["version"])
             continue
         transform = getattr(view, "transformation", None)
-        definition = repr((name, [(f.name, str(getattr(f, "dtype", ""))) for f in getattr(view, "schema", ())],
-                           str(getattr(view, "ttl", "")), getattr(transform, "__qualname__", repr(transform))))
+        definition = repr(
+            (
+                name,
+                [(f.name, str(getattr(f, "dtype", ""))) for f in getattr(view, "schema", ())],
+                str(getattr(view, "ttl", "")),
+                getattr(transform, "__qualname__", repr(transform)),
+            )
+        )
         out[name] = "def-" + text_digest(definition)[:12]
     return dict(sorted(out.items()))
 

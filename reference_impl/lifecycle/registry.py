@@ -24,8 +24,9 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from reference_impl.errors import AuditError, ErrorKind, IbmlError, RegistryError
 from reference_impl.governance import AuditLog
@@ -57,7 +58,7 @@ def same_identity(a: str, b: str) -> bool:
 
 
 def _now(clock: Clock | None) -> str:
-    return (clock or (lambda: dt.datetime.now(dt.timezone.utc)))().isoformat(timespec="seconds")
+    return (clock or (lambda: dt.datetime.now(dt.UTC)))().isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,10 @@ class ModelVersionInfo:
 def _info(mv: Any) -> ModelVersionInfo:
     tags = dict(mv.tags or {})
     return ModelVersionInfo(
-        name=mv.name, version=str(mv.version), run_id=mv.run_id or "", source=mv.source or "",
+        name=mv.name,
+        version=str(mv.version),
+        run_id=mv.run_id or "",
+        source=mv.source or "",
         aliases=tuple(sorted(getattr(mv, "aliases", []) or [])),
         model_digest=tags.get(TAG + "model_digest", ""),
         training_data_digest=tags.get(TAG + "training_data_digest", ""),
@@ -108,9 +112,14 @@ def rollback_target(versions: Sequence[ModelVersionInfo], current: str) -> Model
     Versions are compared as numbers ("10" is after "9"); versions already rolled back away from are
     skipped so repeated rollbacks walk further back. ``None`` when there is nowhere to go.
     """
-    candidates = [v for v in versions
-                  if int(v.version) < int(current) and v.approval_status == "approved"
-                  and v.validation_status == "passed" and not v.rolled_back]
+    candidates = [
+        v
+        for v in versions
+        if int(v.version) < int(current)
+        and v.approval_status == "approved"
+        and v.validation_status == "passed"
+        and not v.rolled_back
+    ]
     return max(candidates, key=lambda v: int(v.version), default=None)
 
 
@@ -155,8 +164,14 @@ class ModelRegistry:
         Returns a tz-aware ``datetime``; injected for deterministic tests and notebooks.
     """
 
-    def __init__(self, tracking_uri: str | None = None, *, workspace: Workspace | None = None,
-                 audit: AuditLog | None = None, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        tracking_uri: str | None = None,
+        *,
+        workspace: Workspace | None = None,
+        audit: AuditLog | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         self.workspace = workspace or Workspace.from_env()
         self.client, self.store = open_client(tracking_uri, self.workspace)
         self.audit = audit or AuditLog(self.workspace.audit_log)
@@ -224,15 +239,18 @@ class ModelRegistry:
     def _audit(self, event: str, payload: dict[str, Any], actor: str) -> None:
         self.audit.append(event, payload, actor=actor)
 
-    def _refuse(self, name: str, version: str | None, action: str, reason: str, actor: str,
-                kind: ErrorKind = ErrorKind.CONFLICT) -> RegistryError:
+    def _refuse(
+        self, name: str, version: str | None, action: str, reason: str, actor: str, kind: ErrorKind = ErrorKind.CONFLICT
+    ) -> RegistryError:
         """Record a refused action (a control doing its job is evidence too) and return the error.
 
         ``kind`` is ``CONFLICT`` (the version's state refuses the action) unless the actor is the problem
         (``FORBIDDEN``: the four-eyes rule).
         """
         try:
-            self._audit("model.action_refused", {"model": name, "version": version, "action": action, "reason": reason}, actor)
+            self._audit(
+                "model.action_refused", {"model": name, "version": version, "action": action, "reason": reason}, actor
+            )
         except AuditError:
             pass  # the refusal stands even if it cannot be recorded
         return RegistryError(reason, kind=kind)
@@ -249,8 +267,11 @@ class ModelRegistry:
             else:
                 self.client.set_registered_model_alias(name, alias, version)
         try:
-            self._audit("model.alias_moved", {"model": name, "alias": alias, "from_version": prev_version,
-                                              "to_version": version, "reason": reason}, actor)
+            self._audit(
+                "model.alias_moved",
+                {"model": name, "alias": alias, "from_version": prev_version, "to_version": version, "reason": reason},
+                actor,
+            )
         except AuditError:
             with mlflow_errors(f"restoring {name}@{alias}"):
                 if prev_version is None:
@@ -308,17 +329,30 @@ class ModelRegistry:
                     raise
                 self.client.create_registered_model(name, tags=dict(model_tags or {}), description=description)
                 created_model = True
-            tags = {TAG + "submitted_by": submitter, TAG + "model_digest": model_digest,
-                    TAG + "training_data_digest": training_data_digest, TAG + "validation_status": "not_validated",
-                    TAG + "approval_status": "pending", TAG + "submitted_at": _now(self.clock)}
+            tags = {
+                TAG + "submitted_by": submitter,
+                TAG + "model_digest": model_digest,
+                TAG + "training_data_digest": training_data_digest,
+                TAG + "validation_status": "not_validated",
+                TAG + "approval_status": "pending",
+                TAG + "submitted_at": _now(self.clock),
+            }
             if model_id is None and model_uri.startswith("models:/m-"):
                 model_id = model_uri.removeprefix("models:/")
             mv = self.client.create_model_version(name, source=model_uri, run_id=run_id, tags=tags, model_id=model_id)
         version = str(mv.version)
         try:
-            self._audit("model.registered", {"model": name, "version": version, "run_id": run_id,
-                                             "model_digest": model_digest,
-                                             "training_data_digest": training_data_digest}, submitter)
+            self._audit(
+                "model.registered",
+                {
+                    "model": name,
+                    "version": version,
+                    "run_id": run_id,
+                    "model_digest": model_digest,
+                    "training_data_digest": training_data_digest,
+                },
+                submitter,
+            )
             self._move_alias(name, CHALLENGER, version, submitter, "registered")
         except BaseException:
             with mlflow_errors(f"undoing registration of {name} v{version}"):
@@ -353,21 +387,41 @@ class ModelRegistry:
         champion_metrics = None
         if champion is not None and champion.version != version:
             champion_metrics = dict(evaluate(loader(name, champion.version)))
-        report = build_report(name, version, challenger_metrics,
-                              champion_version=champion.version if champion and champion_metrics is not None else None,
-                              champion_metrics=champion_metrics, thresholds=rules, backtest=backtest,
-                              now=self.clock() if self.clock else None)
+        report = build_report(
+            name,
+            version,
+            challenger_metrics,
+            champion_version=champion.version if champion and champion_metrics is not None else None,
+            champion_metrics=champion_metrics,
+            thresholds=rules,
+            backtest=backtest,
+            now=self.clock() if self.clock else None,
+        )
         with mlflow_errors(f"recording validation of {name} v{version}"):
             if info.run_id:
                 self.client.log_text(info.run_id, report.to_json(), f"validation/{name}-v{version}.json")
-            before = self._set_tags(name, version, {
-                TAG + "validation_status": report.status, TAG + "validated_at": report.created_at,
-                TAG + "validated_by": actor, TAG + "validation_report": json.dumps(report.to_dict(), sort_keys=True)[:4900],
-            })
+            before = self._set_tags(
+                name,
+                version,
+                {
+                    TAG + "validation_status": report.status,
+                    TAG + "validated_at": report.created_at,
+                    TAG + "validated_by": actor,
+                    TAG + "validation_report": json.dumps(report.to_dict(), sort_keys=True)[:4900],
+                },
+            )
         try:
-            self._audit("model.validated", {"model": name, "version": version, "status": report.status,
-                                            "champion_version": report.champion_version,
-                                            "failures": [c.detail for c in report.failures()]}, actor)
+            self._audit(
+                "model.validated",
+                {
+                    "model": name,
+                    "version": version,
+                    "status": report.status,
+                    "champion_version": report.champion_version,
+                    "failures": [c.detail for c in report.failures()],
+                },
+                actor,
+            )
         except AuditError:
             with mlflow_errors("undoing validation tags"):
                 self._restore_tags(name, version, before)
@@ -388,23 +442,41 @@ class ModelRegistry:
         if not approver.strip():
             raise RegistryError("approve needs an approver identity (--as or $IBML_USER)", kind=ErrorKind.INVALID)
         if same_identity(approver, info.submitted_by):
-            raise self._refuse(name, version, "approve",
-                               f"{approver} submitted {name} v{version} and cannot approve it (four-eyes rule)", approver,
-                               kind=ErrorKind.FORBIDDEN)
+            raise self._refuse(
+                name,
+                version,
+                "approve",
+                f"{approver} submitted {name} v{version} and cannot approve it (four-eyes rule)",
+                approver,
+                kind=ErrorKind.FORBIDDEN,
+            )
         if info.validation_status != "passed":
-            raise self._refuse(name, version, "approve",
-                               f"{name} v{version} validation is {info.validation_status}; only a passed version can be approved",
-                               approver)
+            raise self._refuse(
+                name,
+                version,
+                "approve",
+                f"{name} v{version} validation is {info.validation_status}; only a passed version can be approved",
+                approver,
+            )
         if info.approval_status == "approved":
             raise RegistryError(f"{name} v{version} is already approved by {info.approved_by}")
         with mlflow_errors(f"approving {name} v{version}"):
-            before = self._set_tags(name, version, {
-                TAG + "approval_status": "approved", TAG + "approved_by": approver,
-                TAG + "approved_at": _now(self.clock), TAG + "approval_comment": comment[:500],
-            })
+            before = self._set_tags(
+                name,
+                version,
+                {
+                    TAG + "approval_status": "approved",
+                    TAG + "approved_by": approver,
+                    TAG + "approved_at": _now(self.clock),
+                    TAG + "approval_comment": comment[:500],
+                },
+            )
         try:
-            self._audit("model.approved", {"model": name, "version": version, "submitted_by": info.submitted_by,
-                                           "comment": comment}, approver)
+            self._audit(
+                "model.approved",
+                {"model": name, "version": version, "submitted_by": info.submitted_by, "comment": comment},
+                approver,
+            )
         except AuditError:
             with mlflow_errors("undoing approval tags"):
                 self._restore_tags(name, version, before)
@@ -416,14 +488,30 @@ class ModelRegistry:
         version = str(version)
         info = self.get(name, version)
         if info.validation_status != "passed":
-            raise self._refuse(name, version, "promote",
-                               f"{name} v{version} validation is {info.validation_status}; refusing to promote", actor)
+            raise self._refuse(
+                name,
+                version,
+                "promote",
+                f"{name} v{version} validation is {info.validation_status}; refusing to promote",
+                actor,
+            )
         if info.approval_status != "approved":
-            raise self._refuse(name, version, "promote",
-                               f"{name} v{version} is not approved (four-eyes approval required before promotion)", actor)
+            raise self._refuse(
+                name,
+                version,
+                "promote",
+                f"{name} v{version} is not approved (four-eyes approval required before promotion)",
+                actor,
+            )
         if same_identity(info.approved_by, info.submitted_by):  # tags edited by hand: re-check the control
-            raise self._refuse(name, version, "promote", f"{name} v{version} was approved by its own submitter", actor,
-                               kind=ErrorKind.FORBIDDEN)
+            raise self._refuse(
+                name,
+                version,
+                "promote",
+                f"{name} v{version} was approved by its own submitter",
+                actor,
+                kind=ErrorKind.FORBIDDEN,
+            )
         if CHAMPION in info.aliases:
             raise RegistryError(f"{name} v{version} is already @{CHAMPION}")
         self._move_alias(name, CHAMPION, version, actor, "promoted")
@@ -443,16 +531,22 @@ class ModelRegistry:
             raise self._refuse(name, None, "rollback", f"{name} has no @{CHAMPION} to roll back", actor)
         target = rollback_target(self.versions(name), current.version)
         if target is None:
-            raise self._refuse(name, current.version, "rollback",
-                               f"{name} has no approved version earlier than v{current.version} to roll back to", actor)
+            raise self._refuse(
+                name,
+                current.version,
+                "rollback",
+                f"{name} has no approved version earlier than v{current.version} to roll back to",
+                actor,
+            )
         self._move_alias(name, CHAMPION, target.version, actor, f"rollback: {reason}" if reason else "rollback")
         with mlflow_errors(f"tagging {name} v{current.version}"):
             self.client.set_model_version_tag(name, current.version, TAG + "rolled_back", "true")
         return self.get(name, target.version)
 
 
-def load_version(name: str, version: str, *, registry: ModelRegistry | None = None,
-                 tracking_uri: str | None = None) -> tuple[Any, ModelVersionInfo]:
+def load_version(
+    name: str, version: str, *, registry: ModelRegistry | None = None, tracking_uri: str | None = None
+) -> tuple[Any, ModelVersionInfo]:
     """Load one version as its native object (digest-checked) plus its :class:`ModelVersionInfo`."""
     from reference_impl.lifecycle.pyfunc import native_from_pyfunc
 
@@ -476,8 +570,9 @@ def load_champion(name: str, tracking_uri: str | None = None) -> tuple[Any, Mode
     reg = ModelRegistry(tracking_uri)
     champion = reg.by_alias(name, CHAMPION)
     if champion is None:
-        raise RegistryError(f"{name} has no @{CHAMPION}; train, validate, approve and promote a version first",
-                            kind=ErrorKind.NOT_FOUND)
+        raise RegistryError(
+            f"{name} has no @{CHAMPION}; train, validate, approve and promote a version first", kind=ErrorKind.NOT_FOUND
+        )
     return load_version(name, champion.version, registry=reg)
 
 

@@ -68,7 +68,9 @@ class ReproductionReport:
         return "\n".join(lines)
 
 
-def _metrics_differ(recorded: dict[str, float], reproduced: dict[str, float], rtol: float) -> dict[str, tuple[float, float]]:
+def _metrics_differ(
+    recorded: dict[str, float], reproduced: dict[str, float], rtol: float
+) -> dict[str, tuple[float, float]]:
     diffs = {}
     for name in sorted(set(recorded) | set(reproduced)):
         old, new = recorded.get(name, math.nan), reproduced.get(name, math.nan)
@@ -81,8 +83,9 @@ def _metrics_differ(recorded: dict[str, float], reproduced: dict[str, float], rt
     return diffs
 
 
-def reproduce_run(run_id: str, *, tracking_uri: str | None = None, workspace: Workspace | None = None,
-                  rtol: float = 1e-9) -> ReproductionReport:
+def reproduce_run(
+    run_id: str, *, tracking_uri: str | None = None, workspace: Workspace | None = None, rtol: float = 1e-9
+) -> ReproductionReport:
     """Retrain the run ``run_id`` from its recorded recipe, seed and parameters and compare."""
     client, _ = open_client(tracking_uri, workspace)
     from mlflow.exceptions import MlflowException
@@ -95,8 +98,9 @@ def reproduce_run(run_id: str, *, tracking_uri: str | None = None, workspace: Wo
     tags, params = run.data.tags, run.data.params
     recipe = tags.get("ibml.recipe", "")
     if recipe not in RECIPES:
-        raise RegistryError(f"run {run_id} was not made by an ibml recipe (tag ibml.recipe={recipe!r})",
-                            kind=ErrorKind.INVALID)
+        raise RegistryError(
+            f"run {run_id} was not made by an ibml recipe (tag ibml.recipe={recipe!r})", kind=ErrorKind.INVALID
+        )
     seed = int(tags.get("ibml.seed", params.get("seed", "0")))
     overrides = {k: v for k, v in params.items() if k in DEFAULT_PARAMS[recipe]}
     clear_data_cache()  # regenerate from the seed, do not reuse frames from this process
@@ -108,10 +112,16 @@ def reproduce_run(run_id: str, *, tracking_uri: str | None = None, workspace: Wo
     if tags.get("ibml.git_commit") and tags["ibml.git_commit"] != commit:
         env_diffs["git_commit"] = (tags["ibml.git_commit"], commit)
     return ReproductionReport(
-        run_id=run_id, recipe=recipe, seed=seed, params=result.params,
-        recorded_data_digest=tags.get("ibml.training_data_digest", ""), reproduced_data_digest=result.data_digest,
-        recorded_model_digest=tags.get("ibml.model_digest", ""), reproduced_model_digest=model_digest(result.model),
-        metric_diffs=_metrics_differ(dict(run.data.metrics), result.metrics, rtol), environment_diffs=env_diffs,
+        run_id=run_id,
+        recipe=recipe,
+        seed=seed,
+        params=result.params,
+        recorded_data_digest=tags.get("ibml.training_data_digest", ""),
+        reproduced_data_digest=result.data_digest,
+        recorded_model_digest=tags.get("ibml.model_digest", ""),
+        reproduced_model_digest=model_digest(result.model),
+        metric_diffs=_metrics_differ(dict(run.data.metrics), result.metrics, rtol),
+        environment_diffs=env_diffs,
     )
 
 

@@ -23,11 +23,14 @@ class LifecycleSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="IBML_", extra="ignore", frozen=True, env_ignore_empty=True)
 
     mlflow_tracking_uri: str | None = Field(
-        None, description="tracking store every command (and the service) uses; default the workspace SQLite file")
+        None, description="tracking store every command (and the service) uses; default the workspace SQLite file"
+    )
     mlflow_backend_uri: str | None = Field(
-        None, description="database `ibml mlflow-server` serves; default the workspace SQLite file")
-    user: str | None = Field(None, description="acting identity for approvals, promotions and batch runs; "
-                                               "default the OS login name")
+        None, description="database `ibml mlflow-server` serves; default the workspace SQLite file"
+    )
+    user: str | None = Field(
+        None, description="acting identity for approvals, promotions and batch runs; default the OS login name"
+    )
 
 
 __all__ = ["LifecycleSettings"]

@@ -32,9 +32,10 @@ import sqlite3
 import subprocess
 import time
 import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from reference_impl.errors import ConfigError, ErrorKind, IbmlError, RegistryError
 from reference_impl.lifecycle.settings import LifecycleSettings
@@ -121,7 +122,7 @@ def mlflow_errors(action: str) -> Iterator[None]:
             yield
     except IbmlError:
         raise
-    except Exception as exc:  # noqa: BLE001 - MlflowException, SQLAlchemy and OS errors alike
+    except Exception as exc:
         from mlflow.exceptions import MlflowException
 
         if not isinstance(exc, (MlflowException, OSError)) and "sqlalchemy" not in type(exc).__module__:
@@ -155,7 +156,7 @@ def sqlite_path(uri: str) -> Path | None:
     """
     if not uri.startswith("sqlite:///"):
         return None
-    return Path(uri[len("sqlite:///"):])
+    return Path(uri[len("sqlite:///") :])
 
 
 def _schema_head() -> str:
@@ -191,9 +192,11 @@ def prepare_sqlite_store(db_path: Path, artifacts: Path | None = None) -> None:
         now = int(time.time() * 1000)
         con = sqlite3.connect(tmp)
         try:
-            con.execute("INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, "
-                        "creation_time, last_update_time) VALUES (0, 'Default', ?, 'active', ?, ?)",
-                        ((artifacts / "0").as_uri(), now, now))
+            con.execute(
+                "INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, "
+                "creation_time, last_update_time) VALUES (0, 'Default', ?, 'active', ?, ?)",
+                ((artifacts / "0").as_uri(), now, now),
+            )
             con.commit()
         finally:
             con.close()
@@ -213,7 +216,7 @@ def build_schema_template(out_dir: Path = TEMPLATE_DIR) -> Path:
         con = sqlite3.connect(db)
         # Drop the default experiment: MLflow recreates it with the right artifact root on open.
         for table in ("experiment_tags", "experiments"):
-            con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            con.execute(f"DELETE FROM {table}")
         con.commit()
         con.execute("VACUUM")
         con.close()
@@ -243,18 +246,21 @@ def check_store(uri: str) -> None:
             finally:
                 con.close()
         except sqlite3.OperationalError as exc:
-            raise RegistryError(f"tracking store {path} is unusable ({exc}); is another process writing to it?",
-                                kind=ErrorKind.UNAVAILABLE) from exc
+            raise RegistryError(
+                f"tracking store {path} is unusable ({exc}); is another process writing to it?",
+                kind=ErrorKind.UNAVAILABLE,
+            ) from exc
         return
     if uri.startswith(("http://", "https://")):
         import urllib.request
 
         try:
-            with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=PREFLIGHT_TIMEOUT_S) as resp:  # noqa: S310
+            with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=PREFLIGHT_TIMEOUT_S) as resp:
                 resp.read()
         except OSError as exc:
-            raise RegistryError(f"tracking server {uri} is unreachable: {getattr(exc, 'reason', exc)}",
-                                kind=ErrorKind.UNAVAILABLE) from exc
+            raise RegistryError(
+                f"tracking server {uri} is unreachable: {getattr(exc, 'reason', exc)}", kind=ErrorKind.UNAVAILABLE
+            ) from exc
         return
     if uri.startswith(("postgresql", "mysql", "mssql")):
         require_db_driver(uri)
@@ -265,16 +271,19 @@ def check_store(uri: str) -> None:
         try:
             with engine.connect():
                 pass
-        except Exception as exc:  # noqa: BLE001 - driver errors vary; all mean "unreachable"
+        except Exception as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise RegistryError(f"tracking store {redact_uri(uri)} is unreachable: {reason}",
-                                kind=ErrorKind.UNAVAILABLE) from exc
+            raise RegistryError(
+                f"tracking store {redact_uri(uri)} is unreachable: {reason}", kind=ErrorKind.UNAVAILABLE
+            ) from exc
         finally:
             engine.dispose()
         return
     if "://" not in uri or uri.startswith("file:"):
-        raise RegistryError(f"tracking URI {uri!r} is a file store; use sqlite:///..., postgresql://... or http://...",
-                            kind=ErrorKind.INVALID)
+        raise RegistryError(
+            f"tracking URI {uri!r} is a file store; use sqlite:///..., postgresql://... or http://...",
+            kind=ErrorKind.INVALID,
+        )
 
 
 def require_db_driver(uri: str) -> None:
@@ -289,7 +298,9 @@ def require_db_driver(uri: str) -> None:
 
     driver = scheme.partition("+")[2]
     if not any(importlib.util.find_spec(m) is not None for m in ([driver] if driver else ["psycopg2", "psycopg"])):
-        raise ConfigError(f"the PostgreSQL store {redact_uri(uri)} needs the 'postgres' extra: pip install 'ibml[postgres]'")
+        raise ConfigError(
+            f"the PostgreSQL store {redact_uri(uri)} needs the 'postgres' extra: pip install 'ibml[postgres]'"
+        )
 
 
 def normalise_db_uri(uri: str) -> str:
@@ -302,7 +313,7 @@ def normalise_db_uri(uri: str) -> str:
     >>> normalise_db_uri("sqlite:///x.db")
     'sqlite:///x.db'
     """
-    if uri.startswith("postgresql://") or uri.startswith("postgres://"):
+    if uri.startswith(("postgresql://", "postgres://")):
         import importlib.util
 
         if importlib.util.find_spec("psycopg") is None and importlib.util.find_spec("psycopg2") is not None:
@@ -360,8 +371,9 @@ def open_client(tracking_uri: str | None = None, workspace: Workspace | None = N
         try:
             prepare_sqlite_store(db, store.artifact_root)
         except OSError as exc:
-            raise RegistryError(f"cannot create tracking store {db}: {exc.strerror or exc}",
-                                kind=ErrorKind.UNAVAILABLE) from exc
+            raise RegistryError(
+                f"cannot create tracking store {db}: {exc.strerror or exc}", kind=ErrorKind.UNAVAILABLE
+            ) from exc
     check_store(store.uri)
     with quiet_mlflow():
         import mlflow
@@ -391,15 +403,27 @@ def git_commit(repo: Path | None = None) -> str:
     if repo is None:
         repo = PACKAGE_DIR
         try:
-            subprocess.run(["git", "ls-files", "--error-unmatch", "__init__.py"], cwd=repo, capture_output=True,
-                           timeout=5, check=True)
+            subprocess.run(
+                ["git", "ls-files", "--error-unmatch", "__init__.py"],
+                cwd=repo,
+                capture_output=True,
+                timeout=5,
+                check=True,
+            )
         except (OSError, subprocess.SubprocessError):
             return "unknown"
     try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True,
-                             timeout=5, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
-                               capture_output=True, text=True, timeout=5, check=True).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, timeout=5, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return f"{sha}-dirty" if dirty else sha
@@ -416,7 +440,9 @@ def package_versions(packages: tuple[str, ...] = TRACKED_PACKAGES) -> dict[str, 
     return out
 
 
-def pip_requirements(packages: tuple[str, ...] = ("mlflow", "scikit-learn", "numpy", "pandas", "scipy", "skops")) -> list[str]:
+def pip_requirements(
+    packages: tuple[str, ...] = ("mlflow", "scikit-learn", "numpy", "pandas", "scipy", "skops"),
+) -> list[str]:
     """Pinned requirements for a logged model: explicit, because MLflow's inference costs seconds."""
     return [f"{name}=={ver}" for name, ver in package_versions(packages).items() if ver != "not-installed"]
 
@@ -507,7 +533,11 @@ def log_dataset(
         import mlflow
         from mlflow.data.code_dataset_source import CodeDatasetSource
 
-        src: Any = CodeDatasetSource({str(k): str(v) for k, v in source.items()}) if isinstance(source, Mapping) else str(source)
+        src: Any = (
+            CodeDatasetSource({str(k): str(v) for k, v in source.items()})
+            if isinstance(source, Mapping)
+            else str(source)
+        )
         dataset = mlflow.data.from_pandas(frame, source=src, name=name, targets=targets)
         mlflow.log_input(dataset, context=context)
         return dataset.digest

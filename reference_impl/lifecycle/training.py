@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from reference_impl.lifecycle.pyfunc import log_native_model
 from reference_impl.lifecycle.recipes import MODEL_NAMES, RecipeResult, train_recipe
@@ -85,7 +86,7 @@ def train_and_log(
     ``registry`` (optional) is the registry to register into, with its audit log and clock; by
     default one is opened on the same store and workspace.
     """
-    from reference_impl.lifecycle.model_card import PROFILES, DEFAULT_PROFILE
+    from reference_impl.lifecycle.model_card import DEFAULT_PROFILE, PROFILES
     from reference_impl.lifecycle.registry import current_user
 
     timings: dict[str, float] = {}
@@ -93,11 +94,17 @@ def train_and_log(
     t0 = time.perf_counter()
     result = train_recipe(recipe, seed, overrides)
     timings["train_s"] = time.perf_counter() - t0
-    lineage = RunLineage(recipe=recipe, seed=seed, params=result.params, feature_views=result.feature_views,
-                         data_digests={"train": result.data_digest})
+    lineage = RunLineage(
+        recipe=recipe,
+        seed=seed,
+        params=result.params,
+        feature_views=result.feature_views,
+        data_digests={"train": result.data_digest},
+    )
     t1 = time.perf_counter()
-    with training_run(EXPERIMENTS[recipe], lineage, run_name=run_name, tracking_uri=tracking_uri,
-                      workspace=workspace) as run:
+    with training_run(
+        EXPERIMENTS[recipe], lineage, run_name=run_name, tracking_uri=tracking_uri, workspace=workspace
+    ) as run:
         if extra_tags:
             with quiet_mlflow():
                 import mlflow
@@ -105,15 +112,27 @@ def train_and_log(
                 mlflow.set_tags(dict(extra_tags))
         model_uri, digest = log_recipe_result(result)
     timings["log_s"] = time.perf_counter() - t1
-    outcome = TrainingOutcome(recipe=recipe, run_id=run.info.run_id, model_uri=model_uri, model_digest=digest,
-                              data_digest=result.data_digest, metrics=result.metrics, timings=timings, result=result)
+    outcome = TrainingOutcome(
+        recipe=recipe,
+        run_id=run.info.run_id,
+        model_uri=model_uri,
+        model_digest=digest,
+        data_digest=result.data_digest,
+        metrics=result.metrics,
+        timings=timings,
+        result=result,
+    )
     if register:
         t2 = time.perf_counter()
         name = MODEL_NAMES[recipe]
         registry = registry or ModelRegistry(tracking_uri, workspace=workspace)
         outcome.version = registry.register(
-            name, model_uri=model_uri, run_id=outcome.run_id, submitter=submitter or current_user(),
-            model_digest=digest, training_data_digest=result.data_digest,
+            name,
+            model_uri=model_uri,
+            run_id=outcome.run_id,
+            submitter=submitter or current_user(),
+            model_digest=digest,
+            training_data_digest=result.data_digest,
             model_tags=PROFILES.get(name, DEFAULT_PROFILE).to_tags(),
         )
         timings["register_s"] = time.perf_counter() - t2
@@ -134,8 +153,10 @@ def validate_with_recipe(registry: ModelRegistry, name: str, version: str | int,
         run = registry.client.get_run(info.run_id)
     recipe = run.data.tags.get("ibml.recipe", "")
     if recipe not in DEFAULT_PARAMS:
-        raise RegistryError(f"{name} v{version} was not trained by an ibml recipe; validate it from Python with an evaluator",
-                            kind=ErrorKind.INVALID)
+        raise RegistryError(
+            f"{name} v{version} was not trained by an ibml recipe; validate it from Python with an evaluator",
+            kind=ErrorKind.INVALID,
+        )
     seed = int(run.data.tags.get("ibml.seed", "0"))
     params = {k: v for k, v in run.data.params.items() if k in DEFAULT_PARAMS[recipe]}
     evaluate = backtest_evaluator(recipe, seed, params)

@@ -20,8 +20,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from reference_impl.errors import ConfigError
 
@@ -102,20 +103,38 @@ class ValidationReport:
         return json.dumps(self.to_dict(), sort_keys=True, indent=2, default=str)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "ValidationReport":
+    def from_dict(cls, data: Mapping[str, Any]) -> ValidationReport:
         checks = [CheckResult(**c) for c in data.get("checks", [])]
-        fields = {k: data[k] for k in ("model", "version", "backtest", "challenger_metrics", "champion_version",
-                                        "champion_metrics", "created_at") if k in data}
+        fields = {
+            k: data[k]
+            for k in (
+                "model",
+                "version",
+                "backtest",
+                "challenger_metrics",
+                "champion_version",
+                "champion_metrics",
+                "created_at",
+            )
+            if k in data
+        }
         return cls(checks=checks, **fields)
 
     def to_markdown(self) -> str:
         vs = f"champion v{self.champion_version}" if self.champion_version else "no champion yet"
-        lines = [f"### Validation of {self.model} v{self.version} ({vs}, backtest: {self.backtest})", "",
-                 f"**Result: {self.status.upper()}**", "",
-                 "| rule | challenger | champion | result |", "| --- | --- | --- | --- |"]
+        lines = [
+            f"### Validation of {self.model} v{self.version} ({vs}, backtest: {self.backtest})",
+            "",
+            f"**Result: {self.status.upper()}**",
+            "",
+            "| rule | challenger | champion | result |",
+            "| --- | --- | --- | --- |",
+        ]
         for c in self.checks:
-            lines.append(f"| {c.rule} | {_fmt(c.challenger)} | {_fmt(c.champion)} | "
-                         f"{'pass' if c.passed else 'FAIL: ' + c.detail} |")
+            lines.append(
+                f"| {c.rule} | {_fmt(c.challenger)} | {_fmt(c.champion)} | "
+                f"{'pass' if c.passed else 'FAIL: ' + c.detail} |"
+            )
         return "\n".join(lines) + "\n"
 
 
@@ -123,7 +142,9 @@ def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.4f}"
 
 
-def check_threshold(rule: Threshold, challenger: Mapping[str, float], champion: Mapping[str, float] | None) -> CheckResult:
+def check_threshold(
+    rule: Threshold, challenger: Mapping[str, float], champion: Mapping[str, float] | None
+) -> CheckResult:
     """Apply one rule; a missing or NaN challenger metric fails (never passes silently).
 
     >>> check_threshold(Threshold("auc", min_value=0.6), {"auc": 0.55}, None).detail
@@ -136,14 +157,24 @@ def check_threshold(rule: Threshold, challenger: Mapping[str, float], champion: 
         return CheckResult(desc, rule.metric, None, base, False, f"{rule.metric} missing from the challenger's metrics")
     value = float(value)
     if rule.min_value is not None and value < rule.min_value:
-        return CheckResult(desc, rule.metric, value, base, False, f"{rule.metric} {value:.4f} is below the floor {rule.min_value:g}")
+        return CheckResult(
+            desc, rule.metric, value, base, False, f"{rule.metric} {value:.4f} is below the floor {rule.min_value:g}"
+        )
     if rule.max_value is not None and value > rule.max_value:
-        return CheckResult(desc, rule.metric, value, base, False, f"{rule.metric} {value:.4f} is above the ceiling {rule.max_value:g}")
+        return CheckResult(
+            desc, rule.metric, value, base, False, f"{rule.metric} {value:.4f} is above the ceiling {rule.max_value:g}"
+        )
     if rule.max_drop is not None and base is not None and math.isfinite(float(base)):
         drop = float(base) - value
         if drop > rule.max_drop + 1e-12:
-            return CheckResult(desc, rule.metric, value, float(base), False,
-                               f"{rule.metric} fell {drop:.4f} below the champion (allowed {rule.max_drop:g})")
+            return CheckResult(
+                desc,
+                rule.metric,
+                value,
+                float(base),
+                False,
+                f"{rule.metric} fell {drop:.4f} below the champion (allowed {rule.max_drop:g})",
+            )
     return CheckResult(desc, rule.metric, value, None if base is None else float(base), True, "ok")
 
 
@@ -163,13 +194,16 @@ def build_report(
         raise ConfigError(f"no validation thresholds configured for model {model!r}")
     champ = dict(champion_metrics or {}) if champion_version is not None else None
     checks = [check_threshold(rule, challenger_metrics, champ) for rule in thresholds]
-    created = (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
+    created = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     return ValidationReport(
-        model=model, version=str(version), backtest=backtest,
+        model=model,
+        version=str(version),
+        backtest=backtest,
         challenger_metrics={k: float(v) for k, v in sorted(challenger_metrics.items())},
         champion_version=None if champion_version is None else str(champion_version),
         champion_metrics={k: float(v) for k, v in sorted((champion_metrics or {}).items())},
-        checks=checks, created_at=created,
+        checks=checks,
+        created_at=created,
     )
 
 
@@ -191,4 +225,12 @@ DEFAULT_THRESHOLDS: dict[str, list[Threshold]] = {
 }
 
 
-__all__ = ["CheckResult", "DEFAULT_THRESHOLDS", "Evaluator", "Threshold", "ValidationReport", "build_report", "check_threshold"]
+__all__ = [
+    "CheckResult",
+    "DEFAULT_THRESHOLDS",
+    "Evaluator",
+    "Threshold",
+    "ValidationReport",
+    "build_report",
+    "check_threshold",
+]

@@ -16,15 +16,21 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Literal, Mapping, Sequence
+from typing import Any, Literal
 
 from reference_impl.errors import ConfigError
 
 Severity = Literal["critical", "warning", "info"]
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
-    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
 }
 
 
@@ -32,18 +38,18 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
 class BusinessContext:
     """What a metric means in money and hours: team capacities, SLOs and tolerances (all overridable)."""
 
-    reviewer_minutes_per_alert: float = 20.0   # one trade-surveillance alert, investigated and closed
-    reviewer_hours_per_day: float = 16.0       # alert-review team capacity (two analysts)
-    kyc_minutes_per_review: float = 12.0       # one KYC document checked by hand
-    kyc_reviewer_hours_per_day: float = 24.0   # onboarding operations capacity
-    latency_slo_p99_ms: float = 250.0          # agreed with the trade-capture team
-    max_fallback_rate: float = 0.01            # above this, too many decisions are rules-only
+    reviewer_minutes_per_alert: float = 20.0  # one trade-surveillance alert, investigated and closed
+    reviewer_hours_per_day: float = 16.0  # alert-review team capacity (two analysts)
+    kyc_minutes_per_review: float = 12.0  # one KYC document checked by hand
+    kyc_reviewer_hours_per_day: float = 24.0  # onboarding operations capacity
+    latency_slo_p99_ms: float = 250.0  # agreed with the trade-capture team
+    max_fallback_rate: float = 0.01  # above this, too many decisions are rules-only
     max_error_rate: float = 0.01
-    flag_rate_increase_pct: float = 25.0       # relative rise in flag rate worth a look
-    auto_accept_drop_pct: float = 10.0         # relative fall in KYC auto-accept rate worth a look
+    flag_rate_increase_pct: float = 25.0  # relative rise in flag rate worth a look
+    auto_accept_drop_pct: float = 10.0  # relative fall in KYC auto-accept rate worth a look
     min_alert_precision: float = 0.20
     min_auto_accept_accuracy: float = 0.98
-    min_labels: int = 30                       # fewer labels than this: precision is not judged
+    min_labels: int = 30  # fewer labels than this: precision is not judged
     price_deviation_feature: str = "price_deviation_bps"
 
     def as_metrics(self) -> dict[str, float]:
@@ -82,10 +88,12 @@ class AlertRule:
     impact: str
     runbook: str
 
-    def evaluate(self, metrics: Mapping[str, Any]) -> "Alert | None":
+    def evaluate(self, metrics: Mapping[str, Any]) -> Alert | None:
         """The fired :class:`Alert`, or ``None`` when a condition fails or lacks data."""
         if self.severity not in SEVERITY_ORDER:
-            raise ConfigError(f"alert rule {self.name!r}: severity {self.severity!r} is not one of {list(SEVERITY_ORDER)}")
+            raise ConfigError(
+                f"alert rule {self.name!r}: severity {self.severity!r} is not one of {list(SEVERITY_ORDER)}"
+            )
         if not self.conditions:
             raise ConfigError(f"alert rule {self.name!r} has no conditions")
         results = [c.holds(metrics) for c in self.conditions]
@@ -93,9 +101,12 @@ class AlertRule:
             return None
         fields = _Formatter(metrics)
         return Alert(
-            rule=self.name, severity=self.severity,
-            summary=fields.format(self.summary, self.name), evidence=fields.format(self.evidence, self.name),
-            impact=fields.format(self.impact, self.name), runbook=self.runbook,
+            rule=self.name,
+            severity=self.severity,
+            summary=fields.format(self.summary, self.name),
+            evidence=fields.format(self.evidence, self.name),
+            impact=fields.format(self.impact, self.name),
+            runbook=self.runbook,
         )
 
     def has_data(self, metrics: Mapping[str, Any]) -> bool:
@@ -127,24 +138,33 @@ def C(metric: str, op: str, ref: float | bool | str) -> Condition:
 # Each rule: when it fires, how bad, the evidence, the business impact, the first runbook step.
 
 REVIEW_CAPACITY = AlertRule(
-    name="alert_volume_over_review_capacity", severity="critical",
-    conditions=(C("flag_rate_change_pct", ">", "flag_rate_increase_pct"), C("reviewer_hours_needed", ">", "reviewer_hours_per_day")),
+    name="alert_volume_over_review_capacity",
+    severity="critical",
+    conditions=(
+        C("flag_rate_change_pct", ">", "flag_rate_increase_pct"),
+        C("reviewer_hours_needed", ">", "reviewer_hours_per_day"),
+    ),
     summary="Flag rate up {flag_rate_change_pct:+.0f}%: alert queue exceeds reviewer capacity",
     evidence="flag rate {flag_rate_ref:.2%} -> {flag_rate_cur:.2%}; {extra_alerts_per_day:+.0f} alerts/day at {trades_per_day:.0f} trades/day",
     impact="{reviewer_hours_needed:.1f} reviewer hours/day needed vs {reviewer_hours_per_day:.1f} available: alerts will breach the review SLA",
     runbook="Open the drift panel to find the driver; if it is market-wide, propose a threshold change as a challenger "
-            "(four-eyes approval); meanwhile ask the surveillance lead for extra reviewers.",
+    "(four-eyes approval); meanwhile ask the surveillance lead for extra reviewers.",
 )
 FLAG_RATE_UP = AlertRule(
-    name="flag_rate_up", severity="warning",
-    conditions=(C("flag_rate_change_pct", ">", "flag_rate_increase_pct"), C("reviewer_hours_needed", "<=", "reviewer_hours_per_day")),
+    name="flag_rate_up",
+    severity="warning",
+    conditions=(
+        C("flag_rate_change_pct", ">", "flag_rate_increase_pct"),
+        C("reviewer_hours_needed", "<=", "reviewer_hours_per_day"),
+    ),
     summary="Flag rate up {flag_rate_change_pct:+.0f}% (still within reviewer capacity)",
     evidence="flag rate {flag_rate_ref:.2%} -> {flag_rate_cur:.2%}; {extra_alerts_per_day:+.0f} alerts/day",
     impact="{reviewer_hours_needed:.1f} of {reviewer_hours_per_day:.1f} reviewer hours/day used",
     runbook="Check the drift panel and realised precision; no action if precision holds.",
 )
 FALLBACK_RATE = AlertRule(
-    name="fallback_rate_high", severity="critical",
+    name="fallback_rate_high",
+    severity="critical",
     conditions=(C("fallback_rate", ">", "max_fallback_rate"),),
     summary="{fallback_rate:.1%} of trade decisions ran on the rules-only fallback",
     evidence="fallback rate {fallback_rate:.2%} > {max_fallback_rate:.0%} over {trade_decisions:.0f} decisions ({fallback_per_day:.0f}/day)",
@@ -152,7 +172,8 @@ FALLBACK_RATE = AlertRule(
     runbook="Check /health and the service log for model-load errors; roll back to the previous champion if the new version fails to load.",
 )
 ERROR_RATE = AlertRule(
-    name="error_rate_high", severity="critical",
+    name="error_rate_high",
+    severity="critical",
     conditions=(C("error_rate", ">", "max_error_rate"),),
     summary="{error_rate:.1%} of scoring requests failed (5xx)",
     evidence="error rate {error_rate:.2%} > {max_error_rate:.0%} over {requests:.0f} requests",
@@ -160,7 +181,8 @@ ERROR_RATE = AlertRule(
     runbook="Page the on-call engineer; check the service log for the failing request ids; confirm callers retry.",
 )
 LATENCY_SLO = AlertRule(
-    name="latency_p99_over_slo", severity="warning",
+    name="latency_p99_over_slo",
+    severity="warning",
     conditions=(C("latency_p99_ms", ">", "latency_slo_p99_ms"),),
     summary="p99 latency {latency_p99_ms:.0f} ms is over the {latency_slo_p99_ms:.0f} ms SLO",
     evidence="p50 {latency_p50_ms:.1f} ms, p95 {latency_p95_ms:.1f} ms, p99 {latency_p99_ms:.1f} ms",
@@ -168,7 +190,8 @@ LATENCY_SLO = AlertRule(
     runbook="Check host load and batch sizes; scale out the service or enable the fast scorer.",
 )
 PRICE_DEVIATION_DRIFT = AlertRule(
-    name="price_deviation_drift", severity="warning",
+    name="price_deviation_drift",
+    severity="warning",
     conditions=(C("price_deviation_drifted", "==", True),),
     summary="Price deviation has drifted (normalised Wasserstein {price_deviation_wasserstein:.2f}, PSI {price_deviation_psi:.2f})",
     evidence="feature {price_deviation_feature_name}: PSI {price_deviation_psi:.3f} ({price_deviation_psi_level}), Wasserstein/std {price_deviation_wasserstein:.3f}",
@@ -176,7 +199,8 @@ PRICE_DEVIATION_DRIFT = AlertRule(
     runbook="Compare with market volatility; if the market moved, schedule retraining on recent data and validate before promotion.",
 )
 KYC_AUTO_ACCEPT_DOWN = AlertRule(
-    name="kyc_auto_accept_down", severity="warning",
+    name="kyc_auto_accept_down",
+    severity="warning",
     conditions=(C("auto_accept_change_pct", "<", "neg_auto_accept_drop_pct"),),
     summary="KYC auto-accept rate {auto_accept_change_pct:+.0f}%: onboarding backlog building",
     evidence="auto-accept {auto_accept_rate_ref:.1%} -> {auto_accept_rate_cur:.1%}; {extra_manual_reviews_per_day:+.0f} documents/day to manual review",
@@ -184,7 +208,8 @@ KYC_AUTO_ACCEPT_DOWN = AlertRule(
     runbook="Sample the manual-review queue for a new document template or language; add labelled examples and retrain.",
 )
 DATASET_DRIFT = AlertRule(
-    name="dataset_drift", severity="warning",
+    name="dataset_drift",
+    severity="warning",
     conditions=(C("dataset_drift", "==", True),),
     summary="{drift_share:.0%} of features drifted (dataset drift)",
     evidence="drifted features: {drifted_features}",
@@ -192,7 +217,8 @@ DATASET_DRIFT = AlertRule(
     runbook="Notify model risk (ongoing monitoring); check realised precision as labels arrive; plan revalidation.",
 )
 SCORE_DRIFT = AlertRule(
-    name="score_distribution_drift", severity="info",
+    name="score_distribution_drift",
+    severity="info",
     conditions=(C("score_drifted", "==", True),),
     summary="Score distribution has shifted (PSI {score_psi:.2f})",
     evidence="score PSI {score_psi:.3f}, Wasserstein/std {score_wasserstein:.3f}",
@@ -200,7 +226,8 @@ SCORE_DRIFT = AlertRule(
     runbook="Read together with the flag-rate and precision panels.",
 )
 PRECISION_LOW = AlertRule(
-    name="alert_precision_low", severity="warning",
+    name="alert_precision_low",
+    severity="warning",
     conditions=(C("alert_precision", "<", "min_alert_precision"), C("alert_labels", ">=", "min_labels")),
     summary="Realised alert precision {alert_precision:.0%} is below {min_alert_precision:.0%}",
     evidence="{alert_labels:.0f} labelled alerts, precision {alert_precision:.1%} (95% CI {alert_precision_low:.1%}-{alert_precision_high:.1%})",
@@ -208,8 +235,12 @@ PRECISION_LOW = AlertRule(
     runbook="Review the false positives' reason codes; propose a threshold or rule change through validation.",
 )
 KYC_ACCURACY_LOW = AlertRule(
-    name="kyc_auto_accept_accuracy_low", severity="critical",
-    conditions=(C("auto_accept_accuracy", "<", "min_auto_accept_accuracy"), C("auto_accept_labels", ">=", "min_labels")),
+    name="kyc_auto_accept_accuracy_low",
+    severity="critical",
+    conditions=(
+        C("auto_accept_accuracy", "<", "min_auto_accept_accuracy"),
+        C("auto_accept_labels", ">=", "min_labels"),
+    ),
     summary="KYC auto-accept accuracy {auto_accept_accuracy:.1%} is below {min_auto_accept_accuracy:.0%}",
     evidence="{auto_accept_labels:.0f} audited auto-accepts, accuracy {auto_accept_accuracy:.1%}",
     impact="Misclassified documents are being accepted without a human check (regulatory exposure)",
@@ -218,8 +249,16 @@ KYC_ACCURACY_LOW = AlertRule(
 
 #: The rules the dashboard and ``ibml monitor report`` evaluate, most severe first.
 DEFAULT_RULES: tuple[AlertRule, ...] = (
-    REVIEW_CAPACITY, FALLBACK_RATE, ERROR_RATE, KYC_ACCURACY_LOW,
-    FLAG_RATE_UP, LATENCY_SLO, PRICE_DEVIATION_DRIFT, KYC_AUTO_ACCEPT_DOWN, DATASET_DRIFT, PRECISION_LOW,
+    REVIEW_CAPACITY,
+    FALLBACK_RATE,
+    ERROR_RATE,
+    KYC_ACCURACY_LOW,
+    FLAG_RATE_UP,
+    LATENCY_SLO,
+    PRICE_DEVIATION_DRIFT,
+    KYC_AUTO_ACCEPT_DOWN,
+    DATASET_DRIFT,
+    PRECISION_LOW,
     SCORE_DRIFT,
 )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -42,7 +42,9 @@ def score_distribution_chart(reference: np.ndarray, current: np.ndarray) -> Figu
         low, high = low - 0.5, high + 0.5
     bins = np.linspace(low, high, 41).tolist()
     if len(reference):
-        ax.hist(reference, bins=bins, density=True, alpha=0.55, label=f"reference (n={len(reference):,})", color="#4c72b0")
+        ax.hist(
+            reference, bins=bins, density=True, alpha=0.55, label=f"reference (n={len(reference):,})", color="#4c72b0"
+        )
     if len(current):
         ax.hist(current, bins=bins, density=True, alpha=0.55, label=f"current (n={len(current):,})", color="#dd8452")
     ax.set_xlabel("anomaly score")
@@ -66,7 +68,9 @@ def psi_chart(drift: DriftReport | None) -> Figure:
     colors = ["#c44e52" if f.drifted else "#55a868" for f in rows]
     ax.barh(names, values, color=colors)
     ax.axvline(drift.thresholds.psi_moderate, color="#dd8452", linestyle="--", linewidth=1, label="PSI 0.1 moderate")
-    ax.axvline(drift.thresholds.psi_significant, color="#c44e52", linestyle="--", linewidth=1, label="PSI 0.2 significant")
+    ax.axvline(
+        drift.thresholds.psi_significant, color="#c44e52", linestyle="--", linewidth=1, label="PSI 0.2 significant"
+    )
     ax.invert_yaxis()
     ax.set_xlabel("PSI (red = drifted by Wasserstein/KS verdict)")
     ax.set_title("Drift per feature")
@@ -96,8 +100,12 @@ def rates_chart(series: pd.DataFrame) -> Figure:
     fig = Figure(figsize=_SIZE)
     ax = fig.subplots()
     x = _x(series)
-    for col, label in (("error_rate", "error (5xx)"), ("fallback_rate", "fallback"), ("flag_rate", "trade flag"),
-                       ("manual_review_rate", "KYC manual review")):
+    for col, label in (
+        ("error_rate", "error (5xx)"),
+        ("fallback_rate", "fallback"),
+        ("flag_rate", "trade flag"),
+        ("manual_review_rate", "KYC manual review"),
+    ):
         ax.plot(x, 100 * series[col].to_numpy(float), marker="o", markersize=3, label=label)
     ax.set_ylabel("% of requests / decisions")
     ax.set_title("Request volume; error, fallback, flag and review rates")
@@ -120,9 +128,21 @@ def outcomes_chart(series: pd.DataFrame) -> Figure:
     x = _x(series)
     if len(series):
         ax.plot(x, 100 * series["alert_precision"].to_numpy(float), marker="o", markersize=3, label="alert precision")
-        ax.plot(x, 100 * series["auto_accept_accuracy"].to_numpy(float), marker="s", markersize=3, label="KYC auto-accept accuracy")
-        ax.bar(x, 100 * series["label_coverage"].to_numpy(float), alpha=0.2, color="grey", label="alerts labelled so far",
-               width=_bar_width(x))
+        ax.plot(
+            x,
+            100 * series["auto_accept_accuracy"].to_numpy(float),
+            marker="s",
+            markersize=3,
+            label="KYC auto-accept accuracy",
+        )
+        ax.bar(
+            x,
+            100 * series["label_coverage"].to_numpy(float),
+            alpha=0.2,
+            color="grey",
+            label="alerts labelled so far",
+            width=_bar_width(x),
+        )
     ax.set_ylim(0, 105)
     ax.set_ylabel("%")
     ax.set_title("Outcomes (late labels joined back to decisions)")

@@ -33,11 +33,31 @@ def render_dashboard(report: MonitoringReport, *, title: str = "ibml model monit
     """The dashboard page as an HTML string (charts rendered now, embedded as PNG data URIs)."""
     m = report.metrics
     figures = [
-        ("score-distribution", "Score distribution, reference vs current", charts.score_distribution_chart(report.reference_scores, report.current_scores)),
-        ("psi", "PSI per feature (bars red when the Wasserstein/KS verdict says drifted)", charts.psi_chart(report.drift)),
-        ("latency", "Latency percentiles over time", charts.latency_chart(report.health_series, m.get("latency_slo_p99_ms"))),
-        ("rates", "Request volume with error, fallback, flag and manual-review rates", charts.rates_chart(report.health_series)),
-        ("outcomes", "Realised alert precision and KYC auto-accept accuracy (by decision day)", charts.outcomes_chart(report.outcomes_series)),
+        (
+            "score-distribution",
+            "Score distribution, reference vs current",
+            charts.score_distribution_chart(report.reference_scores, report.current_scores),
+        ),
+        (
+            "psi",
+            "PSI per feature (bars red when the Wasserstein/KS verdict says drifted)",
+            charts.psi_chart(report.drift),
+        ),
+        (
+            "latency",
+            "Latency percentiles over time",
+            charts.latency_chart(report.health_series, m.get("latency_slo_p99_ms")),
+        ),
+        (
+            "rates",
+            "Request volume with error, fallback, flag and manual-review rates",
+            charts.rates_chart(report.health_series),
+        ),
+        (
+            "outcomes",
+            "Realised alert precision and KYC auto-accept accuracy (by decision day)",
+            charts.outcomes_chart(report.outcomes_series),
+        ),
     ]
     images = "\n".join(
         f'<figure><img id="chart-{cid}" class="chart" alt="{_e(caption)}" src="{charts.png_data_uri(charts.figure_png(fig))}">'
@@ -105,8 +125,10 @@ def _alerts_table(report: MonitoringReport) -> str:
         )
     no_data = report.rules_without_data
     note = f'<p class="meta">No data to judge: {_e(", ".join(no_data))}</p>' if no_data else ""
-    return ('<table id="alerts"><tr><th>severity</th><th>alert</th><th>evidence</th><th>business impact</th>'
-            f"<th>runbook</th></tr>{body}</table>{note}")
+    return (
+        '<table id="alerts"><tr><th>severity</th><th>alert</th><th>evidence</th><th>business impact</th>'
+        f"<th>runbook</th></tr>{body}</table>{note}"
+    )
 
 
 def _drift_table(report: MonitoringReport) -> str:
@@ -120,15 +142,26 @@ def _drift_table(report: MonitoringReport) -> str:
         for r in frame.itertuples()
     )
     verdict = "DATASET DRIFT" if report.drift.dataset_drift else "no dataset drift"
-    return (f"<p>{verdict}: {len(report.drift.drifted_features)} of {len(report.drift.features)} features drifted "
-            f"(threshold share {report.drift.drift_share_threshold:.0%}).</p>"
-            '<table id="drift"><tr><th>feature</th><th>test</th><th>value</th><th>threshold</th><th>verdict</th>'
-            f"<th>PSI</th><th>PSI band</th><th>KS p-value (context only)</th></tr>{rows}</table>")
+    return (
+        f"<p>{verdict}: {len(report.drift.drifted_features)} of {len(report.drift.features)} features drifted "
+        f"(threshold share {report.drift.drift_share_threshold:.0%}).</p>"
+        '<table id="drift"><tr><th>feature</th><th>test</th><th>value</th><th>threshold</th><th>verdict</th>'
+        f"<th>PSI</th><th>PSI band</th><th>KS p-value (context only)</th></tr>{rows}</table>"
+    )
 
 
 def _health_table(report: MonitoringReport) -> str:
-    keys = ("requests", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "error_rate", "fallback_rate",
-            "flag_rate", "manual_review_rate", "auto_accept_rate")
+    keys = (
+        "requests",
+        "latency_p50_ms",
+        "latency_p95_ms",
+        "latency_p99_ms",
+        "error_rate",
+        "fallback_rate",
+        "flag_rate",
+        "manual_review_rate",
+        "auto_accept_rate",
+    )
     rows = "".join(
         f"<tr><td>{_e(k)}</td><td>{_num(report.health_reference[k])}</td><td>{_num(report.health_current[k])}</td></tr>"
         for k in keys

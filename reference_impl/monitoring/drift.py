@@ -33,8 +33,9 @@ Dataset-level drift: the share of drifted features ``>= 0.5`` (Evidently's ``dri
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Iterable, Literal, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -78,7 +79,7 @@ class DriftThresholds:
     low_cardinality: int = 5
     drift_share: float = 0.5
 
-    def validate(self) -> "DriftThresholds":
+    def validate(self) -> DriftThresholds:
         """Raise :class:`ConfigError` naming the first unusable threshold."""
         for name in ("ks_pvalue", "chi2_pvalue", "drift_share"):
             value = getattr(self, name)
@@ -266,13 +267,17 @@ def numeric_drift(
     ref = np.sort(_finite(reference, f"reference[{feature}]"))
     cur = np.sort(_finite(current, f"current[{feature}]"))
     if ref.size == 0 or cur.size == 0:
-        raise DataValidationError(f"feature {feature!r} has no finite values in the {'reference' if ref.size == 0 else 'current'} window")
+        raise DataValidationError(
+            f"feature {feature!r} has no finite values in the {'reference' if ref.size == 0 else 'current'} window"
+        )
     ks_d, w1 = _ks_and_wasserstein(ref, cur)
     w_norm = w1 / max(float(np.std(ref)), 0.001)
     if max(ref.size, cur.size) <= _KS_EXACT_MAX_N:
         with warnings.catch_warnings():
             # scipy says when its exact p-value fails and it uses the asymptotic one; that is fine here
-            warnings.filterwarnings("ignore", message="ks_2samp: Exact calculation unsuccessful", category=RuntimeWarning)
+            warnings.filterwarnings(
+                "ignore", message="ks_2samp: Exact calculation unsuccessful", category=RuntimeWarning
+            )
             ks_p = float(stats.ks_2samp(ref, cur).pvalue)
     else:
         m, n = sorted([float(ref.size), float(cur.size)], reverse=True)
@@ -281,12 +286,26 @@ def numeric_drift(
     if ref.size <= thresholds.large_sample:
         test, value, threshold, drifted = "ks", ks_p, thresholds.ks_pvalue, ks_p <= thresholds.ks_pvalue
     else:
-        test, value, threshold, drifted = "wasserstein", w_norm, thresholds.wasserstein, w_norm >= thresholds.wasserstein
+        test, value, threshold, drifted = (
+            "wasserstein",
+            w_norm,
+            thresholds.wasserstein,
+            w_norm >= thresholds.wasserstein,
+        )
     return FeatureDrift(
-        feature=feature, kind="numeric", n_reference=int(ref.size), n_current=int(cur.size),
-        test=test, value=float(value), threshold=float(threshold), drifted=bool(drifted),
-        psi=psi_value, psi_level=psi_level(psi_value, thresholds),
-        ks_statistic=ks_d, ks_pvalue=ks_p, wasserstein_norm=w_norm,
+        feature=feature,
+        kind="numeric",
+        n_reference=int(ref.size),
+        n_current=int(cur.size),
+        test=test,
+        value=float(value),
+        threshold=float(threshold),
+        drifted=bool(drifted),
+        psi=psi_value,
+        psi_level=psi_level(psi_value, thresholds),
+        ks_statistic=ks_d,
+        ks_pvalue=ks_p,
+        wasserstein_norm=w_norm,
     )
 
 
@@ -299,7 +318,9 @@ def categorical_drift(
     """Drift of one categorical column: chi-squared p-value (small) or Jensen-Shannon distance (large)."""
     ref, cur = pd.Series(reference).dropna(), pd.Series(current).dropna()
     if ref.empty or cur.empty:
-        raise DataValidationError(f"feature {feature!r} has no values in the {'reference' if ref.empty else 'current'} window")
+        raise DataValidationError(
+            f"feature {feature!r} has no values in the {'reference' if ref.empty else 'current'} window"
+        )
     js = js_distance(ref, cur)
     chi_p = chi2_pvalue(ref, cur) if len(ref) <= thresholds.large_sample else None
     if chi_p is not None:  # a small sample: the chi-squared test
@@ -307,9 +328,16 @@ def categorical_drift(
     else:
         test, value, threshold, drifted = "jensenshannon", js, thresholds.jensenshannon, js >= thresholds.jensenshannon
     return FeatureDrift(
-        feature=feature, kind="categorical", n_reference=int(len(ref)), n_current=int(len(cur)),
-        test=test, value=float(value), threshold=float(threshold), drifted=bool(drifted),
-        js_distance=js, chi2_pvalue=chi_p,
+        feature=feature,
+        kind="categorical",
+        n_reference=int(len(ref)),
+        n_current=int(len(cur)),
+        test=test,
+        value=float(value),
+        threshold=float(threshold),
+        drifted=bool(drifted),
+        js_distance=js,
+        chi2_pvalue=chi_p,
     )
 
 
@@ -322,7 +350,9 @@ def column_kind(reference: pd.Series, current: pd.Series, thresholds: DriftThres
     if pd.api.types.is_bool_dtype(reference) or not pd.api.types.is_numeric_dtype(reference):
         return "categorical"
     k = thresholds.low_cardinality
-    head = np.concatenate([reference.to_numpy(dtype=float, na_value=np.nan)[:1000], current.to_numpy(dtype=float, na_value=np.nan)[:1000]])
+    head = np.concatenate(
+        [reference.to_numpy(dtype=float, na_value=np.nan)[:1000], current.to_numpy(dtype=float, na_value=np.nan)[:1000]]
+    )
     if np.unique(head[~np.isnan(head)]).size > k:
         return "numeric"
     n_unique = pd.concat([reference, current], ignore_index=True).nunique()
@@ -360,27 +390,43 @@ def detect_drift(
     if columns is None:
         columns = [c for c in reference.columns if c in current.columns and c != score_column]
     columns = list(columns)
-    missing = [c for c in columns + ([score_column] if score_column else []) if c not in reference.columns or c not in current.columns]
+    missing = [
+        c
+        for c in columns + ([score_column] if score_column else [])
+        if c not in reference.columns or c not in current.columns
+    ]
     if missing:
         raise DataValidationError(f"drift column {missing[0]!r} is missing from the reference or current window")
     if len(reference) == 0 or len(current) == 0:
         raise DataValidationError(f"{'reference' if len(reference) == 0 else 'current'} window is empty")
     forced = set(categorical)
     results = tuple(_one_column(c, reference[c], current[c], c in forced, thresholds) for c in columns)
-    score = _one_column(score_column, reference[score_column], current[score_column], False, thresholds) if score_column else None
+    score = (
+        _one_column(score_column, reference[score_column], current[score_column], False, thresholds)
+        if score_column
+        else None
+    )
     return DriftReport(
-        features=results, drift_share_threshold=thresholds.drift_share,
-        n_reference=len(reference), n_current=len(current), score=score, thresholds=thresholds,
+        features=results,
+        drift_share_threshold=thresholds.drift_share,
+        n_reference=len(reference),
+        n_current=len(current),
+        score=score,
+        thresholds=thresholds,
     )
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def _one_column(name: str, ref: pd.Series, cur: pd.Series, force_categorical: bool, thresholds: DriftThresholds) -> FeatureDrift:
+def _one_column(
+    name: str, ref: pd.Series, cur: pd.Series, force_categorical: bool, thresholds: DriftThresholds
+) -> FeatureDrift:
     kind = "categorical" if force_categorical else column_kind(ref, cur, thresholds)
     if kind == "numeric":
-        return numeric_drift(name, ref.to_numpy(dtype=float, na_value=np.nan), cur.to_numpy(dtype=float, na_value=np.nan), thresholds)
+        return numeric_drift(
+            name, ref.to_numpy(dtype=float, na_value=np.nan), cur.to_numpy(dtype=float, na_value=np.nan), thresholds
+        )
     return categorical_drift(name, ref, cur, thresholds)
 
 

@@ -19,8 +19,18 @@ import pandas as pd
 TRADE_ENDPOINTS: tuple[str, ...] = ("trades.score", "trades.score_batch")
 KYC_ENDPOINTS: tuple[str, ...] = ("kyc.classify",)
 HEALTH_COLUMNS: tuple[str, ...] = (
-    "requests", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "error_rate", "client_error_rate",
-    "trade_decisions", "fallback_rate", "flag_rate", "kyc_decisions", "manual_review_rate", "auto_accept_rate",
+    "requests",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "latency_p99_ms",
+    "error_rate",
+    "client_error_rate",
+    "trade_decisions",
+    "fallback_rate",
+    "flag_rate",
+    "kyc_decisions",
+    "manual_review_rate",
+    "auto_accept_rate",
 )
 
 
@@ -39,7 +49,7 @@ def health_summary(log: pd.DataFrame) -> dict[str, float]:
     trades = log["endpoint"].isin(TRADE_ENDPOINTS).to_numpy() & ok
     kyc = log["endpoint"].isin(KYC_ENDPOINTS).to_numpy() & ok
     latency = log["latency_ms"].to_numpy(dtype=float)
-    p50, p95, p99 = (np.percentile(latency, [50, 95, 99]) if len(latency) else (np.nan,) * 3)
+    p50, p95, p99 = np.percentile(latency, [50, 95, 99]) if len(latency) else (np.nan,) * 3
     route = log["route"].to_numpy(dtype=object)
     return {
         "requests": int(len(log)),

@@ -15,8 +15,9 @@ Both work from the audit record the service wrote (``trade.decision`` events, do
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,7 @@ class DecisionLineage:
 
     def chain(self) -> list[tuple[str, str]]:
         """``(step, value)`` pairs, decision first; missing links show as ``"unknown"`` (a finding in itself)."""
+
         def v(x: Any) -> str:
             return str(x) if x not in (None, "") else "unknown"
 
@@ -75,8 +77,13 @@ class ReproductionCheck:
         return not self.reproduced_reasons or list(self.logged_reasons) == list(self.reproduced_reasons)
 
 
-def find_decision(records: Iterable[Mapping[str, Any]], *, request_id: str | None = None,
-                  trade_id: str | None = None, event_type: str = "trade.decision") -> dict[str, Any]:
+def find_decision(
+    records: Iterable[Mapping[str, Any]],
+    *,
+    request_id: str | None = None,
+    trade_id: str | None = None,
+    event_type: str = "trade.decision",
+) -> dict[str, Any]:
     """The audit record of a decision, by request id and/or the trade id in its input; AuditError if absent."""
     if request_id is None and trade_id is None:
         raise AuditError("find_decision needs request_id or trade_id")
@@ -93,7 +100,9 @@ def find_decision(records: Iterable[Mapping[str, Any]], *, request_id: str | Non
     raise AuditError(f"no {event_type} record with {wanted} in the audit log")
 
 
-def decision_lineage(record: Mapping[str, Any], *, version_info: Any = None, code_version: str | None = None) -> DecisionLineage:
+def decision_lineage(
+    record: Mapping[str, Any], *, version_info: Any = None, code_version: str | None = None
+) -> DecisionLineage:
     """Lineage of a decision from its audit record, completed with the registry's view of the model version.
 
     ``version_info`` (e.g. ``ModelVersionInfo``) must describe the same version the record names:
@@ -105,8 +114,14 @@ def decision_lineage(record: Mapping[str, Any], *, version_info: Any = None, cod
     version = model.get("version")
     info = _fields(version_info)
     if info and version is not None and str(info.get("version")) != str(version):
-        raise ModelError(f"audit record was decided by version {version!r}, but version {info.get('version')!r} was supplied")
-    if info and model.get("training_data_digest") and info.get("training_data_digest") not in (None, "", model["training_data_digest"]):
+        raise ModelError(
+            f"audit record was decided by version {version!r}, but version {info.get('version')!r} was supplied"
+        )
+    if (
+        info
+        and model.get("training_data_digest")
+        and info.get("training_data_digest") not in (None, "", model["training_data_digest"])
+    ):
         raise ModelError("training-data digest in the audit record differs from the registry's: the lineage is broken")
     return DecisionLineage(
         request_id=str(payload.get("request_id", "")),
@@ -151,7 +166,10 @@ def reproduce_decision(
     rescored = float(np.asarray(score(frame), dtype=float).ravel()[0])
     diff = abs(rescored - float(logged))
     return ReproductionCheck(
-        logged_score=float(logged), rescored=rescored, abs_diff=diff, ok=bool(math.isclose(rescored, float(logged), rel_tol=0, abs_tol=atol)),
+        logged_score=float(logged),
+        rescored=rescored,
+        abs_diff=diff,
+        ok=bool(math.isclose(rescored, float(logged), rel_tol=0, abs_tol=atol)),
         logged_reasons=tuple(output.get("reason_codes") or ()),
         reproduced_reasons=tuple(reasons(frame)) if reasons is not None else (),
     )

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import pandas as pd
 
@@ -20,9 +20,25 @@ from reference_impl.workspace import Workspace, atomic_write
 
 #: Columns every loaded prediction log has (missing optional fields become NA).
 LOG_COLUMNS: tuple[str, ...] = (
-    "ts", "request_id", "item_id", "endpoint", "status_code", "latency_ms", "model_name", "model_version",
-    "ruleset_version", "fallback_used", "fallback_reason", "score", "flagged", "decision", "route",
-    "confidence", "reason_codes", "features", "caller_role",
+    "ts",
+    "request_id",
+    "item_id",
+    "endpoint",
+    "status_code",
+    "latency_ms",
+    "model_name",
+    "model_version",
+    "ruleset_version",
+    "fallback_used",
+    "fallback_reason",
+    "score",
+    "flagged",
+    "decision",
+    "route",
+    "confidence",
+    "reason_codes",
+    "features",
+    "caller_role",
 )
 #: Columns every loaded outcomes frame has.
 OUTCOME_COLUMNS: tuple[str, ...] = ("request_id", "item_id", "ts", "label", "reviewer")
@@ -112,9 +128,18 @@ def outcomes_to_frame(records: Iterable[dict], *, source: str = "outcomes") -> p
         if rec.get("request_id") is None and item is None:
             raise DataValidationError(f"{source} record {i}: needs 'request_id' or 'trade_id'/'doc_id'")
         if rec.get("label") is None or rec.get("ts") is None:
-            raise DataValidationError(f"{source} record {i}: required field {'label' if rec.get('label') is None else 'ts'!r} is missing")
-        rows.append({"request_id": rec.get("request_id"), "item_id": item, "ts": rec["ts"],
-                     "label": str(rec["label"]), "reviewer": rec.get("reviewer")})
+            raise DataValidationError(
+                f"{source} record {i}: required field {'label' if rec.get('label') is None else 'ts'!r} is missing"
+            )
+        rows.append(
+            {
+                "request_id": rec.get("request_id"),
+                "item_id": item,
+                "ts": rec["ts"],
+                "label": str(rec["label"]),
+                "reviewer": rec.get("reviewer"),
+            }
+        )
     frame = pd.DataFrame(rows, columns=list(OUTCOME_COLUMNS))
     frame["ts"] = _parse_utc(frame["ts"], f"{source} field 'ts'")
     return frame.sort_values("ts", kind="stable").reset_index(drop=True)
@@ -146,6 +171,7 @@ def feature_frame(log: pd.DataFrame, columns: Iterable[str] | None = None) -> pd
 
 
 # --------------------------------------------------------------------------- windows
+
 
 def parse_timestamp(text: str, what: str = "timestamp") -> pd.Timestamp:
     """ISO-8601 with an offset (``2026-11-01T00:00Z``) or a bare date (UTC midnight); naive times are an error."""
@@ -187,7 +213,9 @@ def default_windows(
     if len(ts) == 0:
         raise DataValidationError("prediction log is empty: nothing to monitor")
     if ts.min() == ts.max():
-        raise DataValidationError("prediction log covers a single instant: pass --reference-window and --current-window, or log more traffic")
+        raise DataValidationError(
+            "prediction log covers a single instant: pass --reference-window and --current-window, or log more traffic"
+        )
     first, last = ts.min(), ts.max() + pd.Timedelta(microseconds=1)
     cut = last - current
     if cut - first < current:

@@ -23,8 +23,13 @@ from reference_impl.monitoring.health import KYC_ENDPOINTS, TRADE_ENDPOINTS
 POSITIVE_TRADE_LABELS = frozenset({"anomaly", "confirmed", "true_positive"})
 NEGATIVE_TRADE_LABELS = frozenset({"normal", "dismissed", "false_positive"})
 OUTCOME_SERIES_COLUMNS: tuple[str, ...] = (
-    "flagged", "flagged_labelled", "label_coverage", "alert_precision",
-    "auto_accepted", "auto_accept_labelled", "auto_accept_accuracy",
+    "flagged",
+    "flagged_labelled",
+    "label_coverage",
+    "alert_precision",
+    "auto_accepted",
+    "auto_accept_labelled",
+    "auto_accept_accuracy",
 )
 
 
@@ -39,7 +44,12 @@ def join_outcomes(log: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
     labels = outcomes.sort_values("ts", kind="stable")
     # an item id is exact; a request id is ambiguous for batch requests, so it is only the fallback
     by_item = labels.dropna(subset=["item_id"]).drop_duplicates("item_id", keep="last").set_index("item_id")
-    by_request = labels.loc[labels["item_id"].isna()].dropna(subset=["request_id"]).drop_duplicates("request_id", keep="last").set_index("request_id")
+    by_request = (
+        labels.loc[labels["item_id"].isna()]
+        .dropna(subset=["request_id"])
+        .drop_duplicates("request_id", keep="last")
+        .set_index("request_id")
+    )
     label = pd.Series(None, index=decisions.index, dtype=object)
     label_ts = pd.Series(pd.NaT, index=decisions.index, dtype=labels["ts"].dtype)
     for keys, table in ((decisions["item_id"], by_item), (decisions["request_id"], by_request)):
@@ -53,7 +63,9 @@ def join_outcomes(log: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
     trade_rows = decisions["endpoint"].isin(TRADE_ENDPOINTS)
     unknown = set(decisions.loc[trade_rows, "label"].dropna()) - POSITIVE_TRADE_LABELS - NEGATIVE_TRADE_LABELS
     if unknown:
-        raise DataValidationError(f"unknown trade outcome label {sorted(unknown)[0]!r}; use one of {sorted(POSITIVE_TRADE_LABELS | NEGATIVE_TRADE_LABELS)}")
+        raise DataValidationError(
+            f"unknown trade outcome label {sorted(unknown)[0]!r}; use one of {sorted(POSITIVE_TRADE_LABELS | NEGATIVE_TRADE_LABELS)}"
+        )
     return decisions
 
 
@@ -85,9 +97,13 @@ def outcomes_over_time(joined: pd.DataFrame, freq: str = "1D") -> pd.DataFrame:
     for bucket, group in joined.groupby(buckets, sort=True):
         s = outcome_summary(group)
         rows[bucket] = {
-            "flagged": s["alerts"], "flagged_labelled": s["alert_labels"], "label_coverage": s["label_coverage"],
-            "alert_precision": s["alert_precision"], "auto_accepted": s["auto_accepted"],
-            "auto_accept_labelled": s["auto_accept_labels"], "auto_accept_accuracy": s["auto_accept_accuracy"],
+            "flagged": s["alerts"],
+            "flagged_labelled": s["alert_labels"],
+            "label_coverage": s["label_coverage"],
+            "alert_precision": s["alert_precision"],
+            "auto_accepted": s["auto_accepted"],
+            "auto_accept_labelled": s["auto_accept_labels"],
+            "auto_accept_accuracy": s["auto_accept_accuracy"],
         }
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=list(OUTCOME_SERIES_COLUMNS))
     frame.index.name = "bucket"

@@ -7,9 +7,10 @@ reproduced later from the same log — which is what an auditor will ask for.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -87,7 +88,9 @@ def build_monitoring_report(
     ref_log, cur_log = select_window(log, reference_window), select_window(log, current_window)
     for name, part, window in (("reference", ref_log, reference_window), ("current", cur_log, current_window)):
         if part.empty:
-            raise DataValidationError(f"{name} window {window[0].isoformat()}/{window[1].isoformat()} holds no predictions")
+            raise DataValidationError(
+                f"{name} window {window[0].isoformat()}/{window[1].isoformat()} holds no predictions"
+            )
     drift, ref_scores, cur_scores = _trade_drift(ref_log, cur_log, thresholds)
     joined = join_outcomes(log, outcomes)
     joined_cur = select_window(joined, current_window)
@@ -95,11 +98,20 @@ def build_monitoring_report(
     outcomes_cur = outcome_summary(joined_cur)
     metrics = business_metrics(health_ref, health_cur, _days(current_window), drift, outcomes_cur, context)
     return MonitoringReport(
-        reference_window=reference_window, current_window=current_window, drift=drift,
-        reference_scores=ref_scores, current_scores=cur_scores,
-        health_reference=health_ref, health_current=health_cur, health_series=health_over_time(log, freq),
-        outcomes_current=outcomes_cur, outcomes_series=outcomes_over_time(joined, freq),
-        metrics=metrics, alerts=evaluate_alerts(metrics, rules), rules=tuple(rules), freq=freq,
+        reference_window=reference_window,
+        current_window=current_window,
+        drift=drift,
+        reference_scores=ref_scores,
+        current_scores=cur_scores,
+        health_reference=health_ref,
+        health_current=health_cur,
+        health_series=health_over_time(log, freq),
+        outcomes_current=outcomes_cur,
+        outcomes_series=outcomes_over_time(joined, freq),
+        metrics=metrics,
+        alerts=evaluate_alerts(metrics, rules),
+        rules=tuple(rules),
+        freq=freq,
     )
 
 
@@ -134,11 +146,15 @@ def business_metrics(
     trades_per_day = health_cur["trade_decisions"] / current_days
     kyc_per_day = health_cur["kyc_decisions"] / current_days
     m.update(
-        current_days=current_days, trades_per_day=trades_per_day, kyc_per_day=kyc_per_day,
-        flag_rate_ref=health_ref["flag_rate"], flag_rate_cur=health_cur["flag_rate"],
+        current_days=current_days,
+        trades_per_day=trades_per_day,
+        kyc_per_day=kyc_per_day,
+        flag_rate_ref=health_ref["flag_rate"],
+        flag_rate_cur=health_cur["flag_rate"],
         flag_rate_change_pct=_pct_change(health_ref["flag_rate"], health_cur["flag_rate"]),
         fallback_per_day=health_cur["fallback_rate"] * trades_per_day,
-        auto_accept_rate_ref=health_ref["auto_accept_rate"], auto_accept_rate_cur=health_cur["auto_accept_rate"],
+        auto_accept_rate_ref=health_ref["auto_accept_rate"],
+        auto_accept_rate_cur=health_cur["auto_accept_rate"],
         auto_accept_change_pct=_pct_change(health_ref["auto_accept_rate"], health_cur["auto_accept_rate"]),
     )
     m["alerts_per_day_ref"] = m["flag_rate_ref"] * trades_per_day
@@ -146,7 +162,9 @@ def business_metrics(
     m["extra_alerts_per_day"] = m["alerts_per_day_cur"] - m["alerts_per_day_ref"]
     m["reviewer_hours_needed"] = m["alerts_per_day_cur"] * context.reviewer_minutes_per_alert / 60.0
     m["extra_manual_reviews_per_day"] = (m["auto_accept_rate_ref"] - m["auto_accept_rate_cur"]) * kyc_per_day
-    m["kyc_review_hours_needed"] = health_cur["manual_review_rate"] * kyc_per_day * context.kyc_minutes_per_review / 60.0
+    m["kyc_review_hours_needed"] = (
+        health_cur["manual_review_rate"] * kyc_per_day * context.kyc_minutes_per_review / 60.0
+    )
     feature = context.price_deviation_feature
     price = drift.get(feature) if drift is not None else None
     score = drift.score if drift is not None else None
@@ -164,13 +182,19 @@ def business_metrics(
         score_wasserstein=_num(score.wasserstein_norm if score is not None else None),
     )
     m.update(outcomes_cur)
-    low, high = wilson_interval(int(round(outcomes_cur["alert_precision"] * outcomes_cur["alert_labels"])
-                                if outcomes_cur["alert_labels"] else 0), int(outcomes_cur["alert_labels"]))
+    low, high = wilson_interval(
+        int(
+            round(outcomes_cur["alert_precision"] * outcomes_cur["alert_labels"]) if outcomes_cur["alert_labels"] else 0
+        ),
+        int(outcomes_cur["alert_labels"]),
+    )
     m["alert_precision_low"], m["alert_precision_high"] = low, high
     return m
 
 
-def _trade_drift(ref_log: pd.DataFrame, cur_log: pd.DataFrame, thresholds: DriftThresholds) -> tuple[DriftReport | None, np.ndarray, np.ndarray]:
+def _trade_drift(
+    ref_log: pd.DataFrame, cur_log: pd.DataFrame, thresholds: DriftThresholds
+) -> tuple[DriftReport | None, np.ndarray, np.ndarray]:
     def trades(part: pd.DataFrame) -> pd.DataFrame:
         return part.loc[part["endpoint"].isin(TRADE_ENDPOINTS) & (part["status_code"] < 400)]
 
@@ -186,7 +210,11 @@ def _trade_drift(ref_log: pd.DataFrame, cur_log: pd.DataFrame, thresholds: Drift
     ref_f = ref_f[columns].assign(score=ref_t["score"].to_numpy(float))
     cur_f = cur_f[columns].assign(score=cur_t["score"].to_numpy(float))
     score_col = "score" if len(ref_scores) and len(cur_scores) else None
-    return detect_drift(ref_f, cur_f, columns=columns, score_column=score_col, thresholds=thresholds), ref_scores, cur_scores
+    return (
+        detect_drift(ref_f, cur_f, columns=columns, score_column=score_col, thresholds=thresholds),
+        ref_scores,
+        cur_scores,
+    )
 
 
 def _days(window: Window) -> float:

@@ -27,12 +27,23 @@ from reference_impl.errors import ConfigError
 
 #: Numeric features the simulated trade model logs (names follow the serving contract's ``features`` dict).
 TRADE_FEATURES: tuple[str, ...] = (
-    "price_deviation_bps", "notional_usd_log", "notional_zscore", "booking_delay_min",
-    "minutes_outside_hours", "counterparty_trades_30d", "trader_trades_today", "quantity_lot_ratio",
+    "price_deviation_bps",
+    "notional_usd_log",
+    "notional_zscore",
+    "booking_delay_min",
+    "minutes_outside_hours",
+    "counterparty_trades_30d",
+    "trader_trades_today",
+    "quantity_lot_ratio",
 )
 KYC_CLASSES: tuple[str, ...] = (
-    "passport", "national_id", "utility_bill", "bank_statement",
-    "certificate_of_incorporation", "register_of_directors", "proof_of_address",
+    "passport",
+    "national_id",
+    "utility_bill",
+    "bank_statement",
+    "certificate_of_incorporation",
+    "register_of_directors",
+    "proof_of_address",
 )
 TRADE_THRESHOLD = 0.5
 MODEL_VERSION = "trade-anomaly/3"
@@ -68,7 +79,9 @@ def simulate_prediction_log(
     (30, ['caller_role', 'confidence', 'decision', 'endpoint'])
     """
     if n_days < 1 or trades_per_day < 0 or kyc_per_day < 0:
-        raise ConfigError(f"simulate_prediction_log: n_days={n_days}, trades_per_day={trades_per_day}, kyc_per_day={kyc_per_day} must be positive")
+        raise ConfigError(
+            f"simulate_prediction_log: n_days={n_days}, trades_per_day={trades_per_day}, kyc_per_day={kyc_per_day} must be positive"
+        )
     rng = np.random.default_rng(seed)
     day0 = pd.Timestamp(start, tz="UTC")
     end = day0 + pd.Timedelta(days=n_days)
@@ -78,8 +91,18 @@ def simulate_prediction_log(
         drifting = drift_start_day is not None and day >= drift_start_day
         predictions_day: list[dict] = []
         outcomes_day: list[dict] = []
-        _trades(rng, day0 + pd.Timedelta(days=day), day, trades_per_day, drifting,
-                day == fallback_day, day == latency_spike_day, end, predictions_day, outcomes_day)
+        _trades(
+            rng,
+            day0 + pd.Timedelta(days=day),
+            day,
+            trades_per_day,
+            drifting,
+            day == fallback_day,
+            day == latency_spike_day,
+            end,
+            predictions_day,
+            outcomes_day,
+        )
         _kyc(rng, day0 + pd.Timedelta(days=day), day, kyc_per_day, drifting, end, predictions_day, outcomes_day)
         predictions.extend(predictions_day)
         outcomes.extend(outcomes_day)
@@ -116,10 +139,17 @@ def _trades(rng, day_start, day, n, drifting, fallback_day, spike_day, end, pred
         "quantity_lot_ratio": rng.lognormal(3.0, 0.8, size=n),
     }
     anomalous = rng.random(n) < 0.008
-    f["price_deviation_bps"] = np.where(anomalous & (rng.random(n) < 0.5), rng.normal(0, 150, size=n), f["price_deviation_bps"])
+    f["price_deviation_bps"] = np.where(
+        anomalous & (rng.random(n) < 0.5), rng.normal(0, 150, size=n), f["price_deviation_bps"]
+    )
     f["notional_zscore"] = np.where(anomalous, f["notional_zscore"] + rng.uniform(3, 6, size=n), f["notional_zscore"])
-    z = (np.abs(f["price_deviation_bps"]) / 12.0 * 0.9 + np.maximum(f["notional_zscore"], 0) * 0.9
-         + f["booking_delay_min"] / 30.0 + f["minutes_outside_hours"] / 120.0 + rng.normal(0, 0.3, size=n))
+    z = (
+        np.abs(f["price_deviation_bps"]) / 12.0 * 0.9
+        + np.maximum(f["notional_zscore"], 0) * 0.9
+        + f["booking_delay_min"] / 30.0
+        + f["minutes_outside_hours"] / 120.0
+        + rng.normal(0, 0.3, size=n)
+    )
     score = np.round(1.0 / (1.0 + np.exp(-(z - 3.6) * 2.2)), 6)
     times = _times(rng, day_start, n)
     hour = np.array([t.hour for t in times])
@@ -132,12 +162,25 @@ def _trades(rng, day_start, day, n, drifting, fallback_day, spike_day, end, pred
     for i in range(n):
         trade_id = f"T{day:03d}{i:06d}"
         rec = {
-            "ts": _iso(times[i]), "request_id": f"req-t-{day:03d}-{i:06d}", "trade_id": trade_id,
-            "endpoint": "trades.score", "status_code": 200, "latency_ms": float(latency[i]),
-            "model_name": "trade-anomaly", "model_version": MODEL_VERSION, "ruleset_version": "rules-2026.10",
-            "fallback_used": False, "fallback_reason": None, "score": None, "flagged": None,
-            "decision": None, "route": None, "confidence": None, "reason_codes": [],
-            "features": {k: round(float(v[i]), 4) for k, v in f.items()}, "caller_role": "service",
+            "ts": _iso(times[i]),
+            "request_id": f"req-t-{day:03d}-{i:06d}",
+            "trade_id": trade_id,
+            "endpoint": "trades.score",
+            "status_code": 200,
+            "latency_ms": float(latency[i]),
+            "model_name": "trade-anomaly",
+            "model_version": MODEL_VERSION,
+            "ruleset_version": "rules-2026.10",
+            "fallback_used": False,
+            "fallback_reason": None,
+            "score": None,
+            "flagged": None,
+            "decision": None,
+            "route": None,
+            "confidence": None,
+            "reason_codes": [],
+            "features": {k: round(float(v[i]), 4) for k, v in f.items()},
+            "caller_role": "service",
         }
         if errors[i]:
             rec.update(status_code=500, features={})
@@ -150,8 +193,13 @@ def _trades(rng, day_start, day, n, drifting, fallback_day, spike_day, end, pred
             rec.update(fallback_used=True, fallback_reason="model_unavailable", model_version=None)
         else:
             rec["score"] = float(score[i])
-        rec.update(flagged=flagged, decision="flag" if flagged else "clear",
-                   reason_codes=(["PRICE_OFF_MARKET"] if abs(f["price_deviation_bps"][i]) > 40 else ["NOTIONAL_OUTLIER"]) if flagged else [])
+        rec.update(
+            flagged=flagged,
+            decision="flag" if flagged else "clear",
+            reason_codes=(["PRICE_OFF_MARKET"] if abs(f["price_deviation_bps"][i]) > 40 else ["NOTIONAL_OUTLIER"])
+            if flagged
+            else [],
+        )
         predictions.append(rec)
         if flagged:
             # noisy flags raised by volatility are mostly false positives
@@ -159,8 +207,15 @@ def _trades(rng, day_start, day, n, drifting, fallback_day, spike_day, end, pred
             delay = pd.Timedelta(hours=float(rng.uniform(24, 120)))
             label = "anomaly" if rng.random() < p_true else "normal"
             if times[i] + delay < end:
-                outcomes.append({"request_id": rec["request_id"], "trade_id": trade_id, "ts": _iso(times[i] + delay),
-                                 "label": label, "reviewer": f"rev-{int(rng.integers(1, 7)):02d}"})
+                outcomes.append(
+                    {
+                        "request_id": rec["request_id"],
+                        "trade_id": trade_id,
+                        "ts": _iso(times[i] + delay),
+                        "label": label,
+                        "reviewer": f"rev-{int(rng.integers(1, 7)):02d}",
+                    }
+                )
 
 
 def _kyc(rng, day_start, day, n, drifting, end, predictions, outcomes) -> None:
@@ -172,23 +227,45 @@ def _kyc(rng, day_start, day, n, drifting, end, predictions, outcomes) -> None:
     predicted = np.where(correct, true, wrong)
     latency = _latency(rng, n, np.zeros(n, dtype=bool)) * 1.5
     for i in range(n):
-        route = "auto_accept" if confidence[i] >= 0.9 else ("reject_unknown" if confidence[i] < 0.2 else "manual_review")
+        route = (
+            "auto_accept" if confidence[i] >= 0.9 else ("reject_unknown" if confidence[i] < 0.2 else "manual_review")
+        )
         doc_id = f"D{day:03d}{i:05d}"
         rec = {
-            "ts": _iso(times[i]), "request_id": f"req-k-{day:03d}-{i:05d}", "doc_id": doc_id,
-            "endpoint": "kyc.classify", "status_code": 200, "latency_ms": float(np.round(latency[i], 3)),
-            "model_name": "kyc-classifier", "model_version": KYC_MODEL_VERSION, "ruleset_version": None,
-            "fallback_used": False, "fallback_reason": None, "score": None, "flagged": None,
-            "decision": route, "label": KYC_CLASSES[predicted[i]], "confidence": round(float(confidence[i]), 4),
-            "reason_codes": [], "features": {}, "caller_role": "service",
+            "ts": _iso(times[i]),
+            "request_id": f"req-k-{day:03d}-{i:05d}",
+            "doc_id": doc_id,
+            "endpoint": "kyc.classify",
+            "status_code": 200,
+            "latency_ms": float(np.round(latency[i], 3)),
+            "model_name": "kyc-classifier",
+            "model_version": KYC_MODEL_VERSION,
+            "ruleset_version": None,
+            "fallback_used": False,
+            "fallback_reason": None,
+            "score": None,
+            "flagged": None,
+            "decision": route,
+            "label": KYC_CLASSES[predicted[i]],
+            "confidence": round(float(confidence[i]), 4),
+            "reason_codes": [],
+            "features": {},
+            "caller_role": "service",
         }
         predictions.append(rec)
         audited = route == "auto_accept" and rng.random() < 0.05
         if route == "manual_review" or audited:
             delay = pd.Timedelta(hours=float(rng.uniform(12, 96)))
             if times[i] + delay < end:
-                outcomes.append({"request_id": rec["request_id"], "doc_id": doc_id, "ts": _iso(times[i] + delay),
-                                 "label": KYC_CLASSES[true[i]], "reviewer": f"kyc-{int(rng.integers(1, 5)):02d}"})
+                outcomes.append(
+                    {
+                        "request_id": rec["request_id"],
+                        "doc_id": doc_id,
+                        "ts": _iso(times[i] + delay),
+                        "label": KYC_CLASSES[true[i]],
+                        "reviewer": f"kyc-{int(rng.integers(1, 5)):02d}",
+                    }
+                )
 
 
 __all__ = ["SimulatedLog", "simulate_prediction_log", "TRADE_FEATURES", "KYC_CLASSES", "TRADE_THRESHOLD"]

@@ -16,7 +16,22 @@ from reference_impl.serving.settings import ServiceSettings
 from reference_impl.serving.state import Room, RoomState, ServiceState
 
 __all__ = [
-    "AdminDep", "ApiKeyStore", "AuditorDep", "CallContext", "LoadedModel", "Principal", "ReviewerDep", "Room",
-    "RoomState", "ScorerDep", "ServiceSettings", "ServiceState", "StateDep", "call_context", "create_api_key",
-    "create_app", "load_rooms", "require_role",
+    "AdminDep",
+    "ApiKeyStore",
+    "AuditorDep",
+    "CallContext",
+    "LoadedModel",
+    "Principal",
+    "ReviewerDep",
+    "Room",
+    "RoomState",
+    "ScorerDep",
+    "ServiceSettings",
+    "ServiceState",
+    "StateDep",
+    "call_context",
+    "create_api_key",
+    "create_app",
+    "load_rooms",
+    "require_role",
 ]

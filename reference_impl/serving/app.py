@@ -49,8 +49,11 @@ def _request_id(request: Request) -> str | None:
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    return JSONResponse({"detail": exc.detail, "request_id": _request_id(request)}, status_code=exc.status_code,
-                        headers=getattr(exc, "headers", None))
+    return JSONResponse(
+        {"detail": exc.detail, "request_id": _request_id(request)},
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -94,10 +97,18 @@ def create_app(
             app.state.services = None
 
     tags = [tag for room in mounted for tag in room.openapi_tags]
-    app = FastAPI(title="ibml scoring service", version=__version__, description=DESCRIPTION, lifespan=lifespan,
-                  telemetry={"tracing": False, "metrics": False, "logs": False},  # we export Prometheus metrics
-                  openapi_tags=[*tags, {"name": "models", "description": "what is loaded"},
-                                {"name": "admin", "description": "operations (admin role)"}])
+    app = FastAPI(
+        title="ibml scoring service",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        telemetry={"tracing": False, "metrics": False, "logs": False},  # we export Prometheus metrics
+        openapi_tags=[
+            *tags,
+            {"name": "models", "description": "what is loaded"},
+            {"name": "admin", "description": "operations (admin role)"},
+        ],
+    )
     app.state.settings = settings
     app.state.rooms = mounted
     app.state.services = None

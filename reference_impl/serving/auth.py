@@ -27,9 +27,9 @@ import hmac
 import json
 import secrets
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal, get_args
 
 from fastapi import Depends, HTTPException, Request, status
@@ -43,8 +43,9 @@ ROLES: tuple[str, ...] = get_args(Role)
 KEY_PREFIX = "ibml_"
 API_KEY_HEADER = "X-API-Key"
 
-_api_key_scheme = APIKeyHeader(name=API_KEY_HEADER, auto_error=False,
-                               description="API key created with `ibml apikey create --role ROLE`")
+_api_key_scheme = APIKeyHeader(
+    name=API_KEY_HEADER, auto_error=False, description="API key created with `ibml apikey create --role ROLE`"
+)
 
 
 def hash_key(key: str) -> str:
@@ -78,7 +79,7 @@ class ApiKeyStore:
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, path: Path | str) -> "ApiKeyStore":
+    def load(cls, path: Path | str) -> ApiKeyStore:
         """Read the key file; a missing file is an empty store (every call then gets 401)."""
         path = Path(path)
         if not path.exists():
@@ -108,8 +109,13 @@ class ApiKeyStore:
             raise ConfigError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
         key_id = secrets.token_hex(6)
         key = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
-        entry = KeyEntry(key_id=key_id, role=role, key_sha256=hash_key(key),
-                         created_at=dt.datetime.now(dt.timezone.utc).isoformat(), label=label)
+        entry = KeyEntry(
+            key_id=key_id,
+            role=role,
+            key_sha256=hash_key(key),
+            created_at=dt.datetime.now(dt.UTC).isoformat(),
+            label=label,
+        )
         with self._lock:
             self._entries[key_id] = entry
         return key, entry
@@ -118,7 +124,7 @@ class ApiKeyStore:
         """The principal for a presented key, or ``None`` (unknown, malformed or wrong secret)."""
         if not key or not key.startswith(KEY_PREFIX):
             return None
-        key_id = key[len(KEY_PREFIX):].split("_", 1)[0]
+        key_id = key[len(KEY_PREFIX) :].split("_", 1)[0]
         entry = self._entries.get(key_id)
         if entry is None or not hmac.compare_digest(entry.key_sha256, hash_key(key)):
             return None
@@ -168,8 +174,10 @@ def require_role(*roles: str) -> Callable[..., Awaitable[Principal]]:
 
     async def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if principal.role not in allowed:
-            raise HTTPException(status.HTTP_403_FORBIDDEN,
-                                detail=f"role {principal.role!r} may not call this endpoint; needs {' or '.join(sorted(roles))}")
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail=f"role {principal.role!r} may not call this endpoint; needs {' or '.join(sorted(roles))}",
+            )
         return principal
 
     dependency.__name__ = f"require_role_{'_'.join(roles)}"
@@ -181,5 +189,16 @@ def principal_summary(p: Principal) -> dict[str, Any]:
     return {"key_id": p.key_id, "role": p.role}
 
 
-__all__ = ["API_KEY_HEADER", "ApiKeyStore", "KeyEntry", "Principal", "ROLES", "Role", "create_api_key",
-           "get_principal", "hash_key", "principal_summary", "require_role"]
+__all__ = [
+    "API_KEY_HEADER",
+    "ApiKeyStore",
+    "KeyEntry",
+    "Principal",
+    "ROLES",
+    "Role",
+    "create_api_key",
+    "get_principal",
+    "hash_key",
+    "principal_summary",
+    "require_role",
+]

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import Awaitable, Callable, Generic, Sequence, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -48,8 +49,13 @@ class MicroBatcher(Generic[T, R]):
     [0, 2, 4]
     """
 
-    def __init__(self, process: Callable[[list[T]], Awaitable[Sequence[R | BaseException]]], *, max_weight: int,
-                 weight: Callable[[T], int] | None = None) -> None:
+    def __init__(
+        self,
+        process: Callable[[list[T]], Awaitable[Sequence[R | BaseException]]],
+        *,
+        max_weight: int,
+        weight: Callable[[T], int] | None = None,
+    ) -> None:
         if max_weight < 1:
             raise ValueError(f"max_weight must be >= 1, got {max_weight}")
         self._process = process

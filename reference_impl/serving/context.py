@@ -33,8 +33,13 @@ def utc_now_iso() -> str:
 def call_context(request: Request, principal: Principal, endpoint: str) -> CallContext:
     """Request id and start time (set by the middleware) plus who is calling."""
     st = request.scope.get("state", {})
-    return CallContext(request_id=st.get("request_id", ""), endpoint=endpoint, principal=principal,
-                       started=st.get("started", time.perf_counter()), received_at=utc_now_iso())
+    return CallContext(
+        request_id=st.get("request_id", ""),
+        endpoint=endpoint,
+        principal=principal,
+        started=st.get("started", time.perf_counter()),
+        received_at=utc_now_iso(),
+    )
 
 
 __all__ = ["CallContext", "call_context", "utc_now_iso"]

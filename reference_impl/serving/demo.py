@@ -15,9 +15,26 @@ import pandas as pd
 from reference_impl.serving.auth import create_api_key
 from reference_impl.serving.settings import ServiceSettings
 
-_API_COLUMNS = ("trade_id", "event_type", "orig_trade_id", "exec_ts", "booking_ts", "desk", "book", "trader_id",
-                "counterparty_id", "instrument_id", "asset_class", "currency", "side", "quantity", "price",
-                "notional_usd", "venue", "booking_system")
+_API_COLUMNS = (
+    "trade_id",
+    "event_type",
+    "orig_trade_id",
+    "exec_ts",
+    "booking_ts",
+    "desk",
+    "book",
+    "trader_id",
+    "counterparty_id",
+    "instrument_id",
+    "asset_class",
+    "currency",
+    "side",
+    "quantity",
+    "price",
+    "notional_usd",
+    "venue",
+    "booking_system",
+)
 
 
 @dataclass
@@ -38,7 +55,9 @@ def trade_to_request(row: pd.Series | dict) -> dict[str, Any]:
         if col in ("exec_ts", "booking_ts"):
             value = pd.Timestamp(value).isoformat()
         elif col == "orig_trade_id":
-            value = None if value is None or (isinstance(value, float) and value != value) or pd.isna(value) else str(value)
+            value = (
+                None if value is None or (isinstance(value, float) and value != value) or pd.isna(value) else str(value)
+            )
         elif col in ("quantity", "price", "notional_usd"):
             value = float(value)
         else:
@@ -47,8 +66,16 @@ def trade_to_request(row: pd.Series | dict) -> dict[str, Any]:
     return out
 
 
-def build_demo_deployment(settings: ServiceSettings, *, n_trades: int = 3_000, n_days: int = 10, seed: int = 7,
-                          n_events: int = 200, with_kyc: bool = True, n_docs: int = 600) -> DemoDeployment:
+def build_demo_deployment(
+    settings: ServiceSettings,
+    *,
+    n_trades: int = 3_000,
+    n_days: int = 10,
+    seed: int = 7,
+    n_events: int = 200,
+    with_kyc: bool = True,
+    n_docs: int = 600,
+) -> DemoDeployment:
     """Generate data, materialise the online store up to a cutoff, fit and save the models.
 
     The detector is trained on trades booked before the cutoff; the returned events are the first
@@ -65,7 +92,7 @@ def build_demo_deployment(settings: ServiceSettings, *, n_trades: int = 3_000, n
     cut_pos = max(1, len(trades) - n_events)
     cutoff = trades["booking_ts"].iloc[cut_pos - 1]
     history = trades.iloc[:cut_pos]
-    live = trades.iloc[cut_pos:cut_pos + n_events]
+    live = trades.iloc[cut_pos : cut_pos + n_events]
     live = live[live["booking_ts"] > cutoff]
 
     ws.ensure("data")
@@ -74,8 +101,13 @@ def build_demo_deployment(settings: ServiceSettings, *, n_trades: int = 3_000, n
     prices.to_parquet(ws.data_dir / "prices.parquet")
 
     data = {"trades": history, "prices": prices, **ref}
-    materialize_features(data, OfflineStore.from_workspace(ws), OnlineStore.from_workspace(ws),
-                         views=["trader_history", "counterparty_pair"], end=cutoff)
+    materialize_features(
+        data,
+        OfflineStore.from_workspace(ws),
+        OnlineStore.from_workspace(ws),
+        views=["trader_history", "counterparty_pair"],
+        end=cutoff,
+    )
     features = build_trade_features(history, ref, prices)
     detector = TradeAnomalyDetector(n_estimators=100, random_state=seed).fit(features)
     save_detector(detector, settings.resolved_trade_model_path())
@@ -89,7 +121,9 @@ def build_demo_deployment(settings: ServiceSettings, *, n_trades: int = 3_000, n
         result = train_kyc_model(docs, seed=seed, min_support=5)
         save_classifier(result.model, settings.resolved_kyc_model_path())
 
-    keys = {role: create_api_key(settings.api_keys_path, role)[0] for role in ("scorer", "reviewer", "auditor", "admin")}
+    keys = {
+        role: create_api_key(settings.api_keys_path, role)[0] for role in ("scorer", "reviewer", "auditor", "admin")
+    }
     events = [trade_to_request(r) for r in live.to_dict("records")]
     return DemoDeployment(settings=settings, keys=keys, events=events, labels=[bool(x) for x in live["is_anomaly"]])
 

@@ -38,5 +38,15 @@ AuditorDep = Annotated[Principal, Depends(require_auditor)]
 AdminDep = Annotated[Principal, Depends(require_admin)]
 
 
-__all__ = ["AdminDep", "AuditorDep", "ReviewerDep", "ScorerDep", "StateDep", "get_state",
-           "require_admin", "require_auditor", "require_reviewer", "require_scorer"]
+__all__ = [
+    "AdminDep",
+    "AuditorDep",
+    "ReviewerDep",
+    "ScorerDep",
+    "StateDep",
+    "get_state",
+    "require_admin",
+    "require_auditor",
+    "require_reviewer",
+    "require_scorer",
+]

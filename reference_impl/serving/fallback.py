@@ -16,9 +16,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ async def decide_within_budget(
         try:
             decisions = await asyncio.wait_for(future, timeout=budget_s)
             return Outcome(decisions, None, time.perf_counter() - start)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             reason = MODEL_TIMEOUT
             log.warning("model exceeded its %.0f ms budget; answering with rules only", budget_s * 1e3)
         except Exception as exc:  # noqa: BLE001 - any model failure degrades to rules
@@ -89,10 +90,18 @@ async def decide_within_budget(
             log.warning("model failed (%s); answering with rules only", type(exc).__name__)
     try:
         decisions = rules_call()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise ScoringUnavailable(f"rules-only fallback failed after {reason}: {type(exc).__name__}") from exc
     return Outcome(decisions, reason, time.perf_counter() - start)
 
 
-__all__ = ["FALLBACK_REASONS", "MODEL_ERROR", "MODEL_MISSING", "MODEL_TIMEOUT", "ONLINE_STORE_UNAVAILABLE", "Outcome",
-           "ScoringUnavailable", "decide_within_budget"]
+__all__ = [
+    "FALLBACK_REASONS",
+    "MODEL_ERROR",
+    "MODEL_MISSING",
+    "MODEL_TIMEOUT",
+    "ONLINE_STORE_UNAVAILABLE",
+    "Outcome",
+    "ScoringUnavailable",
+    "decide_within_budget",
+]

@@ -37,27 +37,53 @@ class ServiceMetrics:
     batch_events: Histogram
 
     @classmethod
-    def create(cls, latency_objective_s: float) -> "ServiceMetrics":
+    def create(cls, latency_objective_s: float) -> ServiceMetrics:
         reg = CollectorRegistry(auto_describe=True)
         buckets = latency_buckets(latency_objective_s)
         return cls(
             registry=reg,
-            requests=Counter("ibml_requests", "HTTP requests by route template and status code",
-                             ["endpoint", "method", "status"], registry=reg),
-            latency=Histogram("ibml_request_latency_seconds", "End-to-end request latency (server side)",
-                              ["endpoint"], buckets=buckets, registry=reg),
-            model_latency=Histogram("ibml_model_latency_seconds", "Time spent in the model (or rules fallback)",
-                                    ["model"], buckets=buckets, registry=reg),
-            fallbacks=Counter("ibml_fallbacks", "Decisions answered by the rules-only fallback, by reason",
-                              ["endpoint", "reason"], registry=reg),
-            decisions=Counter("ibml_decisions", "Decisions by outcome (flagged/clear, KYC route)",
-                              ["endpoint", "decision"], registry=reg),
-            audit_failures=Counter("ibml_audit_failures", "Requests refused because the audit write failed",
-                                   registry=reg),
+            requests=Counter(
+                "ibml_requests",
+                "HTTP requests by route template and status code",
+                ["endpoint", "method", "status"],
+                registry=reg,
+            ),
+            latency=Histogram(
+                "ibml_request_latency_seconds",
+                "End-to-end request latency (server side)",
+                ["endpoint"],
+                buckets=buckets,
+                registry=reg,
+            ),
+            model_latency=Histogram(
+                "ibml_model_latency_seconds",
+                "Time spent in the model (or rules fallback)",
+                ["model"],
+                buckets=buckets,
+                registry=reg,
+            ),
+            fallbacks=Counter(
+                "ibml_fallbacks",
+                "Decisions answered by the rules-only fallback, by reason",
+                ["endpoint", "reason"],
+                registry=reg,
+            ),
+            decisions=Counter(
+                "ibml_decisions",
+                "Decisions by outcome (flagged/clear, KYC route)",
+                ["endpoint", "decision"],
+                registry=reg,
+            ),
+            audit_failures=Counter(
+                "ibml_audit_failures", "Requests refused because the audit write failed", registry=reg
+            ),
             model_loaded=Gauge("ibml_model_loaded", "1 when the model is loaded and usable", ["model"], registry=reg),
-            batch_events=Histogram("ibml_score_batch_events", "Events scored together in one micro-batch "
-                                   "(one feature read, model call and audit fsync)",
-                                   buckets=(1, 2, 4, 8, 16, 32, 64, 128), registry=reg),
+            batch_events=Histogram(
+                "ibml_score_batch_events",
+                "Events scored together in one micro-batch (one feature read, model call and audit fsync)",
+                buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+                registry=reg,
+            ),
         )
 
     def render(self) -> tuple[bytes, str]:

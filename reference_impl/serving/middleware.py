@@ -105,17 +105,25 @@ class ServiceMiddleware:
         metrics.latency.labels(endpoint).observe(elapsed)
         if code >= 500 and endpoint in ENDPOINT_NAMES:  # monitoring's error rate needs failed requests too
             services = scope["app"].state.services
-            services.prediction_log.write([{
-                "ts": _utc_now(), "request_id": scope.get("state", {}).get("request_id"),
-                "endpoint": ENDPOINT_NAMES[endpoint], "status_code": code, "latency_ms": round(elapsed * 1e3, 3),
-                "fallback_used": None, "caller_role": getattr(scope.get("state", {}).get("principal"), "role", None),
-            }])
+            services.prediction_log.write(
+                [
+                    {
+                        "ts": _utc_now(),
+                        "request_id": scope.get("state", {}).get("request_id"),
+                        "endpoint": ENDPOINT_NAMES[endpoint],
+                        "status_code": code,
+                        "latency_ms": round(elapsed * 1e3, 3),
+                        "fallback_used": None,
+                        "caller_role": getattr(scope.get("state", {}).get("principal"), "role", None),
+                    }
+                ]
+            )
 
 
 def _utc_now() -> str:
     import datetime as dt
 
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 def _declared_length(scope: Scope) -> int:
@@ -130,9 +138,17 @@ def _declared_length(scope: Scope) -> int:
 
 async def _send_413(send: Send, request_id: str, limit: int) -> None:
     body = json.dumps({"detail": f"request body exceeds {limit} bytes", "request_id": request_id}).encode()
-    await send({"type": "http.response.start", "status": 413, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-        (b"x-request-id", request_id.encode("latin-1"))]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-request-id", request_id.encode("latin-1")),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

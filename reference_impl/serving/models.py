@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from reference_impl.serving.settings import ServiceSettings
 
@@ -49,20 +50,38 @@ class LoadedModel(Generic[ModelT]):
 
     def info(self) -> dict[str, Any]:
         """JSON-safe description (no object)."""
-        return {k: getattr(self, k) for k in ("name", "status", "source", "version", "ruleset_version",
-                                               "training_data_digest", "approval_state", "loaded_at", "detail")}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "name",
+                "status",
+                "source",
+                "version",
+                "ruleset_version",
+                "training_data_digest",
+                "approval_state",
+                "loaded_at",
+                "detail",
+            )
+        }
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def loaded(name: str, obj: Any, source: str, **meta: Any) -> LoadedModel[Any]:
     """A successfully loaded model; version metadata is read from the object when not given."""
-    meta.setdefault("version", _attr(obj, "model_version_") or _attr(obj, "model_version"))  # estimators end fitted names in _
+    meta.setdefault(
+        "version", _attr(obj, "model_version_") or _attr(obj, "model_version")
+    )  # estimators end fitted names in _
     meta.setdefault("ruleset_version", _attr(obj, "ruleset_version"))
-    meta.setdefault("training_data_digest", _attr(obj, "training_digest_") or _attr(obj, "training_digest")
-                    or (getattr(obj, "metadata", None) or {}).get("training_digest"))
+    meta.setdefault(
+        "training_data_digest",
+        _attr(obj, "training_digest_")
+        or _attr(obj, "training_digest")
+        or (getattr(obj, "metadata", None) or {}).get("training_digest"),
+    )
     return LoadedModel(name=name, obj=obj, status="loaded", source=source, loaded_at=_now(), **meta)
 
 
@@ -93,7 +112,9 @@ def load_from_file(name: str, path: Path, loader: Callable[[Path], Any]) -> Load
     """Load ``path`` with ``loader``; report a missing file or any load failure instead of raising."""
     source = f"local:{path.name}"
     if not path.exists():
-        return failed(name, source, None, missing=True, detail=f"no model file at {path.name} in the workspace models directory")
+        return failed(
+            name, source, None, missing=True, detail=f"no model file at {path.name} in the workspace models directory"
+        )
     try:
         obj = loader(path)
     except Exception as exc:  # noqa: BLE001 - a corrupt artifact must not stop the service starting
@@ -119,7 +140,9 @@ def load_from_registry(name: str, tracking_uri: str | None) -> LoadedModel[Any]:
     return loaded(name, obj, source, **{k: v for k, v in meta.items() if v is not None})
 
 
-def load_configured(settings: ServiceSettings, name: str, path: Path, loader: Callable[[Path], Any]) -> LoadedModel[Any]:
+def load_configured(
+    settings: ServiceSettings, name: str, path: Path, loader: Callable[[Path], Any]
+) -> LoadedModel[Any]:
     """Model ``name`` from ``settings.model_source``: the registry's ``@champion``, the workspace file ``path``, or none."""
     if settings.model_source == "none":
         return failed(name, "none", None, missing=True, detail="model_source is 'none'")

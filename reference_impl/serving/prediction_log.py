@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from reference_impl.governance.audit import json_safe
 
@@ -18,13 +19,33 @@ log = logging.getLogger(__name__)
 
 #: Keys every prediction-log line carries (docs/contracts.md, "Prediction log").
 PREDICTION_LOG_FIELDS: tuple[str, ...] = (
-    "ts", "request_id", "endpoint", "status_code", "latency_ms", "model_name", "model_version", "ruleset_version",
-    "fallback_used", "fallback_reason", "score", "flagged", "decision", "confidence", "reason_codes", "features",
-    "caller_role", "trade_id", "doc_id", "label",
+    "ts",
+    "request_id",
+    "endpoint",
+    "status_code",
+    "latency_ms",
+    "model_name",
+    "model_version",
+    "ruleset_version",
+    "fallback_used",
+    "fallback_reason",
+    "score",
+    "flagged",
+    "decision",
+    "confidence",
+    "reason_codes",
+    "features",
+    "caller_role",
+    "trade_id",
+    "doc_id",
+    "label",
 )
 #: Route template -> endpoint name used in the log (failed requests are logged by the middleware).
-ENDPOINT_NAMES: dict[str, str] = {"/v1/trades/score": "trades.score", "/v1/trades/score-batch": "trades.score_batch",
-                                  "/v1/kyc/classify": "kyc.classify"}
+ENDPOINT_NAMES: dict[str, str] = {
+    "/v1/trades/score": "trades.score",
+    "/v1/trades/score-batch": "trades.score_batch",
+    "/v1/kyc/classify": "kyc.classify",
+}
 
 
 class PredictionLog:
@@ -40,8 +61,10 @@ class PredictionLog:
     def write(self, rows: Iterable[dict[str, Any]]) -> None:
         if not self.enabled:
             return
-        text = "".join(json.dumps(json_safe({k: row.get(k) for k in PREDICTION_LOG_FIELDS}),
-                                  separators=(",", ":")) + "\n" for row in rows)
+        text = "".join(
+            json.dumps(json_safe({k: row.get(k) for k in PREDICTION_LOG_FIELDS}), separators=(",", ":")) + "\n"
+            for row in rows
+        )
         with self._lock:
             try:
                 if self._fh is None:

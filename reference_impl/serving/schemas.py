@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reference_impl.data.schemas import Identifier
 
+
 class StrictModel(BaseModel):
     """Unknown fields rejected; field types below are strict (no epoch integers for timestamps, no "5" for 5)."""
 
@@ -30,7 +31,9 @@ class InferenceMetadata(BaseModel):
     ruleset_version: str | None = None
     latency_ms: float
     fallback_used: bool
-    fallback_reason: str | None = Field(None, description="model_missing | model_error | model_timeout | online_store_unavailable")
+    fallback_reason: str | None = Field(
+        None, description="model_missing | model_error | model_timeout | online_store_unavailable"
+    )
     audit_seq: int | None = Field(None, description="sequence number of the audit record of this decision")
 
 
@@ -69,5 +72,13 @@ class ErrorResponse(BaseModel):
     request_id: str | None = None
 
 
-__all__ = ["ErrorResponse", "HealthResponse", "Identifier", "InferenceMetadata", "ModelInfoOut", "ModelsResponse",
-           "ReadinessResponse", "StrictModel"]
+__all__ = [
+    "ErrorResponse",
+    "HealthResponse",
+    "Identifier",
+    "InferenceMetadata",
+    "ModelInfoOut",
+    "ModelsResponse",
+    "ReadinessResponse",
+    "StrictModel",
+]

@@ -34,17 +34,23 @@ class ServiceSettings(BaseSettings):
     port: int = Field(8000, ge=0, le=65535)
     model_source: ModelSource = "local"
     mlflow_tracking_uri: str | None = Field(
-        None, description="MLflow tracking URI for model_source=registry (IBML_MLFLOW_TRACKING_URI, as the commands)")
+        None, description="MLflow tracking URI for model_source=registry (IBML_MLFLOW_TRACKING_URI, as the commands)"
+    )
     trade_model_path: Path | None = Field(None, description="detector file; default <home>/models/trade-anomaly")
     kyc_model_path: Path | None = Field(None, description="classifier file; default <home>/models/kyc-classifier")
     latency_budget_ms: float = Field(50.0, gt=0, description="time the model may take before we answer with rules only")
-    latency_objective_ms: float = Field(25.0, gt=0, description="p99 service-level objective; a histogram bucket sits here")
+    latency_objective_ms: float = Field(
+        25.0, gt=0, description="p99 service-level objective; a histogram bucket sits here"
+    )
     max_body_bytes: int = Field(65_536, gt=0, description="requests above this size get 413")
     max_batch_size: int = Field(100, ge=1, le=100, description="events per score-batch call (the schema allows 100)")
     micro_batch_max_events: int = Field(
-        64, ge=1, le=1000,
+        64,
+        ge=1,
+        le=1000,
         description="concurrent score requests share one feature read, model call and audit fsync, up to this many "
-                    "events per batch; 1 scores every request on its own")
+        "events per batch; 1 scores every request on its own",
+    )
     max_kyc_text_chars: int = Field(20_000, ge=1, le=20_000)
     log_predictions: bool = Field(True, description="append to the prediction log that monitoring reads")
     rooms: str = Field("trades,kyc", description="comma-separated project rooms to mount: trades, kyc")

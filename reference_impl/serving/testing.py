@@ -11,8 +11,14 @@ from collections.abc import Mapping
 from typing import Any
 
 
-def fake_rooms(*, detector: Any | None = None, trade_model: Any | None = None, features: Any | None = None,
-               kyc: Any | None = None, review_queue: Any | None = None) -> list[Any]:
+def fake_rooms(
+    *,
+    detector: Any | None = None,
+    trade_model: Any | None = None,
+    features: Any | None = None,
+    kyc: Any | None = None,
+    review_queue: Any | None = None,
+) -> list[Any]:
     """Both rooms wired to their fakes (override any piece): ``create_app(settings, rooms=fake_rooms())``.
 
     The models and the feature source are fakes; the core (auth, audit, metrics, batching, fallback)
@@ -23,8 +29,10 @@ def fake_rooms(*, detector: Any | None = None, trade_model: Any | None = None, f
     from reference_impl.serving.trades import TradesRoom
     from reference_impl.serving.trades.testing import fake_trades_providers
 
-    return [TradesRoom(fake_trades_providers(detector=detector, trade_model=trade_model, features=features)),
-            KycRoom(fake_kyc_providers(kyc=kyc, review_queue=review_queue))]
+    return [
+        TradesRoom(fake_trades_providers(detector=detector, trade_model=trade_model, features=features)),
+        KycRoom(fake_kyc_providers(kyc=kyc, review_queue=review_queue)),
+    ]
 
 
 def test_client(app: Any, **kwargs: Any) -> Any:
@@ -72,7 +80,7 @@ def wait_for_http(url: str, proc: Any, *, timeout_s: float = 120.0) -> None:
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - a loopback URL the test built
+            with urllib.request.urlopen(url, timeout=2):
                 return
         except OSError:
             if proc.poll() is not None:
@@ -95,15 +103,16 @@ class ServerProcess:
         Extra ``IBML_*`` settings.
     """
 
-    def __init__(self, home: Any, *, fake: bool = False, env: Mapping[str, str] | None = None,
-                 startup_timeout_s: float = 120.0) -> None:
+    def __init__(
+        self, home: Any, *, fake: bool = False, env: Mapping[str, str] | None = None, startup_timeout_s: float = 120.0
+    ) -> None:
         self.home, self.fake, self.extra_env = home, fake, dict(env or {})
         self.startup_timeout_s = startup_timeout_s
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: Any = None
 
-    def start(self) -> "ServerProcess":
+    def start(self) -> ServerProcess:
         import os
         import subprocess
         import sys
@@ -112,8 +121,19 @@ class ServerProcess:
 
         env = {**os.environ, "IBML_HOME": str(self.home), "MLFLOW_DISABLE_TELEMETRY": "true", **self.extra_env}
         if self.fake:
-            cmd = [sys.executable, "-m", "uvicorn", "reference_impl.serving.testing:fake_app", "--factory",
-                   "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "reference_impl.serving.testing:fake_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ]
         else:
             cmd = [sys.executable, "-m", "reference_impl.cli", "serve", "--port", str(self.port)]
         self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -151,7 +171,7 @@ class ServerProcess:
         except subprocess.TimeoutExpired:
             self.kill()
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> ServerProcess:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -39,8 +39,9 @@ class ReviewItemLike(Protocol):
 class ReviewQueueStore(Protocol):
     """The manual-review queue as the routes use it (``reference_impl.kyc.ReviewQueue`` is one)."""
 
-    def enqueue(self, doc_id: str, text: str, *, predicted: str | None, confidence: float, reason: str,
-                actor: str) -> ReviewItemLike: ...
+    def enqueue(
+        self, doc_id: str, text: str, *, predicted: str | None, confidence: float, reason: str, actor: str
+    ) -> ReviewItemLike: ...
 
     def list(self, status: str | None = ..., *, limit: int = ...) -> Sequence[ReviewItemLike]: ...
 
@@ -69,4 +70,11 @@ def default_review_queue(settings: ServiceSettings) -> ReviewQueueStore:
     return ReviewQueue(path)
 
 
-__all__ = ["KYC_MODEL_NAME", "KycDecider", "ReviewItemLike", "ReviewQueueStore", "default_review_queue", "load_kyc_model"]
+__all__ = [
+    "KYC_MODEL_NAME",
+    "KycDecider",
+    "ReviewItemLike",
+    "ReviewQueueStore",
+    "default_review_queue",
+    "load_kyc_model",
+]

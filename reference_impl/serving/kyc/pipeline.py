@@ -31,15 +31,22 @@ def text_digest(text: str) -> str:
     return "sha256:" + _sha256_hex(text)
 
 
-async def classify_document(state: KycState, doc_id: str, client_id: str | None, text: str,
-                            ctx: CallContext) -> dict[str, Any]:
+async def classify_document(
+    state: KycState, doc_id: str, client_id: str | None, text: str, ctx: CallContext
+) -> dict[str, Any]:
     """Classify and route one KYC document; enqueue it for review when routed there; audit it."""
     model = state.kyc_model
     classifier = model.obj if model is not None and model.ready else None
     if classifier is None:
         # there is no rules-only KYC decision worth giving: every document goes to a human
-        decision = {"label": None, "confidence": 0.0, "route": "manual_review", "reason": "model_unavailable",
-                    "reason_text": "the classifier is not loaded; a reviewer must classify this document", "threshold": None}
+        decision = {
+            "label": None,
+            "confidence": 0.0,
+            "route": "manual_review",
+            "reason": "model_unavailable",
+            "reason_text": "the classifier is not loaded; a reviewer must classify this document",
+            "threshold": None,
+        }
         fallback = "model_missing"
     else:
         try:
@@ -49,8 +56,14 @@ async def classify_document(state: KycState, doc_id: str, client_id: str | None,
             raise field_error(("body", "text"), str(exc)) from None
         except Exception as exc:  # noqa: BLE001
             log.warning("KYC model failed (%s); routing to manual review", type(exc).__name__)
-            decision = {"label": None, "confidence": 0.0, "route": "manual_review", "reason": "model_error",
-                        "reason_text": "the classifier failed on this document; a reviewer must classify it", "threshold": None}
+            decision = {
+                "label": None,
+                "confidence": 0.0,
+                "route": "manual_review",
+                "reason": "model_error",
+                "reason_text": "the classifier failed on this document; a reviewer must classify it",
+                "threshold": None,
+            }
             fallback = "model_error"
     review_item_id = None
     if decision["route"] == "manual_review":
@@ -58,17 +71,28 @@ async def classify_document(state: KycState, doc_id: str, client_id: str | None,
             raise unavailable(f"review queue unavailable: {state.review_queue_error or 'not configured'}")
         review_item_id = await run_in_threadpool(_enqueue, state.review_queue, doc_id, text, decision)
     pseudo_client = state.core.pseudonymiser.pseudonymise(client_id) if client_id else None
-    meta: dict[str, Any] = {"request_id": ctx.request_id, "model_name": KYC_MODEL_NAME,
-            "model_version": model.version if model and fallback is None else None,
-            "ruleset_version": None, "fallback_used": fallback is not None, "fallback_reason": fallback}
+    meta: dict[str, Any] = {
+        "request_id": ctx.request_id,
+        "model_name": KYC_MODEL_NAME,
+        "model_version": model.version if model and fallback is None else None,
+        "ruleset_version": None,
+        "fallback_used": fallback is not None,
+        "fallback_reason": fallback,
+    }
     payload = {
-        "request_id": ctx.request_id, "endpoint": ctx.endpoint, "received_at": ctx.received_at,
+        "request_id": ctx.request_id,
+        "endpoint": ctx.endpoint,
+        "received_at": ctx.received_at,
         "input": {"doc_id": doc_id, "client_id": pseudo_client, "text_ref": text_digest(text), "text_chars": len(text)},
         "output": {k: decision.get(k) for k in ("label", "confidence", "route", "reason", "threshold")}
         | {"review_item_id": review_item_id},
-        "model": {"name": KYC_MODEL_NAME, "version": meta["model_version"],
-                  "training_data_digest": model.training_data_digest if model else None},
-        "fallback_reason": fallback, "caller": principal_summary(ctx.principal),
+        "model": {
+            "name": KYC_MODEL_NAME,
+            "version": meta["model_version"],
+            "training_data_digest": model.training_data_digest if model else None,
+        },
+        "fallback_reason": fallback,
+        "caller": principal_summary(ctx.principal),
     }
     records = await write_audit(state.core, [("kyc.decision", json_safe(payload), ctx.principal.key_id)])
     meta["audit_seq"] = records[0]["seq"]
@@ -76,17 +100,42 @@ async def classify_document(state: KycState, doc_id: str, client_id: str | None,
     state.core.metrics.decisions.labels(ctx.endpoint, decision["route"]).inc()
     if fallback:
         state.core.metrics.fallbacks.labels(ctx.endpoint, fallback).inc()
-    state.core.prediction_log.write([{
-        "ts": ctx.received_at, "request_id": ctx.request_id, "endpoint": ctx.endpoint, "status_code": 200,
-        "latency_ms": meta["latency_ms"], "model_name": KYC_MODEL_NAME, "model_version": meta["model_version"],
-        "ruleset_version": None, "fallback_used": fallback is not None, "fallback_reason": fallback, "score": None,
-        "flagged": None, "decision": decision["route"], "confidence": decision.get("confidence"),
-        "reason_codes": [decision["reason"]], "features": {}, "caller_role": ctx.principal.role,
-        "doc_id": doc_id, "label": decision.get("label"),
-    }])
-    return {"doc_id": doc_id, "label": decision.get("label"), "confidence": float(decision.get("confidence") or 0.0),
-            "route": decision["route"], "reason": decision["reason"], "reason_text": decision.get("reason_text", ""),
-            "threshold": finite_or_none(decision.get("threshold")), "review_item_id": review_item_id, "metadata": meta}
+    state.core.prediction_log.write(
+        [
+            {
+                "ts": ctx.received_at,
+                "request_id": ctx.request_id,
+                "endpoint": ctx.endpoint,
+                "status_code": 200,
+                "latency_ms": meta["latency_ms"],
+                "model_name": KYC_MODEL_NAME,
+                "model_version": meta["model_version"],
+                "ruleset_version": None,
+                "fallback_used": fallback is not None,
+                "fallback_reason": fallback,
+                "score": None,
+                "flagged": None,
+                "decision": decision["route"],
+                "confidence": decision.get("confidence"),
+                "reason_codes": [decision["reason"]],
+                "features": {},
+                "caller_role": ctx.principal.role,
+                "doc_id": doc_id,
+                "label": decision.get("label"),
+            }
+        ]
+    )
+    return {
+        "doc_id": doc_id,
+        "label": decision.get("label"),
+        "confidence": float(decision.get("confidence") or 0.0),
+        "route": decision["route"],
+        "reason": decision["reason"],
+        "reason_text": decision.get("reason_text", ""),
+        "threshold": finite_or_none(decision.get("threshold")),
+        "review_item_id": review_item_id,
+        "metadata": meta,
+    }
 
 
 def _classify(model: KycDecider, doc_id: str, text: str) -> dict[str, Any]:
@@ -96,9 +145,14 @@ def _classify(model: KycDecider, doc_id: str, text: str) -> dict[str, Any]:
 
 def _enqueue(queue: ReviewQueueStore, doc_id: str, text: str, decision: Mapping[str, Any]) -> int | None:
     """Queue the document (the queue keeps the text; nothing else does) and return the item id."""
-    item = queue.enqueue(doc_id, text, predicted=decision.get("label"),
-                                      confidence=float(decision.get("confidence") or 0.0),
-                                      reason=str(decision.get("reason")), actor="service")
+    item = queue.enqueue(
+        doc_id,
+        text,
+        predicted=decision.get("label"),
+        confidence=float(decision.get("confidence") or 0.0),
+        reason=str(decision.get("reason")),
+        actor="service",
+    )
     return int(item.item_id)
 
 

@@ -5,7 +5,8 @@ Every action is audited: a classification, a claim, a reviewer's decision.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Callable, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from starlette.concurrency import run_in_threadpool
@@ -18,8 +19,13 @@ from reference_impl.serving.deps import ReviewerDep, ScorerDep, StateDep
 from reference_impl.serving.http_errors import error_responses, field_error
 from reference_impl.serving.kyc.models import ReviewQueueStore
 from reference_impl.serving.kyc.pipeline import classify_document
-from reference_impl.serving.kyc.schemas import (KycClassifyRequest, KycClassifyResponse, ReviewDecisionRequest, ReviewItemOut,
-                                               ReviewListResponse)
+from reference_impl.serving.kyc.schemas import (
+    KycClassifyRequest,
+    KycClassifyResponse,
+    ReviewDecisionRequest,
+    ReviewItemOut,
+    ReviewListResponse,
+)
 from reference_impl.serving.kyc.state import KycState
 
 
@@ -37,8 +43,11 @@ router = APIRouter(prefix="/v1/kyc", tags=["kyc"], responses=error_responses(400
 async def classify(body: KycClassifyRequest, request: Request, state: KycDep, principal: ScorerDep) -> dict:
     """Auto-accept, manual review (queued) or reject; the text is never logged, only its digest."""
     if len(body.text) > state.settings.max_kyc_text_chars:
-        raise field_error(("body", "text"), f"{len(body.text)} characters exceeds the limit of "
-                          f"{state.settings.max_kyc_text_chars}", "too_long")
+        raise field_error(
+            ("body", "text"),
+            f"{len(body.text)} characters exceeds the limit of {state.settings.max_kyc_text_chars}",
+            "too_long",
+        )
     ctx = call_context(request, principal, "kyc.classify")
     return await classify_document(state, body.doc_id, body.client_id, body.text, ctx)
 
@@ -49,8 +58,10 @@ ItemId = Path(ge=1, le=2**62, description="review item id")
 
 def _queue(state: KycState) -> ReviewQueueStore:
     if state.review_queue is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            detail=f"review queue unavailable: {state.review_queue_error or 'not configured'}")
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail=f"review queue unavailable: {state.review_queue_error or 'not configured'}",
+        )
     return state.review_queue
 
 
@@ -74,29 +85,63 @@ def _reviewer(p: Principal) -> str:
 
 
 @review_router.get("", response_model=ReviewListResponse, summary="List review items by status")
-async def list_items(state: KycDep, principal: ReviewerDep,
-                     status_: Literal["pending", "claimed", "decided"] = Query("pending", alias="status"),
-                     limit: int = Query(100, ge=1, le=1000)) -> dict:
+async def list_items(
+    state: KycDep,
+    principal: ReviewerDep,
+    status_: Literal["pending", "claimed", "decided"] = Query("pending", alias="status"),
+    limit: int = Query(100, ge=1, le=1000),
+) -> dict:
     items = await _call(lambda: _queue(state).list(status_, limit=limit))
     return {"items": [_item_out(i) for i in items]}
 
 
-@review_router.post("/{item_id}/claim", response_model=ReviewItemOut, responses=error_responses(404, 409),
-             summary="Claim a pending item (a lease; expires if not decided)")
+@review_router.post(
+    "/{item_id}/claim",
+    response_model=ReviewItemOut,
+    responses=error_responses(404, 409),
+    summary="Claim a pending item (a lease; expires if not decided)",
+)
 async def claim(state: KycDep, principal: ReviewerDep, item_id: int = ItemId) -> dict:
     item = await _call(_queue(state).claim, item_id, _reviewer(principal))
-    await write_audit(state.core, [("kyc.review.claimed", {"item_id": item_id, "doc_id": item.doc_id,
-                                                      "caller": principal_summary(principal)}, principal.key_id)])
+    await write_audit(
+        state.core,
+        [
+            (
+                "kyc.review.claimed",
+                {"item_id": item_id, "doc_id": item.doc_id, "caller": principal_summary(principal)},
+                principal.key_id,
+            )
+        ],
+    )
     return _item_out(item)
 
 
-@review_router.post("/{item_id}/decide", response_model=ReviewItemOut, responses=error_responses(400, 404, 409, 413),
-             summary="Record the reviewer's label for a claimed item")
+@review_router.post(
+    "/{item_id}/decide",
+    response_model=ReviewItemOut,
+    responses=error_responses(400, 404, 409, 413),
+    summary="Record the reviewer's label for a claimed item",
+)
 async def decide(body: ReviewDecisionRequest, state: KycDep, principal: ReviewerDep, item_id: int = ItemId) -> dict:
     item = await _call(_queue(state).decide, item_id, _reviewer(principal), body.label, body.comment)
-    await write_audit(state.core, [("kyc.review.decided", {
-        "item_id": item_id, "doc_id": item.doc_id, "label": body.label, "predicted": getattr(item, "predicted", None),
-        "comment_chars": len(body.comment), "caller": principal_summary(principal)}, principal.key_id)])
+    await write_audit(
+        state.core,
+        [
+            (
+                "kyc.review.decided",
+                {
+                    "item_id": item_id,
+                    "doc_id": item.doc_id,
+                    "label": body.label,
+                    "predicted": getattr(item, "predicted", None),
+                    "comment_chars": len(body.comment),
+                    "caller": principal_summary(principal),
+                },
+                principal.key_id,
+            )
+        ],
+    )
     return _item_out(item)
+
 
 __all__ = ["KycDep", "get_kyc", "review_router", "router"]

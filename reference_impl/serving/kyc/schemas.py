@@ -11,12 +11,22 @@ from reference_impl.serving.schemas import Identifier, InferenceMetadata, Strict
 #: Longest document text the schema accepts (``IBML_MAX_KYC_TEXT_CHARS`` may lower it).
 MAX_KYC_TEXT_CHARS = 20_000
 
+
 class KycClassifyRequest(StrictModel):
     """One document's extracted text. ``client_id`` is pseudonymised before anything is logged."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "doc_id": "D000981", "client_id": "C00017",
-        "text": "Passport of the United Kingdom. Surname: EXAMPLE. Given names: ANNA. Date of birth: 01 JAN 1980"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "doc_id": "D000981",
+                    "client_id": "C00017",
+                    "text": "Passport of the United Kingdom. Surname: EXAMPLE. Given names: ANNA. Date of birth: 01 JAN 1980",
+                }
+            ]
+        },
+    )
 
     doc_id: Identifier
     client_id: Identifier | None = None
@@ -53,11 +63,19 @@ class ReviewListResponse(BaseModel):
 
 
 class ReviewDecisionRequest(StrictModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"label": "passport", "comment": "MRZ checked"}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"label": "passport", "comment": "MRZ checked"}]}
+    )
 
     label: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z_]+$")]
     comment: Annotated[str, Strict()] = Field("", max_length=2_000)
 
 
-__all__ = ["KycClassifyRequest", "KycClassifyResponse", "MAX_KYC_TEXT_CHARS", "ReviewDecisionRequest", "ReviewItemOut",
-           "ReviewListResponse"]
+__all__ = [
+    "KycClassifyRequest",
+    "KycClassifyResponse",
+    "MAX_KYC_TEXT_CHARS",
+    "ReviewDecisionRequest",
+    "ReviewItemOut",
+    "ReviewListResponse",
+]

@@ -26,9 +26,17 @@ class FakeKycModel:
                 label, conf, route, reason = None, 0.0, "reject_unknown", "too_short"
             else:
                 label, conf, route, reason = "utility_bill", 0.55, "manual_review", "below_class_threshold"
-            out.append({"label": label, "confidence": conf, "route": route, "reason": reason,
-                        "reason_text": reason.replace("_", " "), "threshold": 0.9,
-                        "doc_id": None if doc_ids is None else doc_ids[i]})
+            out.append(
+                {
+                    "label": label,
+                    "confidence": conf,
+                    "route": route,
+                    "reason": reason,
+                    "reason_text": reason.replace("_", " "),
+                    "threshold": 0.9,
+                    "doc_id": None if doc_ids is None else doc_ids[i],
+                }
+            )
         return out
 
 
@@ -37,8 +45,9 @@ def fake_kyc_model() -> LoadedModel[KycDecider]:
     return loaded(KYC_MODEL_NAME, FakeKycModel(), "fake", approval_state="approved")
 
 
-def fake_kyc_providers(*, kyc: LoadedModel[KycDecider] | None = None,
-                       review_queue: ReviewQueueStore | None = None) -> KycProviders:
+def fake_kyc_providers(
+    *, kyc: LoadedModel[KycDecider] | None = None, review_queue: ReviewQueueStore | None = None
+) -> KycProviders:
     """:class:`KycProviders` with the fake classifier (and the real SQLite queue in the workspace, unless given)."""
     providers = KycProviders(kyc_model=lambda s: kyc or fake_kyc_model())
     if review_queue is not None:

@@ -29,9 +29,17 @@ def _audit_writable(path: os.PathLike) -> tuple[bool, str]:
     return ok, "audit log directory is not writable"
 
 
-@router.get("/readyz", response_model=ReadinessResponse, responses={503: {"model": ReadinessResponse,
-            "description": "not ready; `reasons` says why (the service still answers, degraded)"}},
-            summary="Readiness: models loaded, stores reachable, audit log writable")
+@router.get(
+    "/readyz",
+    response_model=ReadinessResponse,
+    responses={
+        503: {
+            "model": ReadinessResponse,
+            "description": "not ready; `reasons` says why (the service still answers, degraded)",
+        }
+    },
+    summary="Readiness: models loaded, stores reachable, audit log writable",
+)
 async def readyz(state: StateDep) -> JSONResponse:
     checks: dict[str, bool] = {}
     reasons: list[str] = []

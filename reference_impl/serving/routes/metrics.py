@@ -10,8 +10,12 @@ from reference_impl.serving.deps import StateDep
 router = APIRouter(tags=["metrics"])
 
 
-@router.get("/metrics", response_class=Response, summary="Prometheus metrics",
-            responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "exposition text"}})
+@router.get(
+    "/metrics",
+    response_class=Response,
+    summary="Prometheus metrics",
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "exposition text"}},
+)
 async def metrics(state: StateDep) -> Response:
     body, content_type = state.metrics.render()
     return Response(content=body, media_type=content_type)

@@ -9,5 +9,12 @@ from reference_impl.serving.trades.models import TRADE_MODEL_NAME, RulesOnly, Tr
 from reference_impl.serving.trades.room import TradesRoom
 from reference_impl.serving.trades.state import TradesProviders, TradesState
 
-__all__ = ["TRADE_MODEL_NAME", "RulesOnly", "TradeDetector", "TradesProviders", "TradesRoom", "TradesState",
-           "load_trade_model"]
+__all__ = [
+    "TRADE_MODEL_NAME",
+    "RulesOnly",
+    "TradeDetector",
+    "TradesProviders",
+    "TradesRoom",
+    "TradesState",
+    "load_trade_model",
+]

@@ -17,13 +17,14 @@ scoring imputed history) and the decision is the rules-only one with
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
 
+from reference_impl.errors import ConfigError
 from reference_impl.features.events import latest_usd_rates, normalise_events
 from reference_impl.features.request import (
     RequestContext,
@@ -32,8 +33,6 @@ from reference_impl.features.request import (
     online_state_for,
     online_states_for,
 )
-
-from reference_impl.errors import ConfigError
 from reference_impl.serving.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -72,8 +71,13 @@ class OnlineFeatureSource:
         split per instrument and sorted once here, so a request binary-searches its own instrument's prices.
     """
 
-    def __init__(self, store: Any, ref: Mapping[str, pd.DataFrame], prices: pd.DataFrame | None = None,
-                 store_error: str | None = None) -> None:
+    def __init__(
+        self,
+        store: Any,
+        ref: Mapping[str, pd.DataFrame],
+        prices: pd.DataFrame | None = None,
+        store_error: str | None = None,
+    ) -> None:
         self.store = store
         self.ref = ref
         self.store_error = store_error
@@ -151,8 +155,13 @@ def _prices_frame(row: Mapping[str, Any], prices: tuple | None) -> pd.DataFrame 
     if prices is None:
         return None
     ts, price = prices
-    return pd.DataFrame({"instrument_id": str(row["instrument_id"]),
-                         "ts": pd.DatetimeIndex(ts.astype("datetime64[ns]")).tz_localize("UTC"), "price": price})
+    return pd.DataFrame(
+        {
+            "instrument_id": str(row["instrument_id"]),
+            "ts": pd.DatetimeIndex(ts.astype("datetime64[ns]")).tz_localize("UTC"),
+            "price": price,
+        }
+    )
 
 
 # --- the default source, from the workspace ------------------------------------------------------------------
@@ -183,9 +192,20 @@ def open_workspace_feature_source(settings: ServiceSettings) -> OnlineFeatureSou
     if prices is not None and len(prices):
         prices = prices[prices["ts"] >= prices["ts"].max() - PRICE_LOOKBACK]
     store = OnlineStore.from_workspace(ws)
-    error = None if store.path.exists() else f"online store {store.path.name} does not exist (run `ibml features materialize`)"
+    error = (
+        None
+        if store.path.exists()
+        else f"online store {store.path.name} does not exist (run `ibml features materialize`)"
+    )
     return OnlineFeatureSource(store, ref, prices, store_error=error)
 
 
-__all__ = ["PRICE_LOOKBACK", "FeatureResult", "FeatureSource", "OnlineFeatureSource", "event_frame", "event_row",
-           "open_workspace_feature_source"]
+__all__ = [
+    "PRICE_LOOKBACK",
+    "FeatureResult",
+    "FeatureSource",
+    "OnlineFeatureSource",
+    "event_frame",
+    "event_row",
+    "open_workspace_feature_source",
+]

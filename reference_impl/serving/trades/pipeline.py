@@ -34,10 +34,17 @@ log = logging.getLogger(__name__)
 
 def shape_trade_result(d: Mapping[str, Any], online_status: str) -> dict[str, Any]:
     """A detector ``Decision`` dict as the API's ``TradeDecisionOut`` (finite numbers, at most 4 reasons)."""
-    reasons = [{
-        "code": str(r.get("code")), "text": str(r.get("text", "")), "source": r.get("source", "rule"),
-        "feature": r.get("feature"), "value": finite_or_none(r.get("value")), "contribution": finite_or_none(r.get("contribution")),
-    } for r in (d.get("reasons") or [])[:4]]
+    reasons = [
+        {
+            "code": str(r.get("code")),
+            "text": str(r.get("text", "")),
+            "source": r.get("source", "rule"),
+            "feature": r.get("feature"),
+            "value": finite_or_none(r.get("value")),
+            "contribution": finite_or_none(r.get("contribution")),
+        }
+        for r in (d.get("reasons") or [])[:4]
+    ]
     flagged = bool(d.get("flagged"))
     return {
         "trade_id": str(d.get("trade_id")),
@@ -112,13 +119,15 @@ async def score_jobs(state: TradesState, jobs: Sequence[ScoreJob]) -> list[tuple
         return out
     at = 0
     for i, (results, meta) in shaped.items():
-        mine = records[at:at + len(results)]
+        mine = records[at : at + len(results)]
         at += len(results)
         meta["audit_seq"] = mine[0]["seq"] if len(mine) == 1 else None
         meta["latency_ms"] = round(jobs[i].ctx.elapsed_ms(), 3)
         _count(state, jobs[i], results, outcomes[i])
         out[i] = (results, meta)
-    state.core.prediction_log.write(row for i, (results, meta) in shaped.items() for row in _prediction_rows(jobs[i], results, meta))
+    state.core.prediction_log.write(
+        row for i, (results, meta) in shaped.items() for row in _prediction_rows(jobs[i], results, meta)
+    )
     return out
 
 
@@ -132,7 +141,7 @@ class _JobFeatures:
 
     @property
     def status(self) -> list[str]:
-        return list(self.result.status[self.start:self.stop])
+        return list(self.result.status[self.start : self.stop])
 
     @property
     def store_available(self) -> bool:
@@ -166,16 +175,24 @@ def _features_per_job(source: FeatureSource, jobs: Sequence[ScoreJob], out: list
     return feats
 
 
-async def _decide_per_job(state: TradesState, detector: TradeDetector | None, rules: RulesOnly, live: list[int], feats: dict[int, _JobFeatures],
-                          out: list[Any]) -> dict[int, Outcome]:
+async def _decide_per_job(
+    state: TradesState,
+    detector: TradeDetector | None,
+    rules: RulesOnly,
+    live: list[int],
+    feats: dict[int, _JobFeatures],
+    out: list[Any],
+) -> dict[int, Outcome]:
     """One model call for the batch's jobs (those with online state), within the budget; rules-only for the rest.
 
     If the batch's call fails in a way that one job's data could cause (a model input error, or the
     rules failing), the jobs are decided one by one so only the culprit gets the error.
     """
     budget_s = state.settings.latency_budget_ms / 1000.0  # the model's share; features and audit are not optional
-    groups = {ONLINE_STORE_UNAVAILABLE: [i for i in live if not feats[i].store_available],
-              None: [i for i in live if feats[i].store_available]}
+    groups = {
+        ONLINE_STORE_UNAVAILABLE: [i for i in live if not feats[i].store_available],
+        None: [i for i in live if feats[i].store_available],
+    }
     outcomes: dict[int, Outcome] = {}
     for forced, members in groups.items():
         if not members:
@@ -184,8 +201,9 @@ async def _decide_per_job(state: TradesState, detector: TradeDetector | None, ru
             outcome = await _decide(state, detector, rules, [feats[i] for i in members], budget_s, forced)
         except (ScoringUnavailable, IbmlError) as exc:
             if len(members) == 1:
-                out[members[0]] = unavailable(str(exc)) if isinstance(exc, ScoringUnavailable) \
-                    else field_error(("body",), str(exc))
+                out[members[0]] = (
+                    unavailable(str(exc)) if isinstance(exc, ScoringUnavailable) else field_error(("body",), str(exc))
+                )
                 continue
             for i in members:  # isolate the job that caused it
                 outcomes.update(await _decide_per_job(state, detector, rules, [i], feats, out))
@@ -193,7 +211,7 @@ async def _decide_per_job(state: TradesState, detector: TradeDetector | None, ru
         at = 0
         for i in members:
             n = feats[i].stop - feats[i].start
-            outcomes[i] = Outcome(outcome.decisions[at:at + n], outcome.fallback_reason, outcome.model_seconds)
+            outcomes[i] = Outcome(outcome.decisions[at : at + n], outcome.fallback_reason, outcome.model_seconds)
             at += n
     return outcomes
 
@@ -209,14 +227,20 @@ def _batch_frame(parts: list[_JobFeatures]) -> pd.DataFrame:
         else:
             frame = first.frame.iloc[positions].reset_index(drop=True)
     else:
-        frame = pd.concat([p.result.frame.iloc[p.start:p.stop] for p in parts], ignore_index=True)
+        frame = pd.concat([p.result.frame.iloc[p.start : p.stop] for p in parts], ignore_index=True)
     if len(parts) > 1:  # one request is one group: the column would change nothing
         frame[REQUEST_GROUP_COLUMN] = groups
     return frame
 
 
-async def _decide(state: TradesState, detector: TradeDetector | None, rules: RulesOnly, parts: list[_JobFeatures], budget_s: float,
-                  forced: str | None) -> Outcome:
+async def _decide(
+    state: TradesState,
+    detector: TradeDetector | None,
+    rules: RulesOnly,
+    parts: list[_JobFeatures],
+    budget_s: float,
+    forced: str | None,
+) -> Outcome:
     frame = _batch_frame(parts)
     outcome = await decide_within_budget(
         (lambda: detector.decide(frame)) if detector is not None else None,
@@ -229,7 +253,9 @@ async def _decide(state: TradesState, detector: TradeDetector | None, rules: Rul
     return outcome
 
 
-def _shape_job(job: ScoreJob, feats: _JobFeatures, outcome: Outcome, model: LoadedModel[TradeDetector] | None) -> tuple[list[dict], dict]:
+def _shape_job(
+    job: ScoreJob, feats: _JobFeatures, outcome: Outcome, model: LoadedModel[TradeDetector] | None
+) -> tuple[list[dict], dict]:
     decisions = [decision_dict(d) for d in outcome.decisions]
     status = feats.status
     results = [shape_trade_result(d, status[i]) for i, d in enumerate(decisions)]
@@ -237,7 +263,9 @@ def _shape_job(job: ScoreJob, feats: _JobFeatures, outcome: Outcome, model: Load
     meta = {
         "request_id": job.ctx.request_id,
         "model_name": TRADE_MODEL_NAME,
-        "model_version": None if outcome.fallback_used else (model.version if model else None) or first.get("model_version"),
+        "model_version": None
+        if outcome.fallback_used
+        else (model.version if model else None) or first.get("model_version"),
         "ruleset_version": first.get("ruleset_version") or (model.ruleset_version if model else None),
         "fallback_used": outcome.fallback_used,
         "fallback_reason": outcome.fallback_reason,
@@ -245,19 +273,31 @@ def _shape_job(job: ScoreJob, feats: _JobFeatures, outcome: Outcome, model: Load
     return results, meta
 
 
-def _audit_events(state: TradesState, job: ScoreJob, results: list[dict], meta: dict, model: LoadedModel[TradeDetector] | None,
-                  fallback_reason: str | None) -> list[AuditEvent]:
+def _audit_events(
+    state: TradesState,
+    job: ScoreJob,
+    results: list[dict],
+    meta: dict,
+    model: LoadedModel[TradeDetector] | None,
+    fallback_reason: str | None,
+) -> list[AuditEvent]:
     ctx = job.ctx
     caller = principal_summary(ctx.principal)
     events = []
     for event, result in zip(job.events, results):
         payload = {
-            "request_id": ctx.request_id, "endpoint": ctx.endpoint, "received_at": ctx.received_at,
+            "request_id": ctx.request_id,
+            "endpoint": ctx.endpoint,
+            "received_at": ctx.received_at,
             "input": audit_event_input(state, event),
             "output": {k: result[k] for k in ("score", "threshold", "flagged", "decision", "imputed", "overrides")}
             | {"reason_codes": [r["code"] for r in result["reasons"]], "features_used": result["features_used"]},
-            "model": {"name": TRADE_MODEL_NAME, "version": meta["model_version"], "ruleset_version": meta["ruleset_version"],
-                      "training_data_digest": model.training_data_digest if model else None},
+            "model": {
+                "name": TRADE_MODEL_NAME,
+                "version": meta["model_version"],
+                "ruleset_version": meta["ruleset_version"],
+                "training_data_digest": model.training_data_digest if model else None,
+            },
             "fallback_reason": fallback_reason,
             "caller": caller,
         }
@@ -276,12 +316,24 @@ def _prediction_rows(job: ScoreJob, results: list[dict], meta: dict) -> Iterator
     ctx = job.ctx
     for r in results:
         yield {
-            "ts": ctx.received_at, "request_id": ctx.request_id, "endpoint": ctx.endpoint, "status_code": 200,
-            "latency_ms": meta["latency_ms"], "model_name": TRADE_MODEL_NAME, "model_version": meta["model_version"],
-            "ruleset_version": meta["ruleset_version"], "fallback_used": meta["fallback_used"],
-            "fallback_reason": meta["fallback_reason"], "score": r["score"], "flagged": r["flagged"],
-            "decision": r["decision"], "confidence": None, "reason_codes": [x["code"] for x in r["reasons"]],
-            "features": r["features_used"], "caller_role": ctx.principal.role, "trade_id": r["trade_id"],
+            "ts": ctx.received_at,
+            "request_id": ctx.request_id,
+            "endpoint": ctx.endpoint,
+            "status_code": 200,
+            "latency_ms": meta["latency_ms"],
+            "model_name": TRADE_MODEL_NAME,
+            "model_version": meta["model_version"],
+            "ruleset_version": meta["ruleset_version"],
+            "fallback_used": meta["fallback_used"],
+            "fallback_reason": meta["fallback_reason"],
+            "score": r["score"],
+            "flagged": r["flagged"],
+            "decision": r["decision"],
+            "confidence": None,
+            "reason_codes": [x["code"] for x in r["reasons"]],
+            "features": r["features_used"],
+            "caller_role": ctx.principal.role,
+            "trade_id": r["trade_id"],
         }
 
 

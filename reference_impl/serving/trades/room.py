@@ -35,10 +35,16 @@ class TradesRoom:
     def open(self, core: ServiceState) -> TradesState:
         """Load the detector, open the feature source (degraded if it fails) and start the micro-batcher."""
         settings = core.settings
-        state = TradesState(core=core, providers=self.providers,
-                            model_executor=ThreadPoolExecutor(max_workers=4, thread_name_prefix="ibml-model"))
-        state.scorer = MicroBatcher(lambda jobs: score_jobs(state, jobs), max_weight=settings.micro_batch_max_events,
-                                    weight=lambda job: len(job.events))
+        state = TradesState(
+            core=core,
+            providers=self.providers,
+            model_executor=ThreadPoolExecutor(max_workers=4, thread_name_prefix="ibml-model"),
+        )
+        state.scorer = MicroBatcher(
+            lambda jobs: score_jobs(state, jobs),
+            max_weight=settings.micro_batch_max_events,
+            weight=lambda job: len(job.events),
+        )
         state.load_models()
         try:
             state.features = self.providers.feature_source(settings)

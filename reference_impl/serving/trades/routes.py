@@ -45,7 +45,9 @@ async def score_batch(body: ScoreBatchRequest, request: Request, state: TradesDe
     """Same as ``/score`` for a bounded list; one audit record per event, written with one fsync."""
     limit = state.settings.max_batch_size
     if len(body.events) > limit:
-        raise field_error(("body", "events"), f"batch of {len(body.events)} events exceeds the limit of {limit}", "too_long")
+        raise field_error(
+            ("body", "events"), f"batch of {len(body.events)} events exceeds the limit of {limit}", "too_long"
+        )
     ctx = call_context(request, principal, "trades.score_batch")
     results, meta = await score_trades(state, body.events, ctx)
     return shaped_json({"results": results, "metadata": meta})

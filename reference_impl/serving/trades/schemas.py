@@ -18,11 +18,24 @@ from reference_impl.serving.schemas import InferenceMetadata, StrictModel
 #: Hard ceiling on a batch in the schema; ``IBML_MAX_BATCH_SIZE`` may lower it at run time.
 MAX_BATCH_EVENTS = 100
 _TRADE_EXAMPLE: dict[str, Any] = {
-    "trade_id": "T000123", "event_type": "new", "orig_trade_id": None,
-    "exec_ts": "2026-03-02T10:15:00Z", "booking_ts": "2026-03-02T10:15:04Z",
-    "desk": "EQ_LDN", "book": "EQ_LDN_B1", "trader_id": "EQ_LDN_T03", "counterparty_id": "CP0042",
-    "instrument_id": "EQ_LDN_07", "asset_class": "equity", "currency": "GBP", "side": "BUY",
-    "quantity": 2500, "price": 41.7, "notional_usd": 131_000.0, "venue": "XLON", "booking_system": "FIDESSA",
+    "trade_id": "T000123",
+    "event_type": "new",
+    "orig_trade_id": None,
+    "exec_ts": "2026-03-02T10:15:00Z",
+    "booking_ts": "2026-03-02T10:15:04Z",
+    "desk": "EQ_LDN",
+    "book": "EQ_LDN_B1",
+    "trader_id": "EQ_LDN_T03",
+    "counterparty_id": "CP0042",
+    "instrument_id": "EQ_LDN_07",
+    "asset_class": "equity",
+    "currency": "GBP",
+    "side": "BUY",
+    "quantity": 2500,
+    "price": 41.7,
+    "notional_usd": 131_000.0,
+    "venue": "XLON",
+    "booking_system": "FIDESSA",
 }
 
 
@@ -48,7 +61,6 @@ class ScoreBatchRequest(StrictModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"events": [_TRADE_EXAMPLE]}]})
 
     events: list[TradeEventIn] = Field(min_length=1, max_length=MAX_BATCH_EVENTS)
-
 
 
 class Reason(BaseModel):
@@ -78,13 +90,36 @@ class TradeDecisionOut(BaseModel):
 
 
 class ScoreResponse(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "result": {"trade_id": "T000123", "score": 0.42, "threshold": 0.61, "flagged": False, "decision": "clear",
-                   "reasons": [], "features_used": {"log_notional_usd": 5.1}, "imputed": [], "overrides": [],
-                   "online_features": "ok"},
-        "metadata": {"request_id": "3f1c…", "model_name": "trade-anomaly", "model_version": "3",
-                     "ruleset_version": "rules-2026.03", "latency_ms": 4.2, "fallback_used": False,
-                     "fallback_reason": None, "audit_seq": 17}}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "result": {
+                        "trade_id": "T000123",
+                        "score": 0.42,
+                        "threshold": 0.61,
+                        "flagged": False,
+                        "decision": "clear",
+                        "reasons": [],
+                        "features_used": {"log_notional_usd": 5.1},
+                        "imputed": [],
+                        "overrides": [],
+                        "online_features": "ok",
+                    },
+                    "metadata": {
+                        "request_id": "3f1c…",
+                        "model_name": "trade-anomaly",
+                        "model_version": "3",
+                        "ruleset_version": "rules-2026.03",
+                        "latency_ms": 4.2,
+                        "fallback_used": False,
+                        "fallback_reason": None,
+                        "audit_seq": 17,
+                    },
+                }
+            ]
+        }
+    )
 
     result: TradeDecisionOut
     metadata: InferenceMetadata
@@ -95,5 +130,12 @@ class ScoreBatchResponse(BaseModel):
     metadata: InferenceMetadata
 
 
-__all__ = ["MAX_BATCH_EVENTS", "Reason", "ScoreBatchRequest", "ScoreBatchResponse", "ScoreResponse", "TradeDecisionOut",
-           "TradeEventIn"]
+__all__ = [
+    "MAX_BATCH_EVENTS",
+    "Reason",
+    "ScoreBatchRequest",
+    "ScoreBatchResponse",
+    "ScoreResponse",
+    "TradeDecisionOut",
+    "TradeEventIn",
+]

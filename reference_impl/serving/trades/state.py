@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from reference_impl.serving.batching import MicroBatcher
 from reference_impl.serving.models import LoadedModel
-from reference_impl.serving.trades.features import FeatureSource, open_workspace_feature_source
 from reference_impl.serving.settings import ServiceSettings
+from reference_impl.serving.trades.features import FeatureSource, open_workspace_feature_source
 from reference_impl.serving.trades.models import RulesOnly, TradeDetector, default_rules_only, load_trade_model
 
 if TYPE_CHECKING:
@@ -66,7 +66,11 @@ class TradesState:
             self.trade_model = self.providers.trade_model(self.settings)
 
     def checks(self) -> list[tuple[str, bool, str]]:
-        model = self.trade_model.check("trade_model") if self.trade_model else ("trade_model", False, "trade_model: missing")
+        model = (
+            self.trade_model.check("trade_model")
+            if self.trade_model
+            else ("trade_model", False, "trade_model: missing")
+        )
         if self.features is None:
             return [model, ("online_store", False, f"online_store: {self.features_error or 'not configured'}")]
         ok, detail = self.features.check()

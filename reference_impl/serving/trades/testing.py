@@ -31,13 +31,41 @@ def fake_rules(features: pd.DataFrame) -> list[Decision]:
         feats: dict[str, float | None] = {k: float(row[k]) for k in FAKE_FEATURES if k in row}
         reasons = []
         if 10 ** (feats.get("log_notional_usd") or 0.0) > LARGE_NOTIONAL_USD:
-            reasons.append({"code": "LARGE_NOTIONAL", "text": "USD notional above 50m", "source": "rule",
-                            "feature": "log_notional_usd", "value": feats["log_notional_usd"], "contribution": None})
+            reasons.append(
+                {
+                    "code": "LARGE_NOTIONAL",
+                    "text": "USD notional above 50m",
+                    "source": "rule",
+                    "feature": "log_notional_usd",
+                    "value": feats["log_notional_usd"],
+                    "contribution": None,
+                }
+            )
         if (feats.get("booking_delay_s") or 0.0) > 3600:
-            reasons.append({"code": "LATE_BOOKING", "text": "booked more than an hour after execution", "source": "rule",
-                            "feature": "booking_delay_s", "value": feats["booking_delay_s"], "contribution": None})
-        out.append(Decision(str(row["trade_id"]), None, None, bool(reasons), reasons, None, "fake-rules-1", feats,
-                                fallback_used=True, fallback_reason="rules_only"))
+            reasons.append(
+                {
+                    "code": "LATE_BOOKING",
+                    "text": "booked more than an hour after execution",
+                    "source": "rule",
+                    "feature": "booking_delay_s",
+                    "value": feats["booking_delay_s"],
+                    "contribution": None,
+                }
+            )
+        out.append(
+            Decision(
+                str(row["trade_id"]),
+                None,
+                None,
+                bool(reasons),
+                reasons,
+                None,
+                "fake-rules-1",
+                feats,
+                fallback_used=True,
+                fallback_reason="rules_only",
+            )
+        )
     return out
 
 
@@ -73,12 +101,28 @@ class FakeDetector:
             score = round(min(1.0, (rule_decision.features.get("log_notional_usd") or 0.0) / 10.0), 6)
             reasons = list(rule_decision.reasons)
             if score >= self.threshold_:
-                reasons.append({"code": "MODEL_UNUSUAL_SIZE", "text": "size unusual for this trader", "source": "model",
-                                "feature": "log_notional_usd", "value": rule_decision.features["log_notional_usd"],
-                                "contribution": -0.3})
-            out.append(Decision(rule_decision.trade_id, score, self.threshold_,
-                                    bool(reasons) or score >= self.threshold_, reasons[:4], self.model_version_,
-                                    self.ruleset_version, rule_decision.features))
+                reasons.append(
+                    {
+                        "code": "MODEL_UNUSUAL_SIZE",
+                        "text": "size unusual for this trader",
+                        "source": "model",
+                        "feature": "log_notional_usd",
+                        "value": rule_decision.features["log_notional_usd"],
+                        "contribution": -0.3,
+                    }
+                )
+            out.append(
+                Decision(
+                    rule_decision.trade_id,
+                    score,
+                    self.threshold_,
+                    bool(reasons) or score >= self.threshold_,
+                    reasons[:4],
+                    self.model_version_,
+                    self.ruleset_version,
+                    rule_decision.features,
+                )
+            )
         return out
 
     def decide_rules_only(self, features: pd.DataFrame) -> list[Decision]:
@@ -102,9 +146,16 @@ class StaticFeatureSource:
         for row in rows:
             notional = float(row.get("notional_usd") or row["quantity"] * row["price"])
             delay = (pd.Timestamp(row["booking_ts"]) - pd.Timestamp(row["exec_ts"])).total_seconds()
-            records.append({"trade_id": row["trade_id"], "log_notional_usd": math.log10(notional),
-                            "price": float(row["price"]), "quantity": float(row["quantity"]), "booking_delay_s": delay,
-                            "trader_trade_count_1d": 3.0 if self.available else float("nan")})
+            records.append(
+                {
+                    "trade_id": row["trade_id"],
+                    "log_notional_usd": math.log10(notional),
+                    "price": float(row["price"]),
+                    "quantity": float(row["quantity"]),
+                    "booking_delay_s": delay,
+                    "trader_trade_count_1d": 3.0 if self.available else float("nan"),
+                }
+            )
         status = ["ok" if self.available else "unavailable"] * len(rows)
         return FeatureResult(pd.DataFrame(records), status, store_available=self.available)
 
@@ -114,8 +165,12 @@ def fake_trade_model(detector: TradeDetector | None = None) -> LoadedModel[Trade
     return loaded(TRADE_MODEL_NAME, detector or FakeDetector(), "fake", approval_state="approved")
 
 
-def fake_trades_providers(*, detector: TradeDetector | None = None, trade_model: LoadedModel[TradeDetector] | None = None,
-                          features: Any | None = None) -> TradesProviders:
+def fake_trades_providers(
+    *,
+    detector: TradeDetector | None = None,
+    trade_model: LoadedModel[TradeDetector] | None = None,
+    features: Any | None = None,
+) -> TradesProviders:
     """:class:`TradesProviders` wired to the fakes (override any piece)."""
     trade = trade_model or fake_trade_model(detector)
     return TradesProviders(
@@ -128,15 +183,36 @@ def fake_trades_providers(*, detector: TradeDetector | None = None, trade_model:
 def sample_event(**overrides: Any) -> dict[str, Any]:
     """A valid ``POST /v1/trades/score`` body (JSON-ready)."""
     body = {
-        "trade_id": "T000001", "event_type": "new", "orig_trade_id": None,
-        "exec_ts": "2026-03-02T10:15:00Z", "booking_ts": "2026-03-02T10:15:04Z",
-        "desk": "EQ_LDN", "book": "EQ_LDN_B1", "trader_id": "EQ_LDN_T03", "counterparty_id": "CP0042",
-        "instrument_id": "EQ_LDN_07", "asset_class": "equity", "currency": "GBP", "side": "BUY",
-        "quantity": 2500.0, "price": 41.7, "notional_usd": 131_000.0, "venue": "XLON", "booking_system": "FIDESSA",
+        "trade_id": "T000001",
+        "event_type": "new",
+        "orig_trade_id": None,
+        "exec_ts": "2026-03-02T10:15:00Z",
+        "booking_ts": "2026-03-02T10:15:04Z",
+        "desk": "EQ_LDN",
+        "book": "EQ_LDN_B1",
+        "trader_id": "EQ_LDN_T03",
+        "counterparty_id": "CP0042",
+        "instrument_id": "EQ_LDN_07",
+        "asset_class": "equity",
+        "currency": "GBP",
+        "side": "BUY",
+        "quantity": 2500.0,
+        "price": 41.7,
+        "notional_usd": 131_000.0,
+        "venue": "XLON",
+        "booking_system": "FIDESSA",
     }
     body.update(overrides)
     return body
 
 
-__all__ = ["FAKE_FEATURES", "LARGE_NOTIONAL_USD", "FakeDetector", "StaticFeatureSource", "fake_rules", "fake_trade_model",
-           "fake_trades_providers", "sample_event"]
+__all__ = [
+    "FAKE_FEATURES",
+    "LARGE_NOTIONAL_USD",
+    "FakeDetector",
+    "StaticFeatureSource",
+    "fake_rules",
+    "fake_trade_model",
+    "fake_trades_providers",
+    "sample_event",
+]
