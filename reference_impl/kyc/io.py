@@ -61,14 +61,14 @@ def read_document(path: Path | str, *, max_bytes: int = MAX_BYTES) -> str:
 
 def load_documents(paths: Iterable[Path | str], *, max_bytes: int = MAX_BYTES) -> list[Document]:
     """Read every file; unreadable ones come back with ``error`` set. Missing paths raise up front."""
-    paths = [Path(p) for p in paths]
-    missing = [str(p) for p in paths if not p.exists()]
+    files = [Path(p) for p in paths]
+    missing = [str(p) for p in files if not p.exists()]
     if missing:
         raise DataValidationError(
             f"document file not found: {missing[0]}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
         )
     out: list[Document] = []
-    for path in paths:
+    for path in files:
         try:
             out.append(Document(path.name, path, read_document(path, max_bytes=max_bytes)))
         except DataValidationError as exc:

@@ -58,7 +58,11 @@ def load_classifier(path: Path | str) -> KycModel:
         raise ModelError(
             f"no KYC model at {path}: run `ibml kyc train` first (or pass --model DIR)", kind=ErrorKind.NOT_FOUND
         )
-    expected = dict(reversed(line.split("  ", 1)) for line in sums_file.read_text().splitlines() if line.strip())
+    expected: dict[str, str] = {}
+    for line in sums_file.read_text().splitlines():
+        if line.strip():
+            digest, _, name = line.partition("  ")  # sha256sum's format: "<digest>  <name>"
+            expected[name] = digest
     for name in FILES:
         file = path / name
         if not file.is_file() or expected.get(name) != file_digest(file):

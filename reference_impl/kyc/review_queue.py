@@ -22,6 +22,8 @@ argument: empty reviewer, unknown label or status); a role without text access r
 
 from __future__ import annotations
 
+import builtins  # the class defines a method named `list`; annotations inside it use builtins.list
+
 import contextlib
 import json
 import logging
@@ -90,6 +92,11 @@ CREATE INDEX IF NOT EXISTS events_item ON events (item_id, event_id);
 
 def _utc(epoch: float | None) -> datetime | None:
     return None if epoch is None else datetime.fromtimestamp(epoch, tz=UTC)
+
+
+def _utc_required(epoch: float) -> datetime:
+    """A timestamp column declared NOT NULL."""
+    return datetime.fromtimestamp(epoch, tz=UTC)
 
 
 @dataclass(frozen=True)
@@ -246,7 +253,7 @@ class ReviewQueue:
             decided_by=row["decided_by"],
             decided_label=row["decided_label"],
             comment=row["comment"],
-            created_at=_utc(row["created_at"]),
+            created_at=_utc_required(row["created_at"]),
             text_sha256=row["text_sha256"],
         )
 
@@ -294,7 +301,7 @@ class ReviewQueue:
                     now,
                 ),
             )
-            item_id = int(cur.lastrowid)
+            item_id = int(cur.lastrowid or 0)  # sqlite always sets it after an INSERT
             self._event(con, item_id, "enqueued", actor, now, predicted=predicted, reason=str(reason))
             return self._item(self._get(con, item_id))
 
@@ -424,13 +431,13 @@ class ReviewQueue:
             self._event(con, int(item_id), "text_viewed", actor, now, role=role)
             return str(row["text"])
 
-    def history(self, item_id: int) -> list[ReviewEvent]:
+    def history(self, item_id: int) -> builtins.list[ReviewEvent]:
         """Every recorded state change of ``item_id``, oldest first."""
         with self._tx() as con:
             self._get(con, item_id)
             rows = con.execute("SELECT * FROM events WHERE item_id = ? ORDER BY event_id", (int(item_id),)).fetchall()
         return [
-            ReviewEvent(r["event_id"], r["item_id"], _utc(r["ts"]), r["event"], r["actor"], json.loads(r["detail"]))
+            ReviewEvent(r["event_id"], r["item_id"], _utc_required(r["ts"]), r["event"], r["actor"], json.loads(r["detail"]))
             for r in rows
         ]
 

@@ -43,7 +43,7 @@ class ModelProfile:
 
     @classmethod
     def from_tags(cls, tags: Mapping[str, str], default: ModelProfile) -> ModelProfile:
-        values = {k: tags.get(TAG + k, str(v)) for k, v in asdict(default).items()}
+        values: dict[str, Any] = {k: tags.get(TAG + k, str(v)) for k, v in asdict(default).items()}
         values["review_months"] = int(values["review_months"])
         return cls(**values)
 

@@ -167,7 +167,7 @@ except ImportError:  # pragma: no cover
     PythonModel = object  # type: ignore[assignment,misc]
 
 
-class NativeModelWrapper(PythonModel):  # type: ignore[misc,valid-type]
+class NativeModelWrapper(PythonModel):
     """``mlflow.pyfunc`` face of a native ibml model; ``.model`` is the native object once loaded."""
 
     def __init__(self) -> None:

@@ -348,7 +348,7 @@ def _score_plot(kind: str, model: Any, features: pd.DataFrame, trades: pd.DataFr
     y = trades["is_anomaly"].to_numpy(dtype=bool)
     fig = Figure(figsize=(5, 3.5))
     ax = fig.subplots()
-    bins = np.linspace(scores.min(), scores.max(), 40)
+    bins = np.linspace(scores.min(), scores.max(), 40).tolist()
     ax.hist(scores[~y], bins=bins, alpha=0.6, label="normal", density=True)
     ax.hist(scores[y], bins=bins, alpha=0.6, label="anomaly", density=True)
     ax.set(xlabel="anomaly score (higher = more unusual)", ylabel="density", title="Backtest score distribution")

@@ -62,8 +62,8 @@ class ReproductionReport:
         ]
         for name, (old, new) in sorted(self.metric_diffs.items()):
             lines.append(f"    {name}: recorded {old:.6g}, reproduced {new:.6g}")
-        for name, (old, new) in sorted(self.environment_diffs.items()):
-            lines.append(f"  environment {name}: recorded {old}, now {new}")
+        for name, (was, now) in sorted(self.environment_diffs.items()):
+            lines.append(f"  environment {name}: recorded {was}, now {now}")
         lines.append("REPRODUCED" if self.reproduced else "NOT REPRODUCED")
         return "\n".join(lines)
 

@@ -538,7 +538,9 @@ def log_dataset(
             if isinstance(source, Mapping)
             else str(source)
         )
-        dataset = mlflow.data.from_pandas(frame, source=src, name=name, targets=targets)
+        from mlflow.data.pandas_dataset import from_pandas
+
+        dataset = from_pandas(frame, source=src, name=name, targets=targets)
         mlflow.log_input(dataset, context=context)
         return dataset.digest
 
