@@ -75,6 +75,11 @@ class Case:
     max_seconds: float | None = None
 
 
+class Structural(str):
+    """A difference in shape rather than value (type, columns, length, index, keys): reported first, and
+    attributed to the exercise's ``structure_req`` when it declares one, so the hint matches the mistake."""
+
+
 def _fmt(value: Any, limit: int = 80) -> str:
     """A short, readable rendering: timestamps as timestamps, numpy scalars as Python values."""
     try:
@@ -124,13 +129,13 @@ def _frame_row(frame: pd.DataFrame, i: int) -> str:
 
 def _compare_frames(got: pd.DataFrame, expected: pd.DataFrame, rtol: float, atol: float) -> str | None:
     if list(got.columns) != list(expected.columns):
-        return f"columns differ: expected {list(expected.columns)}, got {list(got.columns)}"
+        return Structural(f"columns differ: expected {list(expected.columns)}, got {list(got.columns)}")
     if len(got) != len(expected):
         return f"expected {len(expected)} rows, got {len(got)}"
     for col in expected.columns:
         g, e = got[col], expected[col]
         if isinstance(g, pd.DataFrame):
-            return f"column {col!r} appears more than once"
+            return Structural(f"column {col!r} appears more than once")
         reason = _compare_arrays(_column_values(g), _column_values(e), rtol, atol)
         if reason is not None:
             i = reason[0]
@@ -183,16 +188,16 @@ def compare_values(got: Any, expected: Any, *, rtol: float = 1e-9, atol: float =
 def _compare(got: Any, expected: Any, rtol: float, atol: float) -> str | None:
     if isinstance(expected, pd.DataFrame):
         if not isinstance(got, pd.DataFrame):
-            return f"expected a DataFrame, got {_type_name(got)}"
+            return Structural(f"expected a DataFrame, got {_type_name(got)}")
         return _compare_frames(got, expected, rtol, atol)
     if isinstance(expected, pd.Series):
         if not isinstance(got, pd.Series):
-            return f"expected a pandas Series, got {_type_name(got)}"
+            return Structural(f"expected a pandas Series, got {_type_name(got)}")
         if len(got) != len(expected):
             return f"expected {len(expected)} values, got {len(got)}"
         if not got.index.equals(expected.index):
-            return ("index differs from the input's index (keep the original index; do not sort or reset it): "
-                    f"expected {_fmt(list(expected.index[:5]))}, got {_fmt(list(got.index[:5]))}")
+            return Structural("index differs from the input's index (keep the original index; do not sort or reset "
+                              f"it): expected {_fmt(list(expected.index[:5]))}, got {_fmt(list(got.index[:5]))}")
         diff = _compare_arrays(_column_values(got), _column_values(expected), rtol, atol)
         if diff is not None:
             i, kind = diff
@@ -202,10 +207,10 @@ def _compare(got: Any, expected: Any, rtol: float, atol: float) -> str | None:
         return None
     if isinstance(expected, np.ndarray):
         if isinstance(got, (pd.DataFrame, dict, str)) or got is None:
-            return f"expected an array, got {_type_name(got)}"
+            return Structural(f"expected an array, got {_type_name(got)}")
         got_arr = np.asarray(got)
         if got_arr.shape != expected.shape:
-            return f"expected shape {expected.shape}, got {got_arr.shape}"
+            return Structural(f"expected shape {expected.shape}, got {got_arr.shape}")
         diff = _compare_arrays(got_arr, expected, rtol, atol)
         if diff is not None:
             i, kind = diff
@@ -214,23 +219,23 @@ def _compare(got: Any, expected: Any, rtol: float, atol: float) -> str | None:
         return None
     if isinstance(expected, dict):
         if not isinstance(got, dict):
-            return f"expected a dict, got {_type_name(got)}"
+            return Structural(f"expected a dict, got {_type_name(got)}")
         if set(got) != set(expected):
-            return f"keys differ: expected {sorted(map(str, expected))}, got {sorted(map(str, got))}"
+            return Structural(f"keys differ: expected {sorted(map(str, expected))}, got {sorted(map(str, got))}")
         for key in expected:
             reason = _compare(got[key], expected[key], rtol, atol)
             if reason:
-                return f"[{key!r}] {reason}"
+                return type(reason)(f"[{key!r}] {reason}")
         return None
     if isinstance(expected, (list, tuple)):
         if not isinstance(got, (list, tuple)):
-            return f"expected a {_type_name(expected)}, got {_type_name(got)}"
+            return Structural(f"expected a {_type_name(expected)}, got {_type_name(got)}")
         if len(got) != len(expected):
             return f"expected {len(expected)} items, got {len(got)}: {_fmt(got, 200)}"
         for i, (g, e) in enumerate(zip(got, expected)):
             reason = _compare(g, e, rtol, atol)
             if reason:
-                return f"[{i}] {reason}"
+                return type(reason)(f"[{i}] {reason}")
         return None
     if expected is None:
         return None if got is None else f"expected None, got {_fmt(got)}"
@@ -238,7 +243,7 @@ def _compare(got: Any, expected: Any, rtol: float, atol: float) -> str | None:
             isinstance(got, (float, np.floating)) and isinstance(expected, (int, np.integer))
             and not isinstance(expected, (bool, np.bool_))):
         if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.integer, np.floating)):
-            return f"expected a number ({_fmt(expected)}), got {_type_name(got)}: {_fmt(got)}"
+            return Structural(f"expected a number ({_fmt(expected)}), got {_type_name(got)}: {_fmt(got)}")
         g, e = float(got), float(expected)
         if math.isnan(e) and math.isnan(g):
             return None
@@ -246,11 +251,11 @@ def _compare(got: Any, expected: Any, rtol: float, atol: float) -> str | None:
             return f"expected {e!r}, got {g!r}"
         return None
     if isinstance(expected, (bool, np.bool_)) and not isinstance(got, (bool, np.bool_)):
-        return f"expected a bool ({_fmt(expected)}), got {_type_name(got)}: {_fmt(got)}"
+        return Structural(f"expected a bool ({_fmt(expected)}), got {_type_name(got)}: {_fmt(got)}")
     if isinstance(expected, (int, np.integer)) and not isinstance(got, (int, np.integer)):
-        return f"expected an int ({_fmt(expected)}), got {_type_name(got)}: {_fmt(got)}"
+        return Structural(f"expected an int ({_fmt(expected)}), got {_type_name(got)}: {_fmt(got)}")
     if isinstance(expected, str) and not isinstance(got, str):
-        return f"expected a str ({_fmt(expected)}), got {_type_name(got)}: {_fmt(got)}"
+        return Structural(f"expected a str ({_fmt(expected)}), got {_type_name(got)}: {_fmt(got)}")
     if not _equal_scalar(got, expected):
         return f"expected {_fmt(expected, 300)}, got {_fmt(got, 300)}"
     return None
@@ -276,6 +281,7 @@ def run_cases(
     reference: Callable[..., Any] | None = None,
     quiet: bool = False,
     requirements: Iterable[Requirement] = (),
+    structure_req: str | None = None,
 ) -> int:
     """Run ``func`` on every case; print one pass line or raise :class:`ExerciseFailed`.
 
@@ -287,10 +293,13 @@ def run_cases(
     if not callable(func):
         raise ExerciseFailed(exercise, "setup", f"expected a function, got {_type_name(func)}")
     for case in cases:
-        req = reqs.get(case.req)
-        hint = case.hint or (req.hint if req is not None else "")
         reason = _run_case(func, case, reference)
         if reason:
+            req = reqs.get(case.req)
+            hint = case.hint
+            if isinstance(reason, Structural) and structure_req in reqs and case.req != structure_req:
+                req, hint = reqs[structure_req], ""  # a shape mistake: the case's own hint is about something else
+            hint = hint or (req.hint if req is not None else "")
             raise ExerciseFailed(exercise, case.name, reason, hint, requirement=req)
     if not quiet:
         print(f"Exercise {exercise} passed ({len(cases)}/{len(cases)} cases)")
@@ -341,7 +350,8 @@ def fresh_index(compare: Callable[[Any, Any], str | None] = compare_values) -> C
     def _compare_fresh(got: Any, expected: Any) -> str | None:
         reason = compare(got, expected)
         if reason is None and not got.index.equals(pd.RangeIndex(len(got))):
-            return f"index is {_fmt(list(got.index[:5]))}...; expected a fresh 0..n-1 index (reset_index(drop=True))"
+            return Structural(f"index is {_fmt(list(got.index[:5]))}...; expected a fresh 0..n-1 index "
+                              "(reset_index(drop=True))")
         return reason
 
     return _compare_fresh
@@ -373,6 +383,7 @@ class Exercise:
     seed: int = 0
     adapt: Callable[[Callable[..., Any]], Callable[..., Any]] | None = None
     runner: Callable[[Any], int] | None = None
+    structure_req: str | None = None
 
     def requirement(self, req_id: str) -> Requirement:
         for req in self.requirements:
@@ -395,7 +406,7 @@ class Exercise:
                 raise ExerciseFailed(self.id, "setup", f"expected a function, got {_type_name(func)}")
             target = self.adapt(func) if self.adapt is not None else func
             n = run_cases(self.id, target, self.all_cases(), reference=self.reference, quiet=True,
-                          requirements=self.requirements)
+                          requirements=self.requirements, structure_req=self.structure_req)
         if not quiet:
             print(f"Exercise {self.id} passed ({n}/{n} cases)")
         return n

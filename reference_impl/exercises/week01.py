@@ -459,12 +459,13 @@ def _daily_cases() -> list[Case]:
 EXERCISES = {
     "1.1": Exercise("1.1", "Flag off-hours trades in the desk's local time", OFF_HOURS_REQS,
                     cases=lambda: with_requirements(off_hours_cases(), _OFF_HOURS_TABLE), reference=flag_off_hours,
-                    random_cases=off_hours_random_cases, seed=101),
+                    random_cases=off_hours_random_cases, seed=101, structure_req="shape"),
     "1.2": Exercise("1.2", "USD notional via an FX join", USD_REQS,
                     cases=lambda: with_requirements(usd_notional_cases(), _USD_TABLE), reference=usd_notional,
-                    random_cases=usd_random_cases, seed=102),
+                    random_cases=usd_random_cases, seed=102, structure_req="shape"),
     "1.3": Exercise("1.3", "Per-trader daily notional", DAILY_REQS, cases=_daily_cases,
-                    reference=daily_notional_by_trader, random_cases=daily_random_cases, seed=103),
+                    reference=daily_notional_by_trader, random_cases=daily_random_cases, seed=103,
+                    structure_req="shape"),
 }
 
 # --------------------------------------------------------------------------------------------------------------
