@@ -18,7 +18,7 @@ import io
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from reference_impl.exercises.framework import Exercise, ExerciseFailed
+from reference_impl.exercises.framework import Exercise, ExerciseFailed, run_cases
 
 MIN_SCORE = 0.95
 WEEKS = ("week01", "week02", "week03", "week04", "week04_kyc", "week05", "week06", "week07", "week08")
@@ -83,6 +83,26 @@ def run(exercise: Exercise, solution: Any) -> Outcome:
                 raise
             return Outcome("crashed", message=f"{type(exc).__name__}: {exc}")
     return Outcome("passed")
+
+
+def failing_requirements(exercise: Exercise, solution: Any) -> set[str]:
+    """The requirements of every case ``solution`` fails when each case runs on its own.
+
+    The first failing case decides the learner's hint; this asks the stronger question the mutation test needs:
+    does some case *testing this requirement* fail when only this requirement is broken?
+    """
+    if exercise.runner is not None:
+        outcome = run(exercise, solution)
+        return {outcome.req} if outcome.status == "failed" else set()
+    target = exercise.adapt(solution) if exercise.adapt is not None else solution
+    failed: set[str] = set()
+    for case in exercise.all_cases():
+        with contextlib.redirect_stdout(io.StringIO()):
+            try:
+                run_cases(exercise.id, target, [case], reference=exercise.reference, quiet=True)
+            except ExerciseFailed:
+                failed.add(case.req)
+    return failed
 
 
 def score() -> dict[str, tuple[int, int]]:

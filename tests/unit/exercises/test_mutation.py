@@ -10,7 +10,7 @@ EXERCISES = mutation.exercises()
 MUTANTS, CORRECT = mutation.mutants()
 
 
-@pytest.mark.skip(reason="weeks being converted")
+@pytest.mark.xfail(reason="weeks 4-8 still use the old engine (issue 18 in progress)", strict=True)
 def test_every_exercise_is_declared_as_data():
     assert len(EXERCISES) == 28, sorted(EXERCISES)
 
@@ -47,12 +47,11 @@ def test_each_mutant_fails_with_exercise_failed(mutant):
 
 @pytest.mark.parametrize("ex_id", sorted(EXERCISES))
 def test_every_requirement_has_a_case_that_fails_when_only_it_is_broken(ex_id):
-    """For each requirement, some mutant breaking only it is caught by a case that names that requirement."""
+    """For each requirement, some mutant breaking only it fails a case that names that requirement."""
     ex = EXERCISES[ex_id]
-    caught_on = {r.id: [] for r in ex.requirements}
+    caught_on: dict[str, set[str]] = {r.id: set() for r in ex.requirements}
     for m in (m for m in MUTANTS if m.exercise == ex_id):
-        outcome = mutation.run(ex, m.func)
-        caught_on[m.breaks].append(outcome.req)
+        caught_on[m.breaks] |= mutation.failing_requirements(ex, m.func)
     missing = {req: got for req, got in caught_on.items() if req not in got}
     assert not missing, f"{ex_id}: requirement -> requirements the mutants were caught on instead: {missing}"
 
