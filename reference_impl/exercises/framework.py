@@ -90,7 +90,7 @@ def _fmt(value: Any, limit: int = 80) -> str:
         if isinstance(value, np.generic):
             value = value.item()
         text = repr(value)
-    except Exception:  # noqa: BLE001 - a learner's object may have a broken __repr__
+    except Exception:
         text = f"<{type(value).__name__}>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -106,7 +106,7 @@ def _short(value: Any, limit: int = 300) -> str:
 def _is_null(value: Any) -> bool:
     try:
         return bool(pd.isna(value)) if np.ndim(value) == 0 else False
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
 
 
@@ -115,7 +115,7 @@ def _equal_scalar(got: Any, expected: Any) -> bool:
         return True
     try:
         return bool(got == expected)
-    except Exception:  # noqa: BLE001 - an array or a frame compared with a scalar
+    except Exception:
         return False
 
 
@@ -181,7 +181,7 @@ def compare_values(got: Any, expected: Any, *, rtol: float = 1e-9, atol: float =
     """
     try:
         return _compare(got, expected, rtol, atol)
-    except Exception as exc:  # noqa: BLE001 - a learner's object can make any comparison blow up
+    except Exception as exc:
         return f"could not compare: expected {_type_name(expected)}, got {_type_name(got)} ({type(exc).__name__})"
 
 
@@ -268,7 +268,7 @@ def _copy_arg(value: Any) -> Any:
     if isinstance(value, (list, dict, set)):
         try:
             return copy.deepcopy(value)
-        except Exception:  # noqa: BLE001 - e.g. a lock inside; fall back to the original
+        except Exception:
             return value
     return value
 
@@ -314,7 +314,7 @@ def _run_case(func: Callable[..., Any], case: Case, reference: Callable[..., Any
             func(*args, **kwargs)
         except case.raises:
             return None
-        except Exception as exc:  # noqa: BLE001 - learner code may raise anything
+        except Exception as exc:
             return f"expected {_exc_names(case.raises)}, got {type(exc).__name__}: {_clip(str(exc))}"
         return f"expected {_exc_names(case.raises)} to be raised"
     expected = case.expected
@@ -323,14 +323,14 @@ def _run_case(func: Callable[..., Any], case: Case, reference: Callable[..., Any
     start = time.perf_counter()
     try:
         got = func(*args, **kwargs)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return f"your function raised {type(exc).__name__}: {_clip(str(exc))}"
     elapsed = time.perf_counter() - start
     if case.max_seconds is not None and elapsed > case.max_seconds:
         return f"took {elapsed:.2f} s; at most {case.max_seconds:.2f} s is allowed"
     try:
         return case.compare(got, expected) if case.compare else compare_values(got, expected)
-    except Exception as exc:  # noqa: BLE001 - a custom comparison meeting an unexpected shape
+    except Exception as exc:
         return f"could not compare your result ({_type_name(got)}) with the expected one: {type(exc).__name__}"
 
 

@@ -78,7 +78,7 @@ def run(exercise: Exercise, solution: Any) -> Outcome:
             exercise.check(solution)
         except ExerciseFailed as exc:
             return Outcome("failed", exc.case, exc.req, str(exc))
-        except BaseException as exc:  # noqa: BLE001 - that is exactly what we are looking for
+        except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             return Outcome("crashed", message=f"{type(exc).__name__}: {exc}")

@@ -25,7 +25,13 @@ import numpy as np
 import pandas as pd
 
 from reference_impl.errors import DataValidationError
-from reference_impl.exercises.framework import Case, Exercise, Requirement, fresh_index, with_requirements
+from reference_impl.exercises.framework import (
+    Case,
+    Exercise,
+    Requirement,
+    fresh_index,
+    with_requirements,
+)
 
 # --------------------------------------------------------------------------------------------------------------
 # Reference solutions

@@ -9,7 +9,7 @@
 Examples
 --------
 >>> check.precision_recall(reference.precision_recall)
-Exercise 2.3 passed (7/7 cases)
+Exercise 2.3 passed (11/11 cases)
 """
 
 from __future__ import annotations
@@ -23,7 +23,13 @@ import numpy as np
 import pandas as pd
 
 from reference_impl.errors import DataValidationError
-from reference_impl.exercises.framework import Case, Exercise, Requirement, Structural, with_requirements
+from reference_impl.exercises.framework import (
+    Case,
+    Exercise,
+    Requirement,
+    Structural,
+    with_requirements,
+)
 
 # --------------------------------------------------------------------------------------------------------------
 # Reference solutions

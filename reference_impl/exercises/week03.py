@@ -14,7 +14,7 @@ The notebook imports ``check`` and ``reference`` from here.
 Examples
 --------
 >>> check.late_arrivals(reference.late_arrivals)
-Exercise 3.1 passed (7/7 cases)
+Exercise 3.1 passed (11/11 cases)
 """
 
 from __future__ import annotations
@@ -27,7 +27,12 @@ import pandas as pd
 
 from reference_impl.errors import DataValidationError
 from reference_impl.exercises.framework import (
-    Case, Exercise, Requirement, Structural, compare_values, with_requirements,
+    Case,
+    Exercise,
+    Requirement,
+    Structural,
+    compare_values,
+    with_requirements,
 )
 from reference_impl.features import point_in_time_join as _pit_join
 from reference_impl.features import trader_rolling_features

@@ -6,7 +6,6 @@ import math
 from collections import Counter
 
 import numpy as np
-import pandas as pd
 from sklearn.dummy import DummyClassifier
 from sklearn.model_selection import train_test_split
 

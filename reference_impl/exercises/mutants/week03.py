@@ -8,6 +8,7 @@ import pandas as pd
 from reference_impl.exercises import week03 as w
 from reference_impl.exercises.mutation import Mutant
 
+
 def zscore_loop(trades, window):
     span = pd.Timedelta(window)
     out = pd.Series(np.nan, index=trades.index, dtype=float)
