@@ -122,10 +122,17 @@ for day in ["2026-03-27 07:30", "2026-03-30 07:30"]:
 # %% [markdown]
 # ### Exercise 1.1: flag trades executed outside desk hours
 #
-# Write `flag_off_hours(trades, desks)`. It returns a boolean Series aligned with `trades.index`, True where
-# the trade's `exec_ts`, converted to its own desk's `tz`, falls outside `[open_local, close_local)`: the
-# opening time counts as open, the closing time as closed. Naive timestamps must raise. Traps: DST, a desk
-# in each zone, the exact closing second, empty input.
+# Write `flag_off_hours(trades, desks)`. It returns True where a trade executed outside its desk's hours. The check
+# tests each requirement below (its hint names the one you missed), then compares your answer with the reference on
+# random blotters: six desks on three continents, all year, unsorted, trades at the boundary seconds.
+#
+# - convert each trade's `exec_ts` to its own desk's `tz` (the tz database knows DST; never a fixed offset, never UTC
+#   hours)
+# - off-hours means outside `[open_local, close_local)`: the opening minute is open, the closing time is closed, to
+#   the second
+# - return a boolean Series aligned with `trades.index` (same labels, same order); an empty blotter gives an empty
+#   Series
+# - naive timestamps raise `ValueError` or `TypeError`
 
 # %%
 # Exercise 1.1 — Flag off-hours trades in the desk's local time
@@ -161,9 +168,13 @@ print("rows before/after:", len(trades), len(joined))
 # %% [markdown]
 # ### Exercise 1.2: USD notional through an FX join
 #
-# Write `usd_notional(trades, fx_rates)`. It returns each trade's `notional * usd_per_unit`, using the rate of
-# its `currency` on the **UTC date** of `exec_ts`. The result is a float Series aligned with `trades.index`.
-# An unknown currency, or a day with no rate, gives **NaN**, never 0 and never a dropped row.
+# Write `usd_notional(trades, fx_rates)`. It returns each trade's notional in USD. The check tests each requirement
+# below, then compares your answer with the reference on random blotters whose `exec_ts` is in other time zones and
+# whose rates have gaps.
+#
+# - `notional * usd_per_unit`, with the rate of the trade's `currency` on the **UTC date** of `exec_ts`
+# - an unknown currency, or a day with no rate, gives NaN: never 0, never a dropped row (a NaN notional stays NaN)
+# - return a float Series aligned with `trades.index`, in the input's order; an empty blotter gives an empty Series
 
 # %%
 # Exercise 1.2 — USD notional via an FX join
@@ -205,10 +216,14 @@ print((trades.groupby("desk")["notional_usd"].sum() / 1e6).round(1).rename("noti
 # %% [markdown]
 # ### Exercise 1.3: per-trader daily notional
 #
-# Write `daily_notional_by_trader(trades)`. It returns the columns `trader_id, trade_date, n_trades,
-# notional_usd` for **new** trades only (amends and cancels are lifecycle events, not new risk), where
-# `trade_date` is the UTC date of `exec_ts`. Sort by trader and date, and use a fresh `0..n-1` index. If any
-# trade's `notional_usd` is NaN, that day's total is NaN. An empty input still returns the four columns.
+# Write `daily_notional_by_trader(trades)`. It returns one row per trader and trade date. The check tests each
+# requirement below, then compares your answer with the reference on random, unsorted blotters in several time zones.
+#
+# - count only `event_type == "new"` rows: amends and cancels are lifecycle events, not new risk
+# - `trade_date` is the **UTC** date of `exec_ts`, as a `datetime.date`
+# - if any trade's `notional_usd` is NaN, that day's total is NaN
+# - columns `trader_id, trade_date, n_trades, notional_usd`, sorted by trader and date, with a fresh `0..n-1` index;
+#   an empty input still returns the four columns
 
 # %%
 # Exercise 1.3 — Per-trader daily notional

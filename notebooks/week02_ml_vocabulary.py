@@ -103,10 +103,16 @@ print(dataset["anomaly_type"].fillna("normal").value_counts().to_string())
 # %% [markdown]
 # ### Exercise 2.1: a time-based split that leaks nothing
 #
-# Write `time_based_split(df, time_col="exec_ts", test_fraction=0.2)`. It returns `(train, test)`, both sorted
-# by time and keeping the original index. Cut at the timestamp of the row at position
-# `round(n * (1 - test_fraction))` in time order. Rows **at** that timestamp go to test, so no timestamp
-# appears on both sides. Raise `ValueError` for a missing timestamp or a `test_fraction` outside (0, 1).
+# Write `time_based_split(df, time_col="exec_ts", test_fraction=0.2)`. It returns `(train, test)`. The check tests
+# each requirement below, then compares your answer with the reference on random frames: unsorted, with runs of equal
+# timestamps, a time column with another name, and other test fractions.
+#
+# - sort by `time_col` (whatever column it names) and cut by time: every test row is strictly later than every
+#   training row; never shuffle
+# - the cut is the timestamp of the row at position `round(n * (1 - test_fraction))` of the sorted rows, and every row
+#   at that timestamp goes to test
+# - both parts keep the original index and columns and are sorted by time; an empty frame gives two empty frames
+# - a missing timestamp, or a `test_fraction` outside (0, 1), raises `ValueError`
 
 # %%
 # Exercise 2.1 — A time-based split that leaks nothing
@@ -139,9 +145,15 @@ for name, part in [("train", train), ("validation", validation), ("test", test)]
 # %% [markdown]
 # ### Exercise 2.2: majority-class baseline accuracy
 #
-# Write `majority_baseline_accuracy(y_train, y_test)`. Find the most frequent label in **`y_train`**; if two
-# labels tie, pick the smallest in sorted order. Predict that label for every row of `y_test` and return the
-# accuracy as a float. An empty `y_test` gives `nan`, and an empty `y_train` raises `ValueError`.
+# Write `majority_baseline_accuracy(y_train, y_test)`: the accuracy of always predicting the training majority. The
+# check tests each requirement below, then compares your answer with the reference on random labels (strings,
+# integers, booleans) whose training set has a tie.
+#
+# - predict the most frequent label of `y_train` (never look at `y_test`) and return the share of `y_test` that
+#   prediction gets right, as a float
+# - a tie between labels is broken by the smallest label in sorted order
+# - accept lists, numpy arrays and pandas Series (compare values, not index labels)
+# - an empty `y_test` gives NaN; an empty `y_train` raises `ValueError`
 
 # %%
 # Exercise 2.2 — Majority-class baseline accuracy
@@ -166,10 +178,14 @@ print("anomalies it catches:", int(dummy.predict(validation[FEATURES]).sum()))
 # %% [markdown]
 # ### Exercise 2.3: precision and recall from counts
 #
-# From the confusion counts `tp` (true alerts), `fp` (false alerts) and `fn` (missed anomalies), return
-# `(precision, recall)`, where precision is `tp / (tp + fp)` and recall is `tp / (tp + fn)`. When a
-# denominator is 0 the value is **undefined**, so return `nan`, not 0 and not an error. Negative counts raise
-# `ValueError`.
+# Write `precision_recall(tp, fp, fn)` from the confusion counts `tp` (true alerts), `fp` (false alerts) and `fn`
+# (missed anomalies). The check tests each requirement below, then compares your answer with the reference on random
+# counts.
+#
+# - precision is `tp / (tp + fp)` and recall is `tp / (tp + fn)`
+# - a zero denominator makes that value NaN (undefined), not 0
+# - return a `(precision, recall)` tuple of floats, also for numpy integer counts
+# - a negative count raises `ValueError`
 
 # %%
 # Exercise 2.3 — Precision and recall from counts

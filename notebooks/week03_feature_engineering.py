@@ -180,9 +180,13 @@ print("booking delay (minutes): median", round(float(delay_min.median()), 1),
 # %% [markdown]
 # ### Exercise 3.1: spot the late arrivals
 #
-# A risk report is cut at `as_of`. Which trades had *happened* by then (`exec_ts <= as_of`) but were not yet
-# *booked* (`booking_ts > as_of`)? The report could not have included them. Return their `trade_id`s, sorted.
-# A naive `as_of` must raise.
+# A risk report is cut at `as_of`. Which trades had *happened* by then but were not yet *booked*? The report could not
+# have included them. Write `late_arrivals(trades, as_of)`. The check tests each requirement below, then compares your
+# answer with the reference on random blotters with `as_of` in other time zones and trades exactly at the cut-off.
+#
+# - a trade is late when it was executed at or before `as_of` (inclusive) and booked after it (strictly)
+# - compare instants: `as_of` may be in any time zone; a naive `as_of` raises `ValueError` or `TypeError`
+# - return the late `trade_id`s as a sorted list of strings; an empty blotter gives `[]`
 
 # %%
 # Exercise 3.1 — spot the late arrivals (your code here)
@@ -212,8 +216,17 @@ print(f"cut-off {as_of:%Y-%m-%d %H:%M} UTC: {len(late)} trades had happened but 
 #
 # ### Exercise 3.2: rolling z-score
 #
-# Input columns: `trade_id, trader_id, event_type, booking_ts, notional_usd`. Return a Series aligned with the
-# input's index. The value is NaN with fewer than 3 earlier trades in the window, or with a zero std.
+# Input columns: `trade_id, trader_id, event_type, booking_ts, notional_usd`. Write `rolling_zscore(trades, window)`.
+# The check tests each requirement below, then compares your answer with the reference on random, unsorted trades of
+# three traders, with same-instant trades and other windows.
+#
+# - compare each trade with the same trader's trades booked in `[t - window, t)`: strictly earlier, never the trade
+#   itself, never a trade booked at the same instant
+# - the window is a span of time (`window`, e.g. `"1h"`), not a number of rows
+# - each trader has their own history
+# - z = (notional − mean) / std of that history, with the sample standard deviation (`ddof=1`, pandas' default)
+# - fewer than 3 earlier trades in the window, or a std of 0, gives NaN (never inf)
+# - return a float Series aligned with the input's index and order (the input may be unsorted)
 
 # %%
 # Exercise 3.2 — rolling z-score without leakage (your code here)
@@ -328,9 +341,16 @@ print(asof.to_string(index=False))
 #
 # ### Exercise 3.3: a point-in-time join
 #
-# `entity_df` has `trader_id, event_timestamp`. `feature_df` has `trader_id, event_ts, available_at,
-# trades_today`. Return `entity_df`, with its rows, order and index unchanged, plus `trades_today` as known at
-# each `event_timestamp`. `pd.merge_asof` is a good start, but not the whole answer.
+# `entity_df` has `trader_id, event_timestamp`. `feature_df` has `trader_id, event_ts, available_at, trades_today`.
+# Write `point_in_time_join(entity_df, feature_df)`: `trades_today` as known at each `event_timestamp`.
+# `pd.merge_asof` is a good start, but not the whole answer. The check tests each requirement below, then compares
+# your answer with the reference on random joins with late and corrected values.
+#
+# - a feature row qualifies when `available_at <= event_timestamp` (inclusive): a value is invisible until it has
+#   arrived
+# - among the rows that qualify, the trader's latest `event_ts` wins (ties: the latest `available_at`)
+# - every entity row comes back (a left join), with NaN where nothing qualifies
+# - return `entity_df` with its rows, order, index and columns unchanged, plus `trades_today`
 
 # %%
 # Exercise 3.3 — point-in-time join (your code here)

@@ -5,6 +5,12 @@ and one ``check_*`` style function per exercise that runs the learner's function
 prints one deterministic pass line, or raises :class:`ExerciseFailed` with the failing case and a hint.
 """
 
-from reference_impl.exercises.framework import Case, ExerciseFailed, run_cases
+from reference_impl.exercises.framework import (
+    Case,
+    Exercise,
+    ExerciseFailed,
+    Requirement,
+    run_cases,
+)
 
-__all__ = ["Case", "ExerciseFailed", "run_cases"]
+__all__ = ["Case", "Exercise", "ExerciseFailed", "Requirement", "run_cases"]

@@ -15,9 +15,12 @@ Design rules (they make ``pytest --nbval`` and ``ibml progress`` work):
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import math
+import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -26,12 +29,31 @@ import pandas as pd
 class ExerciseFailed(AssertionError):
     """Raised when a learner's solution fails a case; the message says which, why, and a hint."""
 
-    def __init__(self, exercise: str, case: str, detail: str, hint: str = "") -> None:
+    def __init__(self, exercise: str, case: str, detail: str, hint: str = "",
+                 requirement: Requirement | None = None) -> None:
         self.exercise, self.case, self.detail, self.hint = exercise, case, detail, hint
+        self.requirement = requirement
+        self.req = requirement.id if requirement is not None else ""
         msg = f"Exercise {exercise} failed on case '{case}': {detail}"
+        if requirement is not None:
+            msg += f"\nRequirement: {requirement.text}"
         if hint:
             msg += f"\nHint: {hint}"
         super().__init__(msg)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One thing the learner's function must do: the bullet the learner reads, and the hint a failure gives.
+
+    ``id`` is short and stable (cases and mutants refer to it); ``text`` is the bullet shown in the notebook's
+    task text (a test compares the two); ``hint`` is shown when a case testing this requirement fails and the
+    case has no more specific hint of its own.
+    """
+
+    id: str
+    text: str
+    hint: str
 
 
 @dataclass
@@ -49,95 +71,193 @@ class Case:
     hint: str = ""
     compare: Callable[[Any, Any], str | None] | None = None
     raises: type[BaseException] | tuple[type[BaseException], ...] | None = None
+    req: str = ""
+    max_seconds: float | None = None
 
 
-def _short(value: Any, limit: int = 300) -> str:
-    text = repr(value)
+class Structural(str):
+    """A difference in shape rather than value (type, columns, length, index, keys): reported first, and
+    attributed to the exercise's ``structure_req`` when it declares one, so the hint matches the mistake."""
+
+
+def _fmt(value: Any, limit: int = 80) -> str:
+    """A short, readable rendering: timestamps as timestamps, numpy scalars as Python values."""
+    try:
+        if isinstance(value, np.datetime64):
+            value = pd.Timestamp(value)
+        if isinstance(value, pd.Timestamp):
+            return str(value)
+        if isinstance(value, np.generic):
+            value = value.item()
+        text = repr(value)
+    except Exception:
+        text = f"<{type(value).__name__}>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def compare_values(got: Any, expected: Any, *, rtol: float = 1e-9, atol: float = 1e-9) -> str | None:
-    """Compare two values the way an exercise means it; return a reason string when they differ.
+def _clip(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
-    Handles scalars (NaN equals NaN), numpy arrays, pandas Series and DataFrames (values, index and
-    column names; dtypes only loosely), lists/tuples/dicts recursively.
+
+def _short(value: Any, limit: int = 300) -> str:
+    return _fmt(value, limit)
+
+
+def _is_null(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value)) if np.ndim(value) == 0 else False
+    except Exception:
+        return False
+
+
+def _equal_scalar(got: Any, expected: Any) -> bool:
+    if _is_null(expected) and _is_null(got):
+        return True
+    try:
+        return bool(got == expected)
+    except Exception:
+        return False
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+def _frame_row(frame: pd.DataFrame, i: int) -> str:
+    return "{" + ", ".join(f"{c!r}: {_fmt(v, 40)}" for c, v in zip(frame.columns, frame.iloc[i].tolist())) + "}"
+
+
+def _compare_frames(got: pd.DataFrame, expected: pd.DataFrame, rtol: float, atol: float) -> str | None:
+    if list(got.columns) != list(expected.columns):
+        return Structural(f"columns differ: expected {list(expected.columns)}, got {list(got.columns)}")
+    if len(got) != len(expected):
+        return f"expected {len(expected)} rows, got {len(got)}"
+    for col in expected.columns:
+        g, e = got[col], expected[col]
+        if isinstance(g, pd.DataFrame):
+            return Structural(f"column {col!r} appears more than once")
+        reason = _compare_arrays(_column_values(g), _column_values(e), rtol, atol)
+        if reason is not None:
+            i = reason[0]
+            return (f"row {i}, column {col!r}: expected {_fmt(e.iloc[i])}, got {_fmt(g.iloc[i])}; "
+                    f"expected row {_frame_row(expected, i)}, got row {_frame_row(got, i)}")
+    return None
+
+
+def _column_values(column: pd.Series) -> np.ndarray:
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        return column.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+    return column.to_numpy()
+
+
+def _compare_arrays(g: np.ndarray, e: np.ndarray, rtol: float, atol: float) -> tuple[int, str] | None:
+    """First differing flat position of two same-shape arrays, or ``None``."""
+    g, e = g.ravel(), e.ravel()
+    if e.dtype.kind in "fciub" and g.dtype.kind in "fciub" and (e.dtype.kind in "fc" or g.dtype.kind in "fc"):
+        gf, ef = g.astype(float), e.astype(float)
+        nan_mismatch = np.isnan(gf) != np.isnan(ef)
+        if nan_mismatch.any():
+            return int(np.flatnonzero(nan_mismatch)[0]), "NaN mismatch"
+        close = np.isclose(gf, ef, rtol=rtol, atol=atol, equal_nan=True)
+        if not close.all():
+            return int(np.flatnonzero(~close)[0]), "value"
+        return None
+    for i, (a, b) in enumerate(zip(g, e)):
+        if isinstance(a, (float, np.floating)) and isinstance(b, (float, np.floating)):
+            if compare_values(a, b, rtol=rtol, atol=atol) is None:
+                continue
+            return i, "value"
+        if not _equal_scalar(a, b):
+            return i, "value"
+    return None
+
+
+def compare_values(got: Any, expected: Any, *, rtol: float = 1e-9, atol: float = 1e-9) -> str | None:
+    """Compare two values the way an exercise means it; return a short reason string when they differ.
+
+    Structure first (type, columns, length, index), then values. Handles scalars (NaN equals NaN), numpy
+    arrays, pandas Series and DataFrames (values and column names, the index ignored, dtypes compared
+    loosely), lists/tuples/dicts recursively. Never raises: anything it cannot compare is a difference.
     """
+    try:
+        return _compare(got, expected, rtol, atol)
+    except Exception as exc:
+        return f"could not compare: expected {_type_name(expected)}, got {_type_name(got)} ({type(exc).__name__})"
+
+
+def _compare(got: Any, expected: Any, rtol: float, atol: float) -> str | None:
     if isinstance(expected, pd.DataFrame):
         if not isinstance(got, pd.DataFrame):
-            return f"expected a DataFrame, got {type(got).__name__}"
-        if list(got.columns) != list(expected.columns):
-            return f"columns differ: expected {list(expected.columns)}, got {list(got.columns)}"
-        if len(got) != len(expected):
-            return f"expected {len(expected)} rows, got {len(got)}"
-        try:
-            pd.testing.assert_frame_equal(
-                got.reset_index(drop=True), expected.reset_index(drop=True),
-                check_dtype=False, rtol=rtol, atol=atol, check_exact=False,
-            )
-        except AssertionError as exc:
-            return "values differ: " + " ".join(str(exc).split())[:400]
-        return None
+            return Structural(f"expected a DataFrame, got {_type_name(got)}")
+        return _compare_frames(got, expected, rtol, atol)
     if isinstance(expected, pd.Series):
         if not isinstance(got, pd.Series):
-            return f"expected a pandas Series, got {type(got).__name__}"
+            return Structural(f"expected a pandas Series, got {_type_name(got)}")
         if len(got) != len(expected):
             return f"expected {len(expected)} values, got {len(got)}"
         if not got.index.equals(expected.index):
-            return "index differs from the input's index (keep the original index; do not sort or reset it)"
-        return compare_values(got.to_numpy(), expected.to_numpy(), rtol=rtol, atol=atol)
+            return Structural("index differs from the input's index (keep the original index; do not sort or reset "
+                              f"it): expected {_fmt(list(expected.index[:5]))}, got {_fmt(list(got.index[:5]))}")
+        diff = _compare_arrays(_column_values(got), _column_values(expected), rtol, atol)
+        if diff is not None:
+            i, kind = diff
+            what = "NaN mismatch" if kind == "NaN mismatch" else "value"
+            return (f"{what} at index {_fmt(expected.index[i])} (position {i}): expected {_fmt(expected.iloc[i])}, "
+                    f"got {_fmt(got.iloc[i])}")
+        return None
     if isinstance(expected, np.ndarray):
+        if isinstance(got, (pd.DataFrame, dict, str)) or got is None:
+            return Structural(f"expected an array, got {_type_name(got)}")
         got_arr = np.asarray(got)
         if got_arr.shape != expected.shape:
-            return f"expected shape {expected.shape}, got {got_arr.shape}"
-        if expected.dtype.kind in "fc" or got_arr.dtype.kind in "fc":
-            g = got_arr.astype(float)
-            e = expected.astype(float)
-            nan_mismatch = np.isnan(g) != np.isnan(e)
-            if nan_mismatch.any():
-                i = int(np.flatnonzero(nan_mismatch)[0])
-                return f"NaN mismatch at position {i}: expected {e.ravel()[i]!r}, got {g.ravel()[i]!r}"
-            close = np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
-            if not close.all():
-                i = int(np.flatnonzero(~close.ravel())[0])
-                return f"value at position {i}: expected {e.ravel()[i]!r}, got {g.ravel()[i]!r}"
-            return None
-        if not np.array_equal(got_arr, expected):
-            diff = np.flatnonzero(got_arr.ravel() != expected.ravel())
-            i = int(diff[0]) if len(diff) else 0
-            return f"value at position {i}: expected {expected.ravel()[i]!r}, got {got_arr.ravel()[i]!r}"
+            return Structural(f"expected shape {expected.shape}, got {got_arr.shape}")
+        diff = _compare_arrays(got_arr, expected, rtol, atol)
+        if diff is not None:
+            i, kind = diff
+            what = "NaN mismatch" if kind == "NaN mismatch" else "value"
+            return f"{what} at position {i}: expected {_fmt(expected.ravel()[i])}, got {_fmt(got_arr.ravel()[i])}"
         return None
     if isinstance(expected, dict):
         if not isinstance(got, dict):
-            return f"expected a dict, got {type(got).__name__}"
+            return Structural(f"expected a dict, got {_type_name(got)}")
         if set(got) != set(expected):
-            return f"keys differ: expected {sorted(map(str, expected))}, got {sorted(map(str, got))}"
+            return Structural(f"keys differ: expected {sorted(map(str, expected))}, got {sorted(map(str, got))}")
         for key in expected:
-            reason = compare_values(got[key], expected[key], rtol=rtol, atol=atol)
+            reason = _compare(got[key], expected[key], rtol, atol)
             if reason:
-                return f"[{key!r}] {reason}"
+                return type(reason)(f"[{key!r}] {reason}")
         return None
     if isinstance(expected, (list, tuple)):
         if not isinstance(got, (list, tuple)):
-            return f"expected a {type(expected).__name__}, got {type(got).__name__}"
+            return Structural(f"expected a {_type_name(expected)}, got {_type_name(got)}")
         if len(got) != len(expected):
-            return f"expected {len(expected)} items, got {len(got)}"
+            return f"expected {len(expected)} items, got {len(got)}: {_fmt(got, 200)}"
         for i, (g, e) in enumerate(zip(got, expected)):
-            reason = compare_values(g, e, rtol=rtol, atol=atol)
+            reason = _compare(g, e, rtol, atol)
             if reason:
-                return f"[{i}] {reason}"
+                return type(reason)(f"[{i}] {reason}")
         return None
-    if isinstance(expected, (float, np.floating)) or isinstance(got, (float, np.floating)):
-        try:
-            g, e = float(got), float(expected)
-        except (TypeError, ValueError):
-            return f"expected {_short(expected)}, got {_short(got)}"
+    if expected is None:
+        return None if got is None else f"expected None, got {_fmt(got)}"
+    if isinstance(expected, (float, np.floating)) or (
+            isinstance(got, (float, np.floating)) and isinstance(expected, (int, np.integer))
+            and not isinstance(expected, (bool, np.bool_))):
+        if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.integer, np.floating)):
+            return Structural(f"expected a number ({_fmt(expected)}), got {_type_name(got)}: {_fmt(got)}")
+        g, e = float(got), float(expected)
         if math.isnan(e) and math.isnan(g):
             return None
         if math.isnan(e) != math.isnan(g) or not math.isclose(g, e, rel_tol=rtol, abs_tol=atol):
             return f"expected {e!r}, got {g!r}"
         return None
-    if got != expected:
-        return f"expected {_short(expected)}, got {_short(got)}"
+    if isinstance(expected, (bool, np.bool_)) and not isinstance(got, (bool, np.bool_)):
+        return Structural(f"expected a bool ({_fmt(expected)}), got {_type_name(got)}: {_fmt(got)}")
+    if isinstance(expected, (int, np.integer)) and not isinstance(got, (int, np.integer)):
+        return Structural(f"expected an int ({_fmt(expected)}), got {_type_name(got)}: {_fmt(got)}")
+    if isinstance(expected, str) and not isinstance(got, str):
+        return Structural(f"expected a str ({_fmt(expected)}), got {_type_name(got)}: {_fmt(got)}")
+    if not _equal_scalar(got, expected):
+        return f"expected {_fmt(expected, 300)}, got {_fmt(got, 300)}"
     return None
 
 
@@ -145,6 +265,11 @@ def _copy_arg(value: Any) -> Any:
     """Give the learner a copy so a function that mutates its input cannot poison later cases."""
     if isinstance(value, (pd.DataFrame, pd.Series, np.ndarray)):
         return value.copy()
+    if isinstance(value, (list, dict, set)):
+        try:
+            return copy.deepcopy(value)
+        except Exception:
+            return value
     return value
 
 
@@ -155,40 +280,81 @@ def run_cases(
     *,
     reference: Callable[..., Any] | None = None,
     quiet: bool = False,
+    requirements: Iterable[Requirement] = (),
+    structure_req: str | None = None,
 ) -> int:
     """Run ``func`` on every case; print one pass line or raise :class:`ExerciseFailed`.
 
-    Returns the number of cases passed (all of them, since a failure raises).
+    Nothing but :class:`ExerciseFailed` escapes: an exception from the learner's function, a value of the
+    wrong type or shape, or a comparison that cannot be made all become a failed case. A case with
+    ``max_seconds`` also fails when the call takes longer. Returns the number of cases passed.
     """
+    reqs = {r.id: r for r in requirements}
     if not callable(func):
-        raise ExerciseFailed(exercise, "setup", f"expected a function, got {type(func).__name__}")
+        raise ExerciseFailed(exercise, "setup", f"expected a function, got {_type_name(func)}")
     for case in cases:
-        args = tuple(_copy_arg(a) for a in case.args)
-        kwargs = {k: _copy_arg(v) for k, v in case.kwargs.items()}
-        if case.raises is not None:
-            try:
-                func(*args, **kwargs)
-            except case.raises:
-                continue
-            except Exception as exc:  # noqa: BLE001 - learner code may raise anything
-                raise ExerciseFailed(
-                    exercise, case.name,
-                    f"expected {_exc_names(case.raises)}, got {type(exc).__name__}: {exc}", case.hint,
-                ) from None
-            raise ExerciseFailed(exercise, case.name, f"expected {_exc_names(case.raises)} to be raised", case.hint)
-        expected = case.expected
-        if expected is None and reference is not None:
-            expected = reference(*tuple(_copy_arg(a) for a in case.args), **{k: _copy_arg(v) for k, v in case.kwargs.items()})
-        try:
-            got = func(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001
-            raise ExerciseFailed(exercise, case.name, f"your function raised {type(exc).__name__}: {exc}", case.hint) from None
-        reason = case.compare(got, expected) if case.compare else compare_values(got, expected)
+        reason = _run_case(func, case, reference)
         if reason:
-            raise ExerciseFailed(exercise, case.name, reason, case.hint)
+            req = reqs.get(case.req)
+            hint = case.hint
+            if isinstance(reason, Structural) and structure_req in reqs and case.req != structure_req:
+                req, hint = reqs[structure_req], ""  # a shape mistake: the case's own hint is about something else
+            hint = hint or (req.hint if req is not None else "")
+            raise ExerciseFailed(exercise, case.name, reason, hint, requirement=req)
     if not quiet:
         print(f"Exercise {exercise} passed ({len(cases)}/{len(cases)} cases)")
     return len(cases)
+
+
+def _run_case(func: Callable[..., Any], case: Case, reference: Callable[..., Any] | None) -> str | None:
+    args = tuple(_copy_arg(a) for a in case.args)
+    kwargs = {k: _copy_arg(v) for k, v in case.kwargs.items()}
+    if case.raises is not None:
+        try:
+            func(*args, **kwargs)
+        except case.raises:
+            return None
+        except Exception as exc:
+            return f"expected {_exc_names(case.raises)}, got {type(exc).__name__}: {_clip(str(exc))}"
+        return f"expected {_exc_names(case.raises)} to be raised"
+    expected = case.expected
+    if expected is None and reference is not None:
+        expected = reference(*tuple(_copy_arg(a) for a in case.args), **{k: _copy_arg(v) for k, v in case.kwargs.items()})
+    start = time.perf_counter()
+    try:
+        got = func(*args, **kwargs)
+    except Exception as exc:
+        return f"your function raised {type(exc).__name__}: {_clip(str(exc))}"
+    elapsed = time.perf_counter() - start
+    if case.max_seconds is not None and elapsed > case.max_seconds:
+        return f"took {elapsed:.2f} s; at most {case.max_seconds:.2f} s is allowed"
+    try:
+        return case.compare(got, expected) if case.compare else compare_values(got, expected)
+    except Exception as exc:
+        return f"could not compare your result ({_type_name(got)}) with the expected one: {type(exc).__name__}"
+
+
+def with_requirements(cases: Iterable[Case], table: dict[str, str]) -> list[Case]:
+    """Set each case's ``req`` from ``table`` (case name → requirement id); a case missing from it is an error."""
+    out = []
+    for case in cases:
+        if case.name not in table and not case.req:
+            raise KeyError(f"case {case.name!r} names no requirement")
+        out.append(dataclasses.replace(case, req=case.req or table[case.name]))
+    return out
+
+
+def fresh_index(compare: Callable[[Any, Any], str | None] = compare_values) -> Callable[[Any, Any], str | None]:
+    """A frame comparison that also requires a fresh ``0..n-1`` index (after columns, length and values)."""
+
+    def _compare_fresh(got: Any, expected: Any) -> str | None:
+        reason = compare(got, expected)
+        if reason is None and not got.index.equals(pd.RangeIndex(len(got))):
+            return Structural(f"index is {_fmt(list(got.index[:5]))}...; expected a fresh 0..n-1 index "
+                              "(reset_index(drop=True))")
+        return reason
+
+    return _compare_fresh
 
 
 def _exc_names(exc: type[BaseException] | tuple[type[BaseException], ...]) -> str:
@@ -197,4 +363,58 @@ def _exc_names(exc: type[BaseException] | tuple[type[BaseException], ...]) -> st
     return exc.__name__
 
 
-__all__ = ["Case", "ExerciseFailed", "compare_values", "run_cases"]
+@dataclass
+class Exercise:
+    """An exercise as data: its requirements, hand-written cases, seeded random cases and the reference.
+
+    ``cases()`` builds the hand-written cases, each naming the requirement it tests (``Case.req``).
+    ``random_cases(rng)`` builds extra cases from ``numpy.random.default_rng(seed)``: irregular inputs whose
+    expected value comes from ``reference``; the same seed gives the same cases, so the pass line (which
+    counts them) is deterministic. ``runner`` replaces the generic engine for exercises whose "function" is
+    something else (a property test, a rule factory); it receives the learner's object and returns the count.
+    """
+
+    id: str
+    title: str
+    requirements: tuple[Requirement, ...]
+    cases: Callable[[], list[Case]] | None = None
+    reference: Callable[..., Any] | None = None
+    random_cases: Callable[[np.random.Generator], list[Case]] | None = None
+    seed: int = 0
+    adapt: Callable[[Callable[..., Any]], Callable[..., Any]] | None = None
+    runner: Callable[[Any], int] | None = None
+    structure_req: str | None = None
+
+    def requirement(self, req_id: str) -> Requirement:
+        for req in self.requirements:
+            if req.id == req_id:
+                return req
+        raise KeyError(req_id)
+
+    def all_cases(self) -> list[Case]:
+        cases = list(self.cases()) if self.cases is not None else []
+        if self.random_cases is not None:
+            cases += self.random_cases(np.random.default_rng(self.seed))
+        return cases
+
+    def check(self, func: Any, *, quiet: bool = False) -> int:
+        """Run the learner's ``func``: print ``Exercise W.N passed (k/k cases)`` or raise :class:`ExerciseFailed`."""
+        if self.runner is not None:
+            n = self.runner(func)
+        else:
+            if not callable(func):
+                raise ExerciseFailed(self.id, "setup", f"expected a function, got {_type_name(func)}")
+            target = self.adapt(func) if self.adapt is not None else func
+            n = run_cases(self.id, target, self.all_cases(), reference=self.reference, quiet=True,
+                          requirements=self.requirements, structure_req=self.structure_req)
+        if not quiet:
+            print(f"Exercise {self.id} passed ({n}/{n} cases)")
+        return n
+
+    def hint(self, req_id: str) -> str:
+        """The hint for one requirement (``check.hint`` in the notebook)."""
+        return self.requirement(req_id).hint
+
+
+__all__ = ["Case", "Exercise", "ExerciseFailed", "Requirement", "compare_values", "fresh_index", "run_cases",
+           "with_requirements"]

@@ -13,7 +13,7 @@ learner replaces it and runs ``check.<name>(their_function)``.
 Examples
 --------
 >>> check.usd_notional(reference.usd_notional)
-Exercise 1.2 passed (8/8 cases)
+Exercise 1.2 passed (12/12 cases)
 """
 
 from __future__ import annotations
@@ -25,7 +25,13 @@ import numpy as np
 import pandas as pd
 
 from reference_impl.errors import DataValidationError
-from reference_impl.exercises.framework import Case, run_cases
+from reference_impl.exercises.framework import (
+    Case,
+    Exercise,
+    Requirement,
+    fresh_index,
+    with_requirements,
+)
 
 # --------------------------------------------------------------------------------------------------------------
 # Reference solutions
@@ -302,23 +308,190 @@ def daily_notional_cases() -> list[Case]:
 
 
 # --------------------------------------------------------------------------------------------------------------
+# Requirements (the bullets the notebook shows) and random cases
+# --------------------------------------------------------------------------------------------------------------
+
+OFF_HOURS_REQS = (
+    Requirement("local", "convert each trade's `exec_ts` to its own desk's `tz` (the tz database knows DST; "
+                "never a fixed offset, never UTC hours)",
+                "use .dt.tz_convert(desk tz) per desk; 07:30 UTC is 08:30 in London in July"),
+    Requirement("bounds", "off-hours means outside `[open_local, close_local)`: the opening minute is open, "
+                "the closing time is closed, to the second",
+                "compare the local time of day (with seconds) with open_local (inclusive) and close_local "
+                "(exclusive)"),
+    Requirement("shape", "return a boolean Series aligned with `trades.index` (same labels, same order); "
+                "an empty blotter gives an empty Series",
+                "build the result with index=trades.index; a merge resets the index"),
+    Requirement("naive", "naive timestamps raise `ValueError` or `TypeError`",
+                "a naive exec_ts could be any zone: raise instead of assuming UTC"),
+)
+
+_OFF_HOURS_TABLE = {
+    "London in winter (local = UTC)": "bounds", "London in summer (BST = UTC+1)": "local",
+    "New York in July (EDT = UTC-4)": "local", "each row in its own desk's time zone": "local",
+    "closing time is exclusive": "bounds", "the day the clocks change (London, 29 March 2026)": "local",
+    "keeps the input's index": "shape", "empty blotter": "shape", "naive timestamps are rejected": "naive",
+}
+
+_RANDOM_DESKS = pd.DataFrame({
+    "desk": ["EQ_LDN", "EQ_NYC", "FX_TKY", "FX_SYD", "EQ_BOM", "RATES_SAO"],
+    "tz": ["Europe/London", "America/New_York", "Asia/Tokyo", "Australia/Sydney", "Asia/Kolkata",
+           "America/Sao_Paulo"],
+    "open_local": ["08:00", "09:30", "08:00", "07:45", "09:15", "10:00"],
+    "close_local": ["16:30", "16:00", "17:00", "17:15", "15:30", "17:00"],
+})
+
+
+def _random_index(rng: np.random.Generator, n: int) -> list[int]:
+    return [int(i) for i in rng.choice(10_000, size=n, replace=False)]
+
+
+def _random_instants(rng: np.random.Generator, n: int, desks: pd.DataFrame, desk_of: np.ndarray) -> list:
+    """Instants all year, a third of them exactly at a desk's local opening or closing second (± 1 s)."""
+    base = pd.Timestamp("2026-01-01", tz="UTC")
+    out = []
+    info = desks.set_index("desk")
+    for desk in desk_of:
+        ts = base + pd.Timedelta(seconds=int(rng.integers(0, 365 * 86400)))
+        if rng.random() < 0.35:
+            hhmm = info.at[desk, rng.choice(["open_local", "close_local"])]
+            day = ts.tz_convert(info.at[desk, "tz"]).normalize()
+            local = day + pd.Timedelta(hours=int(hhmm[:2]), minutes=int(hhmm[3:]))
+            ts = (local + pd.Timedelta(seconds=int(rng.integers(-1, 2)))).tz_convert("UTC")
+        out.append(ts)
+    return out
+
+
+def off_hours_random_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for k in range(4):
+        n = int(rng.integers(5, 25))
+        desk_of = rng.choice(_RANDOM_DESKS["desk"].to_numpy(), size=n)
+        trades = pd.DataFrame({"desk": desk_of, "exec_ts": _random_instants(rng, n, _RANDOM_DESKS, desk_of)},
+                              index=_random_index(rng, n))
+        trades["exec_ts"] = pd.to_datetime(trades["exec_ts"], utc=True)
+        if k == 3:
+            trades["exec_ts"] = trades["exec_ts"].dt.tz_convert("America/Chicago")  # an aware, non-UTC column
+        cases.append(Case(f"random blotter {k + 1}: six desks, all year, unsorted", (trades, _RANDOM_DESKS),
+                          req="local" if k != 1 else "bounds"))
+    return cases
+
+
+USD_REQS = (
+    Requirement("rate", "`notional * usd_per_unit`, with the rate of the trade's `currency` on the **UTC date** of "
+                "`exec_ts`",
+                "join on (UTC date of exec_ts, currency) and multiply: usd_per_unit is USD per one unit"),
+    Requirement("missing", "an unknown currency, or a day with no rate, gives NaN: never 0, never a dropped row "
+                "(a NaN notional stays NaN)",
+                "use a left join (how='left') and leave NaN where no rate exists; never fillna(0) a notional"),
+    Requirement("shape", "return a float Series aligned with `trades.index`, in the input's order; an empty "
+                "blotter gives an empty Series",
+                "a merge returns a new 0..n-1 index: build the result with index=trades.index"),
+)
+
+_USD_TABLE = {
+    "EUR, GBP and USD on one day": "rate", "the rate of the trade's own day": "rate", "UTC date at midnight": "rate",
+    "unknown currency is NaN, not 0 and not dropped": "missing", "no rate that day is NaN": "missing",
+    "NaN notional stays NaN": "missing", "keeps the input's index and order": "shape", "empty blotter": "shape",
+}
+
+
+def usd_random_cases(rng: np.random.Generator) -> list[Case]:
+    currencies = np.array(["USD", "EUR", "GBP", "JPY", "CHF", "XAU"])
+    days = pd.date_range("2026-03-27", periods=6, freq="D").date  # across the DST change in Europe
+    rows = [(d, c, float(np.round(rng.uniform(0.005, 2.0), 4))) for d in days for c in currencies[:5]
+            if rng.random() < 0.8]
+    fx = pd.DataFrame(rows, columns=["date", "currency", "usd_per_unit"]).sample(frac=1.0, random_state=1)
+    cases = []
+    zones = ["UTC", "Asia/Tokyo", "America/New_York", "Europe/London"]
+    for k in range(4):
+        n = int(rng.integers(5, 25))
+        secs = rng.integers(0, 6 * 86400, size=n)
+        ts = pd.to_datetime(pd.Timestamp("2026-03-27", tz="UTC") + pd.to_timedelta(secs, unit="s"))
+        notional = np.round(rng.uniform(1e3, 1e7, size=n), 2)
+        notional[rng.random(n) < 0.1] = np.nan
+        trades = pd.DataFrame({"exec_ts": ts.tz_convert(zones[k]), "currency": rng.choice(currencies, size=n),
+                               "notional": notional}, index=_random_index(rng, n))
+        cases.append(Case(f"random blotter {k + 1}: exec_ts in {zones[k]}, gaps in the rates",
+                          (trades, fx), req="rate"))
+    return cases
+
+
+DAILY_REQS = (
+    Requirement("new", "count only `event_type == \"new\"` rows: amends and cancels are lifecycle events, "
+                "not new risk", "keep only event_type == 'new' before grouping"),
+    Requirement("date", "`trade_date` is the **UTC** date of `exec_ts`, as a `datetime.date`",
+                "take .dt.tz_convert('UTC').dt.date, whatever zone exec_ts is in"),
+    Requirement("nan", "if any trade's `notional_usd` is NaN, that day's total is NaN",
+                "pandas' sum() skips NaN by default: use sum(skipna=False)"),
+    Requirement("shape", "columns `trader_id, trade_date, n_trades, notional_usd`, sorted by trader and date, "
+                "with a fresh `0..n-1` index; an empty input still returns the four columns",
+                "sort_values(['trader_id', 'trade_date']).reset_index(drop=True); an empty input gives an empty "
+                "frame with the four columns"),
+)
+
+_DAILY_TABLE = {
+    "two traders, two days": "shape", "amends and cancels are not new risk": "new", "UTC day boundary": "date",
+    "NaN notional makes the day's total NaN": "nan", "only cancels": "shape", "empty blotter": "shape",
+}
+
+
+def daily_random_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    zones = ["UTC", "America/New_York", "Asia/Tokyo", "Europe/London"]
+    for k in range(4):
+        n = int(rng.integers(8, 30))
+        secs = rng.integers(0, 4 * 86400, size=n)
+        ts = pd.to_datetime(pd.Timestamp("2026-10-23 18:00", tz="UTC") + pd.to_timedelta(secs, unit="s"))
+        notional = np.round(rng.uniform(1e3, 1e6, size=n), 2)
+        if k % 2:
+            notional[rng.random(n) < 0.1] = np.nan
+        trades = pd.DataFrame({
+            "trader_id": rng.choice(["T10", "T2", "T1", "T07"], size=n),
+            "event_type": rng.choice(["new", "new", "new", "amend", "cancel"], size=n),
+            "exec_ts": ts.tz_convert(zones[k]), "notional_usd": notional,
+        }, index=_random_index(rng, n))
+        cases.append(Case(f"random blotter {k + 1}: unsorted, exec_ts in {zones[k]}", (trades,),
+                          req="date" if k else "shape", compare=fresh_index()))
+    return cases
+
+
+def _daily_cases() -> list[Case]:
+    import dataclasses
+    return [dataclasses.replace(c, compare=fresh_index()) for c in with_requirements(daily_notional_cases(),
+                                                                                   _DAILY_TABLE)]
+
+
+EXERCISES = {
+    "1.1": Exercise("1.1", "Flag off-hours trades in the desk's local time", OFF_HOURS_REQS,
+                    cases=lambda: with_requirements(off_hours_cases(), _OFF_HOURS_TABLE), reference=flag_off_hours,
+                    random_cases=off_hours_random_cases, seed=101, structure_req="shape"),
+    "1.2": Exercise("1.2", "USD notional via an FX join", USD_REQS,
+                    cases=lambda: with_requirements(usd_notional_cases(), _USD_TABLE), reference=usd_notional,
+                    random_cases=usd_random_cases, seed=102, structure_req="shape"),
+    "1.3": Exercise("1.3", "Per-trader daily notional", DAILY_REQS, cases=_daily_cases,
+                    reference=daily_notional_by_trader, random_cases=daily_random_cases, seed=103,
+                    structure_req="shape"),
+}
+
+# --------------------------------------------------------------------------------------------------------------
 # Checks
 # --------------------------------------------------------------------------------------------------------------
 
 
 def check_flag_off_hours(func: Callable[..., Any]) -> None:
     """Exercise 1.1: run ``func(trades, desks)`` against the time-zone cases."""
-    run_cases("1.1", func, off_hours_cases(), reference=flag_off_hours)
+    EXERCISES["1.1"].check(func)
 
 
 def check_usd_notional(func: Callable[..., Any]) -> None:
     """Exercise 1.2: run ``func(trades, fx_rates)`` against the FX-join cases."""
-    run_cases("1.2", func, usd_notional_cases(), reference=usd_notional)
+    EXERCISES["1.2"].check(func)
 
 
 def check_daily_notional_by_trader(func: Callable[..., Any]) -> None:
     """Exercise 1.3: run ``func(trades)`` against the groupby cases."""
-    run_cases("1.3", func, daily_notional_cases(), reference=daily_notional_by_trader)
+    EXERCISES["1.3"].check(func)
 
 
 check = SimpleNamespace(
@@ -329,6 +502,7 @@ check = SimpleNamespace(
 
 __all__ = [
     "DAILY_COLUMNS",
+    "EXERCISES",
     "check",
     "check_daily_notional_by_trader",
     "check_flag_off_hours",

@@ -9,7 +9,7 @@
 Examples
 --------
 >>> check.precision_recall(reference.precision_recall)
-Exercise 2.3 passed (7/7 cases)
+Exercise 2.3 passed (11/11 cases)
 """
 
 from __future__ import annotations
@@ -23,7 +23,13 @@ import numpy as np
 import pandas as pd
 
 from reference_impl.errors import DataValidationError
-from reference_impl.exercises.framework import Case, run_cases
+from reference_impl.exercises.framework import (
+    Case,
+    Exercise,
+    Requirement,
+    Structural,
+    with_requirements,
+)
 
 # --------------------------------------------------------------------------------------------------------------
 # Reference solutions
@@ -137,7 +143,7 @@ def _events(days: list[int], index: list[int] | None = None) -> pd.DataFrame:
 
 def _compare_split(got: Any, expected: tuple[pd.DataFrame, pd.DataFrame], time_col: str = "exec_ts") -> str | None:
     if not (isinstance(got, (tuple, list)) and len(got) == 2 and all(isinstance(g, pd.DataFrame) for g in got)):
-        return f"expected a (train, test) pair of DataFrames, got {type(got).__name__}"
+        return Structural(f"expected a (train, test) pair of DataFrames, got {type(got).__name__}")
     train, test = got
     if len(train) and len(test) and train[time_col].max() >= test[time_col].min():
         return (f"leakage: training data reaches {train[time_col].max()} but the test set starts at "
@@ -145,6 +151,9 @@ def _compare_split(got: Any, expected: tuple[pd.DataFrame, pd.DataFrame], time_c
     for part, g, e in (("train", train, expected[0]), ("test", test, expected[1])):
         if list(g.columns) != list(e.columns):
             return f"{part} columns differ: expected {list(e.columns)}, got {list(g.columns)}"
+        if len(g) and not set(g.index) <= set(expected[0].index.append(expected[1].index)):
+            return Structural(f"{part} rows carry a new index {sorted(g.index)[:6]}, expected {sorted(e.index)[:6]} "
+                              "(keep the original index: do not reset it)")
         if sorted(g.index) != sorted(e.index):
             return (f"{part} rows (by index) differ: expected {sorted(e.index)}, got {sorted(g.index)} "
                     "(keep the original index: do not reset it)")
@@ -156,9 +165,11 @@ def _compare_split(got: Any, expected: tuple[pd.DataFrame, pd.DataFrame], time_c
 def split_cases() -> list[Case]:
     split = dict(compare=_compare_split)
     return [
-        Case("sorted input, no ties", (_events(list(range(1, 11))),), {"test_fraction": 0.2},
+        Case("sorted input, no ties", (_events(list(range(1, 11)), index=list(range(101, 111))),), {"test_fraction": 0.2},
              hint="sort by time, then everything before the cut is train and the rest is test; never shuffle "
                   "(train_test_split shuffles by default)", **split),
+        Case("the cut rounds, it does not truncate", (_events([1, 2, 3, 4, 5, 6, 7]),), {"test_fraction": 0.2},
+             req="cut", hint="7 rows * 0.8 = 5.6 training rows: round() gives 6, int() gives 5", **split),
         Case("unsorted input", (_events([5, 9, 1, 10, 3, 2, 8, 4, 7, 6]),), {"test_fraction": 0.3},
              hint="a blotter arrives in booking order, not execution order: sort by time_col before cutting "
                   "(df.iloc[:k] on unsorted rows puts future trades in train)", **split),
@@ -180,6 +191,8 @@ def split_cases() -> list[Case]:
 
 def baseline_cases() -> list[Case]:
     return [
+        Case("plain Python lists", (["ok", "ok", "bad"], ["ok", "bad", "ok"]), req="inputs",
+             hint="a list compared with a label is just False: turn y_test into an array first"),
         Case("imbalanced labels", ([False] * 8 + [True] * 2, [False] * 9 + [True]),
              hint="predict the most frequent training label for every test row; accuracy = share predicted right"),
         Case("majority from the training labels only", (["normal"] * 7 + ["anomaly"] * 3, ["anomaly"] * 3 + ["normal"]),
@@ -215,23 +228,149 @@ def precision_recall_cases() -> list[Case]:
 
 
 # --------------------------------------------------------------------------------------------------------------
+# Requirements (the bullets the notebook shows) and random cases
+# --------------------------------------------------------------------------------------------------------------
+
+SPLIT_REQS = (
+    Requirement("time", "sort by `time_col` (whatever column it names) and cut by time: every test row is strictly "
+                "later than every training row; never shuffle",
+                "sort by time_col before cutting; use the time_col argument, not a hard-coded column"),
+    Requirement("cut", "the cut is the timestamp of the row at position `round(n * (1 - test_fraction))` of the "
+                "sorted rows, and every row at that timestamp goes to test",
+                "n_train = round(len(df) * (1 - test_fraction)); cut = sorted times[n_train]; test = rows >= cut"),
+    Requirement("shape", "both parts keep the original index and columns and are sorted by time; an empty frame "
+                "gives two empty frames",
+                "do not reset the index: reviewers trace rows back to trades by it"),
+    Requirement("reject", "a missing timestamp, or a `test_fraction` outside (0, 1), raises `ValueError`",
+                "validate before splitting and raise ValueError naming the problem"),
+)
+_SPLIT_TABLE = {"sorted input, no ties": "time", "unsorted input": "time", "a tie at the cut goes to test": "cut",
+                "keeps the original index": "shape", "empty frame": "shape", "missing timestamp is rejected": "reject",
+                "test_fraction must be in (0, 1)": "reject"}
+
+
+def split_random_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for k in range(4):
+        n = int(rng.integers(6, 40))
+        minutes = np.sort(rng.choice(np.arange(0, 20_000, 7), size=n))
+        minutes = np.repeat(minutes, rng.integers(1, 4, size=n))[:n]  # runs of equal timestamps (ties)
+        ts = pd.Timestamp("2026-03-27", tz="UTC") + pd.to_timedelta(minutes, unit="min")
+        df = pd.DataFrame({"booked_ts": ts[::-1], "amount": rng.normal(size=n),
+                           "exec_ts": pd.Timestamp("2026-01-01", tz="UTC")}, index=rng.choice(10_000, n, replace=False))
+        df = df.sample(frac=1.0, random_state=int(rng.integers(1 << 30)))
+        frac = float(np.round(rng.uniform(0.1, 0.6), 2))
+        while abs(n * (1 - frac) % 1 - 0.5) < 0.05:  # no half-way cut: round-half-even vs half-up is not the lesson
+            frac = float(np.round(rng.uniform(0.1, 0.6), 2))
+        cases.append(Case(f"random frame {k + 1}: unsorted, ties, time_col='booked_ts', test_fraction={frac}",
+                          (df,), {"time_col": "booked_ts", "test_fraction": frac}, req="time" if k < 2 else "cut",
+                          compare=lambda got, exp: _compare_split(got, exp, "booked_ts")))
+    return cases
+
+
+BASELINE_REQS = (
+    Requirement("majority", "predict the most frequent label of `y_train` (never look at `y_test`) and return the "
+                "share of `y_test` that prediction gets right, as a float",
+                "learn the majority from y_train only; accuracy = mean(y_test == majority)"),
+    Requirement("tie", "a tie between labels is broken by the smallest label in sorted order",
+                "with equal counts pick the smallest label (as DummyClassifier does), not the first one seen"),
+    Requirement("inputs", "accept lists, numpy arrays and pandas Series (compare values, not index labels)",
+                "turn both into plain arrays first (np.asarray(list(y)))"),
+    Requirement("empty", "an empty `y_test` gives NaN; an empty `y_train` raises `ValueError`",
+                "accuracy over zero rows is undefined (nan); with no training labels there is no majority"),
+)
+_BASELINE_TABLE = {"imbalanced labels": "majority", "majority from the training labels only": "majority",
+                   "a tie is broken by the smallest label": "tie", "works on a pandas Series": "inputs",
+                   "empty test set": "empty", "empty training set": "empty"}
+
+
+def baseline_random_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    pools = [np.array(["normal", "anomaly", "review"]), np.array([3, 1, 2, 0]), np.array(["b", "a", "c"]),
+             np.array([True, False])]
+    for k, pool in enumerate(pools):
+        counts = rng.integers(1, 6, size=len(pool))
+        counts[-1] = counts[0] = counts.max()  # an asymmetric tie: the tied labels are not seen in sorted order
+        y_train = rng.permutation(np.repeat(pool, counts))
+        y_test = rng.choice(pool, size=int(rng.integers(3, 15)))
+        args = (pd.Series(y_train, index=rng.permutation(len(y_train)) + 50), list(y_test)) if k % 2 else \
+            (list(y_train), pd.Series(y_test, index=rng.permutation(len(y_test))))
+        cases.append(Case(f"random labels {k + 1}: {pool.dtype.kind}-labels, a tie in training", args,
+                          req="tie" if k < 3 else "inputs"))
+    return cases
+
+
+PR_REQS = (
+    Requirement("formula", "precision is `tp / (tp + fp)` and recall is `tp / (tp + fn)`",
+                "false alerts (fp) lower precision; missed anomalies (fn) lower recall: do not swap them"),
+    Requirement("undefined", "a zero denominator makes that value NaN (undefined), not 0",
+                "tp + fp == 0: precision is nan (sklearn: zero_division=np.nan); tp + fn == 0: recall is nan"),
+    Requirement("types", "return a `(precision, recall)` tuple of floats, also for numpy integer counts",
+                "return (float(precision), float(recall))"),
+    Requirement("negative", "a negative count raises `ValueError`",
+                "counts cannot be negative: raise ValueError naming the argument"),
+)
+_PR_TABLE = {"typical counts": "formula", "precision and recall differ": "formula", "no alerts raised": "undefined",
+             "no positives in the data": "undefined", "nothing at all": "undefined", "numpy integers": "types",
+             "a negative count is rejected": "negative"}
+
+
+def pr_random_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for k in range(4):
+        tp, fp, fn = (int(v) for v in rng.integers(0, 50, size=3))
+        if k == 1:
+            tp, fp = 0, 0
+        cases.append(Case(f"random counts {k + 1}: tp={tp}, fp={fp}, fn={fn}", (np.int64(tp), fp, np.int32(fn)),
+                          req="formula" if k != 1 else "undefined"))
+    return cases
+
+
+def _types_compare(got: Any, expected: Any) -> str | None:
+    if not isinstance(got, tuple) or len(got) != 2:
+        return Structural(f"expected a (precision, recall) tuple, got {type(got).__name__}")
+    if not all(isinstance(v, float) for v in got):
+        return Structural(f"expected two floats, got {tuple(type(v).__name__ for v in got)}")
+    from reference_impl.exercises.framework import compare_values
+    return compare_values(got, expected)
+
+
+def _pr_cases() -> list[Case]:
+    import dataclasses
+    return [dataclasses.replace(c, compare=_types_compare) if c.raises is None else c
+            for c in with_requirements(precision_recall_cases(), _PR_TABLE)]
+
+
+EXERCISES = {
+    "2.1": Exercise("2.1", "Time-based train/test split", SPLIT_REQS,
+                    cases=lambda: with_requirements(split_cases(), _SPLIT_TABLE), reference=time_based_split,
+                    random_cases=split_random_cases, seed=201, structure_req="shape"),
+    "2.2": Exercise("2.2", "Majority-class baseline accuracy", BASELINE_REQS,
+                    cases=lambda: with_requirements(baseline_cases(), _BASELINE_TABLE),
+                    reference=majority_baseline_accuracy, random_cases=baseline_random_cases, seed=202,
+                    structure_req="inputs"),
+    "2.3": Exercise("2.3", "Precision and recall from counts", PR_REQS, cases=_pr_cases, reference=precision_recall,
+                    random_cases=pr_random_cases, seed=203, structure_req="types"),
+}
+
+# --------------------------------------------------------------------------------------------------------------
 # Checks
 # --------------------------------------------------------------------------------------------------------------
 
 
 def check_time_based_split(func: Callable[..., Any]) -> None:
     """Exercise 2.1: run ``func(df, test_fraction=...)`` against the leakage cases."""
-    run_cases("2.1", func, split_cases(), reference=time_based_split)
+    EXERCISES["2.1"].check(func)
 
 
 def check_majority_baseline_accuracy(func: Callable[..., Any]) -> None:
     """Exercise 2.2: run ``func(y_train, y_test)`` against the baseline cases."""
-    run_cases("2.2", func, baseline_cases(), reference=majority_baseline_accuracy)
+    EXERCISES["2.2"].check(func)
 
 
 def check_precision_recall(func: Callable[..., Any]) -> None:
     """Exercise 2.3: run ``func(tp, fp, fn)`` against the zero-division cases."""
-    run_cases("2.3", func, precision_recall_cases(), reference=precision_recall)
+    EXERCISES["2.3"].check(func)
 
 
 check = SimpleNamespace(
@@ -241,6 +380,7 @@ check = SimpleNamespace(
 )
 
 __all__ = [
+    "EXERCISES",
     "check",
     "check_majority_baseline_accuracy",
     "check_precision_recall",

@@ -14,7 +14,7 @@ The notebook imports ``check`` and ``reference`` from here.
 Examples
 --------
 >>> check.late_arrivals(reference.late_arrivals)
-Exercise 3.1 passed (7/7 cases)
+Exercise 3.1 passed (11/11 cases)
 """
 
 from __future__ import annotations
@@ -22,10 +22,18 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 
 from reference_impl.errors import DataValidationError
-from reference_impl.exercises.framework import Case, compare_values, run_cases
+from reference_impl.exercises.framework import (
+    Case,
+    Exercise,
+    Requirement,
+    Structural,
+    compare_values,
+    with_requirements,
+)
 from reference_impl.features import point_in_time_join as _pit_join
 from reference_impl.features import trader_rolling_features
 
@@ -157,7 +165,7 @@ def _entities(rows: list[tuple[str, int]], index: list[int] | None = None) -> pd
 def _same_frame_and_index(got: Any, expected: pd.DataFrame) -> str | None:
     reason = compare_values(got, expected)
     if reason is None and not got.index.equals(expected.index):
-        return "index differs from the entity frame's index (keep its rows, order and index)"
+        return Structural("index differs from the entity frame's index (keep its rows, order and index)")
     return reason
 
 
@@ -227,23 +235,150 @@ def late_arrival_cases() -> list[Case]:
 
 
 # --------------------------------------------------------------------------------------------------------------
+# Requirements (the bullets the notebook shows) and random cases
+# --------------------------------------------------------------------------------------------------------------
+
+LATE_REQS = (
+    Requirement("late", "a trade is late when it was executed at or before `as_of` (inclusive) and booked after it "
+                "(strictly)", "late = (exec_ts <= as_of) & (booking_ts > as_of)"),
+    Requirement("instants", "compare instants: `as_of` may be in any time zone; a naive `as_of` raises `ValueError` "
+                "or `TypeError`", "compare tz-aware Timestamps directly (07:00 New York is 12:00 UTC); never "
+                "tz_localize a naive as_of"),
+    Requirement("shape", "return the late `trade_id`s as a sorted list of strings; an empty blotter gives `[]`",
+                "return sorted(trades.loc[late, 'trade_id'].astype(str))"),
+)
+_LATE_TABLE = {"late trades, sorted": "late", "booked exactly at the cut-off was known": "late",
+               "executed exactly at the cut-off had happened": "late", "future trades are not late": "late",
+               "cut-off given in another time zone": "instants", "naive cut-off is refused": "instants",
+               "empty blotter": "shape"}
+
+
+def late_random_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    zones = ["Asia/Tokyo", "UTC", "America/New_York", "Europe/London"]
+    for k in range(4):
+        n = int(rng.integers(5, 30))
+        as_of = pd.Timestamp("2026-03-27 12:00", tz="UTC") + pd.Timedelta(minutes=int(rng.integers(0, 60 * 72)))
+        exec_off = rng.integers(-600, 120, size=n)
+        exec_off[rng.random(n) < 0.15] = 0  # exactly at the cut-off
+        book_off = exec_off + rng.integers(0, 400, size=n)
+        book_off[rng.random(n) < 0.15] = 0
+        book_off = np.maximum(book_off, exec_off)
+        trades = pd.DataFrame({
+            "trade_id": [f"T{int(i)}" for i in rng.choice(1000, size=n, replace=False)],
+            "exec_ts": as_of + pd.to_timedelta(exec_off, unit="min"),
+            "booking_ts": as_of + pd.to_timedelta(book_off, unit="min"),
+        }, index=rng.choice(10_000, size=n, replace=False))
+        cases.append(Case(f"random blotter {k + 1}: as_of in {zones[k]}, trades at the cut-off",
+                          (trades, as_of.tz_convert(zones[k])), req="late"))
+    return cases
+
+
+ZSCORE_REQS = (
+    Requirement("history", "compare each trade with the same trader's trades booked in `[t - window, t)`: strictly "
+                "earlier, never the trade itself, never a trade booked at the same instant",
+                "rolling(window, on='booking_ts', closed='left') per trader"),
+    Requirement("window", "the window is a span of time (`window`, e.g. `\"1h\"`), not a number of rows",
+                "rolling('1h') on a time column, not rolling(3)"),
+    Requirement("group", "each trader has their own history", "group by trader_id before rolling"),
+    Requirement("stat", "z = (notional − mean) / std of that history, with the sample standard deviation "
+                "(`ddof=1`, pandas' default)", "pandas' rolling std is the sample std (ddof=1); numpy's np.std is "
+                "ddof=0"),
+    Requirement("undefined", "fewer than 3 earlier trades in the window, or a std of 0, gives NaN (never inf)",
+                "require count >= 3 and std > 0, else NaN"),
+    Requirement("shape", "return a float Series aligned with the input's index and order (the input may be "
+                "unsorted)", "sort a copy to compute, then return values aligned on the input's index"),
+)
+_ZSCORE_TABLE = {"one trader, one hour window": "stat", "the trade itself is not part of its own history": "history",
+                 "two traders interleaved": "group", "the window is time, not a number of rows": "window",
+                 "same-instant trades do not see each other": "history",
+                 "unsorted input keeps its own index": "shape",
+                 "constant history: std 0 gives NaN, never inf": "undefined",
+                 "fewer than 3 earlier trades gives NaN": "undefined"}
+
+
+def zscore_random_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for k, window in enumerate(["1h", "30min", "2h", "45min"]):
+        n = int(rng.integers(10, 40))
+        minutes = np.sort(rng.integers(0, 300, size=n))
+        minutes[rng.random(n) < 0.1] = minutes[0]  # same-instant trades
+        rows = [(str(rng.choice(["A", "B", "C"])), int(m), float(np.round(rng.lognormal(10, 1), 2)))
+                for m in minutes]
+        frame = _trades(rows, index=[int(i) for i in rng.choice(10_000, size=n, replace=False)])
+        cases.append(Case(f"random trades {k + 1}: three traders, window {window}, unsorted",
+                          (frame.sample(frac=1.0, random_state=k), window), req="history"))
+    return cases
+
+
+PIT_REQS = (
+    Requirement("known", "a feature row qualifies when `available_at <= event_timestamp` (inclusive): a value is "
+                "invisible until it has arrived", "compare available_at (when we knew it), not event_ts"),
+    Requirement("latest", "among the rows that qualify, the trader's latest `event_ts` wins (ties: the latest "
+                "`available_at`)", "a late correction of an older event must not replace a newer value"),
+    Requirement("left", "every entity row comes back (a left join), with NaN where nothing qualifies",
+                "unknown traders and rows before any value get NaN"),
+    Requirement("shape", "return `entity_df` with its rows, order, index and columns unchanged, plus `trades_today`",
+                "merge_asof needs sorted input: sort a copy, then restore the entity frame's order and index"),
+)
+_PIT_TABLE = {"latest value at or before each timestamp": "latest",
+              "a late-arriving value is invisible until it arrives": "known",
+              "available exactly at the timestamp counts": "known", "unknown trader keeps its row with NaN": "left",
+              "nothing known yet gives NaN": "left", "entity order and index are kept": "shape",
+              "a newer event beats a later-arriving older one": "latest"}
+
+
+def pit_random_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for k in range(4):
+        n_f = int(rng.integers(5, 25))
+        ev = rng.integers(0, 200, size=n_f)
+        avail = ev + rng.choice([0, 0, 5, 30, 120], size=n_f)
+        feats = _features([(str(rng.choice(["T1", "T2", "T3"])), int(e), int(a), float(rng.integers(0, 50)))
+                           for e, a in zip(ev, avail)]).sample(frac=1.0, random_state=k)
+        n_e = int(rng.integers(3, 15))
+        at = rng.integers(-10, 330, size=n_e)
+        at[: n_e // 3] = rng.choice(avail, size=n_e // 3)  # exactly when a value arrives
+        ents = _entities([(str(rng.choice(["T1", "T2", "T3", "T4"])), int(m)) for m in at],
+                         index=[int(i) for i in rng.choice(10_000, size=n_e, replace=False)])
+        cases.append(Case(f"random join {k + 1}: late and corrected values, unsorted", (ents, feats),
+                          compare=_same_frame_and_index, req="latest"))
+    return cases
+
+
+def _pit_cases() -> list[Case]:
+    return with_requirements(point_in_time_cases(), _PIT_TABLE)
+
+
+EXERCISES = {
+    "3.1": Exercise("3.1", "Spot the late arrivals", LATE_REQS,
+                    cases=lambda: with_requirements(late_arrival_cases(), _LATE_TABLE), reference=late_arrivals,
+                    random_cases=late_random_cases, seed=301, structure_req="shape"),
+    "3.2": Exercise("3.2", "Rolling z-score without leakage", ZSCORE_REQS,
+                    cases=lambda: with_requirements(rolling_zscore_cases(), _ZSCORE_TABLE), reference=rolling_zscore,
+                    random_cases=zscore_random_cases, seed=302, structure_req="shape"),
+    "3.3": Exercise("3.3", "Point-in-time join", PIT_REQS, cases=_pit_cases, reference=point_in_time_join,
+                    random_cases=pit_random_cases, seed=303, structure_req="shape"),
+}
+
+# --------------------------------------------------------------------------------------------------------------
 # Checks
 # --------------------------------------------------------------------------------------------------------------
 
 
 def check_rolling_zscore(func: Callable[..., Any]) -> None:
     """Exercise 3.2: run ``func(trades, window)`` against the leakage cases."""
-    run_cases("3.2", func, rolling_zscore_cases(), reference=rolling_zscore)
+    EXERCISES["3.2"].check(func)
 
 
 def check_point_in_time_join(func: Callable[..., Any]) -> None:
     """Exercise 3.3: run ``func(entity_df, feature_df)`` against the point-in-time cases."""
-    run_cases("3.3", func, point_in_time_cases(), reference=point_in_time_join)
+    EXERCISES["3.3"].check(func)
 
 
 def check_late_arrivals(func: Callable[..., Any]) -> None:
     """Exercise 3.1: run ``func(trades, as_of)`` against the late-arrival cases."""
-    run_cases("3.1", func, late_arrival_cases(), reference=late_arrivals)
+    EXERCISES["3.1"].check(func)
 
 
 check = SimpleNamespace(
@@ -253,6 +388,7 @@ check = SimpleNamespace(
 )
 
 __all__ = [
+    "EXERCISES",
     "check",
     "check_late_arrivals",
     "check_point_in_time_join",

@@ -167,6 +167,7 @@ def check_decide_with_fallback(func: Callable[..., Any]) -> None:
         Case("model raises", (_boom, lambda: "rules", 1.0), expected=("rules", "model_error"),
              hint="catch the model's exception and fall back"),
         Case("model hangs", (stuck_model, lambda: "rules", 0.05), expected=("rules", "model_timeout"),
+             max_seconds=0.05 + 1.0,  # measured: the budget plus a generous margin, far below the 5 s hang
              hint="wait at most budget_s (future.result(timeout=...)) and do not wait for the thread when you leave "
                   "(shutdown(wait=False)); a `with ThreadPoolExecutor()` block waits for the hung call"),
     ]

@@ -94,7 +94,7 @@ def test_mutating_learner_cannot_poison_the_expected_value():
         ([1, 2], pd.Series([1, 2]), "expected a pandas Series"),
         (pd.DataFrame({"a": [1]}), pd.DataFrame({"b": [1]}), "columns differ"),
         (pd.DataFrame({"a": [1]}), pd.DataFrame({"a": [1, 2]}), "expected 2 rows"),
-        (pd.DataFrame({"a": [1.0]}), pd.DataFrame({"a": [1.5]}), "values differ"),
+        (pd.DataFrame({"a": [1.0]}), pd.DataFrame({"a": [1.5]}), "row 0, column 'a': expected 1.5, got 1.0"),
         ("EUR", "USD", "expected 'USD', got 'EUR'"),
     ],
 )

@@ -37,7 +37,7 @@ def usd_notional_map(trades, fx_rates):
 
 
 def daily_named_agg(trades):
-    new = trades.loc[trades["event_type"] == "new"].assign(trade_date=lambda d: d["exec_ts"].dt.date)
+    new = trades.loc[trades["event_type"] == "new"].assign(trade_date=lambda d: d["exec_ts"].dt.tz_convert("UTC").dt.date)
     out = new.groupby(["trader_id", "trade_date"], as_index=False).agg(
         n_trades=("notional_usd", "size"), notional_usd=("notional_usd", lambda s: s.sum(skipna=False)))
     return out.sort_values(["trader_id", "trade_date"]).reset_index(drop=True)

@@ -13,7 +13,7 @@ from reference_impl.exercises import week03 as w
 
 
 def zscore_loop(trades, window):
-    span = pd.Timedelta(window.upper().replace("H", "h"))
+    span = pd.Timedelta(window)
     out = pd.Series(np.nan, index=trades.index, dtype=float)
     for i, row in trades.iterrows():
         same = trades[(trades["trader_id"] == row["trader_id"]) & (trades["booking_ts"] < row["booking_ts"])

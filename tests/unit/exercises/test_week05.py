@@ -114,3 +114,27 @@ def _no_seq_check(records):
 def test_first_bad_record_wrong_answers(wrong, case):
     with pytest.raises(ExerciseFailed, match=case):
         check.first_bad_record(wrong)
+
+
+def decide_waits_for_the_hung_model(model, rules, budget_s):  # `with` waits for the hung call on exit
+    import concurrent.futures as cf
+
+    if model is None:
+        return rules(), "model_missing"
+    with cf.ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(model)
+        try:
+            return future.result(timeout=budget_s), None
+        except cf.TimeoutError:
+            return rules(), "model_timeout"
+        except Exception:  # noqa: BLE001
+            return rules(), "model_error"
+
+
+def test_the_time_budget_is_measured_not_just_the_answer():
+    """Right answer, wrong latency: the check times the call (budget + 1 s margin) and fails it."""
+    from reference_impl.exercises import week05
+
+    with pytest.raises(ExerciseFailed) as exc:
+        week05.check.decide_with_fallback(decide_waits_for_the_hung_model)
+    assert exc.value.case == "model hangs" and "at most 1.05 s is allowed" in str(exc.value)
