@@ -19,8 +19,9 @@ import copy
 import dataclasses
 import math
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,8 +30,9 @@ import pandas as pd
 class ExerciseFailed(AssertionError):
     """Raised when a learner's solution fails a case; the message says which, why, and a hint."""
 
-    def __init__(self, exercise: str, case: str, detail: str, hint: str = "",
-                 requirement: Requirement | None = None) -> None:
+    def __init__(
+        self, exercise: str, case: str, detail: str, hint: str = "", requirement: Requirement | None = None
+    ) -> None:
         self.exercise, self.case, self.detail, self.hint = exercise, case, detail, hint
         self.requirement = requirement
         self.req = requirement.id if requirement is not None else ""
@@ -90,7 +92,7 @@ def _fmt(value: Any, limit: int = 80) -> str:
         if isinstance(value, np.generic):
             value = value.item()
         text = repr(value)
-    except Exception:
+    except Exception:  # noqa: BLE001 - learner code may raise anything; it becomes a failed case
         text = f"<{type(value).__name__}>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -106,7 +108,7 @@ def _short(value: Any, limit: int = 300) -> str:
 def _is_null(value: Any) -> bool:
     try:
         return bool(pd.isna(value)) if np.ndim(value) == 0 else False
-    except Exception:
+    except Exception:  # noqa: BLE001 - learner code may raise anything; it becomes a failed case
         return False
 
 
@@ -115,7 +117,7 @@ def _equal_scalar(got: Any, expected: Any) -> bool:
         return True
     try:
         return bool(got == expected)
-    except Exception:
+    except Exception:  # noqa: BLE001 - learner code may raise anything; it becomes a failed case
         return False
 
 
@@ -139,8 +141,10 @@ def _compare_frames(got: pd.DataFrame, expected: pd.DataFrame, rtol: float, atol
         reason = _compare_arrays(_column_values(g), _column_values(e), rtol, atol)
         if reason is not None:
             i = reason[0]
-            return (f"row {i}, column {col!r}: expected {_fmt(e.iloc[i])}, got {_fmt(g.iloc[i])}; "
-                    f"expected row {_frame_row(expected, i)}, got row {_frame_row(got, i)}")
+            return (
+                f"row {i}, column {col!r}: expected {_fmt(e.iloc[i])}, got {_fmt(g.iloc[i])}; "
+                f"expected row {_frame_row(expected, i)}, got row {_frame_row(got, i)}"
+            )
     return None
 
 
@@ -181,7 +185,7 @@ def compare_values(got: Any, expected: Any, *, rtol: float = 1e-9, atol: float =
     """
     try:
         return _compare(got, expected, rtol, atol)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - learner code may raise anything; it becomes a failed case
         return f"could not compare: expected {_type_name(expected)}, got {_type_name(got)} ({type(exc).__name__})"
 
 
@@ -196,14 +200,18 @@ def _compare(got: Any, expected: Any, rtol: float, atol: float) -> str | None:
         if len(got) != len(expected):
             return f"expected {len(expected)} values, got {len(got)}"
         if not got.index.equals(expected.index):
-            return Structural("index differs from the input's index (keep the original index; do not sort or reset "
-                              f"it): expected {_fmt(list(expected.index[:5]))}, got {_fmt(list(got.index[:5]))}")
+            return Structural(
+                "index differs from the input's index (keep the original index; do not sort or reset "
+                f"it): expected {_fmt(list(expected.index[:5]))}, got {_fmt(list(got.index[:5]))}"
+            )
         diff = _compare_arrays(_column_values(got), _column_values(expected), rtol, atol)
         if diff is not None:
             i, kind = diff
             what = "NaN mismatch" if kind == "NaN mismatch" else "value"
-            return (f"{what} at index {_fmt(expected.index[i])} (position {i}): expected {_fmt(expected.iloc[i])}, "
-                    f"got {_fmt(got.iloc[i])}")
+            return (
+                f"{what} at index {_fmt(expected.index[i])} (position {i}): expected {_fmt(expected.iloc[i])}, "
+                f"got {_fmt(got.iloc[i])}"
+            )
         return None
     if isinstance(expected, np.ndarray):
         if isinstance(got, (pd.DataFrame, dict, str)) or got is None:
@@ -240,8 +248,10 @@ def _compare(got: Any, expected: Any, rtol: float, atol: float) -> str | None:
     if expected is None:
         return None if got is None else f"expected None, got {_fmt(got)}"
     if isinstance(expected, (float, np.floating)) or (
-            isinstance(got, (float, np.floating)) and isinstance(expected, (int, np.integer))
-            and not isinstance(expected, (bool, np.bool_))):
+        isinstance(got, (float, np.floating))
+        and isinstance(expected, (int, np.integer))
+        and not isinstance(expected, (bool, np.bool_))
+    ):
         if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.integer, np.floating)):
             return Structural(f"expected a number ({_fmt(expected)}), got {_type_name(got)}: {_fmt(got)}")
         g, e = float(got), float(expected)
@@ -268,7 +278,7 @@ def _copy_arg(value: Any) -> Any:
     if isinstance(value, (list, dict, set)):
         try:
             return copy.deepcopy(value)
-        except Exception:
+        except Exception:  # noqa: BLE001 - learner code may raise anything; it becomes a failed case
             return value
     return value
 
@@ -314,23 +324,25 @@ def _run_case(func: Callable[..., Any], case: Case, reference: Callable[..., Any
             func(*args, **kwargs)
         except case.raises:
             return None
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - learner code may raise anything; it becomes a failed case
             return f"expected {_exc_names(case.raises)}, got {type(exc).__name__}: {_clip(str(exc))}"
         return f"expected {_exc_names(case.raises)} to be raised"
     expected = case.expected
     if expected is None and reference is not None:
-        expected = reference(*tuple(_copy_arg(a) for a in case.args), **{k: _copy_arg(v) for k, v in case.kwargs.items()})
+        expected = reference(
+            *tuple(_copy_arg(a) for a in case.args), **{k: _copy_arg(v) for k, v in case.kwargs.items()}
+        )
     start = time.perf_counter()
     try:
         got = func(*args, **kwargs)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - learner code may raise anything; it becomes a failed case
         return f"your function raised {type(exc).__name__}: {_clip(str(exc))}"
     elapsed = time.perf_counter() - start
     if case.max_seconds is not None and elapsed > case.max_seconds:
         return f"took {elapsed:.2f} s; at most {case.max_seconds:.2f} s is allowed"
     try:
         return case.compare(got, expected) if case.compare else compare_values(got, expected)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - learner code may raise anything; it becomes a failed case
         return f"could not compare your result ({_type_name(got)}) with the expected one: {type(exc).__name__}"
 
 
@@ -350,8 +362,9 @@ def fresh_index(compare: Callable[[Any, Any], str | None] = compare_values) -> C
     def _compare_fresh(got: Any, expected: Any) -> str | None:
         reason = compare(got, expected)
         if reason is None and not got.index.equals(pd.RangeIndex(len(got))):
-            return Structural(f"index is {_fmt(list(got.index[:5]))}...; expected a fresh 0..n-1 index "
-                              "(reset_index(drop=True))")
+            return Structural(
+                f"index is {_fmt(list(got.index[:5]))}...; expected a fresh 0..n-1 index (reset_index(drop=True))"
+            )
         return reason
 
     return _compare_fresh
@@ -405,8 +418,15 @@ class Exercise:
             if not callable(func):
                 raise ExerciseFailed(self.id, "setup", f"expected a function, got {_type_name(func)}")
             target = self.adapt(func) if self.adapt is not None else func
-            n = run_cases(self.id, target, self.all_cases(), reference=self.reference, quiet=True,
-                          requirements=self.requirements, structure_req=self.structure_req)
+            n = run_cases(
+                self.id,
+                target,
+                self.all_cases(),
+                reference=self.reference,
+                quiet=True,
+                requirements=self.requirements,
+                structure_req=self.structure_req,
+            )
         if not quiet:
             print(f"Exercise {self.id} passed ({n}/{n} cases)")
         return n
@@ -416,5 +436,13 @@ class Exercise:
         return self.requirement(req_id).hint
 
 
-__all__ = ["Case", "Exercise", "ExerciseFailed", "Requirement", "compare_values", "fresh_index", "run_cases",
-           "with_requirements"]
+__all__ = [
+    "Case",
+    "Exercise",
+    "ExerciseFailed",
+    "Requirement",
+    "compare_values",
+    "fresh_index",
+    "run_cases",
+    "with_requirements",
+]

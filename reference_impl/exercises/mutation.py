@@ -15,8 +15,9 @@ from __future__ import annotations
 import contextlib
 import importlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from reference_impl.exercises.framework import Exercise, ExerciseFailed, run_cases
 
@@ -123,8 +124,8 @@ def main() -> int:
     print(f"{'exercise':<9} {'caught':>7} {'mutants':>8} {'share':>7}")
     for ex_id in sorted(result, key=lambda s: tuple(int(p) for p in s.split("."))):
         caught, n = result[ex_id]
-        share = f"{caught / n:.0%}" if n else "-"
-        print(f"{ex_id:<9} {caught:>7} {n:>8} {share:>7}")
+        shown = f"{caught / n:.0%}" if n else "-"
+        print(f"{ex_id:<9} {caught:>7} {n:>8} {shown:>7}")
     share = total_caught / total if total else 0.0
     print(f"{'total':<9} {total_caught:>7} {total:>8} {share:>7.1%}")
     return 0 if share >= MIN_SCORE else 1

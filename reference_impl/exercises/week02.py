@@ -15,9 +15,9 @@ Exercise 2.3 passed (11/11 cases)
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -146,84 +146,161 @@ def _compare_split(got: Any, expected: tuple[pd.DataFrame, pd.DataFrame], time_c
         return Structural(f"expected a (train, test) pair of DataFrames, got {type(got).__name__}")
     train, test = got
     if len(train) and len(test) and train[time_col].max() >= test[time_col].min():
-        return (f"leakage: training data reaches {train[time_col].max()} but the test set starts at "
-                f"{test[time_col].min()}")
+        return (
+            f"leakage: training data reaches {train[time_col].max()} but the test set starts at {test[time_col].min()}"
+        )
     for part, g, e in (("train", train, expected[0]), ("test", test, expected[1])):
         if list(g.columns) != list(e.columns):
             return f"{part} columns differ: expected {list(e.columns)}, got {list(g.columns)}"
         if len(g) and not set(g.index) <= set(expected[0].index.append(expected[1].index)):
-            return Structural(f"{part} rows carry a new index {sorted(g.index)[:6]}, expected {sorted(e.index)[:6]} "
-                              "(keep the original index: do not reset it)")
+            return Structural(
+                f"{part} rows carry a new index {sorted(g.index)[:6]}, expected {sorted(e.index)[:6]} "
+                "(keep the original index: do not reset it)"
+            )
         if sorted(g.index) != sorted(e.index):
-            return (f"{part} rows (by index) differ: expected {sorted(e.index)}, got {sorted(g.index)} "
-                    "(keep the original index: do not reset it)")
+            return (
+                f"{part} rows (by index) differ: expected {sorted(e.index)}, got {sorted(g.index)} "
+                "(keep the original index: do not reset it)"
+            )
         if not g[time_col].is_monotonic_increasing:
             return f"{part} is not sorted by {time_col}"
     return None
 
 
 def split_cases() -> list[Case]:
-    split = dict(compare=_compare_split)
+    split: dict[str, Any] = {"compare": _compare_split}
     return [
-        Case("sorted input, no ties", (_events(list(range(1, 11)), index=list(range(101, 111))),), {"test_fraction": 0.2},
-             hint="sort by time, then everything before the cut is train and the rest is test; never shuffle "
-                  "(train_test_split shuffles by default)", **split),
-        Case("the cut rounds, it does not truncate", (_events([1, 2, 3, 4, 5, 6, 7]),), {"test_fraction": 0.2},
-             req="cut", hint="7 rows * 0.8 = 5.6 training rows: round() gives 6, int() gives 5", **split),
-        Case("unsorted input", (_events([5, 9, 1, 10, 3, 2, 8, 4, 7, 6]),), {"test_fraction": 0.3},
-             hint="a blotter arrives in booking order, not execution order: sort by time_col before cutting "
-                  "(df.iloc[:k] on unsorted rows puts future trades in train)", **split),
-        Case("a tie at the cut goes to test", (_events([1, 2, 3, 4, 5, 6, 7, 8, 8, 9]),), {"test_fraction": 0.2},
-             hint="rows sharing the cut's timestamp must all land in test; compare timestamps (< cut), "
-                  "not row positions", **split),
-        Case("keeps the original index", (_events([3, 1, 2, 4], index=[40, 10, 20, 30]),), {"test_fraction": 0.25},
-             hint="do not reset the index: reviewers trace rows back to trades by it", **split),
-        Case("empty frame", (_events([]),), {"test_fraction": 0.2},
-             hint="no rows in, two empty frames out", **split),
-        Case("missing timestamp is rejected",
-             (pd.DataFrame({"exec_ts": pd.to_datetime(["2026-01-01", None], utc=True), "is_anomaly": [1, 0]}),),
-             {"test_fraction": 0.5}, raises=ValueError,
-             hint="a NaT cannot be placed in time: raise ValueError instead of letting the sort put it last"),
-        Case("test_fraction must be in (0, 1)", (_events([1, 2]),), {"test_fraction": 1.5}, raises=ValueError,
-             hint="validate test_fraction and raise ValueError naming it"),
+        Case(
+            "sorted input, no ties",
+            (_events(list(range(1, 11)), index=list(range(101, 111))),),
+            {"test_fraction": 0.2},
+            hint="sort by time, then everything before the cut is train and the rest is test; never shuffle "
+            "(train_test_split shuffles by default)",
+            **split,
+        ),
+        Case(
+            "the cut rounds, it does not truncate",
+            (_events([1, 2, 3, 4, 5, 6, 7]),),
+            {"test_fraction": 0.2},
+            req="cut",
+            hint="7 rows * 0.8 = 5.6 training rows: round() gives 6, int() gives 5",
+            **split,
+        ),
+        Case(
+            "unsorted input",
+            (_events([5, 9, 1, 10, 3, 2, 8, 4, 7, 6]),),
+            {"test_fraction": 0.3},
+            hint="a blotter arrives in booking order, not execution order: sort by time_col before cutting "
+            "(df.iloc[:k] on unsorted rows puts future trades in train)",
+            **split,
+        ),
+        Case(
+            "a tie at the cut goes to test",
+            (_events([1, 2, 3, 4, 5, 6, 7, 8, 8, 9]),),
+            {"test_fraction": 0.2},
+            hint="rows sharing the cut's timestamp must all land in test; compare timestamps (< cut), "
+            "not row positions",
+            **split,
+        ),
+        Case(
+            "keeps the original index",
+            (_events([3, 1, 2, 4], index=[40, 10, 20, 30]),),
+            {"test_fraction": 0.25},
+            hint="do not reset the index: reviewers trace rows back to trades by it",
+            **split,
+        ),
+        Case("empty frame", (_events([]),), {"test_fraction": 0.2}, hint="no rows in, two empty frames out", **split),
+        Case(
+            "missing timestamp is rejected",
+            (pd.DataFrame({"exec_ts": pd.to_datetime(["2026-01-01", None], utc=True), "is_anomaly": [1, 0]}),),
+            {"test_fraction": 0.5},
+            raises=ValueError,
+            hint="a NaT cannot be placed in time: raise ValueError instead of letting the sort put it last",
+        ),
+        Case(
+            "test_fraction must be in (0, 1)",
+            (_events([1, 2]),),
+            {"test_fraction": 1.5},
+            raises=ValueError,
+            hint="validate test_fraction and raise ValueError naming it",
+        ),
     ]
 
 
 def baseline_cases() -> list[Case]:
     return [
-        Case("plain Python lists", (["ok", "ok", "bad"], ["ok", "bad", "ok"]), req="inputs",
-             hint="a list compared with a label is just False: turn y_test into an array first"),
-        Case("imbalanced labels", ([False] * 8 + [True] * 2, [False] * 9 + [True]),
-             hint="predict the most frequent training label for every test row; accuracy = share predicted right"),
-        Case("majority from the training labels only", (["normal"] * 7 + ["anomaly"] * 3, ["anomaly"] * 3 + ["normal"]),
-             hint="learn the majority from y_train; looking at y_test is leakage"),
-        Case("a tie is broken by the smallest label", (np.array(["b", "a", "b", "a"]), ["a", "a", "b"]),
-             hint="with equal counts pick the smallest label in sorted order (as DummyClassifier does), not "
-                  "the first one seen"),
-        Case("works on a pandas Series", (pd.Series([1, 1, 0], index=[7, 8, 9]), pd.Series([1, 0], index=[0, 1])),
-             hint="compare values, not index labels (y_test's index has nothing to do with y_train's)"),
-        Case("empty test set", ([0, 1, 1], []),
-             hint="accuracy over zero rows is undefined: return float('nan'), not 0 and not an error"),
-        Case("empty training set", ([], [0, 1]), raises=ValueError,
-             hint="with no training labels there is no majority: raise ValueError"),
+        Case(
+            "plain Python lists",
+            (["ok", "ok", "bad"], ["ok", "bad", "ok"]),
+            req="inputs",
+            hint="a list compared with a label is just False: turn y_test into an array first",
+        ),
+        Case(
+            "imbalanced labels",
+            ([False] * 8 + [True] * 2, [False] * 9 + [True]),
+            hint="predict the most frequent training label for every test row; accuracy = share predicted right",
+        ),
+        Case(
+            "majority from the training labels only",
+            (["normal"] * 7 + ["anomaly"] * 3, ["anomaly"] * 3 + ["normal"]),
+            hint="learn the majority from y_train; looking at y_test is leakage",
+        ),
+        Case(
+            "a tie is broken by the smallest label",
+            (np.array(["b", "a", "b", "a"]), ["a", "a", "b"]),
+            hint="with equal counts pick the smallest label in sorted order (as DummyClassifier does), not "
+            "the first one seen",
+        ),
+        Case(
+            "works on a pandas Series",
+            (pd.Series([1, 1, 0], index=[7, 8, 9]), pd.Series([1, 0], index=[0, 1])),
+            hint="compare values, not index labels (y_test's index has nothing to do with y_train's)",
+        ),
+        Case(
+            "empty test set",
+            ([0, 1, 1], []),
+            hint="accuracy over zero rows is undefined: return float('nan'), not 0 and not an error",
+        ),
+        Case(
+            "empty training set",
+            ([], [0, 1]),
+            raises=ValueError,
+            hint="with no training labels there is no majority: raise ValueError",
+        ),
     ]
 
 
 def precision_recall_cases() -> list[Case]:
     return [
-        Case("typical counts", (8, 2, 4),
-             hint="precision = tp / (tp + fp) (false alerts lower it); recall = tp / (tp + fn) (missed anomalies "
-                  "lower it): check you did not swap fp and fn"),
-        Case("precision and recall differ", (1, 9, 0),
-             hint="false positives lower precision; false negatives lower recall (check you did not swap fp and fn)"),
-        Case("no alerts raised", (0, 0, 5),
-             hint="tp + fp == 0: precision is undefined, return nan (sklearn: zero_division=np.nan), not 0"),
+        Case(
+            "typical counts",
+            (8, 2, 4),
+            hint="precision = tp / (tp + fp) (false alerts lower it); recall = tp / (tp + fn) (missed anomalies "
+            "lower it): check you did not swap fp and fn",
+        ),
+        Case(
+            "precision and recall differ",
+            (1, 9, 0),
+            hint="false positives lower precision; false negatives lower recall (check you did not swap fp and fn)",
+        ),
+        Case(
+            "no alerts raised",
+            (0, 0, 5),
+            hint="tp + fp == 0: precision is undefined, return nan (sklearn: zero_division=np.nan), not 0",
+        ),
         Case("no positives in the data", (0, 3, 0), hint="tp + fn == 0: recall is undefined, return nan"),
         Case("nothing at all", (0, 0, 0), hint="both undefined: (nan, nan)"),
-        Case("numpy integers", (np.int64(3), np.int64(1), np.int64(0)),
-             hint="return plain floats, e.g. float(tp) / (tp + fp)"),
-        Case("a negative count is rejected", (-1, 2, 3), raises=ValueError,
-             hint="counts cannot be negative: raise ValueError naming the argument"),
+        Case(
+            "numpy integers",
+            (np.int64(3), np.int64(1), np.int64(0)),
+            hint="return plain floats, e.g. float(tp) / (tp + fp)",
+        ),
+        Case(
+            "a negative count is rejected",
+            (-1, 2, 3),
+            raises=ValueError,
+            hint="counts cannot be negative: raise ValueError naming the argument",
+        ),
     ]
 
 
@@ -232,21 +309,38 @@ def precision_recall_cases() -> list[Case]:
 # --------------------------------------------------------------------------------------------------------------
 
 SPLIT_REQS = (
-    Requirement("time", "sort by `time_col` (whatever column it names) and cut by time: every test row is strictly "
-                "later than every training row; never shuffle",
-                "sort by time_col before cutting; use the time_col argument, not a hard-coded column"),
-    Requirement("cut", "the cut is the timestamp of the row at position `round(n * (1 - test_fraction))` of the "
-                "sorted rows, and every row at that timestamp goes to test",
-                "n_train = round(len(df) * (1 - test_fraction)); cut = sorted times[n_train]; test = rows >= cut"),
-    Requirement("shape", "both parts keep the original index and columns and are sorted by time; an empty frame "
-                "gives two empty frames",
-                "do not reset the index: reviewers trace rows back to trades by it"),
-    Requirement("reject", "a missing timestamp, or a `test_fraction` outside (0, 1), raises `ValueError`",
-                "validate before splitting and raise ValueError naming the problem"),
+    Requirement(
+        "time",
+        "sort by `time_col` (whatever column it names) and cut by time: every test row is strictly "
+        "later than every training row; never shuffle",
+        "sort by time_col before cutting; use the time_col argument, not a hard-coded column",
+    ),
+    Requirement(
+        "cut",
+        "the cut is the timestamp of the row at position `round(n * (1 - test_fraction))` of the "
+        "sorted rows, and every row at that timestamp goes to test",
+        "n_train = round(len(df) * (1 - test_fraction)); cut = sorted times[n_train]; test = rows >= cut",
+    ),
+    Requirement(
+        "shape",
+        "both parts keep the original index and columns and are sorted by time; an empty frame gives two empty frames",
+        "do not reset the index: reviewers trace rows back to trades by it",
+    ),
+    Requirement(
+        "reject",
+        "a missing timestamp, or a `test_fraction` outside (0, 1), raises `ValueError`",
+        "validate before splitting and raise ValueError naming the problem",
+    ),
 )
-_SPLIT_TABLE = {"sorted input, no ties": "time", "unsorted input": "time", "a tie at the cut goes to test": "cut",
-                "keeps the original index": "shape", "empty frame": "shape", "missing timestamp is rejected": "reject",
-                "test_fraction must be in (0, 1)": "reject"}
+_SPLIT_TABLE = {
+    "sorted input, no ties": "time",
+    "unsorted input": "time",
+    "a tie at the cut goes to test": "cut",
+    "keeps the original index": "shape",
+    "empty frame": "shape",
+    "missing timestamp is rejected": "reject",
+    "test_fraction must be in (0, 1)": "reject",
+}
 
 
 def split_random_cases(rng: np.random.Generator) -> list[Case]:
@@ -256,63 +350,118 @@ def split_random_cases(rng: np.random.Generator) -> list[Case]:
         minutes = np.sort(rng.choice(np.arange(0, 20_000, 7), size=n))
         minutes = np.repeat(minutes, rng.integers(1, 4, size=n))[:n]  # runs of equal timestamps (ties)
         ts = pd.Timestamp("2026-03-27", tz="UTC") + pd.to_timedelta(minutes, unit="min")
-        df = pd.DataFrame({"booked_ts": ts[::-1], "amount": rng.normal(size=n),
-                           "exec_ts": pd.Timestamp("2026-01-01", tz="UTC")}, index=rng.choice(10_000, n, replace=False))
+        df = pd.DataFrame(
+            {"booked_ts": ts[::-1], "amount": rng.normal(size=n), "exec_ts": pd.Timestamp("2026-01-01", tz="UTC")},
+            index=rng.choice(10_000, n, replace=False),
+        )
         df = df.sample(frac=1.0, random_state=int(rng.integers(1 << 30)))
         frac = float(np.round(rng.uniform(0.1, 0.6), 2))
         while abs(n * (1 - frac) % 1 - 0.5) < 0.05:  # no half-way cut: round-half-even vs half-up is not the lesson
             frac = float(np.round(rng.uniform(0.1, 0.6), 2))
-        cases.append(Case(f"random frame {k + 1}: unsorted, ties, time_col='booked_ts', test_fraction={frac}",
-                          (df,), {"time_col": "booked_ts", "test_fraction": frac}, req="time" if k < 2 else "cut",
-                          compare=lambda got, exp: _compare_split(got, exp, "booked_ts")))
+        cases.append(
+            Case(
+                f"random frame {k + 1}: unsorted, ties, time_col='booked_ts', test_fraction={frac}",
+                (df,),
+                {"time_col": "booked_ts", "test_fraction": frac},
+                req="time" if k < 2 else "cut",
+                compare=lambda got, exp: _compare_split(got, exp, "booked_ts"),
+            )
+        )
     return cases
 
 
 BASELINE_REQS = (
-    Requirement("majority", "predict the most frequent label of `y_train` (never look at `y_test`) and return the "
-                "share of `y_test` that prediction gets right, as a float",
-                "learn the majority from y_train only; accuracy = mean(y_test == majority)"),
-    Requirement("tie", "a tie between labels is broken by the smallest label in sorted order",
-                "with equal counts pick the smallest label (as DummyClassifier does), not the first one seen"),
-    Requirement("inputs", "accept lists, numpy arrays and pandas Series (compare values, not index labels)",
-                "turn both into plain arrays first (np.asarray(list(y)))"),
-    Requirement("empty", "an empty `y_test` gives NaN; an empty `y_train` raises `ValueError`",
-                "accuracy over zero rows is undefined (nan); with no training labels there is no majority"),
+    Requirement(
+        "majority",
+        "predict the most frequent label of `y_train` (never look at `y_test`) and return the "
+        "share of `y_test` that prediction gets right, as a float",
+        "learn the majority from y_train only; accuracy = mean(y_test == majority)",
+    ),
+    Requirement(
+        "tie",
+        "a tie between labels is broken by the smallest label in sorted order",
+        "with equal counts pick the smallest label (as DummyClassifier does), not the first one seen",
+    ),
+    Requirement(
+        "inputs",
+        "accept lists, numpy arrays and pandas Series (compare values, not index labels)",
+        "turn both into plain arrays first (np.asarray(list(y)))",
+    ),
+    Requirement(
+        "empty",
+        "an empty `y_test` gives NaN; an empty `y_train` raises `ValueError`",
+        "accuracy over zero rows is undefined (nan); with no training labels there is no majority",
+    ),
 )
-_BASELINE_TABLE = {"imbalanced labels": "majority", "majority from the training labels only": "majority",
-                   "a tie is broken by the smallest label": "tie", "works on a pandas Series": "inputs",
-                   "empty test set": "empty", "empty training set": "empty"}
+_BASELINE_TABLE = {
+    "imbalanced labels": "majority",
+    "majority from the training labels only": "majority",
+    "a tie is broken by the smallest label": "tie",
+    "works on a pandas Series": "inputs",
+    "empty test set": "empty",
+    "empty training set": "empty",
+}
 
 
 def baseline_random_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
-    pools = [np.array(["normal", "anomaly", "review"]), np.array([3, 1, 2, 0]), np.array(["b", "a", "c"]),
-             np.array([True, False])]
+    pools = [
+        np.array(["normal", "anomaly", "review"]),
+        np.array([3, 1, 2, 0]),
+        np.array(["b", "a", "c"]),
+        np.array([True, False]),
+    ]
     for k, pool in enumerate(pools):
         counts = rng.integers(1, 6, size=len(pool))
         counts[-1] = counts[0] = counts.max()  # an asymmetric tie: the tied labels are not seen in sorted order
         y_train = rng.permutation(np.repeat(pool, counts))
         y_test = rng.choice(pool, size=int(rng.integers(3, 15)))
-        args = (pd.Series(y_train, index=rng.permutation(len(y_train)) + 50), list(y_test)) if k % 2 else \
-            (list(y_train), pd.Series(y_test, index=rng.permutation(len(y_test))))
-        cases.append(Case(f"random labels {k + 1}: {pool.dtype.kind}-labels, a tie in training", args,
-                          req="tie" if k < 3 else "inputs"))
+        args = (
+            (pd.Series(y_train, index=rng.permutation(len(y_train)) + 50), list(y_test))
+            if k % 2
+            else (list(y_train), pd.Series(y_test, index=rng.permutation(len(y_test))))
+        )
+        cases.append(
+            Case(
+                f"random labels {k + 1}: {pool.dtype.kind}-labels, a tie in training",
+                args,
+                req="tie" if k < 3 else "inputs",
+            )
+        )
     return cases
 
 
 PR_REQS = (
-    Requirement("formula", "precision is `tp / (tp + fp)` and recall is `tp / (tp + fn)`",
-                "false alerts (fp) lower precision; missed anomalies (fn) lower recall: do not swap them"),
-    Requirement("undefined", "a zero denominator makes that value NaN (undefined), not 0",
-                "tp + fp == 0: precision is nan (sklearn: zero_division=np.nan); tp + fn == 0: recall is nan"),
-    Requirement("types", "return a `(precision, recall)` tuple of floats, also for numpy integer counts",
-                "return (float(precision), float(recall))"),
-    Requirement("negative", "a negative count raises `ValueError`",
-                "counts cannot be negative: raise ValueError naming the argument"),
+    Requirement(
+        "formula",
+        "precision is `tp / (tp + fp)` and recall is `tp / (tp + fn)`",
+        "false alerts (fp) lower precision; missed anomalies (fn) lower recall: do not swap them",
+    ),
+    Requirement(
+        "undefined",
+        "a zero denominator makes that value NaN (undefined), not 0",
+        "tp + fp == 0: precision is nan (sklearn: zero_division=np.nan); tp + fn == 0: recall is nan",
+    ),
+    Requirement(
+        "types",
+        "return a `(precision, recall)` tuple of floats, also for numpy integer counts",
+        "return (float(precision), float(recall))",
+    ),
+    Requirement(
+        "negative",
+        "a negative count raises `ValueError`",
+        "counts cannot be negative: raise ValueError naming the argument",
+    ),
 )
-_PR_TABLE = {"typical counts": "formula", "precision and recall differ": "formula", "no alerts raised": "undefined",
-             "no positives in the data": "undefined", "nothing at all": "undefined", "numpy integers": "types",
-             "a negative count is rejected": "negative"}
+_PR_TABLE = {
+    "typical counts": "formula",
+    "precision and recall differ": "formula",
+    "no alerts raised": "undefined",
+    "no positives in the data": "undefined",
+    "nothing at all": "undefined",
+    "numpy integers": "types",
+    "a negative count is rejected": "negative",
+}
 
 
 def pr_random_cases(rng: np.random.Generator) -> list[Case]:
@@ -321,8 +470,13 @@ def pr_random_cases(rng: np.random.Generator) -> list[Case]:
         tp, fp, fn = (int(v) for v in rng.integers(0, 50, size=3))
         if k == 1:
             tp, fp = 0, 0
-        cases.append(Case(f"random counts {k + 1}: tp={tp}, fp={fp}, fn={fn}", (np.int64(tp), fp, np.int32(fn)),
-                          req="formula" if k != 1 else "undefined"))
+        cases.append(
+            Case(
+                f"random counts {k + 1}: tp={tp}, fp={fp}, fn={fn}",
+                (np.int64(tp), fp, np.int32(fn)),
+                req="formula" if k != 1 else "undefined",
+            )
+        )
     return cases
 
 
@@ -332,25 +486,50 @@ def _types_compare(got: Any, expected: Any) -> str | None:
     if not all(isinstance(v, float) for v in got):
         return Structural(f"expected two floats, got {tuple(type(v).__name__ for v in got)}")
     from reference_impl.exercises.framework import compare_values
+
     return compare_values(got, expected)
 
 
 def _pr_cases() -> list[Case]:
     import dataclasses
-    return [dataclasses.replace(c, compare=_types_compare) if c.raises is None else c
-            for c in with_requirements(precision_recall_cases(), _PR_TABLE)]
+
+    return [
+        dataclasses.replace(c, compare=_types_compare) if c.raises is None else c
+        for c in with_requirements(precision_recall_cases(), _PR_TABLE)
+    ]
 
 
 EXERCISES = {
-    "2.1": Exercise("2.1", "Time-based train/test split", SPLIT_REQS,
-                    cases=lambda: with_requirements(split_cases(), _SPLIT_TABLE), reference=time_based_split,
-                    random_cases=split_random_cases, seed=201, structure_req="shape"),
-    "2.2": Exercise("2.2", "Majority-class baseline accuracy", BASELINE_REQS,
-                    cases=lambda: with_requirements(baseline_cases(), _BASELINE_TABLE),
-                    reference=majority_baseline_accuracy, random_cases=baseline_random_cases, seed=202,
-                    structure_req="inputs"),
-    "2.3": Exercise("2.3", "Precision and recall from counts", PR_REQS, cases=_pr_cases, reference=precision_recall,
-                    random_cases=pr_random_cases, seed=203, structure_req="types"),
+    "2.1": Exercise(
+        "2.1",
+        "Time-based train/test split",
+        SPLIT_REQS,
+        cases=lambda: with_requirements(split_cases(), _SPLIT_TABLE),
+        reference=time_based_split,
+        random_cases=split_random_cases,
+        seed=201,
+        structure_req="shape",
+    ),
+    "2.2": Exercise(
+        "2.2",
+        "Majority-class baseline accuracy",
+        BASELINE_REQS,
+        cases=lambda: with_requirements(baseline_cases(), _BASELINE_TABLE),
+        reference=majority_baseline_accuracy,
+        random_cases=baseline_random_cases,
+        seed=202,
+        structure_req="inputs",
+    ),
+    "2.3": Exercise(
+        "2.3",
+        "Precision and recall from counts",
+        PR_REQS,
+        cases=_pr_cases,
+        reference=precision_recall,
+        random_cases=pr_random_cases,
+        seed=203,
+        structure_req="types",
+    ),
 }
 
 # --------------------------------------------------------------------------------------------------------------

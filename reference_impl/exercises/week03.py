@@ -19,8 +19,9 @@ Exercise 3.1 passed (11/11 cases)
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -98,67 +99,118 @@ reference = SimpleNamespace(
 _T0 = pd.Timestamp("2026-03-02 09:00", tz="UTC")
 
 
-def _trades(rows: list[tuple[str, int, float]], index: list[int] | None = None) -> pd.DataFrame:
+def _trades(rows: Sequence[tuple[str, int, float]], index: list[int] | None = None) -> pd.DataFrame:
     """(trader_id, minutes after 09:00 UTC, notional_usd) -> a trades frame."""
-    frame = pd.DataFrame({
-        "trade_id": [f"X{i:02d}" for i in range(len(rows))],
-        "trader_id": [r[0] for r in rows],
-        "event_type": "new",
-        "booking_ts": pd.to_datetime([_T0 + pd.Timedelta(minutes=r[1]) for r in rows], utc=True),
-        "notional_usd": [float(r[2]) for r in rows],
-    })
+    frame = pd.DataFrame(
+        {
+            "trade_id": [f"X{i:02d}" for i in range(len(rows))],
+            "trader_id": [r[0] for r in rows],
+            "event_type": "new",
+            "booking_ts": pd.to_datetime([_T0 + pd.Timedelta(minutes=r[1]) for r in rows], utc=True),
+            "notional_usd": [float(r[2]) for r in rows],
+        }
+    )
     return frame if index is None else frame.set_axis(index)
 
 
 def rolling_zscore_cases() -> list[Case]:
     steady = [("T1", m, x) for m, x in zip(range(0, 60, 10), [10, 12, 11, 13, 40, 12])]
     return [
-        Case("one trader, one hour window", (_trades(steady), "1h"),
-             hint="Compare each trade with the same trader's trades booked strictly before it in the window "
-                  "(never the trade itself, never later trades)."),
-        Case("the trade itself is not part of its own history", (_trades(steady[:5]), "1h"),
-             hint="Use only trades booked strictly before the current one (rolling(..., closed='left')): "
-                  "including the trade itself shrinks its own z-score — that is leakage."),
-        Case("two traders interleaved",
-             (_trades([(t, m, x) for (t, m, x) in [("A", 0, 1), ("B", 1, 100), ("A", 2, 2), ("B", 3, 110),
-                                                    ("A", 4, 3), ("B", 5, 120), ("A", 6, 9), ("B", 7, 90)]]), "1h"),
-             hint="Group by trader_id: one trader's size says nothing about another's."),
-        Case("the window is time, not a number of rows",
-             (_trades([("T1", 0, 5), ("T1", 10, 6), ("T1", 20, 7), ("T1", 200, 8), ("T1", 210, 9),
-                       ("T1", 220, 10), ("T1", 230, 50)]), "1h"),
-             hint="rolling('1h') on a time index, not rolling(3): a quiet afternoon must not reach back to "
-                  "the morning."),
-        Case("same-instant trades do not see each other",
-             (_trades([("T1", 0, 1), ("T1", 1, 2), ("T1", 2, 3), ("T1", 5, 10), ("T1", 5, 20)]), "1h"),
-             hint="Two trades booked at the same instant are not 'before' each other: with closed='left' "
-                  "the window [t - 1h, t) excludes both."),
-        Case("unsorted input keeps its own index",
-             (_trades([("T1", 30, 4), ("T1", 0, 1), ("T1", 20, 3), ("T1", 10, 2)], index=[40, 7, 99, 3]), "1h"),
-             hint="Sort a copy to compute, then return values aligned on the input's index and order."),
-        Case("constant history: std 0 gives NaN, never inf",
-             (_trades([("T1", 0, 5), ("T1", 1, 5), ("T1", 2, 5), ("T1", 3, 9)]), "1h"),
-             hint="Dividing by a zero standard deviation is undefined: return NaN, not inf."),
-        Case("fewer than 3 earlier trades gives NaN",
-             (_trades([("T1", 0, 1), ("T1", 1, 3), ("T1", 2, 100)]), "1h"),
-             hint="A z-score from one or two numbers says little: require at least 3 earlier trades."),
+        Case(
+            "one trader, one hour window",
+            (_trades(steady), "1h"),
+            hint="Compare each trade with the same trader's trades booked strictly before it in the window "
+            "(never the trade itself, never later trades).",
+        ),
+        Case(
+            "the trade itself is not part of its own history",
+            (_trades(steady[:5]), "1h"),
+            hint="Use only trades booked strictly before the current one (rolling(..., closed='left')): "
+            "including the trade itself shrinks its own z-score — that is leakage.",
+        ),
+        Case(
+            "two traders interleaved",
+            (
+                _trades(
+                    [
+                        (t, m, x)
+                        for (t, m, x) in [
+                            ("A", 0, 1),
+                            ("B", 1, 100),
+                            ("A", 2, 2),
+                            ("B", 3, 110),
+                            ("A", 4, 3),
+                            ("B", 5, 120),
+                            ("A", 6, 9),
+                            ("B", 7, 90),
+                        ]
+                    ]
+                ),
+                "1h",
+            ),
+            hint="Group by trader_id: one trader's size says nothing about another's.",
+        ),
+        Case(
+            "the window is time, not a number of rows",
+            (
+                _trades(
+                    [
+                        ("T1", 0, 5),
+                        ("T1", 10, 6),
+                        ("T1", 20, 7),
+                        ("T1", 200, 8),
+                        ("T1", 210, 9),
+                        ("T1", 220, 10),
+                        ("T1", 230, 50),
+                    ]
+                ),
+                "1h",
+            ),
+            hint="rolling('1h') on a time index, not rolling(3): a quiet afternoon must not reach back to the morning.",
+        ),
+        Case(
+            "same-instant trades do not see each other",
+            (_trades([("T1", 0, 1), ("T1", 1, 2), ("T1", 2, 3), ("T1", 5, 10), ("T1", 5, 20)]), "1h"),
+            hint="Two trades booked at the same instant are not 'before' each other: with closed='left' "
+            "the window [t - 1h, t) excludes both.",
+        ),
+        Case(
+            "unsorted input keeps its own index",
+            (_trades([("T1", 30, 4), ("T1", 0, 1), ("T1", 20, 3), ("T1", 10, 2)], index=[40, 7, 99, 3]), "1h"),
+            hint="Sort a copy to compute, then return values aligned on the input's index and order.",
+        ),
+        Case(
+            "constant history: std 0 gives NaN, never inf",
+            (_trades([("T1", 0, 5), ("T1", 1, 5), ("T1", 2, 5), ("T1", 3, 9)]), "1h"),
+            hint="Dividing by a zero standard deviation is undefined: return NaN, not inf.",
+        ),
+        Case(
+            "fewer than 3 earlier trades gives NaN",
+            (_trades([("T1", 0, 1), ("T1", 1, 3), ("T1", 2, 100)]), "1h"),
+            hint="A z-score from one or two numbers says little: require at least 3 earlier trades.",
+        ),
     ]
 
 
 def _features(rows: list[tuple[str, int, int, float]]) -> pd.DataFrame:
     """(trader_id, event minute, available minute, value)."""
-    return pd.DataFrame({
-        "trader_id": [r[0] for r in rows],
-        "event_ts": pd.to_datetime([_T0 + pd.Timedelta(minutes=r[1]) for r in rows], utc=True),
-        "available_at": pd.to_datetime([_T0 + pd.Timedelta(minutes=r[2]) for r in rows], utc=True),
-        "trades_today": [float(r[3]) for r in rows],
-    })
+    return pd.DataFrame(
+        {
+            "trader_id": [r[0] for r in rows],
+            "event_ts": pd.to_datetime([_T0 + pd.Timedelta(minutes=r[1]) for r in rows], utc=True),
+            "available_at": pd.to_datetime([_T0 + pd.Timedelta(minutes=r[2]) for r in rows], utc=True),
+            "trades_today": [float(r[3]) for r in rows],
+        }
+    )
 
 
 def _entities(rows: list[tuple[str, int]], index: list[int] | None = None) -> pd.DataFrame:
-    frame = pd.DataFrame({
-        "trader_id": [r[0] for r in rows],
-        "event_timestamp": pd.to_datetime([_T0 + pd.Timedelta(minutes=r[1]) for r in rows], utc=True),
-    })
+    frame = pd.DataFrame(
+        {
+            "trader_id": [r[0] for r in rows],
+            "event_timestamp": pd.to_datetime([_T0 + pd.Timedelta(minutes=r[1]) for r in rows], utc=True),
+        }
+    )
     return frame if index is None else frame.set_axis(index)
 
 
@@ -172,65 +224,115 @@ def _same_frame_and_index(got: Any, expected: pd.DataFrame) -> str | None:
 def point_in_time_cases() -> list[Case]:
     feats = _features([("T1", 0, 0, 1), ("T1", 30, 30, 2), ("T2", 10, 10, 7)])
     return [
-        Case("latest value at or before each timestamp", (_entities([("T1", 15), ("T1", 45), ("T2", 20)]), feats),
-             compare=_same_frame_and_index, hint="For each entity row take the trader's latest row known by then."),
-        Case("a late-arriving value is invisible until it arrives",
-             (_entities([("T1", 20), ("T1", 70)]), _features([("T1", 0, 0, 1), ("T1", 10, 60, 2)])),
-             compare=_same_frame_and_index,
-             hint="Compare available_at (when we knew it) with the entity timestamp, not event_ts."),
-        Case("available exactly at the timestamp counts", (_entities([("T1", 30)]), feats),
-             compare=_same_frame_and_index, hint="available_at <= event_timestamp, inclusive."),
-        Case("unknown trader keeps its row with NaN", (_entities([("T9", 50), ("T1", 50)]), feats),
-             compare=_same_frame_and_index,
-             hint="A left join: every entity row comes back, with NaN where nothing qualifies."),
-        Case("nothing known yet gives NaN", (_entities([("T1", -5)]), feats),
-             compare=_same_frame_and_index, hint="Rows before the first available value get NaN, not the next value."),
-        Case("entity order and index are kept", (_entities([("T2", 50), ("T1", 5), ("T1", 50)], index=[30, 10, 20]),
-                                                 feats),
-             compare=_same_frame_and_index,
-             hint="merge_asof needs sorted input: sort a copy, then restore the entity frame's order and index."),
-        Case("a newer event beats a later-arriving older one",
-             (_entities([("T1", 90)]), _features([("T1", 20, 20, 5), ("T1", 10, 80, 1)])),
-             compare=_same_frame_and_index,
-             hint="Among rows known by then, take the latest event_ts: a late correction of an older event "
-                  "must not replace a newer value (merge_asof on available_at alone gets this wrong)."),
+        Case(
+            "latest value at or before each timestamp",
+            (_entities([("T1", 15), ("T1", 45), ("T2", 20)]), feats),
+            compare=_same_frame_and_index,
+            hint="For each entity row take the trader's latest row known by then.",
+        ),
+        Case(
+            "a late-arriving value is invisible until it arrives",
+            (_entities([("T1", 20), ("T1", 70)]), _features([("T1", 0, 0, 1), ("T1", 10, 60, 2)])),
+            compare=_same_frame_and_index,
+            hint="Compare available_at (when we knew it) with the entity timestamp, not event_ts.",
+        ),
+        Case(
+            "available exactly at the timestamp counts",
+            (_entities([("T1", 30)]), feats),
+            compare=_same_frame_and_index,
+            hint="available_at <= event_timestamp, inclusive.",
+        ),
+        Case(
+            "unknown trader keeps its row with NaN",
+            (_entities([("T9", 50), ("T1", 50)]), feats),
+            compare=_same_frame_and_index,
+            hint="A left join: every entity row comes back, with NaN where nothing qualifies.",
+        ),
+        Case(
+            "nothing known yet gives NaN",
+            (_entities([("T1", -5)]), feats),
+            compare=_same_frame_and_index,
+            hint="Rows before the first available value get NaN, not the next value.",
+        ),
+        Case(
+            "entity order and index are kept",
+            (_entities([("T2", 50), ("T1", 5), ("T1", 50)], index=[30, 10, 20]), feats),
+            compare=_same_frame_and_index,
+            hint="merge_asof needs sorted input: sort a copy, then restore the entity frame's order and index.",
+        ),
+        Case(
+            "a newer event beats a later-arriving older one",
+            (_entities([("T1", 90)]), _features([("T1", 20, 20, 5), ("T1", 10, 80, 1)])),
+            compare=_same_frame_and_index,
+            hint="Among rows known by then, take the latest event_ts: a late correction of an older event "
+            "must not replace a newer value (merge_asof on available_at alone gets this wrong).",
+        ),
     ]
 
 
 def _booked(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
-    return pd.DataFrame({
-        "trade_id": [r[0] for r in rows],
-        "exec_ts": pd.to_datetime([r[1] for r in rows], utc=True),
-        "booking_ts": pd.to_datetime([r[2] for r in rows], utc=True),
-    })
+    return pd.DataFrame(
+        {
+            "trade_id": [r[0] for r in rows],
+            "exec_ts": pd.to_datetime([r[1] for r in rows], utc=True),
+            "booking_ts": pd.to_datetime([r[2] for r in rows], utc=True),
+        }
+    )
 
 
 def late_arrival_cases() -> list[Case]:
     cut = pd.Timestamp("2026-03-02 12:00", tz="UTC")
-    blotter = _booked([
-        ("T4", "2026-03-02 11:00", "2026-03-02 11:05"),   # on time
-        ("T3", "2026-03-02 09:00", "2026-03-03 08:00"),   # booked next morning: late
-        ("T2", "2026-03-02 11:30", "2026-03-02 13:00"),   # late
-        ("T1", "2026-03-02 12:30", "2026-03-02 12:31"),   # had not happened yet
-    ])
+    blotter = _booked(
+        [
+            ("T4", "2026-03-02 11:00", "2026-03-02 11:05"),  # on time
+            ("T3", "2026-03-02 09:00", "2026-03-03 08:00"),  # booked next morning: late
+            ("T2", "2026-03-02 11:30", "2026-03-02 13:00"),  # late
+            ("T1", "2026-03-02 12:30", "2026-03-02 12:31"),  # had not happened yet
+        ]
+    )
     return [
-        Case("late trades, sorted", (blotter, cut), expected=["T2", "T3"],
-             hint="Late = executed at or before as_of AND booked after it; return sorted trade ids."),
-        Case("booked exactly at the cut-off was known", (_booked([("A", "2026-03-02 11:00", "2026-03-02 12:00")]),
-                                                         cut), expected=[],
-             hint="booking_ts == as_of means the snapshot already had it: use booking_ts > as_of."),
-        Case("executed exactly at the cut-off had happened", (_booked([("A", "2026-03-02 12:00",
-                                                                        "2026-03-02 12:01")]), cut),
-             expected=["A"], hint="exec_ts <= as_of, inclusive."),
-        Case("future trades are not late", (_booked([("A", "2026-03-02 13:00", "2026-03-02 14:00")]), cut),
-             expected=[], hint="A trade executed after as_of had not happened: it is not late, it is future."),
-        Case("cut-off given in another time zone",
-             (blotter, pd.Timestamp("2026-03-02 07:00", tz="America/New_York")), expected=["T2", "T3"],
-             hint="Compare instants, not wall-clock strings: 07:00 in New York is 12:00 UTC."),
-        Case("naive cut-off is refused", (blotter, pd.Timestamp("2026-03-02 12:00")), raises=(TypeError, ValueError),
-             hint="A naive timestamp is an error, not a guess: raise (ValueError or TypeError)."),
-        Case("empty blotter", (blotter.iloc[:0], cut), expected=[],
-             hint="No trades, no late trades: return an empty list."),
+        Case(
+            "late trades, sorted",
+            (blotter, cut),
+            expected=["T2", "T3"],
+            hint="Late = executed at or before as_of AND booked after it; return sorted trade ids.",
+        ),
+        Case(
+            "booked exactly at the cut-off was known",
+            (_booked([("A", "2026-03-02 11:00", "2026-03-02 12:00")]), cut),
+            expected=[],
+            hint="booking_ts == as_of means the snapshot already had it: use booking_ts > as_of.",
+        ),
+        Case(
+            "executed exactly at the cut-off had happened",
+            (_booked([("A", "2026-03-02 12:00", "2026-03-02 12:01")]), cut),
+            expected=["A"],
+            hint="exec_ts <= as_of, inclusive.",
+        ),
+        Case(
+            "future trades are not late",
+            (_booked([("A", "2026-03-02 13:00", "2026-03-02 14:00")]), cut),
+            expected=[],
+            hint="A trade executed after as_of had not happened: it is not late, it is future.",
+        ),
+        Case(
+            "cut-off given in another time zone",
+            (blotter, pd.Timestamp("2026-03-02 07:00", tz="America/New_York")),
+            expected=["T2", "T3"],
+            hint="Compare instants, not wall-clock strings: 07:00 in New York is 12:00 UTC.",
+        ),
+        Case(
+            "naive cut-off is refused",
+            (blotter, pd.Timestamp("2026-03-02 12:00")),
+            raises=(TypeError, ValueError),
+            hint="A naive timestamp is an error, not a guess: raise (ValueError or TypeError).",
+        ),
+        Case(
+            "empty blotter",
+            (blotter.iloc[:0], cut),
+            expected=[],
+            hint="No trades, no late trades: return an empty list.",
+        ),
     ]
 
 
@@ -239,18 +341,31 @@ def late_arrival_cases() -> list[Case]:
 # --------------------------------------------------------------------------------------------------------------
 
 LATE_REQS = (
-    Requirement("late", "a trade is late when it was executed at or before `as_of` (inclusive) and booked after it "
-                "(strictly)", "late = (exec_ts <= as_of) & (booking_ts > as_of)"),
-    Requirement("instants", "compare instants: `as_of` may be in any time zone; a naive `as_of` raises `ValueError` "
-                "or `TypeError`", "compare tz-aware Timestamps directly (07:00 New York is 12:00 UTC); never "
-                "tz_localize a naive as_of"),
-    Requirement("shape", "return the late `trade_id`s as a sorted list of strings; an empty blotter gives `[]`",
-                "return sorted(trades.loc[late, 'trade_id'].astype(str))"),
+    Requirement(
+        "late",
+        "a trade is late when it was executed at or before `as_of` (inclusive) and booked after it (strictly)",
+        "late = (exec_ts <= as_of) & (booking_ts > as_of)",
+    ),
+    Requirement(
+        "instants",
+        "compare instants: `as_of` may be in any time zone; a naive `as_of` raises `ValueError` or `TypeError`",
+        "compare tz-aware Timestamps directly (07:00 New York is 12:00 UTC); never tz_localize a naive as_of",
+    ),
+    Requirement(
+        "shape",
+        "return the late `trade_id`s as a sorted list of strings; an empty blotter gives `[]`",
+        "return sorted(trades.loc[late, 'trade_id'].astype(str))",
+    ),
 )
-_LATE_TABLE = {"late trades, sorted": "late", "booked exactly at the cut-off was known": "late",
-               "executed exactly at the cut-off had happened": "late", "future trades are not late": "late",
-               "cut-off given in another time zone": "instants", "naive cut-off is refused": "instants",
-               "empty blotter": "shape"}
+_LATE_TABLE = {
+    "late trades, sorted": "late",
+    "booked exactly at the cut-off was known": "late",
+    "executed exactly at the cut-off had happened": "late",
+    "future trades are not late": "late",
+    "cut-off given in another time zone": "instants",
+    "naive cut-off is refused": "instants",
+    "empty blotter": "shape",
+}
 
 
 def late_random_cases(rng: np.random.Generator) -> list[Case]:
@@ -264,37 +379,63 @@ def late_random_cases(rng: np.random.Generator) -> list[Case]:
         book_off = exec_off + rng.integers(0, 400, size=n)
         book_off[rng.random(n) < 0.15] = 0
         book_off = np.maximum(book_off, exec_off)
-        trades = pd.DataFrame({
-            "trade_id": [f"T{int(i)}" for i in rng.choice(1000, size=n, replace=False)],
-            "exec_ts": as_of + pd.to_timedelta(exec_off, unit="min"),
-            "booking_ts": as_of + pd.to_timedelta(book_off, unit="min"),
-        }, index=rng.choice(10_000, size=n, replace=False))
-        cases.append(Case(f"random blotter {k + 1}: as_of in {zones[k]}, trades at the cut-off",
-                          (trades, as_of.tz_convert(zones[k])), req="late"))
+        trades = pd.DataFrame(
+            {
+                "trade_id": [f"T{int(i)}" for i in rng.choice(1000, size=n, replace=False)],
+                "exec_ts": as_of + pd.to_timedelta(exec_off, unit="min"),
+                "booking_ts": as_of + pd.to_timedelta(book_off, unit="min"),
+            },
+            index=rng.choice(10_000, size=n, replace=False),
+        )
+        cases.append(
+            Case(
+                f"random blotter {k + 1}: as_of in {zones[k]}, trades at the cut-off",
+                (trades, as_of.tz_convert(zones[k])),
+                req="late",
+            )
+        )
     return cases
 
 
 ZSCORE_REQS = (
-    Requirement("history", "compare each trade with the same trader's trades booked in `[t - window, t)`: strictly "
-                "earlier, never the trade itself, never a trade booked at the same instant",
-                "rolling(window, on='booking_ts', closed='left') per trader"),
-    Requirement("window", "the window is a span of time (`window`, e.g. `\"1h\"`), not a number of rows",
-                "rolling('1h') on a time column, not rolling(3)"),
+    Requirement(
+        "history",
+        "compare each trade with the same trader's trades booked in `[t - window, t)`: strictly "
+        "earlier, never the trade itself, never a trade booked at the same instant",
+        "rolling(window, on='booking_ts', closed='left') per trader",
+    ),
+    Requirement(
+        "window",
+        'the window is a span of time (`window`, e.g. `"1h"`), not a number of rows',
+        "rolling('1h') on a time column, not rolling(3)",
+    ),
     Requirement("group", "each trader has their own history", "group by trader_id before rolling"),
-    Requirement("stat", "z = (notional − mean) / std of that history, with the sample standard deviation "
-                "(`ddof=1`, pandas' default)", "pandas' rolling std is the sample std (ddof=1); numpy's np.std is "
-                "ddof=0"),
-    Requirement("undefined", "fewer than 3 earlier trades in the window, or a std of 0, gives NaN (never inf)",
-                "require count >= 3 and std > 0, else NaN"),
-    Requirement("shape", "return a float Series aligned with the input's index and order (the input may be "
-                "unsorted)", "sort a copy to compute, then return values aligned on the input's index"),
+    Requirement(
+        "stat",
+        "z = (notional − mean) / std of that history, with the sample standard deviation (`ddof=1`, pandas' default)",
+        "pandas' rolling std is the sample std (ddof=1); numpy's np.std is ddof=0",
+    ),
+    Requirement(
+        "undefined",
+        "fewer than 3 earlier trades in the window, or a std of 0, gives NaN (never inf)",
+        "require count >= 3 and std > 0, else NaN",
+    ),
+    Requirement(
+        "shape",
+        "return a float Series aligned with the input's index and order (the input may be unsorted)",
+        "sort a copy to compute, then return values aligned on the input's index",
+    ),
 )
-_ZSCORE_TABLE = {"one trader, one hour window": "stat", "the trade itself is not part of its own history": "history",
-                 "two traders interleaved": "group", "the window is time, not a number of rows": "window",
-                 "same-instant trades do not see each other": "history",
-                 "unsorted input keeps its own index": "shape",
-                 "constant history: std 0 gives NaN, never inf": "undefined",
-                 "fewer than 3 earlier trades gives NaN": "undefined"}
+_ZSCORE_TABLE = {
+    "one trader, one hour window": "stat",
+    "the trade itself is not part of its own history": "history",
+    "two traders interleaved": "group",
+    "the window is time, not a number of rows": "window",
+    "same-instant trades do not see each other": "history",
+    "unsorted input keeps its own index": "shape",
+    "constant history: std 0 gives NaN, never inf": "undefined",
+    "fewer than 3 earlier trades gives NaN": "undefined",
+}
 
 
 def zscore_random_cases(rng: np.random.Generator) -> list[Case]:
@@ -303,29 +444,50 @@ def zscore_random_cases(rng: np.random.Generator) -> list[Case]:
         n = int(rng.integers(10, 40))
         minutes = np.sort(rng.integers(0, 300, size=n))
         minutes[rng.random(n) < 0.1] = minutes[0]  # same-instant trades
-        rows = [(str(rng.choice(["A", "B", "C"])), int(m), float(np.round(rng.lognormal(10, 1), 2)))
-                for m in minutes]
+        rows = [(str(rng.choice(["A", "B", "C"])), int(m), float(np.round(rng.lognormal(10, 1), 2))) for m in minutes]
         frame = _trades(rows, index=[int(i) for i in rng.choice(10_000, size=n, replace=False)])
-        cases.append(Case(f"random trades {k + 1}: three traders, window {window}, unsorted",
-                          (frame.sample(frac=1.0, random_state=k), window), req="history"))
+        cases.append(
+            Case(
+                f"random trades {k + 1}: three traders, window {window}, unsorted",
+                (frame.sample(frac=1.0, random_state=k), window),
+                req="history",
+            )
+        )
     return cases
 
 
 PIT_REQS = (
-    Requirement("known", "a feature row qualifies when `available_at <= event_timestamp` (inclusive): a value is "
-                "invisible until it has arrived", "compare available_at (when we knew it), not event_ts"),
-    Requirement("latest", "among the rows that qualify, the trader's latest `event_ts` wins (ties: the latest "
-                "`available_at`)", "a late correction of an older event must not replace a newer value"),
-    Requirement("left", "every entity row comes back (a left join), with NaN where nothing qualifies",
-                "unknown traders and rows before any value get NaN"),
-    Requirement("shape", "return `entity_df` with its rows, order, index and columns unchanged, plus `trades_today`",
-                "merge_asof needs sorted input: sort a copy, then restore the entity frame's order and index"),
+    Requirement(
+        "known",
+        "a feature row qualifies when `available_at <= event_timestamp` (inclusive): a value is "
+        "invisible until it has arrived",
+        "compare available_at (when we knew it), not event_ts",
+    ),
+    Requirement(
+        "latest",
+        "among the rows that qualify, the trader's latest `event_ts` wins (ties: the latest `available_at`)",
+        "a late correction of an older event must not replace a newer value",
+    ),
+    Requirement(
+        "left",
+        "every entity row comes back (a left join), with NaN where nothing qualifies",
+        "unknown traders and rows before any value get NaN",
+    ),
+    Requirement(
+        "shape",
+        "return `entity_df` with its rows, order, index and columns unchanged, plus `trades_today`",
+        "merge_asof needs sorted input: sort a copy, then restore the entity frame's order and index",
+    ),
 )
-_PIT_TABLE = {"latest value at or before each timestamp": "latest",
-              "a late-arriving value is invisible until it arrives": "known",
-              "available exactly at the timestamp counts": "known", "unknown trader keeps its row with NaN": "left",
-              "nothing known yet gives NaN": "left", "entity order and index are kept": "shape",
-              "a newer event beats a later-arriving older one": "latest"}
+_PIT_TABLE = {
+    "latest value at or before each timestamp": "latest",
+    "a late-arriving value is invisible until it arrives": "known",
+    "available exactly at the timestamp counts": "known",
+    "unknown trader keeps its row with NaN": "left",
+    "nothing known yet gives NaN": "left",
+    "entity order and index are kept": "shape",
+    "a newer event beats a later-arriving older one": "latest",
+}
 
 
 def pit_random_cases(rng: np.random.Generator) -> list[Case]:
@@ -334,15 +496,27 @@ def pit_random_cases(rng: np.random.Generator) -> list[Case]:
         n_f = int(rng.integers(5, 25))
         ev = rng.integers(0, 200, size=n_f)
         avail = ev + rng.choice([0, 0, 5, 30, 120], size=n_f)
-        feats = _features([(str(rng.choice(["T1", "T2", "T3"])), int(e), int(a), float(rng.integers(0, 50)))
-                           for e, a in zip(ev, avail)]).sample(frac=1.0, random_state=k)
+        feats = _features(
+            [
+                (str(rng.choice(["T1", "T2", "T3"])), int(e), int(a), float(rng.integers(0, 50)))
+                for e, a in zip(ev, avail)
+            ]
+        ).sample(frac=1.0, random_state=k)
         n_e = int(rng.integers(3, 15))
         at = rng.integers(-10, 330, size=n_e)
         at[: n_e // 3] = rng.choice(avail, size=n_e // 3)  # exactly when a value arrives
-        ents = _entities([(str(rng.choice(["T1", "T2", "T3", "T4"])), int(m)) for m in at],
-                         index=[int(i) for i in rng.choice(10_000, size=n_e, replace=False)])
-        cases.append(Case(f"random join {k + 1}: late and corrected values, unsorted", (ents, feats),
-                          compare=_same_frame_and_index, req="latest"))
+        ents = _entities(
+            [(str(rng.choice(["T1", "T2", "T3", "T4"])), int(m)) for m in at],
+            index=[int(i) for i in rng.choice(10_000, size=n_e, replace=False)],
+        )
+        cases.append(
+            Case(
+                f"random join {k + 1}: late and corrected values, unsorted",
+                (ents, feats),
+                compare=_same_frame_and_index,
+                req="latest",
+            )
+        )
     return cases
 
 
@@ -351,14 +525,36 @@ def _pit_cases() -> list[Case]:
 
 
 EXERCISES = {
-    "3.1": Exercise("3.1", "Spot the late arrivals", LATE_REQS,
-                    cases=lambda: with_requirements(late_arrival_cases(), _LATE_TABLE), reference=late_arrivals,
-                    random_cases=late_random_cases, seed=301, structure_req="shape"),
-    "3.2": Exercise("3.2", "Rolling z-score without leakage", ZSCORE_REQS,
-                    cases=lambda: with_requirements(rolling_zscore_cases(), _ZSCORE_TABLE), reference=rolling_zscore,
-                    random_cases=zscore_random_cases, seed=302, structure_req="shape"),
-    "3.3": Exercise("3.3", "Point-in-time join", PIT_REQS, cases=_pit_cases, reference=point_in_time_join,
-                    random_cases=pit_random_cases, seed=303, structure_req="shape"),
+    "3.1": Exercise(
+        "3.1",
+        "Spot the late arrivals",
+        LATE_REQS,
+        cases=lambda: with_requirements(late_arrival_cases(), _LATE_TABLE),
+        reference=late_arrivals,
+        random_cases=late_random_cases,
+        seed=301,
+        structure_req="shape",
+    ),
+    "3.2": Exercise(
+        "3.2",
+        "Rolling z-score without leakage",
+        ZSCORE_REQS,
+        cases=lambda: with_requirements(rolling_zscore_cases(), _ZSCORE_TABLE),
+        reference=rolling_zscore,
+        random_cases=zscore_random_cases,
+        seed=302,
+        structure_req="shape",
+    ),
+    "3.3": Exercise(
+        "3.3",
+        "Point-in-time join",
+        PIT_REQS,
+        cases=_pit_cases,
+        reference=point_in_time_join,
+        random_cases=pit_random_cases,
+        seed=303,
+        structure_req="shape",
+    ),
 }
 
 # --------------------------------------------------------------------------------------------------------------

@@ -17,8 +17,9 @@ Exercise 4.1 passed (7/7 cases)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,7 +66,11 @@ def walk_forward_folds(timestamps: pd.Series, train_weeks: int) -> list[tuple[np
 def cost_threshold(y_true: Any, scores: Any, cost_missed: float, cost_false_alert: float) -> float:
     """A threshold minimising ``cost_missed * FN + cost_false_alert * FP`` (may flag nothing)."""
     return thresholds.threshold_for_cost(
-        np.asarray(y_true), np.asarray(scores, dtype=float), cost_missed=cost_missed, cost_false_alert=cost_false_alert, n_days=1
+        np.asarray(y_true),
+        np.asarray(scores, dtype=float),
+        cost_missed=cost_missed,
+        cost_false_alert=cost_false_alert,
+        n_days=1,
     ).threshold
 
 
@@ -83,21 +88,42 @@ reference = SimpleNamespace(
 
 def precision_at_k_cases() -> list[Case]:
     return [
-        Case("basic queue", ([0, 1, 0, 1, 0], [0.1, 0.9, 0.8, 0.7, 0.2], 2),
-             hint="sort by score, highest first, take the first k rows and average their labels"),
-        Case("higher score = more anomalous", ([1, 0, 0, 0], [0.95, 0.1, 0.2, 0.3], 1),
-             hint="the queue starts with the HIGHEST score: np.argsort sorts ascending, so reverse it (argsort(-s))"),
-        Case("k larger than the data", ([0, 1, 1], [0.3, 0.2, 0.1], 10),
-             hint="with fewer rows than k, the queue holds all rows: divide by min(k, n), not by k"),
-        Case("ties at the cut: earlier row first", ([1, 0, 0, 0], [0.5, 0.5, 0.5, 0.1], 1),
-             hint="with equal scores keep the original order: use a stable sort, e.g. np.argsort(-s, kind='stable')"),
-        Case("labels by position, not by index",
-             (pd.Series([1, 0, 0], index=[2, 1, 0]), pd.Series([0.9, 0.1, 0.2], index=[2, 1, 0]), 1),
-             hint="positions from argsort must index positions: use np.asarray(y)[top] (or .iloc), not y[top]"),
-        Case("booleans", (np.array([True, False, True, False]), np.array([0.4, 0.3, 0.2, 0.1]), 3),
-             hint="booleans average like 0/1; return a float"),
-        Case("k must be at least 1", ([0, 1], [0.1, 0.2], 0), raises=ValueError,
-             hint="a queue of zero alerts has no precision: raise ValueError naming k"),
+        Case(
+            "basic queue",
+            ([0, 1, 0, 1, 0], [0.1, 0.9, 0.8, 0.7, 0.2], 2),
+            hint="sort by score, highest first, take the first k rows and average their labels",
+        ),
+        Case(
+            "higher score = more anomalous",
+            ([1, 0, 0, 0], [0.95, 0.1, 0.2, 0.3], 1),
+            hint="the queue starts with the HIGHEST score: np.argsort sorts ascending, so reverse it (argsort(-s))",
+        ),
+        Case(
+            "k larger than the data",
+            ([0, 1, 1], [0.3, 0.2, 0.1], 10),
+            hint="with fewer rows than k, the queue holds all rows: divide by min(k, n), not by k",
+        ),
+        Case(
+            "ties at the cut: earlier row first",
+            ([1, 0, 0, 0], [0.5, 0.5, 0.5, 0.1], 1),
+            hint="with equal scores keep the original order: use a stable sort, e.g. np.argsort(-s, kind='stable')",
+        ),
+        Case(
+            "labels by position, not by index",
+            (pd.Series([1, 0, 0], index=[2, 1, 0]), pd.Series([0.9, 0.1, 0.2], index=[2, 1, 0]), 1),
+            hint="positions from argsort must index positions: use np.asarray(y)[top] (or .iloc), not y[top]",
+        ),
+        Case(
+            "booleans",
+            (np.array([True, False, True, False]), np.array([0.4, 0.3, 0.2, 0.1]), 3),
+            hint="booleans average like 0/1; return a float",
+        ),
+        Case(
+            "k must be at least 1",
+            ([0, 1], [0.1, 0.2], 0),
+            raises=ValueError,
+            hint="a queue of zero alerts has no precision: raise ValueError naming k",
+        ),
     ]
 
 
@@ -111,8 +137,10 @@ def _flag_compare(scores: Any) -> Callable[[Any, Any], str | None]:
             return f"expected a number (the threshold), got {type(got).__name__}"
         g, e = s >= got_f, s >= float(expected)
         if g.sum() != e.sum() or (g != e).any():
-            return (f"threshold {got_f!r} flags {int(g.sum())} row(s) {np.flatnonzero(g).tolist()}, "
-                    f"expected {int(e.sum())} row(s) {np.flatnonzero(e).tolist()}")
+            return (
+                f"threshold {got_f!r} flags {int(g.sum())} row(s) {np.flatnonzero(g).tolist()}, "
+                f"expected {int(e.sum())} row(s) {np.flatnonzero(e).tolist()}"
+            )
         return None
 
     return compare
@@ -123,17 +151,42 @@ def capacity_cases() -> list[Case]:
         return Case(name, (scores, per_day, days), compare=_flag_compare(scores), hint=hint)
 
     return [
-        case("basic", [0.2, 0.9, 0.5, 0.7, 0.1, 0.6], 1, 3,
-             "budget = floor(alerts_per_day * n_days); the threshold is the budget-th highest score"),
-        case("ties at the cut would exceed capacity", [0.9, 0.8, 0.8, 0.8, 0.1], 2, 1,
-             "three rows share the cut score 0.8 and only two fit: move the threshold ABOVE the tie "
-             "(capacity is a hard limit; never flag more than the reviewers can work)"),
-        case("capacity above the number of rows", [0.3, 0.1, 0.2], 10, 1,
-             "if everything fits, flag everything: the threshold is the lowest score"),
-        case("zero capacity flags nothing", [0.3, 0.1, 0.2], 0, 5,
-             "no reviewers, no alerts: return a threshold above the highest score (e.g. np.nextafter(max, inf))"),
-        case("fractional budget rounds down", [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0], 2.5, 3,
-             "2.5 alerts/day for 3 days is 7.5 alerts: round DOWN to 7, capacity is not a target to exceed"),
+        case(
+            "basic",
+            [0.2, 0.9, 0.5, 0.7, 0.1, 0.6],
+            1,
+            3,
+            "budget = floor(alerts_per_day * n_days); the threshold is the budget-th highest score",
+        ),
+        case(
+            "ties at the cut would exceed capacity",
+            [0.9, 0.8, 0.8, 0.8, 0.1],
+            2,
+            1,
+            "three rows share the cut score 0.8 and only two fit: move the threshold ABOVE the tie "
+            "(capacity is a hard limit; never flag more than the reviewers can work)",
+        ),
+        case(
+            "capacity above the number of rows",
+            [0.3, 0.1, 0.2],
+            10,
+            1,
+            "if everything fits, flag everything: the threshold is the lowest score",
+        ),
+        case(
+            "zero capacity flags nothing",
+            [0.3, 0.1, 0.2],
+            0,
+            5,
+            "no reviewers, no alerts: return a threshold above the highest score (e.g. np.nextafter(max, inf))",
+        ),
+        case(
+            "fractional budget rounds down",
+            [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
+            2.5,
+            3,
+            "2.5 alerts/day for 3 days is 7.5 alerts: round DOWN to 7, capacity is not a target to exceed",
+        ),
     ]
 
 
@@ -163,18 +216,37 @@ def walk_forward_cases() -> list[Case]:
     daily = [0.0] + [24.0 * d + 3 for d in range(1, 28)]  # no trade falls exactly on a weekly cut
     shuffled = [daily[i] for i in np.random.default_rng(4).permutation(len(daily))]
     return [
-        Case("four weeks of daily trades", (_ts(daily), 2), compare=_compare_folds,
-             hint="fold i trains on [start, start + (train_weeks + i) weeks) and tests on the following week"),
-        Case("rows not in time order", (_ts(shuffled), 2), compare=_compare_folds,
-             hint="return positions into the series AS GIVEN; compare timestamps with the window bounds instead "
-                  "of cutting a sorted copy by position"),
-        Case("a trade exactly at the cut is tested, not trained on", (_ts([0, 30, week, 2 * week, 2 * week + 5, 3 * week - 1]), 2),
-             compare=_compare_folds,
-             hint="training windows are half-open [start, end): a trade at `end` belongs to the test week"),
-        Case("too little data for one fold", (_ts([0, 24, 48]), 2), raises=ValueError,
-             hint="with less than train_weeks + a test week of data there is nothing to test: raise ValueError"),
-        Case("naive timestamps are refused", (_ts(daily, tz=None), 2), raises=ValueError,
-             hint="a timestamp without a time zone is ambiguous (whose midnight?): raise ValueError"),
+        Case(
+            "four weeks of daily trades",
+            (_ts(daily), 2),
+            compare=_compare_folds,
+            hint="fold i trains on [start, start + (train_weeks + i) weeks) and tests on the following week",
+        ),
+        Case(
+            "rows not in time order",
+            (_ts(shuffled), 2),
+            compare=_compare_folds,
+            hint="return positions into the series AS GIVEN; compare timestamps with the window bounds instead "
+            "of cutting a sorted copy by position",
+        ),
+        Case(
+            "a trade exactly at the cut is tested, not trained on",
+            (_ts([0, 30, week, 2 * week, 2 * week + 5, 3 * week - 1]), 2),
+            compare=_compare_folds,
+            hint="training windows are half-open [start, end): a trade at `end` belongs to the test week",
+        ),
+        Case(
+            "too little data for one fold",
+            (_ts([0, 24, 48]), 2),
+            raises=ValueError,
+            hint="with less than train_weeks + a test week of data there is nothing to test: raise ValueError",
+        ),
+        Case(
+            "naive timestamps are refused",
+            (_ts(daily, tz=None), 2),
+            raises=ValueError,
+            hint="a timestamp without a time zone is ambiguous (whose midnight?): raise ValueError",
+        ),
     ]
 
 
@@ -202,16 +274,46 @@ def cost_cases() -> list[Case]:
         return Case(name, (y, s, c_fn, c_fp), compare=_cost_compare(y, s, c_fn, c_fp), hint=hint)
 
     return [
-        case("misses cost more than false alerts", [0, 1, 0, 1, 0, 0], [0.1, 0.9, 0.8, 0.3, 0.2, 0.25], 10, 1,
-             "try every distinct score as the threshold and compute cost_missed * FN + cost_false_alert * FP"),
-        case("false alerts cost more", [0, 1, 0, 1, 0, 0], [0.1, 0.9, 0.8, 0.3, 0.2, 0.25], 1, 10,
-             "the cheapest answer may flag only the very top: evaluate the cost at each candidate"),
-        case("flagging nothing is cheapest", [0, 0, 1, 0], [0.9, 0.8, 0.1, 0.7], 1, 5,
-             "include 'flag nothing' (a threshold above the highest score) among the candidates"),
-        case("flag everything when a miss is ruinous", [0, 1, 0, 0], [0.5, 0.1, 0.7, 0.9], 1000, 1,
-             "the lowest score is a candidate too: flag all rows when missing one costs most"),
-        case("ties flag together", [1, 0, 1, 0], [0.5, 0.5, 0.5, 0.1], 3, 1,
-             "rows with equal scores are flagged together by `score >= threshold`: count them as one candidate"),
+        case(
+            "misses cost more than false alerts",
+            [0, 1, 0, 1, 0, 0],
+            [0.1, 0.9, 0.8, 0.3, 0.2, 0.25],
+            10,
+            1,
+            "try every distinct score as the threshold and compute cost_missed * FN + cost_false_alert * FP",
+        ),
+        case(
+            "false alerts cost more",
+            [0, 1, 0, 1, 0, 0],
+            [0.1, 0.9, 0.8, 0.3, 0.2, 0.25],
+            1,
+            10,
+            "the cheapest answer may flag only the very top: evaluate the cost at each candidate",
+        ),
+        case(
+            "flagging nothing is cheapest",
+            [0, 0, 1, 0],
+            [0.9, 0.8, 0.1, 0.7],
+            1,
+            5,
+            "include 'flag nothing' (a threshold above the highest score) among the candidates",
+        ),
+        case(
+            "flag everything when a miss is ruinous",
+            [0, 1, 0, 0],
+            [0.5, 0.1, 0.7, 0.9],
+            1000,
+            1,
+            "the lowest score is a candidate too: flag all rows when missing one costs most",
+        ),
+        case(
+            "ties flag together",
+            [1, 0, 1, 0],
+            [0.5, 0.5, 0.5, 0.1],
+            3,
+            1,
+            "rows with equal scores are flagged together by `score >= threshold`: count them as one candidate",
+        ),
     ]
 
 

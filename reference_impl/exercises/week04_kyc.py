@@ -18,8 +18,9 @@ Exercise 4.6 passed (6/6 cases)
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from types import SimpleNamespace
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -54,8 +55,9 @@ def auto_accept_coverage(proba: Any, classes: Sequence[str], thresholds: Mapping
 
 # A superset of week04.reference / week04.check, so this section can be spliced anywhere into the week 4
 # notebook: importing ``check, reference`` from here never hides the anomaly exercises' names.
-reference = SimpleNamespace(**vars(week04.reference), precision_threshold=precision_threshold,
-                            auto_accept_coverage=auto_accept_coverage)
+reference = SimpleNamespace(
+    **vars(week04.reference), precision_threshold=precision_threshold, auto_accept_coverage=auto_accept_coverage
+)
 
 # ----------------------------------------------------------------------------------------------------------
 # Cases
@@ -66,24 +68,47 @@ def precision_threshold_cases() -> list[Case]:
     conf = [0.99, 0.97, 0.95, 0.90, 0.80, 0.70]
     ok = [True, True, True, True, False, True]
     return [
-        Case("all correct: accept everything", ([0.9, 0.8, 0.7], [True, True, True], 0.99),
-             hint="when every document is right, the lowest confidence is the best cut-off (most coverage)"),
-        Case("one error in the middle", (conf, ok, 0.99),
-             hint="sort by confidence, highest first, and keep the largest prefix whose precision meets the target"),
-        Case("precision over the whole accepted set", (conf, ok, 0.8),
-             hint="the target applies to all accepted documents together (5 of 6 right is 0.83 >= 0.8), "
-                  "not to the document at the cut-off"),
-        Case("input not sorted", ([0.7, 0.99, 0.8, 0.95, 0.9, 0.97], [True, True, False, True, True, True], 0.99),
-             hint="the confidences arrive in any order: sort them (keeping each with its correct flag)"),
-        Case("ties are accepted together", ([0.95, 0.9, 0.9], [True, True, False], 1.0),
-             hint="a threshold cannot split documents with equal confidence: a cut at 0.9 accepts both 0.9s"),
-        Case("nothing qualifies", ([0.9, 0.8], [False, True], 0.99), expected=math.inf,
-             compare=lambda got, exp: None if got == exp else f"expected inf (never auto-accept), got {got!r}",
-             hint="when no cut-off reaches the target return math.inf: even 1.0 would accept a document "
-                  "with confidence exactly 1.0"),
-        Case("no documents", ([], [], 0.99), expected=math.inf,
-             compare=lambda got, exp: None if got == exp else f"expected inf for an empty class, got {got!r}",
-             hint="a class never predicted on validation data has no evidence: never auto-accept it"),
+        Case(
+            "all correct: accept everything",
+            ([0.9, 0.8, 0.7], [True, True, True], 0.99),
+            hint="when every document is right, the lowest confidence is the best cut-off (most coverage)",
+        ),
+        Case(
+            "one error in the middle",
+            (conf, ok, 0.99),
+            hint="sort by confidence, highest first, and keep the largest prefix whose precision meets the target",
+        ),
+        Case(
+            "precision over the whole accepted set",
+            (conf, ok, 0.8),
+            hint="the target applies to all accepted documents together (5 of 6 right is 0.83 >= 0.8), "
+            "not to the document at the cut-off",
+        ),
+        Case(
+            "input not sorted",
+            ([0.7, 0.99, 0.8, 0.95, 0.9, 0.97], [True, True, False, True, True, True], 0.99),
+            hint="the confidences arrive in any order: sort them (keeping each with its correct flag)",
+        ),
+        Case(
+            "ties are accepted together",
+            ([0.95, 0.9, 0.9], [True, True, False], 1.0),
+            hint="a threshold cannot split documents with equal confidence: a cut at 0.9 accepts both 0.9s",
+        ),
+        Case(
+            "nothing qualifies",
+            ([0.9, 0.8], [False, True], 0.99),
+            expected=math.inf,
+            compare=lambda got, exp: None if got == exp else f"expected inf (never auto-accept), got {got!r}",
+            hint="when no cut-off reaches the target return math.inf: even 1.0 would accept a document "
+            "with confidence exactly 1.0",
+        ),
+        Case(
+            "no documents",
+            ([], [], 0.99),
+            expected=math.inf,
+            compare=lambda got, exp: None if got == exp else f"expected inf for an empty class, got {got!r}",
+            hint="a class never predicted on validation data has no evidence: never auto-accept it",
+        ),
     ]
 
 
@@ -91,18 +116,37 @@ def coverage_cases() -> list[Case]:
     classes = ["bank_statement", "passport", "utility_bill"]
     proba = [[0.95, 0.03, 0.02], [0.05, 0.85, 0.10], [0.10, 0.10, 0.80], [0.50, 0.40, 0.10]]
     return [
-        Case("per-class thresholds", (proba, classes, {"bank_statement": 0.9, "passport": 0.8, "utility_bill": 0.9}),
-             hint="compare each document with the threshold of its predicted (most probable) class"),
-        Case("not one global threshold", (proba, classes, {"bank_statement": 0.99, "passport": 0.5, "utility_bill": 0.5}),
-             hint="use thresholds[predicted class], not the smallest or largest threshold for every document"),
-        Case("threshold is inclusive", (proba, classes, {"bank_statement": 0.95, "passport": 0.85, "utility_bill": 0.8}),
-             hint="a document exactly at its threshold is auto-accepted: use >=, not >"),
-        Case("class without a threshold", (proba, classes, {"bank_statement": 0.9}),
-             hint="a class missing from the thresholds is never auto-accepted (use thresholds.get(cls, inf))"),
-        Case("never class", (proba, classes, {"bank_statement": math.inf, "passport": 0.8, "utility_bill": 0.8}),
-             hint="an infinite threshold means that class is never auto-accepted"),
-        Case("empty batch", (np.zeros((0, 3)), classes, {"bank_statement": 0.9}), expected=float("nan"),
-             hint="with no documents the share is undefined: return NaN, not 0 or an error"),
+        Case(
+            "per-class thresholds",
+            (proba, classes, {"bank_statement": 0.9, "passport": 0.8, "utility_bill": 0.9}),
+            hint="compare each document with the threshold of its predicted (most probable) class",
+        ),
+        Case(
+            "not one global threshold",
+            (proba, classes, {"bank_statement": 0.99, "passport": 0.5, "utility_bill": 0.5}),
+            hint="use thresholds[predicted class], not the smallest or largest threshold for every document",
+        ),
+        Case(
+            "threshold is inclusive",
+            (proba, classes, {"bank_statement": 0.95, "passport": 0.85, "utility_bill": 0.8}),
+            hint="a document exactly at its threshold is auto-accepted: use >=, not >",
+        ),
+        Case(
+            "class without a threshold",
+            (proba, classes, {"bank_statement": 0.9}),
+            hint="a class missing from the thresholds is never auto-accepted (use thresholds.get(cls, inf))",
+        ),
+        Case(
+            "never class",
+            (proba, classes, {"bank_statement": math.inf, "passport": 0.8, "utility_bill": 0.8}),
+            hint="an infinite threshold means that class is never auto-accepted",
+        ),
+        Case(
+            "empty batch",
+            (np.zeros((0, 3)), classes, {"bank_statement": 0.9}),
+            expected=float("nan"),
+            hint="with no documents the share is undefined: return NaN, not 0 or an error",
+        ),
     ]
 
 
@@ -121,10 +165,15 @@ def check_auto_accept_coverage(func: Callable[..., Any]) -> None:
     run_cases("4.6", func, coverage_cases(), reference=auto_accept_coverage)
 
 
-check = SimpleNamespace(**vars(week04.check), precision_threshold=check_precision_threshold,
-                        auto_accept_coverage=check_auto_accept_coverage)
+check = SimpleNamespace(
+    **vars(week04.check), precision_threshold=check_precision_threshold, auto_accept_coverage=check_auto_accept_coverage
+)
 
 __all__ = [
-    "auto_accept_coverage", "check", "check_auto_accept_coverage", "check_precision_threshold",
-    "precision_threshold", "reference",
+    "auto_accept_coverage",
+    "check",
+    "check_auto_accept_coverage",
+    "check_precision_threshold",
+    "precision_threshold",
+    "reference",
 ]

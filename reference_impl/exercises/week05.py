@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from types import SimpleNamespace
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from reference_impl.exercises.framework import Case, ExerciseFailed, run_cases
 from reference_impl.governance.audit import GENESIS_HASH, record_hash
@@ -56,7 +57,9 @@ def status_for(key_present: bool, key_valid: bool, role: str | None, allowed: Se
     return 200 if role == "admin" or role in allowed else 403
 
 
-def decide_with_fallback(model: Callable[[], Any] | None, rules: Callable[[], Any], budget_s: float) -> tuple[Any, str | None]:
+def decide_with_fallback(
+    model: Callable[[], Any] | None, rules: Callable[[], Any], budget_s: float
+) -> tuple[Any, str | None]:
     """``(decision, fallback_reason)``: the model's answer within ``budget_s``, else the rules' with a reason.
 
     Reasons: ``"model_missing"`` (``model is None``), ``"model_error"`` (it raised), ``"model_timeout"``.
@@ -95,8 +98,12 @@ def first_bad_record(records: Sequence[dict]) -> int | None:
     return None
 
 
-reference = SimpleNamespace(resolve_request_id=resolve_request_id, status_for=status_for,
-                            decide_with_fallback=decide_with_fallback, first_bad_record=first_bad_record)
+reference = SimpleNamespace(
+    resolve_request_id=resolve_request_id,
+    status_for=status_for,
+    decide_with_fallback=decide_with_fallback,
+    first_bad_record=first_bad_record,
+)
 
 # --------------------------------------------------------------------------------------------------------------
 # Checks
@@ -115,20 +122,27 @@ def check_resolve_request_id(func: Callable[..., Any]) -> None:
     cases = [
         Case("a normal id is echoed", ("order-42",), expected="order-42"),
         Case("dots, colons and underscores are fine", ("svc:batch_7.1",), expected="svc:batch_7.1"),
-        Case("128 characters is the limit", ("a" * 128,), expected="a" * 128,
-             hint="allow up to 128 characters"),
+        Case("128 characters is the limit", ("a" * 128,), expected="a" * 128, hint="allow up to 128 characters"),
         Case("missing header", (None,), compare=_fresh_id, hint="no header: generate an id"),
         Case("empty header", ("",), compare=_fresh_id, hint="an empty id is not an id"),
         Case("too long", ("a" * 129,), compare=_fresh_id, hint="cap the length: ids end up in every log line"),
-        Case("newline (log forging)", ("abc\nlevel=ERROR forged",), compare=_fresh_id,
-             hint="a newline in a logged id lets a caller write fake log lines"),
+        Case(
+            "newline (log forging)",
+            ("abc\nlevel=ERROR forged",),
+            compare=_fresh_id,
+            hint="a newline in a logged id lets a caller write fake log lines",
+        ),
         Case("spaces", ("two words",), compare=_fresh_id, hint="only [A-Za-z0-9._:-] characters"),
     ]
     n = run_cases("5.1", func, cases, quiet=True)
     a, b = func(None), func(None)
     if a == b:
-        raise ExerciseFailed("5.1", "two missing headers", f"both calls returned {a!r}",
-                             "each request needs its own id: use uuid.uuid4().hex")
+        raise ExerciseFailed(
+            "5.1",
+            "two missing headers",
+            f"both calls returned {a!r}",
+            "each request needs its own id: use uuid.uuid4().hex",
+        )
     print(f"Exercise 5.1 passed ({n + 1}/{n + 1} cases)")
 
 
@@ -136,14 +150,26 @@ def check_status_for(func: Callable[..., Any]) -> None:
     cases = [
         Case("right role", (True, True, "scorer", ["scorer"]), expected=200),
         Case("one of several roles", (True, True, "auditor", ["reviewer", "auditor"]), expected=200),
-        Case("wrong role", (True, True, "scorer", ["reviewer"]), expected=403,
-             hint="a known caller without the role is forbidden (403), not unauthenticated"),
+        Case(
+            "wrong role",
+            (True, True, "scorer", ["reviewer"]),
+            expected=403,
+            hint="a known caller without the role is forbidden (403), not unauthenticated",
+        ),
         Case("admin passes", (True, True, "admin", ["reviewer"]), expected=200, hint="admin may call everything"),
         Case("no key", (False, False, None, ["scorer"]), expected=401, hint="no key: 401, we do not know who you are"),
-        Case("unknown key", (True, False, None, ["scorer"]), expected=401,
-             hint="an unknown key is 401 — never reveal whether a key exists"),
-        Case("unknown key claiming admin", (True, False, "admin", ["scorer"]), expected=401,
-             hint="check the key before you look at any role"),
+        Case(
+            "unknown key",
+            (True, False, None, ["scorer"]),
+            expected=401,
+            hint="an unknown key is 401 — never reveal whether a key exists",
+        ),
+        Case(
+            "unknown key claiming admin",
+            (True, False, "admin", ["scorer"]),
+            expected=401,
+            hint="check the key before you look at any role",
+        ),
         Case("no roles allowed", (True, True, "scorer", []), expected=403),
     ]
     run_cases("5.2", func, cases, reference=status_for)
@@ -162,14 +188,26 @@ def check_decide_with_fallback(func: Callable[..., Any]) -> None:
 
     cases = [
         Case("model answers", (lambda: "model", lambda: "rules", 1.0), expected=("model", None)),
-        Case("no model", (None, lambda: "rules", 1.0), expected=("rules", "model_missing"),
-             hint="model is None: go straight to the rules"),
-        Case("model raises", (_boom, lambda: "rules", 1.0), expected=("rules", "model_error"),
-             hint="catch the model's exception and fall back"),
-        Case("model hangs", (stuck_model, lambda: "rules", 0.05), expected=("rules", "model_timeout"),
-             max_seconds=0.05 + 1.0,  # measured: the budget plus a generous margin, far below the 5 s hang
-             hint="wait at most budget_s (future.result(timeout=...)) and do not wait for the thread when you leave "
-                  "(shutdown(wait=False)); a `with ThreadPoolExecutor()` block waits for the hung call"),
+        Case(
+            "no model",
+            (None, lambda: "rules", 1.0),
+            expected=("rules", "model_missing"),
+            hint="model is None: go straight to the rules",
+        ),
+        Case(
+            "model raises",
+            (_boom, lambda: "rules", 1.0),
+            expected=("rules", "model_error"),
+            hint="catch the model's exception and fall back",
+        ),
+        Case(
+            "model hangs",
+            (stuck_model, lambda: "rules", 0.05),
+            expected=("rules", "model_timeout"),
+            max_seconds=0.05 + 1.0,  # measured: the budget plus a generous margin, far below the 5 s hang
+            hint="wait at most budget_s (future.result(timeout=...)) and do not wait for the thread when you leave "
+            "(shutdown(wait=False)); a `with ThreadPoolExecutor()` block waits for the hung call",
+        ),
     ]
     try:
         run_cases("5.3", lambda *a: tuple(func(*a)), cases)
@@ -180,8 +218,14 @@ def check_decide_with_fallback(func: Callable[..., Any]) -> None:
 def _chain(n: int) -> list[dict]:
     out, prev = [], GENESIS_HASH
     for i in range(n):
-        rec = {"seq": i, "ts": f"2026-03-02T10:00:0{i}+00:00", "event_type": "trade.decision", "actor": "k1",
-               "payload": {"trade_id": f"T{i}", "decision": "clear"}, "prev_hash": prev}
+        rec = {
+            "seq": i,
+            "ts": f"2026-03-02T10:00:0{i}+00:00",
+            "event_type": "trade.decision",
+            "actor": "k1",
+            "payload": {"trade_id": f"T{i}", "decision": "clear"},
+            "prev_hash": prev,
+        }
         rec["hash"] = prev = record_hash(rec)
         out.append(rec)
     return out
@@ -206,18 +250,30 @@ def check_first_bad_record(func: Callable[..., Any]) -> None:
         Case("intact chain", (five,), expected=None),
         Case("empty log", ([],), expected=None),
         Case("edited payload", (_edited(5, 2),), expected=2, hint="recompute each record's hash and compare"),
-        Case("edit with a recomputed hash", (_rehashed_edit(5, 2),), expected=3,
-             hint="the next record's prev_hash must equal this record's hash"),
+        Case(
+            "edit with a recomputed hash",
+            (_rehashed_edit(5, 2),),
+            expected=3,
+            hint="the next record's prev_hash must equal this record's hash",
+        ),
         Case("first record removed", (five[1:],), expected=0, hint="seq must start at 0 and count up"),
         Case("middle record removed", (five[:2] + five[3:],), expected=2),
         Case("two records swapped", (five[:1] + [five[2], five[1]] + five[3:],), expected=1),
-        Case("first record's prev_hash forged", ([{**five[0], "prev_hash": "f" * 64}] + five[1:],), expected=0,
-             hint="the first record links to 64 zeros"),
+        Case(
+            "first record's prev_hash forged",
+            ([{**five[0], "prev_hash": "f" * 64}] + five[1:],),
+            expected=0,
+            hint="the first record links to 64 zeros",
+        ),
     ]
     run_cases("5.4", func, cases)
 
 
-check = SimpleNamespace(resolve_request_id=check_resolve_request_id, status_for=check_status_for,
-                        decide_with_fallback=check_decide_with_fallback, first_bad_record=check_first_bad_record)
+check = SimpleNamespace(
+    resolve_request_id=check_resolve_request_id,
+    status_for=check_status_for,
+    decide_with_fallback=check_decide_with_fallback,
+    first_bad_record=check_first_bad_record,
+)
 
 __all__ = ["check", "decide_with_fallback", "first_bad_record", "reference", "resolve_request_id", "status_for"]

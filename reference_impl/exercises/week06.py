@@ -19,8 +19,9 @@ Exercise 6.2 passed (6/6 cases)
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import SimpleNamespace
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -61,10 +62,15 @@ def _buggy_drops_large(objective_ms: int) -> tuple[float, ...]:
 
 PLANTED_BUGS: dict[str, tuple[Callable[[int], tuple[float, ...]], str]] = {
     "unsorted result": (_buggy_unsorted, "assert the result is sorted: list(b) == sorted(b)"),
-    "duplicate bucket": (_buggy_duplicates, "assert no duplicates, and make hypothesis try the default values "
-                         "themselves: st.one_of(st.sampled_from(DEFAULT_BUCKETS_MS), st.integers(1, 10_000))"),
-    "objective above the defaults dropped": (_buggy_drops_large, "assert the objective is in the result, for "
-                                             "objectives above 2500 ms too (st.integers(1, 10_000))"),
+    "duplicate bucket": (
+        _buggy_duplicates,
+        "assert no duplicates, and make hypothesis try the default values "
+        "themselves: st.one_of(st.sampled_from(DEFAULT_BUCKETS_MS), st.integers(1, 10_000))",
+    ),
+    "objective above the defaults dropped": (
+        _buggy_drops_large,
+        "assert the objective is in the result, for objectives above 2500 ms too (st.integers(1, 10_000))",
+    ),
 }
 
 # --------------------------------------------------------------------------------------------------------------
@@ -107,7 +113,9 @@ def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile("^" + "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts) + "$")
 
 
-def undocumented_statuses(openapi: Mapping[str, Any], observed: Iterable[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+def undocumented_statuses(
+    openapi: Mapping[str, Any], observed: Iterable[tuple[str, str, int]]
+) -> list[tuple[str, str, int]]:
     """Observed ``(method, path, status)`` not declared in ``openapi``; as ``(METHOD, template-or-path, status)``, sorted.
 
     A path matches a template when each ``{param}`` matches one non-empty segment; a ``default`` response
@@ -127,8 +135,11 @@ def undocumented_statuses(openapi: Mapping[str, Any], observed: Iterable[tuple[s
     return sorted(out)
 
 
-reference = SimpleNamespace(latency_bucket_properties=latency_bucket_properties, golden_lines=golden_lines,
-                            undocumented_statuses=undocumented_statuses)
+reference = SimpleNamespace(
+    latency_bucket_properties=latency_bucket_properties,
+    golden_lines=golden_lines,
+    undocumented_statuses=undocumented_statuses,
+)
 
 # --------------------------------------------------------------------------------------------------------------
 # Checks
@@ -142,9 +153,12 @@ def check_latency_bucket_properties(test_func: Callable[[Callable[[int], Sequenc
     try:
         test_func(latency_buckets)
     except Exception as exc:  # noqa: BLE001
-        raise ExerciseFailed("6.1", "correct implementation",
-                             f"your test failed on the correct function: {type(exc).__name__}: {str(exc)[:200]}",
-                             "a property must hold for every valid input; check your assertion") from None
+        raise ExerciseFailed(
+            "6.1",
+            "correct implementation",
+            f"your test failed on the correct function: {type(exc).__name__}: {str(exc)[:200]}",
+            "a property must hold for every valid input; check your assertion",
+        ) from None
     for name, (bug, hint) in PLANTED_BUGS.items():
         try:
             test_func(bug)
@@ -153,56 +167,107 @@ def check_latency_bucket_properties(test_func: Callable[[Callable[[int], Sequenc
         except Exception as exc:  # noqa: BLE001 - hypothesis wraps multiple failures in other types
             if "Assertion" in type(exc).__name__ or "Falsif" in type(exc).__name__ or isinstance(exc, ExceptionGroup):
                 continue
-            raise ExerciseFailed("6.1", name, f"your test crashed instead of asserting: {type(exc).__name__}: {exc}",
-                                 hint) from None
+            raise ExerciseFailed(
+                "6.1", name, f"your test crashed instead of asserting: {type(exc).__name__}: {exc}", hint
+            ) from None
         raise ExerciseFailed("6.1", name, "your test passed on a buggy implementation (the bug went unnoticed)", hint)
     print(f"Exercise 6.1 passed ({len(PLANTED_BUGS) + 1}/{len(PLANTED_BUGS) + 1} cases)")
 
 
 def check_golden_lines(func: Callable[..., Any]) -> None:
-    r1 = {"trade_id": "T2", "decision": "flag", "score": 0.61249, "reasons": [{"code": "R_NOTIONAL_LIMIT"}, {"code": "M_SIZE"}]}
+    r1 = {
+        "trade_id": "T2",
+        "decision": "flag",
+        "score": 0.61249,
+        "reasons": [{"code": "R_NOTIONAL_LIMIT"}, {"code": "M_SIZE"}],
+    }
     r2 = {"trade_id": "T1", "decision": "clear", "score": 0.2, "reasons": []}
     r3 = {"trade_id": "T10", "decision": "flag", "score": None, "reasons": [{"code": "R_LATE_BOOKING"}]}
     cases = [
-        Case("one flagged result", ([r1],), expected=["T2 flag 0.612 R_NOTIONAL_LIMIT,M_SIZE"],
-             hint="round the score to 3 decimals: golden files must not change with float noise"),
+        Case(
+            "one flagged result",
+            ([r1],),
+            expected=["T2 flag 0.612 R_NOTIONAL_LIMIT,M_SIZE"],
+            hint="round the score to 3 decimals: golden files must not change with float noise",
+        ),
         Case("no reasons", ([r2],), expected=["T1 clear 0.200 -"], hint="write '-' when there are no reason codes"),
-        Case("rules-only result", ([r3],), expected=["T10 flag rules R_LATE_BOOKING"],
-             hint="a rules-only decision has score None: write 'rules'"),
-        Case("sorted by trade id", ([r1, r3, r2],), expected=None, hint="sort by trade id (as text), not by input order"),
-        Case("reason order is kept", ([{**r1, "reasons": [{"code": "Z_FIRST"}, {"code": "A_SECOND"}]}],),
-             expected=["T2 flag 0.612 Z_FIRST,A_SECOND"],
-             hint="reason codes are ranked by importance: keep their order, do not sort them"),
+        Case(
+            "rules-only result",
+            ([r3],),
+            expected=["T10 flag rules R_LATE_BOOKING"],
+            hint="a rules-only decision has score None: write 'rules'",
+        ),
+        Case(
+            "sorted by trade id", ([r1, r3, r2],), expected=None, hint="sort by trade id (as text), not by input order"
+        ),
+        Case(
+            "reason order is kept",
+            ([{**r1, "reasons": [{"code": "Z_FIRST"}, {"code": "A_SECOND"}]}],),
+            expected=["T2 flag 0.612 Z_FIRST,A_SECOND"],
+            hint="reason codes are ranked by importance: keep their order, do not sort them",
+        ),
         Case("empty input", ([],), expected=[]),
     ]
     run_cases("6.2", func, cases, reference=golden_lines)
 
 
-_SPEC = {"paths": {
-    "/v1/trades/score": {"post": {"responses": {"200": {}, "401": {}, "422": {}}}},
-    "/v1/kyc/review/{item_id}/claim": {"post": {"responses": {"200": {}, "404": {}, "409": {}}}},
-    "/healthz": {"get": {"responses": {"default": {}}}},
-}}
+_SPEC: dict[str, Any] = {
+    "paths": {
+        "/v1/trades/score": {"post": {"responses": {"200": {}, "401": {}, "422": {}}}},
+        "/v1/kyc/review/{item_id}/claim": {"post": {"responses": {"200": {}, "404": {}, "409": {}}}},
+        "/healthz": {"get": {"responses": {"default": {}}}},
+    }
+}
 
 
 def check_undocumented_statuses(func: Callable[..., Any]) -> None:
     cases = [
-        Case("all documented", (_SPEC, [("POST", "/v1/trades/score", 200), ("POST", "/v1/trades/score", 422)]),
-             expected=[]),
-        Case("undocumented 500", (_SPEC, [("POST", "/v1/trades/score", 500)]),
-             expected=[("POST", "/v1/trades/score", 500)]),
-        Case("path template", (_SPEC, [("POST", "/v1/kyc/review/17/claim", 409), ("POST", "/v1/kyc/review/17/claim", 403)]),
-             expected=[("POST", "/v1/kyc/review/{item_id}/claim", 403)],
-             hint="match /v1/kyc/review/17/claim to the template /v1/kyc/review/{item_id}/claim and report the template"),
-        Case("template matches one segment only", (_SPEC, [("POST", "/v1/kyc/review/1/2/claim", 200)]),
-             expected=[("POST", "/v1/kyc/review/1/2/claim", 200)], hint="{item_id} matches one path segment, not '1/2'"),
-        Case("default documents everything", (_SPEC, [("GET", "/healthz", 503)]), expected=[],
-             hint="a 'default' response covers every status"),
-        Case("method case and undeclared method", (_SPEC, [("post", "/v1/trades/score", 401), ("GET", "/v1/trades/score", 200)]),
-             expected=[("GET", "/v1/trades/score", 200)], hint="OpenAPI keys methods in lower case; report them upper-case"),
-        Case("duplicates reported once, sorted", (_SPEC, [("POST", "/v1/trades/score", 503), ("POST", "/v1/trades/score", 500),
-                                                         ("POST", "/v1/trades/score", 503)]),
-             expected=[("POST", "/v1/trades/score", 500), ("POST", "/v1/trades/score", 503)]),
+        Case(
+            "all documented",
+            (_SPEC, [("POST", "/v1/trades/score", 200), ("POST", "/v1/trades/score", 422)]),
+            expected=[],
+        ),
+        Case(
+            "undocumented 500",
+            (_SPEC, [("POST", "/v1/trades/score", 500)]),
+            expected=[("POST", "/v1/trades/score", 500)],
+        ),
+        Case(
+            "path template",
+            (_SPEC, [("POST", "/v1/kyc/review/17/claim", 409), ("POST", "/v1/kyc/review/17/claim", 403)]),
+            expected=[("POST", "/v1/kyc/review/{item_id}/claim", 403)],
+            hint="match /v1/kyc/review/17/claim to the template /v1/kyc/review/{item_id}/claim and report the template",
+        ),
+        Case(
+            "template matches one segment only",
+            (_SPEC, [("POST", "/v1/kyc/review/1/2/claim", 200)]),
+            expected=[("POST", "/v1/kyc/review/1/2/claim", 200)],
+            hint="{item_id} matches one path segment, not '1/2'",
+        ),
+        Case(
+            "default documents everything",
+            (_SPEC, [("GET", "/healthz", 503)]),
+            expected=[],
+            hint="a 'default' response covers every status",
+        ),
+        Case(
+            "method case and undeclared method",
+            (_SPEC, [("post", "/v1/trades/score", 401), ("GET", "/v1/trades/score", 200)]),
+            expected=[("GET", "/v1/trades/score", 200)],
+            hint="OpenAPI keys methods in lower case; report them upper-case",
+        ),
+        Case(
+            "duplicates reported once, sorted",
+            (
+                _SPEC,
+                [
+                    ("POST", "/v1/trades/score", 503),
+                    ("POST", "/v1/trades/score", 500),
+                    ("POST", "/v1/trades/score", 503),
+                ],
+            ),
+            expected=[("POST", "/v1/trades/score", 500), ("POST", "/v1/trades/score", 503)],
+        ),
     ]
 
     def as_tuples(got: Any, expected: Any) -> str | None:
@@ -217,8 +282,19 @@ def check_undocumented_statuses(func: Callable[..., Any]) -> None:
     run_cases("6.3", func, cases)
 
 
-check = SimpleNamespace(latency_bucket_properties=check_latency_bucket_properties, golden_lines=check_golden_lines,
-                        undocumented_statuses=check_undocumented_statuses)
+check = SimpleNamespace(
+    latency_bucket_properties=check_latency_bucket_properties,
+    golden_lines=check_golden_lines,
+    undocumented_statuses=check_undocumented_statuses,
+)
 
-__all__ = ["DEFAULT_BUCKETS_MS", "PLANTED_BUGS", "check", "golden_lines", "latency_bucket_properties", "latency_buckets",
-           "reference", "undocumented_statuses"]
+__all__ = [
+    "DEFAULT_BUCKETS_MS",
+    "PLANTED_BUGS",
+    "check",
+    "golden_lines",
+    "latency_bucket_properties",
+    "latency_buckets",
+    "reference",
+    "undocumented_statuses",
+]

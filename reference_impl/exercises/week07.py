@@ -20,8 +20,9 @@ Exercise 7.2 passed (8/8 cases)
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from types import SimpleNamespace
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from reference_impl.exercises.framework import Case, run_cases
 from reference_impl.lifecycle.registry import ModelVersionInfo
@@ -34,8 +35,9 @@ from reference_impl.lifecycle.validation import Threshold, check_threshold
 # --------------------------------------------------------------------------------------------------------------
 
 
-def passes_validation(challenger: Mapping[str, float], champion: Mapping[str, float] | None,
-                      rules: Sequence[Threshold]) -> bool:
+def passes_validation(
+    challenger: Mapping[str, float], champion: Mapping[str, float] | None, rules: Sequence[Threshold]
+) -> bool:
     """True when the challenger's metrics meet every rule (see :func:`~reference_impl.lifecycle.validation.check_threshold`).
 
     ``champion`` is ``None`` when nothing is in production yet; then ``max_drop`` rules do not apply.
@@ -48,9 +50,20 @@ def passes_validation(challenger: Mapping[str, float], champion: Mapping[str, fl
 
 def _as_info(v: Mapping[str, Any]) -> ModelVersionInfo:
     return ModelVersionInfo(
-        name="m", version=str(v["version"]), run_id="", source="", aliases=(), model_digest="", training_data_digest="",
-        submitted_by="", validation_status=v["validation_status"], validated_at="", approval_status=v["approval_status"],
-        approved_by="", approved_at="", rolled_back=bool(v.get("rolled_back", False)),
+        name="m",
+        version=str(v["version"]),
+        run_id="",
+        source="",
+        aliases=(),
+        model_digest="",
+        training_data_digest="",
+        submitted_by="",
+        validation_status=v["validation_status"],
+        validated_at="",
+        approval_status=v["approval_status"],
+        approved_by="",
+        approved_at="",
+        rolled_back=bool(v.get("rolled_back", False)),
     )
 
 
@@ -86,43 +99,93 @@ def validation_cases() -> list[Case]:
     good = {"recall": 0.8, "precision": 0.4}
     return [
         Case("first model, no champion", (good, None, [_RECALL, _PRECISION]), expected=True),
-        Case("exactly at the floor", ({"recall": 0.5, "precision": 0.2}, None, [_RECALL, _PRECISION]), expected=True,
-             hint="a floor is inclusive: value >= min_value passes"),
+        Case(
+            "exactly at the floor",
+            ({"recall": 0.5, "precision": 0.2}, None, [_RECALL, _PRECISION]),
+            expected=True,
+            hint="a floor is inclusive: value >= min_value passes",
+        ),
         Case("below a floor", ({"recall": 0.49, "precision": 0.4}, None, [_RECALL, _PRECISION]), expected=False),
-        Case("metric missing", ({"recall": 0.8}, None, [_RECALL, _PRECISION]), expected=False,
-             hint="a metric the challenger did not report cannot pass a rule: treat missing as a failure"),
-        Case("metric is NaN", ({"recall": 0.8, "precision": math.nan}, None, [_RECALL, _PRECISION]), expected=False,
-             hint="NaN compares False with everything, so `not value < floor` lets it through: check math.isnan"),
-        Case("small drop vs champion", (good, {"recall": 0.84, "precision": 0.4}, [_RECALL, _PRECISION]), expected=True),
-        Case("drop exactly at the allowance", ({"recall": 0.75, "precision": 0.4}, {"recall": 0.80}, [_RECALL]),
-             expected=True, hint="the allowed drop is inclusive (allow for float rounding: 0.80 - 0.75 > 0.05 in floats)"),
-        Case("large drop vs champion", (good, {"recall": 0.9, "precision": 0.4}, [_RECALL, _PRECISION]), expected=False,
-             hint="max_drop compares with the champion's value on the same backtest: champion - challenger <= max_drop"),
-        Case("champion lacks the metric", (good, {"precision": 0.4}, [_RECALL, _PRECISION]), expected=True,
-             hint="without a champion value there is nothing to compare against; only the floor applies"),
+        Case(
+            "metric missing",
+            ({"recall": 0.8}, None, [_RECALL, _PRECISION]),
+            expected=False,
+            hint="a metric the challenger did not report cannot pass a rule: treat missing as a failure",
+        ),
+        Case(
+            "metric is NaN",
+            ({"recall": 0.8, "precision": math.nan}, None, [_RECALL, _PRECISION]),
+            expected=False,
+            hint="NaN compares False with everything, so `not value < floor` lets it through: check math.isnan",
+        ),
+        Case(
+            "small drop vs champion", (good, {"recall": 0.84, "precision": 0.4}, [_RECALL, _PRECISION]), expected=True
+        ),
+        Case(
+            "drop exactly at the allowance",
+            ({"recall": 0.75, "precision": 0.4}, {"recall": 0.80}, [_RECALL]),
+            expected=True,
+            hint="the allowed drop is inclusive (allow for float rounding: 0.80 - 0.75 > 0.05 in floats)",
+        ),
+        Case(
+            "large drop vs champion",
+            (good, {"recall": 0.9, "precision": 0.4}, [_RECALL, _PRECISION]),
+            expected=False,
+            hint="max_drop compares with the champion's value on the same backtest: champion - challenger <= max_drop",
+        ),
+        Case(
+            "champion lacks the metric",
+            (good, {"precision": 0.4}, [_RECALL, _PRECISION]),
+            expected=True,
+            hint="without a champion value there is nothing to compare against; only the floor applies",
+        ),
         Case("a better challenger", (good, {"recall": 0.6, "precision": 0.3}, [_RECALL, _PRECISION]), expected=True),
     ]
 
 
 def _v(version: str, approved: bool = True, passed: bool = True, rolled_back: bool = False) -> dict[str, Any]:
-    return {"version": version, "approval_status": "approved" if approved else "pending",
-            "validation_status": "passed" if passed else "failed", "rolled_back": rolled_back}
+    return {
+        "version": version,
+        "approval_status": "approved" if approved else "pending",
+        "validation_status": "passed" if passed else "failed",
+        "rolled_back": rolled_back,
+    }
 
 
 def rollback_cases() -> list[Case]:
     return [
         Case("previous version", ([_v("1"), _v("2")], "2"), expected="1"),
-        Case("skip unapproved", ([_v("1"), _v("2", approved=False), _v("3")], "3"), expected="1",
-             hint="only approved versions may ever be champion"),
+        Case(
+            "skip unapproved",
+            ([_v("1"), _v("2", approved=False), _v("3")], "3"),
+            expected="1",
+            hint="only approved versions may ever be champion",
+        ),
         Case("skip failed validation", ([_v("1"), _v("2", passed=False), _v("3")], "3"), expected="1"),
-        Case("skip rolled-back", ([_v("1"), _v("2", rolled_back=True), _v("3")], "3"), expected="1",
-             hint="a version we already rolled back from was withdrawn for a reason; skip it"),
-        Case("numeric order", ([_v("8"), _v("9"), _v("10")], "10"), expected="9",
-             hint="compare versions as numbers: as strings '9' > '10'"),
-        Case("nothing earlier", ([_v("1")], "1"), expected=None,
-             hint="return None when no earlier approved version exists (the registry then refuses)"),
-        Case("later versions ignored", ([_v("1"), _v("2"), _v("3")], "2"), expected="1",
-             hint="a rollback goes back in time: only versions earlier than the current champion count"),
+        Case(
+            "skip rolled-back",
+            ([_v("1"), _v("2", rolled_back=True), _v("3")], "3"),
+            expected="1",
+            hint="a version we already rolled back from was withdrawn for a reason; skip it",
+        ),
+        Case(
+            "numeric order",
+            ([_v("8"), _v("9"), _v("10")], "10"),
+            expected="9",
+            hint="compare versions as numbers: as strings '9' > '10'",
+        ),
+        Case(
+            "nothing earlier",
+            ([_v("1")], "1"),
+            expected=None,
+            hint="return None when no earlier approved version exists (the registry then refuses)",
+        ),
+        Case(
+            "later versions ignored",
+            ([_v("1"), _v("2"), _v("3")], "2"),
+            expected="1",
+            hint="a rollback goes back in time: only versions earlier than the current champion count",
+        ),
         Case("unsorted input", ([_v("3"), _v("1"), _v("2")], "3"), expected="2"),
     ]
 
@@ -142,20 +205,39 @@ _MOVES = [
 def alias_cases() -> list[Case]:
     return [
         Case("between moves", (_MOVES, "champion", "2026-03-05T00:00:00+00:00"), expected="1"),
-        Case("before any move", (_MOVES, "champion", "2026-03-01T00:00:00+00:00"), expected=None,
-             hint="before the first move the alias did not exist: None"),
-        Case("at the moment of a move", (_MOVES, "champion", "2026-03-09T09:00:00+00:00"), expected="2",
-             hint="a move at exactly `when` has happened (<=, not <)"),
+        Case(
+            "before any move",
+            (_MOVES, "champion", "2026-03-01T00:00:00+00:00"),
+            expected=None,
+            hint="before the first move the alias did not exist: None",
+        ),
+        Case(
+            "at the moment of a move",
+            (_MOVES, "champion", "2026-03-09T09:00:00+00:00"),
+            expected="2",
+            hint="a move at exactly `when` has happened (<=, not <)",
+        ),
         Case("after a rollback", (_MOVES, "champion", "2026-03-11T00:00:00+00:00"), expected="1"),
         Case("other aliases ignored", (_MOVES, "challenger", "2026-03-09T10:00:00+00:00"), expected="2"),
-        Case("unsorted moves", (list(reversed(_MOVES)), "champion", "2026-03-09T12:00:00+00:00"), expected="2",
-             hint="sort the moves by time before replaying them"),
-        Case("alias deleted", (_MOVES[:1] + [_move("2026-03-03T09:00:00+00:00", None, frm="1")], "champion",
-                               "2026-03-04T00:00:00+00:00"), expected=None,
-             hint="a move with to_version None deletes the alias"),
-        Case("offsets are times, not text", (_MOVES, "champion", "2026-03-09T09:30:00+01:00"), expected="1",
-             hint="09:30+01:00 is 08:30 UTC, before the 09:00 UTC move: parse with datetime.fromisoformat and "
-                  "compare datetimes, not strings"),
+        Case(
+            "unsorted moves",
+            (list(reversed(_MOVES)), "champion", "2026-03-09T12:00:00+00:00"),
+            expected="2",
+            hint="sort the moves by time before replaying them",
+        ),
+        Case(
+            "alias deleted",
+            (_MOVES[:1] + [_move("2026-03-03T09:00:00+00:00", None, frm="1")], "champion", "2026-03-04T00:00:00+00:00"),
+            expected=None,
+            hint="a move with to_version None deletes the alias",
+        ),
+        Case(
+            "offsets are times, not text",
+            (_MOVES, "champion", "2026-03-09T09:30:00+01:00"),
+            expected="1",
+            hint="09:30+01:00 is 08:30 UTC, before the 09:00 UTC move: parse with datetime.fromisoformat and "
+            "compare datetimes, not strings",
+        ),
     ]
 
 
@@ -179,8 +261,9 @@ def check_alias_at(func: Callable[..., Any]) -> None:
     run_cases("7.3", func, alias_cases(), reference=alias_at)
 
 
-check = SimpleNamespace(passes_validation=check_passes_validation, rollback_target=check_rollback_target,
-                        alias_at=check_alias_at)
+check = SimpleNamespace(
+    passes_validation=check_passes_validation, rollback_target=check_rollback_target, alias_at=check_alias_at
+)
 
 __all__ = [
     "Threshold",

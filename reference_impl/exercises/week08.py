@@ -24,9 +24,10 @@ import copy
 import datetime as dt
 import math
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -48,7 +49,8 @@ def psi(reference: np.ndarray, current: np.ndarray, n_bins: int = 10) -> float:
 def kyc_backlog_rule() -> AlertRule:
     """KYC manual-review hours needed per day above the team's capacity -> a warning with evidence and runbook."""
     return AlertRule(
-        name="kyc_review_backlog", severity="warning",
+        name="kyc_review_backlog",
+        severity="warning",
         conditions=(C("kyc_review_hours_needed", ">", "kyc_reviewer_hours_per_day"),),
         summary="KYC manual reviews need more hours than the team has",
         evidence="{kyc_review_hours_needed:.1f} review hours/day needed vs {kyc_reviewer_hours_per_day:.1f} available",
@@ -81,7 +83,11 @@ def _close(got: Any, expected: Any) -> str | None:
         return f"expected a float, got {type(got).__name__}"
     if not math.isfinite(value):
         return f"expected a finite PSI, got {value!r}"
-    return None if math.isclose(value, expected, rel_tol=1e-6, abs_tol=1e-9) else f"expected {expected:.6f}, got {value:.6f}"
+    return (
+        None
+        if math.isclose(value, expected, rel_tol=1e-6, abs_tol=1e-9)
+        else f"expected {expected:.6f}, got {value:.6f}"
+    )
 
 
 def psi_cases() -> list[Case]:
@@ -90,53 +96,110 @@ def psi_cases() -> list[Case]:
     skewed = rng.lognormal(0.0, 1.0, size=2000)
     return [
         Case("identical samples", (ref, ref.copy()), compare=_close, hint="PSI of a sample with itself is 0."),
-        Case("hand-worked 2 bins", (np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 1.0, 1.0, 4.0])), {"n_bins": 2},
-             compare=_close, hint="Median 2.5 splits 50/50 vs 75/25; sum (cur-ref)*ln(cur/ref)."),
-        Case("mean shift of one sd", (ref, rng.normal(1.0, 1.0, size=2000)), compare=_close,
-             hint="Bins are the *reference* quantiles (np.quantile(reference, [0.1, ..., 0.9])), not equal widths."),
-        Case("skewed reference, bins must come from it", (skewed, skewed * 1.5), compare=_close,
-             hint="Build the edges from the reference window only; the current window is what you measure."),
-        Case("a bin left empty", (ref, np.full(500, -5.0)), compare=_close,
-             hint="An empty bin would give log(0): give it proportion 1e-4 instead (and do not renormalise)."),
-        Case("NaN values are ignored", (np.append(ref, [np.nan] * 50), np.append(rng.normal(0.5, 1.0, size=1000), np.nan)), compare=_close,
-             hint="Drop non-finite values from both windows before binning."),
-        Case("ties in the reference", (np.array([0.0] * 80 + list(range(1, 21)), dtype=float),
-                                        np.array([0.0] * 50 + list(range(1, 51)), dtype=float)), compare=_close,
-             hint="Repeated quantiles give duplicate edges: de-duplicate them (np.unique). Values equal to an edge go "
-                  "in the lower bin (right-closed bins: np.searchsorted(sorted_values, edges, side='right'))."),
-        Case("n_bins respected", (ref, rng.normal(0.2, 1.0, size=2000)), {"n_bins": 5}, compare=_close,
-             hint="Use n_bins quantile bins: edges at 1/n, 2/n, ..., (n-1)/n."),
+        Case(
+            "hand-worked 2 bins",
+            (np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 1.0, 1.0, 4.0])),
+            {"n_bins": 2},
+            compare=_close,
+            hint="Median 2.5 splits 50/50 vs 75/25; sum (cur-ref)*ln(cur/ref).",
+        ),
+        Case(
+            "mean shift of one sd",
+            (ref, rng.normal(1.0, 1.0, size=2000)),
+            compare=_close,
+            hint="Bins are the *reference* quantiles (np.quantile(reference, [0.1, ..., 0.9])), not equal widths.",
+        ),
+        Case(
+            "skewed reference, bins must come from it",
+            (skewed, skewed * 1.5),
+            compare=_close,
+            hint="Build the edges from the reference window only; the current window is what you measure.",
+        ),
+        Case(
+            "a bin left empty",
+            (ref, np.full(500, -5.0)),
+            compare=_close,
+            hint="An empty bin would give log(0): give it proportion 1e-4 instead (and do not renormalise).",
+        ),
+        Case(
+            "NaN values are ignored",
+            (np.append(ref, [np.nan] * 50), np.append(rng.normal(0.5, 1.0, size=1000), np.nan)),
+            compare=_close,
+            hint="Drop non-finite values from both windows before binning.",
+        ),
+        Case(
+            "ties in the reference",
+            (
+                np.array([0.0] * 80 + list(range(1, 21)), dtype=float),
+                np.array([0.0] * 50 + list(range(1, 51)), dtype=float),
+            ),
+            compare=_close,
+            hint="Repeated quantiles give duplicate edges: de-duplicate them (np.unique). Values equal to an edge go "
+            "in the lower bin (right-closed bins: np.searchsorted(sorted_values, edges, side='right')).",
+        ),
+        Case(
+            "n_bins respected",
+            (ref, rng.normal(0.2, 1.0, size=2000)),
+            {"n_bins": 5},
+            compare=_close,
+            hint="Use n_bins quantile bins: edges at 1/n, 2/n, ..., (n-1)/n.",
+        ),
     ]
 
 
 def _backlog_metrics(needed: float, capacity: float) -> dict[str, Any]:
-    return {"kyc_review_hours_needed": needed, "kyc_reviewer_hours_per_day": capacity, "kyc_per_day": 300.0,
-            "manual_review_rate": 0.4, "auto_accept_rate": 0.6, "flag_rate": 0.02, "requests": 5000}
+    return {
+        "kyc_review_hours_needed": needed,
+        "kyc_reviewer_hours_per_day": capacity,
+        "kyc_per_day": 300.0,
+        "manual_review_rate": 0.4,
+        "auto_accept_rate": 0.6,
+        "flag_rate": 0.02,
+        "requests": 5000,
+    }
 
 
 def backlog_rule_cases() -> list[Case]:
     fires = "The rule should fire: review hours needed exceed the capacity in the metrics."
     return [
         Case("30 h needed, 24 h capacity", (_backlog_metrics(30.0, 24.0),), expected=True, hint=fires),
-        Case("20 h needed, 24 h capacity", (_backlog_metrics(20.0, 24.0),), expected=False,
-             hint="Within capacity: no alert."),
-        Case("exactly at capacity", (_backlog_metrics(24.0, 24.0),), expected=False,
-             hint="At capacity the team copes: use '>' not '>='."),
-        Case("bigger team (capacity 40 h)", (_backlog_metrics(30.0, 40.0),), expected=False,
-             hint="Compare with the metric 'kyc_reviewer_hours_per_day', not a hard-coded number: C(..., '>', 'kyc_reviewer_hours_per_day')."),
+        Case(
+            "20 h needed, 24 h capacity",
+            (_backlog_metrics(20.0, 24.0),),
+            expected=False,
+            hint="Within capacity: no alert.",
+        ),
+        Case(
+            "exactly at capacity",
+            (_backlog_metrics(24.0, 24.0),),
+            expected=False,
+            hint="At capacity the team copes: use '>' not '>='.",
+        ),
+        Case(
+            "bigger team (capacity 40 h)",
+            (_backlog_metrics(30.0, 40.0),),
+            expected=False,
+            hint="Compare with the metric 'kyc_reviewer_hours_per_day', not a hard-coded number: C(..., '>', 'kyc_reviewer_hours_per_day').",
+        ),
         Case("smaller team (capacity 10 h)", (_backlog_metrics(12.0, 10.0),), expected=True, hint=fires),
-        Case("no data (no KYC traffic)", (_backlog_metrics(float("nan"), 24.0),), expected=False,
-             hint="A NaN metric means 'no data': the rule must not fire."),
+        Case(
+            "no data (no KYC traffic)",
+            (_backlog_metrics(float("nan"), 24.0),),
+            expected=False,
+            hint="A NaN metric means 'no data': the rule must not fire.",
+        ),
     ]
 
 
 def _tampered_logs() -> list[tuple[str, list[dict], str]]:
     """(name, records, hint) for an intact log and each kind of tampering."""
-    clock = iter(dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=i) for i in range(100))
+    clock = iter(dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=i) for i in range(100))
     with tempfile.TemporaryDirectory(prefix="week08-audit-") as tmp:
         log = AuditLog(Path(tmp) / "audit.jsonl", clock=lambda: next(clock))
         for i in range(6):
-            log.append("trade.decision", {"trade_id": f"T{i:06d}", "score": round(0.1 * i, 2), "flagged": i == 4}, actor="svc")
+            log.append(
+                "trade.decision", {"trade_id": f"T{i:06d}", "score": round(0.1 * i, 2), "flagged": i == 4}, actor="svc"
+            )
         log.close()
         intact = list(log.records())
     edited = copy.deepcopy(intact)
@@ -153,9 +216,16 @@ def _tampered_logs() -> list[tuple[str, list[dict], str]]:
     forged_first[0]["hash"] = record_hash(forged_first[0])
     return [
         ("intact log", intact, "Nothing was changed: return None."),
-        ("payload of record 3 edited", edited, "Recompute each record's hash (record_hash) and compare with its 'hash'."),
-        ("record 2 edited and re-hashed", rehashed,
-         "An attacker can recompute one record's hash; the *next* record's prev_hash still names the old hash."),
+        (
+            "payload of record 3 edited",
+            edited,
+            "Recompute each record's hash (record_hash) and compare with its 'hash'.",
+        ),
+        (
+            "record 2 edited and re-hashed",
+            rehashed,
+            "An attacker can recompute one record's hash; the *next* record's prev_hash still names the old hash.",
+        ),
         ("last record edited", last, "The last record has no successor: its own hash must be checked too."),
         ("record 2 removed", removed, "Check 'seq' counts 0, 1, 2, ... and each prev_hash equals the previous hash."),
         ("records 1 and 2 swapped", swapped, "Order matters: seq and prev_hash must follow the file order."),
@@ -176,19 +246,35 @@ def check_kyc_backlog_rule(make_rule: Callable[[], Any]) -> None:
     except Exception as exc:  # noqa: BLE001 - learner code may raise anything
         raise ExerciseFailed("8.2", "setup", f"your function raised {type(exc).__name__}: {exc}") from None
     if not isinstance(rule, AlertRule):
-        raise ExerciseFailed("8.2", "setup", f"expected an AlertRule, got {type(rule).__name__}",
-                             "Return AlertRule(name=..., severity=..., conditions=(C(...),), summary=..., ...).")
+        raise ExerciseFailed(
+            "8.2",
+            "setup",
+            f"expected an AlertRule, got {type(rule).__name__}",
+            "Return AlertRule(name=..., severity=..., conditions=(C(...),), summary=..., ...).",
+        )
     if rule.severity not in ("warning", "critical"):
-        raise ExerciseFailed("8.2", "severity", f"severity {rule.severity!r} is too low for a growing backlog",
-                             "Use 'warning' (or 'critical' if clients are already affected).")
+        raise ExerciseFailed(
+            "8.2",
+            "severity",
+            f"severity {rule.severity!r} is too low for a growing backlog",
+            "Use 'warning' (or 'critical' if clients are already affected).",
+        )
     if not rule.runbook.strip() or not rule.impact.strip():
-        raise ExerciseFailed("8.2", "runbook", "impact and runbook must say what it costs and what to do first",
-                             "An alert nobody knows how to act on is noise.")
+        raise ExerciseFailed(
+            "8.2",
+            "runbook",
+            "impact and runbook must say what it costs and what to do first",
+            "An alert nobody knows how to act on is noise.",
+        )
     n = run_cases("8.2", lambda metrics: rule.evaluate(metrics) is not None, backlog_rule_cases(), quiet=True)
     fired = rule.evaluate(_backlog_metrics(30.0, 24.0))
     if fired is None or "30.0" not in fired.evidence or "24.0" not in fired.evidence:
-        raise ExerciseFailed("8.2", "evidence", f"evidence {getattr(fired, 'evidence', None)!r} should quote both numbers (30.0 and 24.0)",
-                             "Use templates such as '{kyc_review_hours_needed:.1f} h needed vs {kyc_reviewer_hours_per_day:.1f} h'.")
+        raise ExerciseFailed(
+            "8.2",
+            "evidence",
+            f"evidence {getattr(fired, 'evidence', None)!r} should quote both numbers (30.0 and 24.0)",
+            "Use templates such as '{kyc_review_hours_needed:.1f} h needed vs {kyc_reviewer_hours_per_day:.1f} h'.",
+        )
     print(f"Exercise 8.2 passed ({n}/{n} cases)")
 
 

@@ -23,7 +23,6 @@ argument: empty reviewer, unknown label or status); a role without text access r
 from __future__ import annotations
 
 import builtins  # the class defines a method named `list`; annotations inside it use builtins.list
-
 import contextlib
 import json
 import logging
@@ -437,7 +436,9 @@ class ReviewQueue:
             self._get(con, item_id)
             rows = con.execute("SELECT * FROM events WHERE item_id = ? ORDER BY event_id", (int(item_id),)).fetchall()
         return [
-            ReviewEvent(r["event_id"], r["item_id"], _utc_required(r["ts"]), r["event"], r["actor"], json.loads(r["detail"]))
+            ReviewEvent(
+                r["event_id"], r["item_id"], _utc_required(r["ts"]), r["event"], r["actor"], json.loads(r["detail"])
+            )
             for r in rows
         ]
 

@@ -29,12 +29,19 @@ def off_hours_rowwise(trades, desks):
 def off_hours_utc_hours(trades, desks):  # compares UTC clock times with local desk hours
     merged = trades.merge(desks, on="desk", how="left")
     t = merged["exec_ts"].dt.tz_convert("UTC").dt.strftime("%H:%M:%S")
-    return pd.Series(((t < merged["open_local"] + ":00") | (t >= merged["close_local"] + ":00")).to_numpy(),
-                     index=trades.index)
+    return pd.Series(
+        ((t < merged["open_local"] + ":00") | (t >= merged["close_local"] + ":00")).to_numpy(), index=trades.index
+    )
 
 
-_WINTER = {"Europe/London": 0, "America/New_York": -5, "Asia/Tokyo": 9, "Australia/Sydney": 11,
-           "Asia/Kolkata": 5.5, "America/Sao_Paulo": -3}
+_WINTER = {
+    "Europe/London": 0,
+    "America/New_York": -5,
+    "Asia/Tokyo": 9,
+    "Australia/Sydney": 11,
+    "Asia/Kolkata": 5.5,
+    "America/Sao_Paulo": -3,
+}
 
 
 def off_hours_fixed_offset(trades, desks):  # winter offsets all year: wrong in summer (DST)
@@ -42,10 +49,16 @@ def off_hours_fixed_offset(trades, desks):  # winter offsets all year: wrong in 
         raise ValueError("naive")
     info = desks.set_index("desk")
     local = trades["exec_ts"].dt.tz_convert("UTC").dt.tz_localize(None) + pd.to_timedelta(
-        trades["desk"].map(lambda d: _WINTER[info.at[d, "tz"]] * 3600), unit="s")
+        trades["desk"].map(lambda d: _WINTER[info.at[d, "tz"]] * 3600), unit="s"
+    )
     t = local.dt.strftime("%H:%M:%S")
-    return pd.Series(((t < trades["desk"].map(info["open_local"]) + ":00")
-                      | (t >= trades["desk"].map(info["close_local"]) + ":00")).to_numpy(), index=trades.index)
+    return pd.Series(
+        (
+            (t < trades["desk"].map(info["open_local"]) + ":00")
+            | (t >= trades["desk"].map(info["close_local"]) + ":00")
+        ).to_numpy(),
+        index=trades.index,
+    )
 
 
 def off_hours_inclusive_close(trades, desks):  # the closing second counted as open
@@ -53,8 +66,13 @@ def off_hours_inclusive_close(trades, desks):  # the closing second counted as o
     flags = []
     for desk, ts in zip(trades["desk"], trades["exec_ts"]):
         local = ts.tz_convert(info.at[desk, "tz"]).time()
-        flags.append(not (dt.time.fromisoformat(info.at[desk, "open_local"]) <= local
-                          <= dt.time.fromisoformat(info.at[desk, "close_local"])))
+        flags.append(
+            not (
+                dt.time.fromisoformat(info.at[desk, "open_local"])
+                <= local
+                <= dt.time.fromisoformat(info.at[desk, "close_local"])
+            )
+        )
     return pd.Series(flags, index=trades.index, dtype=bool)
 
 
@@ -84,8 +102,9 @@ def off_hours_assumes_utc(trades, desks):  # silently localises naive timestamps
 def usd_notional_map(trades, fx_rates):
     rate = {(d, c): r for d, c, r in fx_rates[["date", "currency", "usd_per_unit"]].itertuples(index=False)}
     keys = zip(trades["exec_ts"].dt.tz_convert("UTC").dt.date, trades["currency"])
-    return pd.Series([n * rate.get(k, np.nan) for n, k in zip(trades["notional"], keys)], index=trades.index,
-                     dtype=float)
+    return pd.Series(
+        [n * rate.get(k, np.nan) for n, k in zip(trades["notional"], keys)], index=trades.index, dtype=float
+    )
 
 
 def usd_divides(trades, fx_rates):  # rate direction the wrong way round
@@ -101,8 +120,9 @@ def usd_latest_rate(trades, fx_rates):  # ignores the date: one rate per currenc
 def usd_local_date(trades, fx_rates):  # the date in exec_ts's own zone, not the UTC date
     rate = {(d, c): r for d, c, r in fx_rates[["date", "currency", "usd_per_unit"]].itertuples(index=False)}
     keys = zip(trades["exec_ts"].dt.date, trades["currency"])
-    return pd.Series([n * rate.get(k, np.nan) for n, k in zip(trades["notional"], keys)], index=trades.index,
-                     dtype=float)
+    return pd.Series(
+        [n * rate.get(k, np.nan) for n, k in zip(trades["notional"], keys)], index=trades.index, dtype=float
+    )
 
 
 def usd_inner_join(trades, fx_rates):  # drops trades without a rate
@@ -124,9 +144,11 @@ def usd_reset_index(trades, fx_rates):  # the merge's fresh index leaks out
 
 def daily_named_agg(trades):
     new = trades.loc[trades["event_type"] == "new"].assign(
-        trade_date=lambda d: d["exec_ts"].dt.tz_convert("UTC").dt.date)
+        trade_date=lambda d: d["exec_ts"].dt.tz_convert("UTC").dt.date
+    )
     out = new.groupby(["trader_id", "trade_date"], as_index=False).agg(
-        n_trades=("notional_usd", "size"), notional_usd=("notional_usd", lambda s: s.sum(skipna=False)))
+        n_trades=("notional_usd", "size"), notional_usd=("notional_usd", lambda s: s.sum(skipna=False))
+    )
     return out.sort_values(["trader_id", "trade_date"]).reset_index(drop=True)[w.DAILY_COLUMNS]
 
 
@@ -141,7 +163,8 @@ def daily_skips_nan(trades):  # pandas' default sum hides unconvertible trades
 def daily_local_date(trades):  # the date in exec_ts's own zone
     new = trades.loc[trades["event_type"] == "new"].assign(trade_date=lambda d: d["exec_ts"].dt.date)
     out = new.groupby(["trader_id", "trade_date"], as_index=False).agg(
-        n_trades=("notional_usd", "size"), notional_usd=("notional_usd", lambda s: s.sum(skipna=False)))
+        n_trades=("notional_usd", "size"), notional_usd=("notional_usd", lambda s: s.sum(skipna=False))
+    )
     return out.sort_values(["trader_id", "trade_date"]).reset_index(drop=True)[w.DAILY_COLUMNS]
 
 
@@ -158,9 +181,11 @@ def daily_crashes_on_empty(trades):
 
 def daily_input_order(trades):  # keeps first-seen order instead of sorting
     new = trades.loc[trades["event_type"] == "new"].assign(
-        trade_date=lambda d: d["exec_ts"].dt.tz_convert("UTC").dt.date)
+        trade_date=lambda d: d["exec_ts"].dt.tz_convert("UTC").dt.date
+    )
     out = new.groupby(["trader_id", "trade_date"], as_index=False, sort=False).agg(
-        n_trades=("notional_usd", "size"), notional_usd=("notional_usd", lambda s: s.sum(skipna=False)))
+        n_trades=("notional_usd", "size"), notional_usd=("notional_usd", lambda s: s.sum(skipna=False))
+    )
     return out[w.DAILY_COLUMNS]
 
 

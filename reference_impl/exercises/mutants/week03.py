@@ -13,8 +13,11 @@ def zscore_loop(trades, window):
     span = pd.Timedelta(window)
     out = pd.Series(np.nan, index=trades.index, dtype=float)
     for i, row in trades.iterrows():
-        same = trades[(trades["trader_id"] == row["trader_id"]) & (trades["booking_ts"] < row["booking_ts"])
-                      & (trades["booking_ts"] >= row["booking_ts"] - span)]["notional_usd"]
+        same = trades[
+            (trades["trader_id"] == row["trader_id"])
+            & (trades["booking_ts"] < row["booking_ts"])
+            & (trades["booking_ts"] >= row["booking_ts"] - span)
+        ]["notional_usd"]
         if len(same) >= 3 and same.std() > 0:
             out[i] = (row["notional_usd"] - same.mean()) / same.std()
     return out
@@ -24,8 +27,9 @@ def pit_loop(entity_df, feature_df):
     out = entity_df.copy()
     values = []
     for _, row in entity_df.iterrows():
-        ok = feature_df[(feature_df["trader_id"] == row["trader_id"])
-                        & (feature_df["available_at"] <= row["event_timestamp"])]
+        ok = feature_df[
+            (feature_df["trader_id"] == row["trader_id"]) & (feature_df["available_at"] <= row["event_timestamp"])
+        ]
         ok = ok.sort_values(["event_ts", "available_at"])
         values.append(ok["trades_today"].iloc[-1] if len(ok) else np.nan)
     out["trades_today"] = values
