@@ -132,7 +132,7 @@ def test_independent_correct_solutions_pass(exercise, solution, capsys):
     ("3.3", pit_sorted_output, "entity order and index are kept", "restore"),
     ("3.1", late_inclusive_booking, "booked exactly at the cut-off was known", "booking_ts > as_of"),
     ("3.1", late_ignores_execution, "late trades, sorted", "executed at or before"),
-    ("3.1", late_unsorted, "late ids come back sorted", "sorted("),
+    ("3.1", late_unsorted, "late ids come back sorted, whatever the blotter's order", "sorted("),
 ])
 def test_wrong_solutions_fail_with_the_right_case_and_hint(exercise, solution, case, hint_word):
     with pytest.raises(ExerciseFailed) as info:
