@@ -150,9 +150,15 @@ fig
 # %% [markdown]
 # ### Exercise 4.1 — precision@k
 #
-# Write `precision_at_k(y_true, scores, k)`: the share of anomalies among the `k` highest scores. Watch the
-# edge cases: higher scores are more anomalous; `k` may exceed the number of rows; equal scores keep their
-# original order (a stable sort); `y_true` may be a pandas Series with any index; `k < 1` is a `ValueError`.
+# Write `precision_at_k(y_true, scores, k)`: the share of anomalies among the `k` highest scores. The check tests
+# each requirement below, then compares your answer with the reference on random queues with tied scores.
+#
+# - the queue is the `k` highest scores (a higher score is more anomalous); return the share of anomalies in it as
+#   a float
+# - equal scores keep their original order (a stable sort)
+# - when `k` exceeds the number of rows the queue holds every row: divide by `min(k, n)`
+# - `y_true` and `scores` may be pandas Series with any index: read them by position
+# - `k < 1` raises `ValueError`
 
 # %%
 # Exercise 4.1 — precision@k
@@ -197,10 +203,15 @@ print("isolation forest, walk-forward PR-AUC by week:", unsup["pr_auc"].round(3)
 #
 # ### Exercise 4.2 — walk-forward folds
 #
-# Write `walk_forward_folds(timestamps, train_weeks)`: a list of `(train_positions, test_positions)` pairs.
-# Fold `i` trains on `[start, start + (train_weeks + i) weeks)` and tests on the following week, with `start`
-# the earliest timestamp. Positions refer to the series as given (it may be unsorted); a trade exactly at a
-# cut belongs to the test week; naive timestamps and data too short for one fold raise `ValueError`.
+# Write `walk_forward_folds(timestamps, train_weeks)`. The check tests each requirement below, then compares your
+# answer with the reference on random, unsorted timestamps in several time zones, some exactly at a cut.
+#
+# - fold `i` trains on `[start, start + (train_weeks + i) weeks)` and tests on the following week, with `start` the
+#   earliest timestamp (not its midnight)
+# - windows are half-open: a trade exactly at a cut belongs to the test week
+# - return a list of `(train_positions, test_positions)` pairs; positions refer to the series as given (it may be
+#   unsorted)
+# - naive timestamps, and data too short for one fold, raise `ValueError`
 
 # %%
 # Exercise 4.2 — walk-forward folds
@@ -243,9 +254,14 @@ print(f"test period: {flagged.sum() / days['test']:.1f} alerts/day, precision {y
 # %% [markdown]
 # ### Exercise 4.3 — a threshold from reviewer capacity
 #
-# Write `capacity_threshold(scores, alerts_per_day, n_days)`: the lowest threshold (flag `score >= threshold`)
-# whose alerts fit `floor(alerts_per_day * n_days)`. Equal scores at the cut are flagged together, so if they
-# do not all fit, move the threshold above them; zero capacity flags nothing.
+# Write `capacity_threshold(scores, alerts_per_day, n_days)`. The check tests each requirement below, then compares
+# the rows your threshold flags with the reference's on random scores with many ties.
+#
+# - the alert budget is `floor(alerts_per_day * n_days)`: round down
+# - return the lowest threshold (flag `score >= threshold`) whose alerts fit the budget; if everything fits, flag
+#   everything
+# - equal scores at the cut are flagged together: if they do not all fit, move the threshold above them
+# - zero capacity flags nothing
 
 # %%
 # Exercise 4.3 — a threshold from reviewer capacity
@@ -284,8 +300,13 @@ fig
 # %% [markdown]
 # ### Exercise 4.4 — a threshold from costs
 #
-# Write `cost_threshold(y_true, scores, cost_missed, cost_false_alert)` returning a threshold that minimises
-# `cost_missed * FN + cost_false_alert * FP`. Consider every distinct score, and "flag nothing" as well.
+# Write `cost_threshold(y_true, scores, cost_missed, cost_false_alert)`. The check tests each requirement below, then
+# compares the cost of your threshold with the best cost on random scores with ties.
+#
+# - minimise `cost_missed * FN + cost_false_alert * FP` (a missed anomaly costs `cost_missed`)
+# - try every distinct score as the threshold
+# - rows with equal scores are flagged together (`score >= threshold`): a threshold cannot split a tie
+# - "flag nothing" (a threshold above the highest score) is a candidate too
 
 # %%
 # Exercise 4.4 — a threshold from costs
@@ -416,7 +437,15 @@ print(reliability_curve(val_conf, val_correct, n_bins=5).round(2).to_string(inde
 # `target_precision` of the time. Lower means more documents go straight through; the target protects
 # quality. If no cut-off qualifies, the class is never auto-accepted.
 #
-# **Exercise 4.5** — write `precision_threshold(confidence, correct, target_precision)`.
+# ### Exercise 4.5 — the lowest confidence threshold meeting a target precision
+#
+# Write `precision_threshold(confidence, correct, target_precision)`. The check tests each requirement below, then
+# compares your answer with the reference on random, unsorted documents with tied confidences.
+#
+# - precision is measured on everything accepted (`confidence >= cut-off`), not on the document at the cut-off
+# - return the lowest cut-off that reaches the target (the most coverage); the input may be in any order
+# - documents with equal confidence are accepted together
+# - when no cut-off qualifies, or there are no documents, return `math.inf` (never auto-accept), not 1.0
 
 # %%
 # Exercise 4.5 — the lowest confidence threshold meeting a target precision
@@ -451,8 +480,16 @@ print(pd.DataFrame(rows).to_string(index=False))
 #
 # ### Coverage: how much work does the model save?
 #
-# **Exercise 4.6** — write `auto_accept_coverage(proba, classes, thresholds)`: the share of documents whose
-# top probability reaches the threshold of *their own predicted class*.
+# ### Exercise 4.6 — the share of documents auto-accepted under per-class thresholds
+#
+# Write `auto_accept_coverage(proba, classes, thresholds)`: the share of documents whose top probability reaches the
+# threshold of *their own predicted class*. The check tests each requirement below, then compares your answer with
+# the reference on random batches whose thresholds equal some top probabilities.
+#
+# - compare each document's top probability with the threshold of its own predicted (most probable) class
+# - a document exactly at its threshold is auto-accepted (`>=`)
+# - a class without a threshold is never auto-accepted
+# - return the share as a float; an empty batch gives NaN
 
 # %%
 # Exercise 4.6 — the share of documents auto-accepted under per-class thresholds

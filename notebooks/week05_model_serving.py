@@ -144,9 +144,13 @@ for reason in res["reasons"]:
 # %% [markdown]
 # ### Exercise 5.1 — a request id you can trust
 #
-# Echo the caller's `X-Request-ID` so they can find their call in our logs — but only when it is a safe token
-# (`[A-Za-z0-9._:-]`, 1 to 128 characters). Anything else (missing, empty, too long, spaces, a newline that would
-# let a caller forge a log line) gets a fresh `uuid.uuid4().hex`.
+# Echo the caller's `X-Request-ID` so they can find their call in our logs, but only when it is safe: a newline would
+# let a caller forge a log line. The check tests each requirement below, then random headers of 1 to 200 characters.
+#
+# - echo the caller's id when it is a safe token: `[A-Za-z0-9._:-]`, 1 to 128 characters
+# - anything else (missing, empty, too long, spaces, a newline or any other character) gets a fresh
+#   `uuid.uuid4().hex`
+# - every fresh id is new: two requests without a header get different ids
 
 # %%
 # Exercise 5.1 — resolve the request id
@@ -177,8 +181,12 @@ for method, path, payload in calls:
 # %% [markdown]
 # ### Exercise 5.2 — 401 or 403?
 #
-# Write `status_for(key_present, key_valid, role, allowed)`: 401 without a valid key (never reveal whether a key
-# exists, whatever role it claims), 200 when the role is allowed or is `admin`, else 403.
+# Write `status_for(key_present, key_valid, role, allowed)`. The check tests each requirement below, then random
+# callers.
+#
+# - no key, or an unknown key, is 401, whatever role it claims (never reveal whether a key exists)
+# - a known key whose role is not allowed is 403
+# - a known key whose role is allowed, or is `admin`, is 200
 
 # %%
 # Exercise 5.2 — the status of an access check
@@ -234,10 +242,14 @@ for label, model, budget in [("slow model, 100 ms budget", loaded("trade-anomaly
 # %% [markdown]
 # ### Exercise 5.3 — decide within a budget
 #
-# Write `decide_with_fallback(model, rules, budget_s)` returning `(decision, fallback_reason)`: the model's answer if
-# it returns within `budget_s`; otherwise the rules' answer with `"model_missing"` (model is `None`), `"model_error"`
-# (it raised) or `"model_timeout"`. Run the model on a thread (`concurrent.futures`), and do not wait for a hung call
-# when you give up on it.
+# Write `decide_with_fallback(model, rules, budget_s)` returning `(decision, fallback_reason)`. Run the model on a
+# thread (`concurrent.futures`). The check measures how long your function takes with a hung model.
+#
+# - return `(decision, None)` when the model answers within `budget_s`
+# - `model is None` gives `(rules(), "model_missing")` without calling anything
+# - a model that raises gives `(rules(), "model_error")`
+# - a model slower than `budget_s` gives `(rules(), "model_timeout")`, and you return within the budget: do not wait
+#   for the hung call
 
 # %%
 # Exercise 5.3 — the fallback
@@ -280,9 +292,13 @@ print("tampered copy:", AuditLog(tampered).verify().reason)
 # %% [markdown]
 # ### Exercise 5.4 — find the first bad record
 #
-# Write `first_bad_record(records)`: the index of the first record whose `seq` is not its position, whose
-# `prev_hash` is not the previous record's `hash` (64 zeros for the first), or whose `hash` is not
-# `record_hash(record)`; `None` when the chain is intact. The cases include an edit whose own hash was recomputed.
+# Write `first_bad_record(records)`. The cases include an edit whose own hash was recomputed; then random logs with
+# one edit, removal or swap.
+#
+# - recompute each record's hash (`record_hash(record)`) and compare it with its `hash`, the last record's too
+# - each record's `prev_hash` is the previous record's `hash`; the first record's is 64 zeros
+# - `seq` counts 0, 1, 2, … in file order
+# - return the index of the first bad record, or `None` for an intact or empty log
 
 # %%
 # Exercise 5.4 — verify a hash chain

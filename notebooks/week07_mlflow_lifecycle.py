@@ -177,9 +177,14 @@ except Exception as exc:
 # ### Exercise 7.1: does a challenger pass?
 #
 # Write `passes_validation(challenger, champion, rules)`. Each rule is a `Threshold(metric, min_value=None,
-# max_value=None, max_drop=None)`. A challenger passes when every rule holds:
-# the value is at least `min_value` and at most `max_value`, and it is no more than `max_drop` below the
-# champion's value. `champion` is `None` when there is no champion yet. A missing or NaN metric fails.
+# max_value=None, max_drop=None)`; `champion` is `None` when there is no champion yet. A challenger passes when every
+# rule holds:
+#
+# - a rule's `min_value` and `max_value` are inclusive bounds: `min_value <= value <= max_value` passes
+# - a missing or NaN metric fails its rule (it never passes by default)
+# - a rule's `max_drop` compares with the champion: `champion - challenger <= max_drop` passes (inclusive, allowing
+#   for float rounding)
+# - without a champion, or when the champion lacks the metric, only the floor applies
 
 # %%
 # Exercise 7.1 — Does a challenger pass validation?
@@ -241,8 +246,12 @@ print("audit log verifies:", audit.verify().ok)
 # ### Exercise 7.2: the rollback target
 #
 # Write `rollback_target(versions, current)`. Each version is a dict with `version` (a string such as `"3"`),
-# `approval_status`, `validation_status` and `rolled_back`. Return the newest version **earlier** than `current`
-# that is approved, passed validation and was not rolled back from. Return `None` when there is none.
+# `approval_status`, `validation_status` and `rolled_back`. The check tests each requirement below, then random,
+# unsorted registries.
+#
+# - only versions that are approved, passed validation and were not rolled back from are candidates
+# - only versions earlier than `current` count: return the newest of them, or `None` when there is none
+# - versions are numbers ("10" comes after "9"), and the input may be in any order
 
 # %%
 # Exercise 7.2 — Choose the rollback target
@@ -272,8 +281,12 @@ print("data digest matches:", repro.data_match, "| model digest matches:", repro
 #
 # An auditor picks a trade flagged on a given morning and asks which model decided it. MLflow only knows where
 # `@champion` points *now*. Write `alias_at(moves, alias, when)` to replay the recorded alias moves (dicts with
-# `ts`, `alias`, `from_version` and `to_version`) and return the version `alias` pointed at, at ISO time `when`.
-# A move at exactly `when` counts. A move to `None` deletes the alias. Timestamps may carry different UTC offsets.
+# `ts`, `alias`, `from_version` and `to_version`) and return the version `alias` pointed at, at ISO time `when`. The
+# check tests each requirement below, then random, unsorted histories with mixed UTC offsets.
+#
+# - replay the moves of `alias` only, in time order (the moves may be unsorted); a move to `None` deletes the alias
+# - a move at exactly `when` has happened; before the first move the alias did not exist (`None`)
+# - compare times, not text: `+01:00` is not UTC
 
 # %%
 # Exercise 7.3 — Which version was champion at the time?

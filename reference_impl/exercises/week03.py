@@ -14,7 +14,7 @@ The notebook imports ``check`` and ``reference`` from here.
 Examples
 --------
 >>> check.late_arrivals(reference.late_arrivals)
-Exercise 3.1 passed (11/11 cases)
+Exercise 3.1 passed (12/12 cases)
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def rolling_zscore_cases() -> list[Case]:
         ),
         Case(
             "the trade itself is not part of its own history",
-            (_trades(steady[:5]), "1h"),
+            (_trades([("T1", 0, 10), ("T1", 0, 12), ("T1", 0, 11), ("T1", 10, 40)]), "1h"),
             hint="Use only trades booked strictly before the current one (rolling(..., closed='left')): "
             "including the trade itself shrinks its own z-score — that is leakage.",
         ),
@@ -520,8 +520,54 @@ def pit_random_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def _first(cases: list[Case], *names: str) -> list[Case]:
+    """The named cases first (structural and specific ones), then the rest in their order: the first failing case
+    then names the requirement a mistake breaks rather than a broad case that every mistake trips."""
+    head = [c for n in names for c in cases if c.name == n]
+    return head + [c for c in cases if c.name not in names]
+
+
 def _pit_cases() -> list[Case]:
-    return with_requirements(point_in_time_cases(), _PIT_TABLE)
+    return with_requirements(_first(point_in_time_cases(), "entity order and index are kept"), _PIT_TABLE)
+
+
+def _zscore_cases() -> list[Case]:
+    cases = rolling_zscore_cases()
+    broad = [c for c in cases if c.name == "one trader, one hour window"]
+    neutral = Case(
+        "unsorted input: the result keeps the input's index",
+        (_trades([("A", 210, 4), ("B", 0, 1), ("A", 200, 3), ("B", 10, 2)], index=[40, 7, 99, 3]), "1h"),
+        req="shape",
+        hint="sort a copy to compute, then return values aligned on the input's index and order",
+    )
+    cases = _first(
+        cases,
+        "the trade itself is not part of its own history",
+        "fewer than 3 earlier trades gives NaN",
+        "constant history: std 0 gives NaN, never inf",
+        "the window is time, not a number of rows",
+        "same-instant trades do not see each other",
+    )
+    return with_requirements([neutral, *(c for c in cases if c not in broad), *broad], _ZSCORE_TABLE)
+
+
+def _late_cases() -> list[Case]:
+    blotter = _booked(
+        [
+            ("T9", "2026-03-02 08:00", "2026-03-02 15:00"),
+            ("T1", "2026-03-02 09:00", "2026-03-02 09:05"),
+            ("T5", "2026-03-02 10:00", "2026-03-02 16:00"),
+            ("T7", "2026-03-02 11:00", "2026-03-02 17:00"),
+        ]
+    )
+    order = Case(
+        "late ids come back sorted, whatever the blotter's order",
+        (blotter, pd.Timestamp("2026-03-02 12:00", tz="UTC")),
+        expected=["T5", "T7", "T9"],
+        req="shape",
+        hint="return sorted(...): the blotter's row order is not an order anyone can rely on",
+    )
+    return [order, *with_requirements(late_arrival_cases(), _LATE_TABLE)]
 
 
 EXERCISES = {
@@ -529,7 +575,7 @@ EXERCISES = {
         "3.1",
         "Spot the late arrivals",
         LATE_REQS,
-        cases=lambda: with_requirements(late_arrival_cases(), _LATE_TABLE),
+        cases=_late_cases,
         reference=late_arrivals,
         random_cases=late_random_cases,
         seed=301,
@@ -539,7 +585,7 @@ EXERCISES = {
         "3.2",
         "Rolling z-score without leakage",
         ZSCORE_REQS,
-        cases=lambda: with_requirements(rolling_zscore_cases(), _ZSCORE_TABLE),
+        cases=_zscore_cases,
         reference=rolling_zscore,
         random_cases=zscore_random_cases,
         seed=302,

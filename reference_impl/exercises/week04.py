@@ -12,7 +12,7 @@
 Examples
 --------
 >>> check.precision_at_k(reference.precision_at_k)
-Exercise 4.1 passed (7/7 cases)
+Exercise 4.1 passed (11/11 cases)
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import pandas as pd
 
 from reference_impl.evaluation import metrics, thresholds
 from reference_impl.evaluation.backtest import time_splits
-from reference_impl.exercises.framework import Case, compare_values, run_cases
+from reference_impl.exercises.framework import Case, Exercise, Requirement, compare_values, with_requirements
 
 # --------------------------------------------------------------------------------------------------------------
 # Reference solutions (they delegate to reference_impl.evaluation)
@@ -318,28 +318,294 @@ def cost_cases() -> list[Case]:
 
 
 # --------------------------------------------------------------------------------------------------------------
+# Requirements (the bullets the notebook shows) and random cases
+# --------------------------------------------------------------------------------------------------------------
+
+P_AT_K_REQS = (
+    Requirement(
+        "top",
+        "the queue is the `k` highest scores (a higher score is more anomalous); return the share of anomalies "
+        "in it as a float",
+        "the queue starts with the HIGHEST score: np.argsort sorts ascending, so reverse it (argsort(-s))",
+    ),
+    Requirement(
+        "ties",
+        "equal scores keep their original order (a stable sort)",
+        "with equal scores keep the original order: use a stable sort, e.g. np.argsort(-s, kind='stable')",
+    ),
+    Requirement(
+        "cap",
+        "when `k` exceeds the number of rows the queue holds every row: divide by `min(k, n)`",
+        "with fewer rows than k, the queue holds all rows: divide by min(k, n), not by k",
+    ),
+    Requirement(
+        "position",
+        "`y_true` and `scores` may be pandas Series with any index: read them by position",
+        "positions from argsort must index positions: use np.asarray(y)[top] (or .iloc), not y[top]",
+    ),
+    Requirement(
+        "k", "`k < 1` raises `ValueError`", "a queue of zero alerts has no precision: raise ValueError naming k"
+    ),
+)
+_P_AT_K_TABLE = {
+    "k must be at least 1": "k",
+    "basic queue": "top",
+    "higher score = more anomalous": "top",
+    "k larger than the data": "cap",
+    "ties at the cut: earlier row first": "ties",
+    "labels by position, not by index": "position",
+    "booleans": "top",
+}
+
+
+def p_at_k_random_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for k in range(4):
+        n = int(rng.integers(5, 30))
+        y = rng.random(n) < 0.3
+        scores = np.round(rng.random(n), 1)  # coarse: many ties, unevenly spread
+        index = [int(i) for i in rng.choice(1000, size=n, replace=False)]
+        top_k = int(rng.integers(1, n + 5))
+        cases.append(
+            Case(
+                f"random queue {k + 1}: {n} rows, k={top_k}, tied scores, shuffled index",
+                (pd.Series(y.astype(int), index=index), pd.Series(scores, index=index), top_k),
+                req="top",
+            )
+        )
+    return cases
+
+
+FOLDS_REQS = (
+    Requirement(
+        "windows",
+        "fold `i` trains on `[start, start + (train_weeks + i) weeks)` and tests on the following week, with "
+        "`start` the earliest timestamp (not its midnight)",
+        "fold i trains on [start, start + (train_weeks + i) weeks) and tests on the following week",
+    ),
+    Requirement(
+        "cut",
+        "windows are half-open: a trade exactly at a cut belongs to the test week",
+        "training windows are half-open [start, end): a trade at `end` belongs to the test week",
+    ),
+    Requirement(
+        "positions",
+        "return a list of `(train_positions, test_positions)` pairs; positions refer to the series as given "
+        "(it may be unsorted)",
+        "return positions into the series AS GIVEN; compare timestamps with the window bounds instead of "
+        "cutting a sorted copy by position",
+    ),
+    Requirement(
+        "refuse",
+        "naive timestamps, and data too short for one fold, raise `ValueError`",
+        "a timestamp without a time zone is ambiguous (whose midnight?): raise ValueError",
+    ),
+)
+_FOLDS_TABLE = {
+    "naive timestamps are refused": "refuse",
+    "too little data for one fold": "refuse",
+    "four weeks of daily trades": "windows",
+    "rows not in time order": "positions",
+    "a trade exactly at the cut is tested, not trained on": "cut",
+}
+
+
+def folds_random_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    week = 24 * 7
+    for k, tz in enumerate(["UTC", "Europe/London", "Asia/Tokyo", "America/New_York"]):
+        n = int(rng.integers(30, 60))
+        first = float(rng.integers(1, 20)) + 0.25  # never at midnight
+        hours = first + rng.random(n) * (week * int(rng.integers(3, 6)))
+        hours[0] = first
+        at_cut = rng.choice(n, size=3, replace=False)
+        hours[at_cut] = first + week * rng.integers(2, 4, size=3)  # exactly at a cut
+        ts = pd.Series(pd.Timestamp("2026-03-23", tz="UTC") + pd.to_timedelta(hours, unit="h")).dt.tz_convert(tz)
+        ts = ts.sample(frac=1.0, random_state=k).set_axis([int(i) for i in rng.choice(10_000, n, replace=False)])
+        cases.append(
+            Case(
+                f"random trades {k + 1}: {tz}, unsorted, trades at the cuts",
+                (ts, int(rng.integers(1, 3))),
+                compare=_compare_folds,
+                req="windows",
+            )
+        )
+    return cases
+
+
+CAPACITY_REQS = (
+    Requirement(
+        "budget",
+        "the alert budget is `floor(alerts_per_day * n_days)`: round down",
+        "2.5 alerts/day for 3 days is 7.5 alerts: round DOWN to 7, capacity is not a target to exceed",
+    ),
+    Requirement(
+        "lowest",
+        "return the lowest threshold (flag `score >= threshold`) whose alerts fit the budget; if everything fits, "
+        "flag everything",
+        "budget = floor(alerts_per_day * n_days); the threshold is the budget-th highest score",
+    ),
+    Requirement(
+        "ties",
+        "equal scores at the cut are flagged together: if they do not all fit, move the threshold above them",
+        "rows sharing the cut score are flagged together: if they do not all fit, move the threshold ABOVE the tie",
+    ),
+    Requirement(
+        "zero",
+        "zero capacity flags nothing",
+        "no reviewers, no alerts: return a threshold above the highest score (e.g. np.nextafter(max, inf))",
+    ),
+)
+_CAPACITY_TABLE = {
+    "basic": "lowest",
+    "ties at the cut would exceed capacity": "ties",
+    "capacity above the number of rows": "lowest",
+    "zero capacity flags nothing": "zero",
+    "fractional budget rounds down": "budget",
+}
+
+
+def capacity_random_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for k in range(4):
+        n = int(rng.integers(10, 40))
+        scores = [float(x) for x in np.round(rng.beta(2, 5, size=n), 2)]
+        per_day, days = float(rng.choice([0.5, 1, 1.5, 2.5, 3])), float(rng.integers(1, 6))
+        cases.append(
+            Case(
+                f"random scores {k + 1}: {n} rows, {per_day}/day for {days:g} days, tied scores",
+                (scores, per_day, days),
+                compare=_flag_compare(scores),
+                req="lowest",
+            )
+        )
+    return cases
+
+
+COST_REQS = (
+    Requirement(
+        "cost",
+        "minimise `cost_missed * FN + cost_false_alert * FP` (a missed anomaly costs `cost_missed`)",
+        "compute cost_missed * FN + cost_false_alert * FP for each candidate and keep the cheapest",
+    ),
+    Requirement(
+        "every",
+        "try every distinct score as the threshold",
+        "try every distinct score as the threshold, not a grid or a few quantiles",
+    ),
+    Requirement(
+        "ties",
+        "rows with equal scores are flagged together (`score >= threshold`): a threshold cannot split a tie",
+        "rows with equal scores are flagged together by `score >= threshold`: count them as one candidate",
+    ),
+    Requirement(
+        "nothing",
+        '"flag nothing" (a threshold above the highest score) is a candidate too',
+        "include 'flag nothing' (a threshold above the highest score) among the candidates",
+    ),
+)
+_COST_TABLE = {
+    "misses cost more than false alerts": "cost",
+    "false alerts cost more": "cost",
+    "flagging nothing is cheapest": "nothing",
+    "flag everything when a miss is ruinous": "every",
+    "ties flag together": "ties",
+    "a tie of one anomaly and two normal rows": "ties",
+}
+
+
+def cost_random_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for k in range(4):
+        n = int(rng.integers(15, 40))
+        y = [int(v) for v in rng.random(n) < 0.25]
+        s = [float(v) for v in np.round(rng.random(n), 2)]
+        c_fn, c_fp = float(rng.choice([1, 2, 5, 10])), float(rng.choice([1, 2, 3]))
+        cases.append(
+            Case(
+                f"random scores {k + 1}: {n} rows, misses cost {c_fn:g}, false alerts {c_fp:g}",
+                (y, s, c_fn, c_fp),
+                compare=_cost_compare(y, s, c_fn, c_fp),
+                req="every",
+            )
+        )
+    return cases
+
+
+def _extra_cost_cases() -> list[Case]:
+    y, s = [0, 0, 1, 0], [0.5, 0.5, 0.5, 0.1]
+    return [
+        Case(
+            "a tie of one anomaly and two normal rows",
+            (y, s, 1.5, 1),
+            compare=_cost_compare(y, s, 1.5, 1),
+            hint="a threshold at 0.5 flags all three tied rows, not just the anomaly: evaluate `score >= t` on all rows",
+        )
+    ]
+
+
+EXERCISES = {
+    "4.1": Exercise(
+        "4.1",
+        "precision@k",
+        P_AT_K_REQS,
+        cases=lambda: with_requirements(precision_at_k_cases(), _P_AT_K_TABLE),
+        reference=precision_at_k,
+        random_cases=p_at_k_random_cases,
+        seed=401,
+    ),
+    "4.2": Exercise(
+        "4.2",
+        "walk-forward folds",
+        FOLDS_REQS,
+        cases=lambda: with_requirements(walk_forward_cases(), _FOLDS_TABLE),
+        reference=walk_forward_folds,
+        random_cases=folds_random_cases,
+        seed=402,
+    ),
+    "4.3": Exercise(
+        "4.3",
+        "a threshold from reviewer capacity",
+        CAPACITY_REQS,
+        cases=lambda: with_requirements(capacity_cases(), _CAPACITY_TABLE),
+        reference=capacity_threshold,
+        random_cases=capacity_random_cases,
+        seed=403,
+    ),
+    "4.4": Exercise(
+        "4.4",
+        "a threshold from costs",
+        COST_REQS,
+        cases=lambda: with_requirements(cost_cases() + _extra_cost_cases(), _COST_TABLE),
+        reference=cost_threshold,
+        random_cases=cost_random_cases,
+        seed=404,
+    ),
+}
+
+# --------------------------------------------------------------------------------------------------------------
 # Checks
 # --------------------------------------------------------------------------------------------------------------
 
 
 def check_precision_at_k(func: Callable[..., Any]) -> None:
     """Exercise 4.1: ``func(y_true, scores, k)``."""
-    run_cases("4.1", func, precision_at_k_cases(), reference=precision_at_k)
+    EXERCISES["4.1"].check(func)
 
 
 def check_capacity_threshold(func: Callable[..., Any]) -> None:
     """Exercise 4.3: ``func(scores, alerts_per_day, n_days)``."""
-    run_cases("4.3", func, capacity_cases(), reference=capacity_threshold)
+    EXERCISES["4.3"].check(func)
 
 
 def check_walk_forward_folds(func: Callable[..., Any]) -> None:
     """Exercise 4.2: ``func(timestamps, train_weeks)``."""
-    run_cases("4.2", func, walk_forward_cases(), reference=walk_forward_folds)
+    EXERCISES["4.2"].check(func)
 
 
 def check_cost_threshold(func: Callable[..., Any]) -> None:
     """Exercise 4.4: ``func(y_true, scores, cost_missed, cost_false_alert)``."""
-    run_cases("4.4", func, cost_cases(), reference=cost_threshold)
+    EXERCISES["4.4"].check(func)
 
 
 check = SimpleNamespace(
@@ -350,6 +616,7 @@ check = SimpleNamespace(
 )
 
 __all__ = [
+    "EXERCISES",
     "capacity_threshold",
     "check",
     "check_capacity_threshold",

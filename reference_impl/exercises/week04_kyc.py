@@ -10,9 +10,9 @@
 Examples
 --------
 >>> check.precision_threshold(reference.precision_threshold)
-Exercise 4.5 passed (7/7 cases)
+Exercise 4.5 passed (12/12 cases)
 >>> check.auto_accept_coverage(reference.auto_accept_coverage)
-Exercise 4.6 passed (6/6 cases)
+Exercise 4.6 passed (10/10 cases)
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import numpy as np
 
 from reference_impl.evaluation import precision_cutoff
 from reference_impl.exercises import week04
-from reference_impl.exercises.framework import Case, run_cases
+from reference_impl.exercises.framework import Case, Exercise, Requirement, with_requirements
 from reference_impl.kyc import routing
 
 # ----------------------------------------------------------------------------------------------------------
@@ -151,18 +151,166 @@ def coverage_cases() -> list[Case]:
 
 
 # ----------------------------------------------------------------------------------------------------------
+# Requirements (the bullets the notebook shows) and random cases
+# ----------------------------------------------------------------------------------------------------------
+
+THRESHOLD_REQS = (
+    Requirement(
+        "whole",
+        "precision is measured on everything accepted (`confidence >= cut-off`), not on the document at the cut-off",
+        "the target applies to all accepted documents together, not to the document at the cut-off",
+    ),
+    Requirement(
+        "lowest",
+        "return the lowest cut-off that reaches the target (the most coverage); the input may be in any order",
+        "sort by confidence, highest first (keeping each with its correct flag), and keep the largest prefix "
+        "whose precision meets the target — not the first one that falls below it",
+    ),
+    Requirement(
+        "ties",
+        "documents with equal confidence are accepted together",
+        "a threshold cannot split documents with equal confidence: a cut at 0.9 accepts every 0.9",
+    ),
+    Requirement(
+        "never",
+        "when no cut-off qualifies, or there are no documents, return `math.inf` (never auto-accept), not 1.0",
+        "return math.inf: even 1.0 would accept a document with confidence exactly 1.0",
+    ),
+)
+_THRESHOLD_TABLE = {
+    "all correct: accept everything": "lowest",
+    "one error in the middle": "lowest",
+    "precision over the whole accepted set": "whole",
+    "input not sorted": "lowest",
+    "ties are accepted together": "ties",
+    "nothing qualifies": "never",
+    "no documents": "never",
+    "a dip above the cut-off": "lowest",
+}
+
+
+def _extra_threshold_cases() -> list[Case]:
+    return [
+        Case(
+            "a dip above the cut-off",
+            ([0.99, 0.98, 0.97, 0.96, 0.95, 0.94], [True, False, True, True, True, True], 0.8),
+            hint="precision may dip and recover as you go down: keep the LOWEST cut-off that meets the target, "
+            "do not stop at the first prefix that misses it",
+        )
+    ]
+
+
+def threshold_random_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for k, target in enumerate([0.8, 0.9, 0.95, 1.0]):
+        n = int(rng.integers(8, 40))
+        conf = [float(c) for c in np.round(rng.uniform(0.5, 1.0, size=n), 2)]  # ties
+        ok = [bool(v) for v in rng.random(n) < 0.88]
+        cases.append(
+            Case(
+                f"random documents {k + 1}: {n} unsorted, tied confidences, target {target}",
+                (conf, ok, target),
+                req="lowest",
+            )
+        )
+    return cases
+
+
+COVERAGE_REQS = (
+    Requirement(
+        "own",
+        "compare each document's top probability with the threshold of its own predicted (most probable) class",
+        "use thresholds[predicted class], not the smallest or largest threshold for every document",
+    ),
+    Requirement(
+        "inclusive",
+        "a document exactly at its threshold is auto-accepted (`>=`)",
+        "a document exactly at its threshold is auto-accepted: use >=, not >",
+    ),
+    Requirement(
+        "missing",
+        "a class without a threshold is never auto-accepted",
+        "a class missing from the thresholds is never auto-accepted (use thresholds.get(cls, inf))",
+    ),
+    Requirement(
+        "empty",
+        "return the share as a float; an empty batch gives NaN",
+        "with no documents the share is undefined: return NaN, not 0 or an error",
+    ),
+)
+_COVERAGE_TABLE = {
+    "empty batch": "empty",
+    "per-class thresholds": "own",
+    "not one global threshold": "own",
+    "threshold is inclusive": "inclusive",
+    "class without a threshold": "missing",
+    "never class": "missing",
+}
+
+
+def coverage_random_cases(rng: np.random.Generator) -> list[Case]:
+    classes = ["bank_statement", "passport", "utility_bill", "payslip"]
+    cases = []
+    for k in range(4):
+        n = int(rng.integers(5, 30))
+        raw = rng.dirichlet([0.6] * 4, size=n)
+        proba = np.round(raw, 2)
+        present = sorted({float(v) for v in proba.max(axis=1)})
+        thresholds = {
+            c: float(rng.choice(present))
+            for c in classes
+            if rng.random() < 0.8  # exact values: ties at the cut
+        }
+        cases.append(
+            Case(
+                f"random batch {k + 1}: {n} documents, thresholds equal to some top probabilities",
+                (proba.tolist(), classes, thresholds),
+                req="own",
+            )
+        )
+    return cases
+
+
+def _threshold_cases() -> list[Case]:
+    cases = precision_threshold_cases()
+    cases[4:4] = _extra_threshold_cases()  # before the ties case: a dip is a different mistake
+    return with_requirements(cases, _THRESHOLD_TABLE)
+
+
+EXERCISES = {
+    "4.5": Exercise(
+        "4.5",
+        "the lowest confidence threshold meeting a target precision",
+        THRESHOLD_REQS,
+        cases=_threshold_cases,
+        reference=precision_threshold,
+        random_cases=threshold_random_cases,
+        seed=405,
+    ),
+    "4.6": Exercise(
+        "4.6",
+        "the share of documents auto-accepted under per-class thresholds",
+        COVERAGE_REQS,
+        cases=lambda: with_requirements(coverage_cases(), _COVERAGE_TABLE),
+        reference=auto_accept_coverage,
+        random_cases=coverage_random_cases,
+        seed=406,
+    ),
+}
+
+# ----------------------------------------------------------------------------------------------------------
 # Checks
 # ----------------------------------------------------------------------------------------------------------
 
 
 def check_precision_threshold(func: Callable[..., Any]) -> None:
     """Exercise 4.5: ``func(confidence, correct, target_precision)``."""
-    run_cases("4.5", func, precision_threshold_cases(), reference=precision_threshold)
+    EXERCISES["4.5"].check(func)
 
 
 def check_auto_accept_coverage(func: Callable[..., Any]) -> None:
     """Exercise 4.6: ``func(proba, classes, thresholds)``."""
-    run_cases("4.6", func, coverage_cases(), reference=auto_accept_coverage)
+    EXERCISES["4.6"].check(func)
 
 
 check = SimpleNamespace(
@@ -170,6 +318,7 @@ check = SimpleNamespace(
 )
 
 __all__ = [
+    "EXERCISES",
     "auto_accept_coverage",
     "check",
     "check_auto_accept_coverage",

@@ -12,20 +12,23 @@
 Examples
 --------
 >>> check.status_for(reference.status_for)
-Exercise 5.2 passed (8/8 cases)
+Exercise 5.2 passed (14/14 cases)
 """
 
 from __future__ import annotations
 
+import copy
 import re
-import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from types import SimpleNamespace
 from typing import Any
 
-from reference_impl.exercises.framework import Case, ExerciseFailed, run_cases
+import numpy as np
+
+from reference_impl.exercises.framework import Case, Exercise, Requirement
 from reference_impl.governance.audit import GENESIS_HASH, record_hash
 from reference_impl.serving.middleware import request_id_from
 
@@ -106,124 +109,289 @@ reference = SimpleNamespace(
 )
 
 # --------------------------------------------------------------------------------------------------------------
-# Checks
+# 5.1 request ids
 # --------------------------------------------------------------------------------------------------------------
 
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
+_SAFE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_TWICE = "<two calls without a header>"  # a marker the adapter turns into two calls with None
 
 
 def _fresh_id(got: Any, expected: Any) -> str | None:
     if not isinstance(got, str) or not _HEX32.match(got):
-        return f"expected a fresh 32-hex-digit id (uuid4().hex), got {got!r}"
+        return f"expected a fresh 32-hex-digit id (uuid4().hex), got {_short(got)}"
     return None
 
 
-def check_resolve_request_id(func: Callable[..., Any]) -> None:
-    cases = [
-        Case("a normal id is echoed", ("order-42",), expected="order-42"),
-        Case("dots, colons and underscores are fine", ("svc:batch_7.1",), expected="svc:batch_7.1"),
-        Case("128 characters is the limit", ("a" * 128,), expected="a" * 128, hint="allow up to 128 characters"),
-        Case("missing header", (None,), compare=_fresh_id, hint="no header: generate an id"),
-        Case("empty header", ("",), compare=_fresh_id, hint="an empty id is not an id"),
-        Case("too long", ("a" * 129,), compare=_fresh_id, hint="cap the length: ids end up in every log line"),
+def _two_fresh_ids(got: Any, expected: Any) -> str | None:
+    if not isinstance(got, tuple) or len(got) != 2:
+        return f"expected two ids, got {_short(got)}"
+    reason = _fresh_id(got[0], None) or _fresh_id(got[1], None)
+    if reason:
+        return reason
+    return f"both calls returned {got[0]!r}" if got[0] == got[1] else None
+
+
+def _short(value: Any) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - learner code may return anything
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _request_id_adapter(func: Callable[..., Any]) -> Callable[..., Any]:
+    def adapted(header: str | None) -> Any:
+        if header == _TWICE:
+            return func(None), func(None)
+        return func(header)
+
+    return adapted
+
+
+REQUEST_ID_REQS = (
+    Requirement(
+        "echo",
+        "echo the caller's id when it is a safe token: `[A-Za-z0-9._:-]`, 1 to 128 characters",
+        "echo ids matching re.fullmatch(r'[A-Za-z0-9._:-]{1,128}', header) unchanged",
+    ),
+    Requirement(
+        "fresh",
+        "anything else (missing, empty, too long, spaces, a newline or any other character) gets a fresh "
+        "`uuid.uuid4().hex`",
+        "match the whole header against the character set and length, and generate uuid.uuid4().hex otherwise",
+    ),
+    Requirement(
+        "unique",
+        "every fresh id is new: two requests without a header get different ids",
+        "each request needs its own id: call uuid.uuid4().hex each time, never cache one",
+    ),
+)
+
+
+def request_id_cases() -> list[Case]:
+    return [
+        Case("a normal id is echoed", ("order-42",), expected="order-42", req="echo"),
+        Case("dots, colons and underscores are fine", ("svc:batch_7.1",), expected="svc:batch_7.1", req="echo"),
+        Case(
+            "128 characters is the limit",
+            ("a" * 128,),
+            expected="a" * 128,
+            req="echo",
+            hint="allow up to 128 characters",
+        ),
+        Case("missing header", (None,), compare=_fresh_id, req="fresh", hint="no header: generate an id"),
+        Case("empty header", ("",), compare=_fresh_id, req="fresh", hint="an empty id is not an id"),
+        Case(
+            "too long",
+            ("a" * 129,),
+            compare=_fresh_id,
+            req="fresh",
+            hint="cap the length: ids end up in every log line",
+        ),
         Case(
             "newline (log forging)",
             ("abc\nlevel=ERROR forged",),
             compare=_fresh_id,
+            req="fresh",
             hint="a newline in a logged id lets a caller write fake log lines",
         ),
-        Case("spaces", ("two words",), compare=_fresh_id, hint="only [A-Za-z0-9._:-] characters"),
+        Case("spaces", ("two words",), compare=_fresh_id, req="fresh", hint="only [A-Za-z0-9._:-] characters"),
+        Case("two missing headers", (_TWICE,), compare=_two_fresh_ids, req="unique"),
     ]
-    n = run_cases("5.1", func, cases, quiet=True)
-    a, b = func(None), func(None)
-    if a == b:
-        raise ExerciseFailed(
-            "5.1",
-            "two missing headers",
-            f"both calls returned {a!r}",
-            "each request needs its own id: use uuid.uuid4().hex",
+
+
+def request_id_random_cases(rng: np.random.Generator) -> list[Case]:
+    safe = list("abcXYZ019._:-")
+    unsafe = [" ", "\t", "/", "é", "\r", "=", '"']
+    cases = []
+    for k in range(6):
+        n = int(rng.choice([1, 5, 60, 127, 128, 129, 200]))
+        chars = list(rng.choice(safe, size=n))
+        if k % 2:
+            chars[int(rng.integers(0, n))] = str(rng.choice(unsafe))
+        header = "".join(chars)
+        ok = _SAFE.fullmatch(header) is not None
+        cases.append(
+            Case(
+                f"random header {k + 1}: {n} characters, {'safe' if ok else 'unsafe'}",
+                (header,),
+                expected=header if ok else None,
+                compare=None if ok else _fresh_id,
+                req="echo" if ok else "fresh",
+            )
         )
-    print(f"Exercise 5.1 passed ({n + 1}/{n + 1} cases)")
+    return cases
 
 
-def check_status_for(func: Callable[..., Any]) -> None:
-    cases = [
-        Case("right role", (True, True, "scorer", ["scorer"]), expected=200),
-        Case("one of several roles", (True, True, "auditor", ["reviewer", "auditor"]), expected=200),
-        Case(
-            "wrong role",
-            (True, True, "scorer", ["reviewer"]),
-            expected=403,
-            hint="a known caller without the role is forbidden (403), not unauthenticated",
-        ),
-        Case("admin passes", (True, True, "admin", ["reviewer"]), expected=200, hint="admin may call everything"),
-        Case("no key", (False, False, None, ["scorer"]), expected=401, hint="no key: 401, we do not know who you are"),
-        Case(
-            "unknown key",
-            (True, False, None, ["scorer"]),
-            expected=401,
-            hint="an unknown key is 401 — never reveal whether a key exists",
-        ),
+# --------------------------------------------------------------------------------------------------------------
+# 5.2 401 or 403
+# --------------------------------------------------------------------------------------------------------------
+
+STATUS_REQS = (
+    Requirement(
+        "unauthenticated",
+        "no key, or an unknown key, is 401, whatever role it claims (never reveal whether a key exists)",
+        "check the key before you look at any role: no key or an unknown key is 401",
+    ),
+    Requirement(
+        "forbidden",
+        "a known key whose role is not allowed is 403",
+        "a known caller without the role is forbidden (403), not unauthenticated",
+    ),
+    Requirement(
+        "allowed",
+        "a known key whose role is allowed, or is `admin`, is 200",
+        "admin may call everything; any role in `allowed` passes",
+    ),
+)
+
+
+def status_cases() -> list[Case]:
+    return [
         Case(
             "unknown key claiming admin",
             (True, False, "admin", ["scorer"]),
             expected=401,
+            req="unauthenticated",
             hint="check the key before you look at any role",
         ),
-        Case("no roles allowed", (True, True, "scorer", []), expected=403),
+        Case("no key", (False, False, None, ["scorer"]), expected=401, req="unauthenticated"),
+        Case("unknown key", (True, False, None, ["scorer"]), expected=401, req="unauthenticated"),
+        Case("wrong role", (True, True, "scorer", ["reviewer"]), expected=403, req="forbidden"),
+        Case("no roles allowed", (True, True, "scorer", []), expected=403, req="forbidden"),
+        Case("right role", (True, True, "scorer", ["scorer"]), expected=200, req="allowed"),
+        Case("one of several roles", (True, True, "auditor", ["reviewer", "auditor"]), expected=200, req="allowed"),
+        Case("admin passes", (True, True, "admin", ["reviewer"]), expected=200, req="allowed"),
     ]
-    run_cases("5.2", func, cases, reference=status_for)
+
+
+def status_random_cases(rng: np.random.Generator) -> list[Case]:
+    roles = [None, "scorer", "reviewer", "auditor", "admin"]
+    cases = []
+    for k in range(6):
+        present = bool(rng.random() < 0.8)
+        valid = present and bool(rng.random() < 0.7)
+        role = roles[int(rng.integers(0, len(roles)))]
+        named = ["scorer", "reviewer", "auditor"]
+        allowed = [str(r) for r in rng.choice(named, size=int(rng.integers(0, 3)), replace=False)]
+        req = "unauthenticated" if not valid else ("allowed" if role == "admin" or role in allowed else "forbidden")
+        cases.append(
+            Case(
+                f"random caller {k + 1}: key {present}/{valid}, role {role}, allowed {allowed}",
+                (present, valid, role, allowed),
+                req=req,
+            )
+        )
+    return cases
+
+
+# --------------------------------------------------------------------------------------------------------------
+# 5.3 fallback within a budget
+# --------------------------------------------------------------------------------------------------------------
+
+HANG_S = 1.5  # how long the hung model takes: far above the budget plus margin, short enough for the tests
 
 
 def _boom() -> str:
     raise RuntimeError("model exploded")
 
 
-def check_decide_with_fallback(func: Callable[..., Any]) -> None:
-    release = threading.Event()
+def _stuck_model() -> str:
+    time.sleep(HANG_S)  # a hung model; the thread ends by itself shortly after the case
+    return "model"
 
-    def stuck_model() -> str:
-        release.wait(5.0)  # a hung model; released after the case so no thread is left behind
-        return "model"
 
-    cases = [
-        Case("model answers", (lambda: "model", lambda: "rules", 1.0), expected=("model", None)),
-        Case(
-            "no model",
-            (None, lambda: "rules", 1.0),
-            expected=("rules", "model_missing"),
-            hint="model is None: go straight to the rules",
-        ),
-        Case(
-            "model raises",
-            (_boom, lambda: "rules", 1.0),
-            expected=("rules", "model_error"),
-            hint="catch the model's exception and fall back",
-        ),
+FALLBACK_REQS = (
+    Requirement(
+        "model",
+        "return `(decision, None)` when the model answers within `budget_s`",
+        "call the model and return its answer with fallback_reason None",
+    ),
+    Requirement(
+        "missing",
+        '`model is None` gives `(rules(), "model_missing")` without calling anything',
+        "model is None: go straight to the rules",
+    ),
+    Requirement(
+        "error",
+        'a model that raises gives `(rules(), "model_error")`',
+        "catch the model's exception (future.result() re-raises it) and fall back",
+    ),
+    Requirement(
+        "timeout",
+        'a model slower than `budget_s` gives `(rules(), "model_timeout")`, and you return within the budget: '
+        "do not wait for the hung call",
+        "wait at most budget_s (future.result(timeout=...)) and do not wait for the thread when you leave "
+        "(shutdown(wait=False)); a `with ThreadPoolExecutor()` block waits for the hung call",
+    ),
+)
+
+
+def fallback_cases() -> list[Case]:
+    return [
+        Case("no model", (None, lambda: "rules", 1.0), expected=("rules", "model_missing"), req="missing"),
+        Case("model raises", (_boom, lambda: "rules", 1.0), expected=("rules", "model_error"), req="error"),
         Case(
             "model hangs",
-            (stuck_model, lambda: "rules", 0.05),
+            (_stuck_model, lambda: "rules", 0.05),
             expected=("rules", "model_timeout"),
-            max_seconds=0.05 + 1.0,  # measured: the budget plus a generous margin, far below the 5 s hang
-            hint="wait at most budget_s (future.result(timeout=...)) and do not wait for the thread when you leave "
-            "(shutdown(wait=False)); a `with ThreadPoolExecutor()` block waits for the hung call",
+            max_seconds=0.05 + 1.0,  # measured: the budget plus a generous margin, below the hang
+            req="timeout",
+        ),
+        Case("model answers", (lambda: "model", lambda: "rules", 1.0), expected=("model", None), req="model"),
+        Case(
+            "model answers a falsy value",
+            (lambda: 0, lambda: "rules", 1.0),
+            expected=(0, None),
+            req="model",
+            hint="0 (or an empty dict) is an answer: test `model is None`, never the truth of the result",
         ),
     ]
-    try:
-        run_cases("5.3", lambda *a: tuple(func(*a)), cases)
-    finally:
-        release.set()
 
 
-def _chain(n: int) -> list[dict]:
+def _tuple_result(func: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda *a: tuple(func(*a))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# 5.4 the first bad record of a hash chain (8.3 reuses these)
+# --------------------------------------------------------------------------------------------------------------
+
+CHAIN_REQS = (
+    Requirement(
+        "hash",
+        "recompute each record's hash (`record_hash(record)`) and compare it with its `hash`, the last record's too",
+        "recompute each record's hash and compare it with the stored one",
+    ),
+    Requirement(
+        "link",
+        "each record's `prev_hash` is the previous record's `hash`; the first record's is 64 zeros",
+        "the next record's prev_hash must equal this record's hash; the first record links to 64 zeros",
+    ),
+    Requirement(
+        "seq",
+        "`seq` counts 0, 1, 2, … in file order",
+        "check rec['seq'] == i for every record: a re-hashed last record with another seq has no successor to "
+        "give it away",
+    ),
+    Requirement(
+        "result",
+        "return the index of the first bad record, or `None` for an intact or empty log",
+        "return the position i in the list (0-based), and None (not -1, False or len) when nothing is wrong",
+    ),
+)
+
+
+def _chain(n: int, start: int = 0) -> list[dict]:
     out, prev = [], GENESIS_HASH
     for i in range(n):
         rec = {
             "seq": i,
-            "ts": f"2026-03-02T10:00:0{i}+00:00",
+            "ts": f"2026-03-02T10:{(start + i) // 60 % 60:02d}:{(start + i) % 60:02d}+00:00",
             "event_type": "trade.decision",
             "actor": "k1",
-            "payload": {"trade_id": f"T{i}", "decision": "clear"},
+            "payload": {"trade_id": f"T{start + i}", "decision": "clear"},
             "prev_hash": prev,
         }
         rec["hash"] = prev = record_hash(rec)
@@ -244,29 +412,116 @@ def _rehashed_edit(n: int, i: int) -> list[dict]:
     return recs
 
 
-def check_first_bad_record(func: Callable[..., Any]) -> None:
+def _reseq_last(n: int) -> list[dict]:
+    recs = _chain(n)
+    recs[-1] = {**recs[-1], "seq": n + 4}
+    recs[-1]["hash"] = record_hash(recs[-1])
+    return recs
+
+
+def _none_is_answer(got: Any, expected: Any) -> str | None:
+    return None if got is None else f"expected None (log intact), got {_short(got)}"
+
+
+def chain_cases() -> list[Case]:
     five = _chain(5)
-    cases = [
-        Case("intact chain", (five,), expected=None),
-        Case("empty log", ([],), expected=None),
-        Case("edited payload", (_edited(5, 2),), expected=2, hint="recompute each record's hash and compare"),
-        Case(
-            "edit with a recomputed hash",
-            (_rehashed_edit(5, 2),),
-            expected=3,
-            hint="the next record's prev_hash must equal this record's hash",
-        ),
-        Case("first record removed", (five[1:],), expected=0, hint="seq must start at 0 and count up"),
-        Case("middle record removed", (five[:2] + five[3:],), expected=2),
-        Case("two records swapped", (five[:1] + [five[2], five[1]] + five[3:],), expected=1),
-        Case(
-            "first record's prev_hash forged",
-            ([{**five[0], "prev_hash": "f" * 64}] + five[1:],),
-            expected=0,
-            hint="the first record links to 64 zeros",
-        ),
+    forged = [{**five[0], "prev_hash": "f" * 64}] + five[1:]
+    forged[0]["hash"] = record_hash(forged[0])
+    return [
+        Case("intact chain", (five,), compare=_none_is_answer, req="result"),
+        Case("empty log", ([],), compare=_none_is_answer, req="result"),
+        Case("last record edited", (_edited(5, 4),), expected=4, req="hash"),
+        Case("edited payload", (_edited(5, 2),), expected=2, req="hash"),
+        Case("last record re-numbered and re-hashed", (_reseq_last(5),), expected=4, req="seq"),
+        Case("edit with a recomputed hash", (_rehashed_edit(5, 2),), expected=3, req="link"),
+        Case("first record's prev_hash forged and re-hashed", (forged,), expected=0, req="link"),
+        Case("first record removed", (five[1:],), expected=0, req="link"),
+        Case("middle record removed", (five[:2] + five[3:],), expected=2, req="link"),
+        Case("two records swapped", (five[:1] + [five[2], five[1]] + five[3:],), expected=1, req="link"),
     ]
-    run_cases("5.4", func, cases)
+
+
+def chain_random_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for k, kind in enumerate(["edit", "rehash", "remove", "swap", "intact", "edit"]):
+        n = int(rng.integers(3, 12))
+        recs = copy.deepcopy(_chain(n, start=int(rng.integers(0, 1000))))
+        i = int(rng.integers(0, n - 1))
+        if kind in ("edit", "rehash"):
+            recs[i]["payload"]["decision"] = "flag"
+            if kind == "rehash":
+                recs[i]["hash"] = record_hash(recs[i])
+        elif kind == "remove":
+            del recs[i]
+        elif kind == "swap":
+            recs[i], recs[i + 1] = recs[i + 1], recs[i]
+        expected = first_bad_record(recs)
+        cases.append(
+            Case(
+                f"random log {k + 1}: {n} records, {kind}" + ("" if kind == "intact" else f" at {i}"),
+                (recs,),
+                expected=expected,
+                compare=_none_is_answer if expected is None else None,
+                req="result" if expected is None else ("link" if kind != "edit" else "hash"),
+            )
+        )
+    return cases
+
+
+EXERCISES = {
+    "5.1": Exercise(
+        "5.1",
+        "a request id you can trust",
+        REQUEST_ID_REQS,
+        cases=request_id_cases,
+        random_cases=request_id_random_cases,
+        seed=501,
+        adapt=_request_id_adapter,
+    ),
+    "5.2": Exercise(
+        "5.2",
+        "401 or 403?",
+        STATUS_REQS,
+        cases=status_cases,
+        reference=status_for,
+        random_cases=status_random_cases,
+        seed=502,
+    ),
+    "5.3": Exercise("5.3", "decide within a budget", FALLBACK_REQS, cases=fallback_cases, adapt=_tuple_result),
+    "5.4": Exercise(
+        "5.4",
+        "find the first bad record",
+        CHAIN_REQS,
+        cases=chain_cases,
+        reference=first_bad_record,
+        random_cases=chain_random_cases,
+        seed=504,
+    ),
+}
+
+# --------------------------------------------------------------------------------------------------------------
+# Checks
+# --------------------------------------------------------------------------------------------------------------
+
+
+def check_resolve_request_id(func: Callable[..., Any]) -> None:
+    """Exercise 5.1: ``func(header)``."""
+    EXERCISES["5.1"].check(func)
+
+
+def check_status_for(func: Callable[..., Any]) -> None:
+    """Exercise 5.2: ``func(key_present, key_valid, role, allowed)``."""
+    EXERCISES["5.2"].check(func)
+
+
+def check_decide_with_fallback(func: Callable[..., Any]) -> None:
+    """Exercise 5.3: ``func(model, rules, budget_s)``; a hung model must not make you wait."""
+    EXERCISES["5.3"].check(func)
+
+
+def check_first_bad_record(func: Callable[..., Any]) -> None:
+    """Exercise 5.4: ``func(records)``."""
+    EXERCISES["5.4"].check(func)
 
 
 check = SimpleNamespace(
@@ -276,4 +531,12 @@ check = SimpleNamespace(
     first_bad_record=check_first_bad_record,
 )
 
-__all__ = ["check", "decide_with_fallback", "first_bad_record", "reference", "resolve_request_id", "status_for"]
+__all__ = [
+    "EXERCISES",
+    "check",
+    "decide_with_fallback",
+    "first_bad_record",
+    "reference",
+    "resolve_request_id",
+    "status_for",
+]

@@ -14,7 +14,7 @@ The notebook imports ``check`` and ``reference`` from here.
 Examples
 --------
 >>> check.rollback_target(reference.rollback_target)
-Exercise 7.2 passed (8/8 cases)
+Exercise 7.2 passed (13/13 cases)
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from collections.abc import Callable, Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
 
-from reference_impl.exercises.framework import Case, run_cases
+import numpy as np
+
+from reference_impl.exercises.framework import Case, Exercise, Requirement, with_requirements
 from reference_impl.lifecycle.registry import ModelVersionInfo
 from reference_impl.lifecycle.registry import alias_at as _alias_at
 from reference_impl.lifecycle.registry import rollback_target as _rollback_target
@@ -106,6 +108,15 @@ def validation_cases() -> list[Case]:
             hint="a floor is inclusive: value >= min_value passes",
         ),
         Case("below a floor", ({"recall": 0.49, "precision": 0.4}, None, [_RECALL, _PRECISION]), expected=False),
+        Case(
+            "exactly at a ceiling",
+            ({"latency_ms": 10.0}, None, [Threshold("latency_ms", max_value=10.0)]),
+            expected=True,
+            hint="a ceiling is inclusive: value <= max_value passes",
+        ),
+        Case(
+            "above a ceiling", ({"latency_ms": 10.5}, None, [Threshold("latency_ms", max_value=10.0)]), expected=False
+        ),
         Case(
             "metric missing",
             ({"recall": 0.8}, None, [_RECALL, _PRECISION]),
@@ -220,6 +231,12 @@ def alias_cases() -> list[Case]:
         Case("after a rollback", (_MOVES, "champion", "2026-03-11T00:00:00+00:00"), expected="1"),
         Case("other aliases ignored", (_MOVES, "challenger", "2026-03-09T10:00:00+00:00"), expected="2"),
         Case(
+            "a challenger move does not move the champion",
+            (_MOVES, "champion", "2026-03-06T00:00:00+00:00"),
+            expected="1",
+            hint="replay only the moves of the alias you were asked about",
+        ),
+        Case(
             "unsorted moves",
             (list(reversed(_MOVES)), "champion", "2026-03-09T12:00:00+00:00"),
             expected="2",
@@ -242,23 +259,215 @@ def alias_cases() -> list[Case]:
 
 
 # --------------------------------------------------------------------------------------------------------------
+# Requirements (the bullets the notebook shows) and random cases
+# --------------------------------------------------------------------------------------------------------------
+
+VALIDATION_REQS = (
+    Requirement(
+        "floor",
+        "a rule's `min_value` and `max_value` are inclusive bounds: `min_value <= value <= max_value` passes",
+        "bounds are inclusive: value >= min_value and value <= max_value pass",
+    ),
+    Requirement(
+        "missing",
+        "a missing or NaN metric fails its rule (it never passes by default)",
+        "a metric the challenger did not report, or NaN, cannot pass a rule: check for it explicitly (math.isnan)",
+    ),
+    Requirement(
+        "drop",
+        "a rule's `max_drop` compares with the champion: `champion - challenger <= max_drop` passes (inclusive, "
+        "allowing for float rounding)",
+        "max_drop compares with the champion's value on the same backtest: champion - challenger <= max_drop "
+        "(+ a small tolerance: 0.80 - 0.75 > 0.05 in floats)",
+    ),
+    Requirement(
+        "champion",
+        "without a champion, or when the champion lacks the metric, only the floor applies",
+        "without a champion value there is nothing to compare against; only the floor applies",
+    ),
+)
+_VALIDATION_TABLE = {
+    "first model, no champion": "champion",
+    "exactly at the floor": "floor",
+    "below a floor": "floor",
+    "exactly at a ceiling": "floor",
+    "above a ceiling": "floor",
+    "metric missing": "missing",
+    "metric is NaN": "missing",
+    "small drop vs champion": "drop",
+    "drop exactly at the allowance": "drop",
+    "large drop vs champion": "drop",
+    "champion lacks the metric": "champion",
+    "a better challenger": "drop",
+}
+
+ROLLBACK_REQS = (
+    Requirement(
+        "eligible",
+        "only versions that are approved, passed validation and were not rolled back from are candidates",
+        "only approved, validated versions may be champion; skip a version we already rolled back from",
+    ),
+    Requirement(
+        "earlier",
+        "only versions earlier than `current` count: return the newest of them, or `None` when there is none",
+        "a rollback goes back in time: the newest version earlier than the current champion, else None",
+    ),
+    Requirement(
+        "numeric",
+        'versions are numbers ("10" comes after "9"), and the input may be in any order',
+        "compare versions as numbers (int(v)): as strings '9' > '10'",
+    ),
+)
+_ROLLBACK_TABLE = {
+    "previous version": "earlier",
+    "skip unapproved": "eligible",
+    "skip failed validation": "eligible",
+    "skip rolled-back": "eligible",
+    "numeric order": "numeric",
+    "nothing earlier": "earlier",
+    "later versions ignored": "earlier",
+    "unsorted input": "numeric",
+}
+
+
+def rollback_random_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for k in range(5):
+        n = int(rng.integers(3, 14))
+        versions = [
+            _v(
+                str(i),
+                approved=bool(rng.random() < 0.8),
+                passed=bool(rng.random() < 0.8),
+                rolled_back=bool(rng.random() < 0.15),
+            )
+            for i in range(1, n + 1)
+        ]
+        order = rng.permutation(n)
+        current = str(int(rng.integers(2, n + 1)))
+        cases.append(
+            Case(
+                f"random registry {k + 1}: {n} versions, unsorted, current {current}",
+                ([versions[int(i)] for i in order], current),
+                req="earlier",
+            )
+        )
+    return cases
+
+
+ALIAS_REQS = (
+    Requirement(
+        "replay",
+        "replay the moves of `alias` only, in time order (the moves may be unsorted); a move to `None` deletes the "
+        "alias",
+        "filter on the alias, sort the moves by time, and take the last one at or before `when`",
+    ),
+    Requirement(
+        "inclusive",
+        "a move at exactly `when` has happened; before the first move the alias did not exist (`None`)",
+        "a move at exactly `when` has happened (<=, not <); before any move: None",
+    ),
+    Requirement(
+        "instants",
+        "compare times, not text: `+01:00` is not UTC",
+        "parse with datetime.fromisoformat and compare datetimes, not strings",
+    ),
+)
+_ALIAS_TABLE = {
+    "between moves": "replay",
+    "before any move": "inclusive",
+    "at the moment of a move": "inclusive",
+    "after a rollback": "replay",
+    "other aliases ignored": "replay",
+    "a challenger move does not move the champion": "replay",
+    "unsorted moves": "replay",
+    "alias deleted": "replay",
+    "offsets are times, not text": "instants",
+}
+
+
+def alias_random_cases(rng: np.random.Generator) -> list[Case]:
+    import datetime as dt
+
+    base = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
+    zones = [dt.timezone(dt.timedelta(hours=h)) for h in (-5, 0, 1, 9)]
+    cases = []
+    for k in range(5):
+        n = int(rng.integers(3, 10))
+        minutes = np.sort(rng.choice(5000, size=n, replace=False))
+        moves = [
+            _move(
+                (base + dt.timedelta(minutes=int(m))).astimezone(zones[int(rng.integers(0, 4))]).isoformat(),
+                None if rng.random() < 0.1 else str(int(rng.integers(1, 6))),
+                alias=str(rng.choice(["champion", "champion", "challenger"])),
+            )
+            for m in minutes
+        ]
+        at = base + dt.timedelta(minutes=int(rng.choice(minutes)) + int(rng.choice([-90, 0, 0, 30])))
+        when = at.astimezone(zones[int(rng.integers(0, 4))]).isoformat()
+        shuffled = [moves[int(i)] for i in rng.permutation(n)]
+        cases.append(
+            Case(
+                f"random history {k + 1}: {n} moves, mixed offsets, unsorted",
+                (shuffled, "champion", when),
+                req="replay",
+            )
+        )
+    return cases
+
+
+def _validation_cases() -> list[Case]:
+    cases = validation_cases()
+    ceiling = [c for c in cases if "ceiling" in c.name]  # last: a solution that forgets max_value gets other hints
+    return with_requirements([c for c in cases if c not in ceiling] + ceiling, _VALIDATION_TABLE)
+
+
+EXERCISES = {
+    "7.1": Exercise(
+        "7.1",
+        "does a challenger pass?",
+        VALIDATION_REQS,
+        cases=_validation_cases,
+        reference=passes_validation,
+    ),
+    "7.2": Exercise(
+        "7.2",
+        "the rollback target",
+        ROLLBACK_REQS,
+        cases=lambda: with_requirements(rollback_cases(), _ROLLBACK_TABLE),
+        reference=rollback_target,
+        random_cases=rollback_random_cases,
+        seed=702,
+    ),
+    "7.3": Exercise(
+        "7.3",
+        "which version was champion at the time?",
+        ALIAS_REQS,
+        cases=lambda: with_requirements(alias_cases(), _ALIAS_TABLE),
+        reference=alias_at,
+        random_cases=alias_random_cases,
+        seed=703,
+    ),
+}
+
+# --------------------------------------------------------------------------------------------------------------
 # Checks
 # --------------------------------------------------------------------------------------------------------------
 
 
 def check_passes_validation(func: Callable[..., Any]) -> None:
     """Exercise 7.1: run ``func(challenger, champion, rules)`` against the validation cases."""
-    run_cases("7.1", func, validation_cases(), reference=passes_validation)
+    EXERCISES["7.1"].check(func)
 
 
 def check_rollback_target(func: Callable[..., Any]) -> None:
     """Exercise 7.2: run ``func(versions, current)`` against the rollback cases."""
-    run_cases("7.2", func, rollback_cases(), reference=rollback_target)
+    EXERCISES["7.2"].check(func)
 
 
 def check_alias_at(func: Callable[..., Any]) -> None:
     """Exercise 7.3: run ``func(moves, alias, when)`` against the alias-history cases."""
-    run_cases("7.3", func, alias_cases(), reference=alias_at)
+    EXERCISES["7.3"].check(func)
 
 
 check = SimpleNamespace(
@@ -266,6 +475,7 @@ check = SimpleNamespace(
 )
 
 __all__ = [
+    "EXERCISES",
     "Threshold",
     "alias_at",
     "check",

@@ -76,3 +76,23 @@ def test_cases_name_declared_requirements_and_are_deterministic(ex_id):
     assert all(c.req in ids for c in cases), [c.name for c in cases if c.req not in ids]
     assert [c.name for c in cases] == [c.name for c in ex.all_cases()]
     assert len({c.name for c in cases}) == len(cases), "case names must be unique"
+
+
+#: Mutants whose *first* failing case names another requirement than the one they break, and why that is right.
+FIRST_FAILURE_EXCEPTIONS: dict[str, str] = {
+    "3.2-zscore_population_std": "the std divides every defined z-score, so the first case with a value (the "
+    "leakage case) catches it; running the ddof case first would give every leakage mistake the ddof hint",
+    "5.4-chain_one_based": "an off-by-one index is wrong on every tampered log, so the first tampering case catches "
+    "it (its hint is the requirement of that tampering); the 'result' mutant -1 is caught on its own case",
+}
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: f"{m.exercise}-{m.name}")
+def test_the_first_failing_case_names_the_broken_requirement(mutant):
+    """The hint a learner sees is about their mistake: structural and specific cases run before broad ones."""
+    key = f"{mutant.exercise}-{mutant.name}"
+    outcome = mutation.run(EXERCISES[mutant.exercise], mutant.func)
+    if key in FIRST_FAILURE_EXCEPTIONS:
+        assert outcome.req != mutant.breaks, f"{key} now names its own requirement: drop the exception"
+        return
+    assert outcome.req == mutant.breaks, (outcome.case, outcome.req, mutant.breaks)

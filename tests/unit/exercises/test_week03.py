@@ -124,15 +124,15 @@ def test_independent_correct_solutions_pass(exercise, solution, capsys):
 
 
 @pytest.mark.parametrize("exercise, solution, case, hint_word", [
-    ("3.2", zscore_includes_itself, "one trader, one hour window", "strictly before"),
+    ("3.2", zscore_includes_itself, "the trade itself is not part of its own history", "strictly before"),
     ("3.2", zscore_ignores_trader, "two traders interleaved", "Group by trader_id"),
-    ("3.2", zscore_last_three_rows, "one trader, one hour window", "strictly before"),
+    ("3.2", zscore_last_three_rows, "the window is time, not a number of rows", "rolling('1h')"),
     ("3.3", pit_on_event_ts, "a late-arriving value is invisible until it arrives", "available_at"),
     ("3.3", pit_on_available_only, "a newer event beats a later-arriving older one", "latest event_ts"),
-    ("3.3", pit_sorted_output, "latest value at or before each timestamp", "latest row"),
+    ("3.3", pit_sorted_output, "entity order and index are kept", "restore"),
     ("3.1", late_inclusive_booking, "booked exactly at the cut-off was known", "booking_ts > as_of"),
     ("3.1", late_ignores_execution, "late trades, sorted", "executed at or before"),
-    ("3.1", late_unsorted, "late trades, sorted", "sorted"),
+    ("3.1", late_unsorted, "late ids come back sorted, whatever the blotter's order", "sorted("),
 ])
 def test_wrong_solutions_fail_with_the_right_case_and_hint(exercise, solution, case, hint_word):
     with pytest.raises(ExerciseFailed) as info:

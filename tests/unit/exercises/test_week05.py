@@ -42,12 +42,13 @@ def test_request_id_wrong_answers(wrong, hint):
 
 
 @pytest.mark.parametrize("wrong,hint", [
-    (lambda present, valid, role, allowed: 401 if not present else (200 if role in allowed else 403), "admin passes"),
+    (lambda present, valid, role, allowed: 401 if not present else (200 if role in allowed else 403),
+     "unknown key claiming admin"),
     (lambda present, valid, role, allowed: 401 if not (present and valid) else (200 if role in allowed else 403),
      "admin may call"),
     (lambda present, valid, role, allowed: 401 if not present else (200 if role in (*allowed, "admin") else 403),
      "never reveal"),
-    (lambda present, valid, role, allowed: 403 if not (present and valid) else 200, "'wrong role'"),
+    (lambda present, valid, role, allowed: 403 if not (present and valid) else 200, "whatever role it claims"),
 ])
 def test_status_for_wrong_answers(wrong, hint):
     with pytest.raises(ExerciseFailed, match=hint):
@@ -110,7 +111,8 @@ def _no_seq_check(records):
     return None
 
 
-@pytest.mark.parametrize("wrong,case", [(_only_hashes, "recomputed hash"), (_no_seq_check, "first record removed")])
+@pytest.mark.parametrize("wrong,case", [(_only_hashes, "re-numbered and re-hashed"),
+                                        (_no_seq_check, "re-numbered and re-hashed")])
 def test_first_bad_record_wrong_answers(wrong, case):
     with pytest.raises(ExerciseFailed, match=case):
         check.first_bad_record(wrong)
