@@ -196,6 +196,13 @@ def request_id_cases() -> list[Case]:
             req="fresh",
             hint="a newline in a logged id lets a caller write fake log lines",
         ),
+        Case(
+            "a trailing newline",
+            ("order-42\n",),
+            compare=_fresh_id,
+            req="fresh",
+            hint="re.match with '$' accepts a trailing newline; use re.fullmatch on the whole header",
+        ),
         Case("spaces", ("two words",), compare=_fresh_id, req="fresh", hint="only [A-Za-z0-9._:-] characters"),
         Case("two missing headers", (_TWICE,), compare=_two_fresh_ids, req="unique"),
     ]

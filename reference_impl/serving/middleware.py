@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from reference_impl.serving.prediction_log import ENDPOINT_NAMES
 
 REQUEST_ID_HEADER = "x-request-id"
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")  # the whole header must match: see fullmatch
 
 
 def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
@@ -25,7 +25,7 @@ def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
     for name, value in headers:
         if name == b"x-request-id":
             text = value.decode("latin-1")
-            if _VALID_REQUEST_ID.match(text):
+            if _VALID_REQUEST_ID.fullmatch(text):  # `match` with `$` would accept a trailing newline
                 return text
             break
     return uuid.uuid4().hex

@@ -80,3 +80,18 @@ def test_401_says_how_to_authenticate(service):
 def test_health_and_metrics_need_no_key(service):
     assert service.client.get("/healthz").json() == {"status": "ok"}
     assert service.client.get("/metrics").status_code == 200
+
+
+@pytest.mark.parametrize("header", ["order-42\n", "order-42\r\n", "abc\nlevel=ERROR forged", "two words", "", "a" * 129])
+def test_an_unsafe_request_id_is_replaced_not_echoed(header):
+    """A caller's id goes into every log line: one with a newline could forge lines, so it gets a fresh id."""
+    from reference_impl.serving.middleware import request_id_from
+
+    got = request_id_from([(b"x-request-id", header.encode("latin-1"))])
+    assert got != header and len(got) == 32 and got.isalnum()
+
+
+def test_a_safe_request_id_is_echoed():
+    from reference_impl.serving.middleware import request_id_from
+
+    assert request_id_from([(b"x-request-id", b"order-42:retry.1")]) == "order-42:retry.1"
