@@ -38,6 +38,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import hmac
@@ -140,14 +141,21 @@ class AuditAnchor:
         line = json.dumps(body | {"mac": self._mac(body)}, sort_keys=True, separators=(",", ":")) + "\n"
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
-                data = line.encode()
-                if os.fstat(fd).st_size and os.pread(fd, 1, os.fstat(fd).st_size - 1) != b"\n":
-                    data = b"\n" + data  # a torn checkpoint line stays torn (it fails to parse); never glue to it
-                os.write(fd, data)
-                os.fsync(fd)
+                size = os.fstat(fd).st_size
+                if size and os.pread(fd, 1, size - 1) != b"\n":  # a torn checkpoint (failed write): drop it
+                    tail = os.pread(fd, min(size, 4096), max(0, size - 4096))
+                    os.ftruncate(fd, size - len(tail) + tail.rfind(b"\n") + 1 if b"\n" in tail else 0)
+                start = os.fstat(fd).st_size
+                try:
+                    os.write(fd, line.encode())
+                    os.fsync(fd)
+                except OSError:
+                    with contextlib.suppress(OSError):  # take a partial line back
+                        os.ftruncate(fd, start)
+                    raise
             finally:
                 os.close(fd)
         except OSError as exc:
@@ -169,7 +177,10 @@ class AuditAnchor:
             raise AuditError(f"audit checkpoint path {self.path} is not a file")
         out = []
         try:
-            raw_lines = self.path.read_bytes().splitlines()
+            data = self.path.read_bytes()
+            raw_lines = data.splitlines()
+            if data and not data.endswith(b"\n"):
+                raw_lines = raw_lines[:-1]  # a torn last checkpoint (a failed write) was never relied on
         except OSError as exc:
             raise AuditError(f"cannot read audit checkpoints {self.path}: {exc.strerror or exc}") from exc
         for i, raw in enumerate(raw_lines):
