@@ -9,6 +9,10 @@ itself in ``IBML_AUDIT_ANCHOR_KEY``) to a second, append-only file (``IBML_AUDIT
 Verification checks every record a valid checkpoint names, so a rewrite of anything at or before the
 latest checkpoint is detected, and a log shorter than its latest checkpoint is truncated.
 
+The checkpoint store is a hard dependency when a key is configured: if a checkpoint cannot be written the
+append raises ``AuditError`` and the service answers 503 (the records are already fsync'd, so the log may
+hold a decision that was refused: over-recording, never under-recording).
+
 ``chain`` is the hash of record 0: it binds a checkpoint to one log wherever the file is copied, and
 several logs may share one checkpoint file.
 
