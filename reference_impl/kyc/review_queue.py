@@ -142,6 +142,14 @@ def _require_name(value: object, field: str) -> str:
     return value.strip()
 
 
+#: Called with the item inside the queue's transaction, after the change and before COMMIT. It writes the
+#: audit record (fsync'd); if it raises, the transaction rolls back and the queue is unchanged. So a queue
+#: change never commits without its audit record. The reverse can happen only if the process dies between
+#: the audit fsync and the COMMIT: an audit record of a change that did not commit (over-recording, visible
+#: by comparing the audit trail with the queue's own event table), never a change without a record.
+AuditHook = Callable[["ReviewItem"], object]
+
+
 class ReviewQueue:
     """A SQLite-backed manual-review queue with leased claims and an event trail.
 
@@ -272,8 +280,13 @@ class ReviewQueue:
         confidence: float | None,
         reason: str,
         actor: str = "system",
+        audit: AuditHook | None = None,
     ) -> ReviewItem:
-        """Add a document for review; idempotent per ``doc_id`` while an item for it is still open."""
+        """Add a document for review; idempotent per ``doc_id`` while an item for it is still open.
+
+        ``audit``, when given, is called with the (new or already open) item inside the transaction,
+        before it commits; if it raises, nothing is queued (see :data:`AuditHook`).
+        """
         doc_id = _require_name(doc_id, "doc_id")
         if not isinstance(text, str):
             raise ReviewQueueError(
@@ -285,7 +298,10 @@ class ReviewQueue:
                 "SELECT * FROM items WHERE doc_id = ? AND status != 'decided' ORDER BY item_id LIMIT 1", (doc_id,)
             ).fetchone()
             if row is not None:
-                return self._item(row)
+                existing = self._item(row)
+                if audit is not None:
+                    audit(existing)
+                return existing
             cur = con.execute(
                 "INSERT INTO items (doc_id, text, text_sha256, predicted, confidence, reason, status, created_at, "
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
@@ -302,7 +318,10 @@ class ReviewQueue:
             )
             item_id = int(cur.lastrowid or 0)  # sqlite always sets it after an INSERT
             self._event(con, item_id, "enqueued", actor, now, predicted=predicted, reason=str(reason))
-            return self._item(self._get(con, item_id))
+            item = self._item(self._get(con, item_id))
+            if audit is not None:
+                audit(item)
+            return item
 
     def list(self, status: str | None = PENDING, *, limit: int = 100) -> list[ReviewItem]:
         """Items with ``status`` (``None`` = all), oldest first; expired claims are released first."""
@@ -333,8 +352,11 @@ class ReviewQueue:
         out.update({r["status"]: int(r["n"]) for r in rows})
         return out
 
-    def claim(self, item_id: int, reviewer: str) -> ReviewItem:
-        """Claim a pending item for ``reviewer`` for ``lease_seconds``; refuses if anyone holds it."""
+    def claim(self, item_id: int, reviewer: str, *, audit: AuditHook | None = None) -> ReviewItem:
+        """Claim a pending item for ``reviewer`` for ``lease_seconds``; refuses if anyone holds it.
+
+        ``audit`` is called with the claimed item before the claim commits; if it raises, the claim is rolled back.
+        """
         reviewer = _require_name(reviewer, "reviewer")
         now = self.clock()
         with self._tx() as con:
@@ -351,7 +373,10 @@ class ReviewQueue:
                     f"review item {item_id} is not pending (it is {row['status']}{holder})", kind=ErrorKind.CONFLICT
                 )
             self._event(con, int(item_id), "claimed", reviewer, now, lease_seconds=self.lease_seconds)
-            return self._item(self._get(con, item_id))
+            item = self._item(self._get(con, item_id))
+            if audit is not None:
+                audit(item)
+            return item
 
     def claim_next(self, reviewer: str) -> ReviewItem | None:
         """Claim the oldest pending item, or return ``None`` when there is none."""
@@ -388,8 +413,13 @@ class ReviewQueue:
             self._event(con, int(item_id), "released", reviewer, now)
             return self._item(self._get(con, item_id))
 
-    def decide(self, item_id: int, reviewer: str, label: str, comment: str = "") -> ReviewItem:
-        """Record the reviewer's label; only the reviewer holding a live claim may decide."""
+    def decide(
+        self, item_id: int, reviewer: str, label: str, comment: str = "", *, audit: AuditHook | None = None
+    ) -> ReviewItem:
+        """Record the reviewer's label; only the reviewer holding a live claim may decide.
+
+        ``audit`` is called with the decided item before the decision commits; if it raises, it is rolled back.
+        """
         reviewer = _require_name(reviewer, "reviewer")
         label = _require_name(label, "label")
         if self.labels is not None and label not in self.labels:
@@ -415,7 +445,10 @@ class ReviewQueue:
             self._event(
                 con, int(item_id), "decided", reviewer, now, label=label, agrees_with_model=(label == row["predicted"])
             )
-            return self._item(row)
+            item = self._item(row)
+            if audit is not None:
+                audit(item)
+            return item
 
     def get_text(self, item_id: int, role: str, *, actor: str) -> str:
         """The document text, for a caller holding a reviewer role; every read is recorded as an event."""
@@ -477,5 +510,6 @@ __all__ = [
     "EXPORT_COLUMNS",
     "ReviewItem",
     "ReviewEvent",
+    "AuditHook",
     "ReviewQueue",
 ]

@@ -21,6 +21,7 @@ half-way.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import getpass
 import json
@@ -211,7 +212,19 @@ class ModelRegistry:
         """Every version of ``name``, oldest first (empty if the model is not registered)."""
         with mlflow_errors(f"listing {name}"):
             found = self.client.search_model_versions(f"name='{name}'")
-        return sorted((_info(mv) for mv in found), key=lambda i: int(i.version))
+            # search_model_versions leaves ``aliases`` empty (MLflow 3); the registered model has them
+            by_version: dict[str, list[str]] = {}
+            if found:
+                for alias, version in (self.client.get_registered_model(name).aliases or {}).items():
+                    by_version.setdefault(str(version), []).append(alias)
+        infos = (_info(mv) for mv in found)
+        return sorted(
+            (
+                dataclasses.replace(i, aliases=tuple(sorted(set(i.aliases) | set(by_version.get(i.version, [])))))
+                for i in infos
+            ),
+            key=lambda i: int(i.version),
+        )
 
     def models(self) -> list[str]:
         with mlflow_errors("listing registered models"):

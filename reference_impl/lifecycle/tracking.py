@@ -284,6 +284,12 @@ def check_store(uri: str) -> None:
             f"tracking URI {uri!r} is a file store; use sqlite:///..., postgresql://... or http://...",
             kind=ErrorKind.INVALID,
         )
+    scheme = uri.split("://", 1)[0].split("+", 1)[0].lower()
+    if scheme not in ("sqlite", "postgresql", "postgres", "mysql", "mssql", "http", "https", "databricks"):
+        raise RegistryError(
+            f"unsupported tracking URI {redact_uri(uri)!r}: use sqlite:///..., postgresql://... or http://...",
+            kind=ErrorKind.INVALID,
+        )
 
 
 def require_db_driver(uri: str) -> None:

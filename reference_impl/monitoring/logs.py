@@ -57,13 +57,17 @@ def iter_jsonl(path: Path | str) -> Iterator[tuple[int, dict]]:
     """Yield ``(line_number, object)`` for each non-blank line; a bad line raises naming file and line."""
     path = Path(path)
     try:
-        fh = path.open("r", encoding="utf-8")
+        fh = path.open("rb")
     except FileNotFoundError:
         raise WorkspaceError(f"log file {path} does not exist") from None
     except OSError as exc:
         raise WorkspaceError(f"cannot read log file {path}: {exc.strerror or exc}") from exc
     with fh:
-        for number, line in enumerate(fh, start=1):
+        for number, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise DataValidationError(f"{path}:{number}: not UTF-8 text (is this a JSON-lines log?)") from None
             if not line.strip():
                 continue
             try:

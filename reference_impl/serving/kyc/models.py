@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -35,19 +35,38 @@ class ReviewItemLike(Protocol):
     def to_dict(self) -> Mapping[str, Any]: ...
 
 
+#: Writes the audit record of a queue change; the queue calls it inside its transaction, before COMMIT,
+#: and rolls the change back if it raises. No queue change commits without its audit record.
+QueueAuditHook = Callable[[Any], object]
+
+
 @runtime_checkable
 class ReviewQueueStore(Protocol):
-    """The manual-review queue as the routes use it (``reference_impl.kyc.ReviewQueue`` is one)."""
+    """The manual-review queue as the routes use it (``reference_impl.kyc.ReviewQueue`` is one).
+
+    Every mutating method takes ``audit``: called with the changed item before the change commits; an
+    exception from it must leave the queue unchanged (the routes pass a hook that writes the audit record).
+    """
 
     def enqueue(
-        self, doc_id: str, text: str, *, predicted: str | None, confidence: float, reason: str, actor: str
+        self,
+        doc_id: str,
+        text: str,
+        *,
+        predicted: str | None,
+        confidence: float,
+        reason: str,
+        actor: str,
+        audit: QueueAuditHook | None = ...,
     ) -> ReviewItemLike: ...
 
     def list(self, status: str | None = ..., *, limit: int = ...) -> Sequence[ReviewItemLike]: ...
 
-    def claim(self, item_id: int, reviewer: str) -> ReviewItemLike: ...
+    def claim(self, item_id: int, reviewer: str, *, audit: QueueAuditHook | None = ...) -> ReviewItemLike: ...
 
-    def decide(self, item_id: int, reviewer: str, label: str, comment: str = ...) -> ReviewItemLike: ...
+    def decide(
+        self, item_id: int, reviewer: str, label: str, comment: str = ..., *, audit: QueueAuditHook | None = ...
+    ) -> ReviewItemLike: ...
 
 
 def _load_classifier(path: Path) -> KycDecider:
@@ -73,6 +92,7 @@ def default_review_queue(settings: ServiceSettings) -> ReviewQueueStore:
 __all__ = [
     "KYC_MODEL_NAME",
     "KycDecider",
+    "QueueAuditHook",
     "ReviewItemLike",
     "ReviewQueueStore",
     "default_review_queue",

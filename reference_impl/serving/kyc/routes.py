@@ -1,6 +1,8 @@
 """The KYC routes: ``POST /v1/kyc/classify`` (scorer role) and the manual-review queue (reviewer role).
 
-Every action is audited: a classification, a claim, a reviewer's decision.
+Every action is audited: a classification, a claim, a reviewer's decision. A claim or decision commits to
+the queue only together with its audit record (written inside the queue's transaction, before COMMIT);
+if the audit log cannot be written the answer is 503 and the queue is unchanged.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, sta
 from starlette.concurrency import run_in_threadpool
 
 from reference_impl.errors import HTTP_STATUS_BY_KIND, ErrorKind, IbmlError
-from reference_impl.serving.audit_trail import write_audit
+from reference_impl.serving.audit_trail import AuditEvent, with_audit
 from reference_impl.serving.auth import Principal, principal_summary
 from reference_impl.serving.context import call_context
 from reference_impl.serving.deps import ReviewerDep, ScorerDep, StateDep
@@ -80,6 +82,19 @@ async def _call(fn: Callable[..., Any], *args: Any) -> Any:
         raise HTTPException(HTTP_STATUS_BY_KIND[exc.kind], detail=str(exc)) from None
 
 
+async def _call_audited(
+    state: KycState, events: Callable[[Any], list[AuditEvent]], fn: Callable[..., Any], *args: Any
+) -> Any:
+    """A queue change that commits only together with its audit record (503 and no change if the audit fails)."""
+    try:
+        item, _records = await with_audit(state.core, fn, *args, audit_events=events)
+    except IbmlError as exc:
+        if exc.kind is ErrorKind.INVALID:
+            raise field_error(("body",), str(exc)) from None
+        raise HTTPException(HTTP_STATUS_BY_KIND[exc.kind], detail=str(exc)) from None
+    return item
+
+
 def _reviewer(p: Principal) -> str:
     return f"key:{p.key_id}"
 
@@ -102,17 +117,16 @@ async def list_items(
     summary="Claim a pending item (a lease; expires if not decided)",
 )
 async def claim(state: KycDep, principal: ReviewerDep, item_id: int = ItemId) -> dict:
-    item = await _call(_queue(state).claim, item_id, _reviewer(principal))
-    await write_audit(
-        state.core,
-        [
+    def events(item: Any) -> list[AuditEvent]:
+        return [
             (
                 "kyc.review.claimed",
                 {"item_id": item_id, "doc_id": item.doc_id, "caller": principal_summary(principal)},
                 principal.key_id,
             )
-        ],
-    )
+        ]
+
+    item = await _call_audited(state, events, _queue(state).claim, item_id, _reviewer(principal))
     return _item_out(item)
 
 
@@ -123,10 +137,8 @@ async def claim(state: KycDep, principal: ReviewerDep, item_id: int = ItemId) ->
     summary="Record the reviewer's label for a claimed item",
 )
 async def decide(body: ReviewDecisionRequest, state: KycDep, principal: ReviewerDep, item_id: int = ItemId) -> dict:
-    item = await _call(_queue(state).decide, item_id, _reviewer(principal), body.label, body.comment)
-    await write_audit(
-        state.core,
-        [
+    def events(item: Any) -> list[AuditEvent]:
+        return [
             (
                 "kyc.review.decided",
                 {
@@ -139,7 +151,10 @@ async def decide(body: ReviewDecisionRequest, state: KycDep, principal: Reviewer
                 },
                 principal.key_id,
             )
-        ],
+        ]
+
+    item = await _call_audited(
+        state, events, _queue(state).decide, item_id, _reviewer(principal), body.label, body.comment
     )
     return _item_out(item)
 

@@ -1,4 +1,9 @@
-"""``/healthz`` (the process is up) and ``/readyz`` (models loaded, stores reachable, audit writable)."""
+"""``/healthz`` (the process is up) and ``/readyz`` (models loaded, stores reachable, audit writable).
+
+The audit check reports the sink's health, not only file permissions: after an append failed (a full
+disk), ``/readyz`` is 503 with the reason until a probe append succeeds, so traffic is held off while
+the service cannot record decisions and comes back by itself when space returns.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import os
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from reference_impl.serving.deps import StateDep
 from reference_impl.serving.schemas import HealthResponse, ReadinessResponse
@@ -49,6 +55,9 @@ async def readyz(state: StateDep) -> JSONResponse:
             if not ok:
                 reasons.append(reason)
     ok, detail = _audit_writable(state.audit.path)
+    if ok:
+        # after a failed append the sink probes itself (one audit.sink.recovered record): not ready until it works
+        ok, detail = await run_in_threadpool(state.audit.health)
     checks["audit_log"] = ok
     if not ok:
         reasons.append(detail)
