@@ -149,6 +149,28 @@ def _require_name(value: object, field: str) -> str:
 #: by comparing the audit trail with the queue's own event table), never a change without a record.
 AuditHook = Callable[["ReviewItem"], object]
 
+#: The label a reviewer gives a document that is none of our classes (always valid).
+OUT_OF_SCOPE_LABEL = "out_of_scope"
+
+
+def review_labels(classes: Sequence[str] | None = None) -> frozenset[str]:
+    """The labels a reviewer may assign: the classifier's ``classes`` plus ``out_of_scope``.
+
+    Without a loaded model (``classes`` is ``None`` or empty), the data contract's ``DocClass``.
+
+    >>> sorted(review_labels(["passport", "utility_bill"]))
+    ['out_of_scope', 'passport', 'utility_bill']
+    >>> "banana" in review_labels()
+    False
+    """
+    if classes:
+        return frozenset(str(c) for c in classes) | {OUT_OF_SCOPE_LABEL}
+    from typing import get_args
+
+    from reference_impl.data.schemas import DocClass
+
+    return frozenset(get_args(DocClass)) | {OUT_OF_SCOPE_LABEL}
+
 
 class ReviewQueue:
     """A SQLite-backed manual-review queue with leased claims and an event trail.
@@ -423,7 +445,9 @@ class ReviewQueue:
         reviewer = _require_name(reviewer, "reviewer")
         label = _require_name(label, "label")
         if self.labels is not None and label not in self.labels:
-            raise ReviewQueueError(f"label {label!r} is not one of {sorted(self.labels)}", kind=ErrorKind.INVALID)
+            raise ReviewQueueError(
+                f"label {label!r} is not one of {', '.join(sorted(self.labels))}", kind=ErrorKind.INVALID
+            )
         if not isinstance(comment, str):
             raise ReviewQueueError(f"comment must be a string, got {type(comment).__name__}", kind=ErrorKind.INVALID)
         now = self.clock()
@@ -511,5 +535,7 @@ __all__ = [
     "ReviewItem",
     "ReviewEvent",
     "AuditHook",
+    "OUT_OF_SCOPE_LABEL",
     "ReviewQueue",
+    "review_labels",
 ]

@@ -4,16 +4,33 @@ Why a wrapper rather than MLflow's sklearn flavour: the flavour exposes ``predic
 ``predict_proba`` only. A reviewer (and ``mlflow models serve``) needs what the service returns —
 score, decision and reason codes — so the wrapper calls the same ``decide`` the service calls.
 
-How it is stored: the native object is saved with joblib next to a SHA-256 digest; the wrapper is
-logged *from code* (``pyfunc_entry.py``, MLflow's recommended alternative to pickling the wrapper)
-with ``model_config = {"kind", "model_digest"}``. ``load_context`` refuses an artifact whose bytes no
-longer match the digest recorded at training time.
+How it is stored: the native object is saved with joblib; the wrapper is logged *from code*
+(``pyfunc_entry.py``, MLflow's recommended alternative to pickling the wrapper) with
+``model_config = {"kind", "model_digest"}``.
+
+Loading is where an attacker's code would run (unpickling calls whatever ``__reduce__`` names), so the
+artifact's SHA-256 is compared, *before* anything is deserialised, with a digest that does not travel
+with the artifact: the one recorded at registration (the ``ibml.model_digest`` tag of the model
+version, and of the training run when it has one). The ``model_digest`` in the ``MLmodel`` file beside
+the artifact is only a consistency check — whoever can replace ``native.joblib`` can edit it too.
+
+* :func:`reference_impl.lifecycle.registry.load_version` (and ``load_champion``, ``ibml registry
+  validate``) downloads the artifact, verifies it against the registry, then loads it — without going
+  through MLflow's pyfunc loader, which would also execute the model's ``python_model.py``;
+* ``NativeModelWrapper.load_context`` (``mlflow.pyfunc.load_model``) takes the expected digest from
+  :func:`expect_digest`, else ``$IBML_MODEL_DIGEST``, else the ``ibml.model_digest`` tags the tracking
+  store holds for the versions registered from (and the run of) the run named in ``MLmodel``; with none
+  of them it refuses to load;
+* :func:`native_from_pyfunc` refuses a wrapper that was not verified (or verified against another digest).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +47,41 @@ KINDS = ("detector", "classifier", "estimator")
 NATIVE_ARTIFACT = "native"
 NATIVE_FILE = "native.joblib"
 ENTRY_FILE = Path(__file__).resolve().parent / "pyfunc_entry.py"
+DIGEST_TAG = "ibml.model_digest"
+DIGEST_ENV = "IBML_MODEL_DIGEST"
+
+_expected_digest: contextvars.ContextVar[str | None] = contextvars.ContextVar("ibml_expected_digest", default=None)
+
+
+@contextlib.contextmanager
+def expect_digest(digest: str) -> Iterator[None]:
+    """Within the block, ``load_context`` verifies the native artifact against ``digest`` (from the registry)."""
+    if not digest:
+        raise ModelError("no recorded model digest to verify the artifact against; refusing to load")
+    token = _expected_digest.set(digest)
+    try:
+        yield
+    finally:
+        _expected_digest.reset(token)
+
+
+def verify_native(path: Path | str, expected_digest: str | None) -> str:
+    """Check the SHA-256 of ``path`` against ``expected_digest`` *without* deserialising; return the digest.
+
+    Raises a one-line :class:`ModelError` when there is no expected digest or it does not match.
+    """
+    path = Path(path)
+    if not expected_digest:
+        raise ModelError(f"model artifact {path.name} has no recorded digest to verify against; refusing to load")
+    if not path.is_file():
+        raise ModelError(f"model artifact {path.name} is missing", kind=ErrorKind.NOT_FOUND)
+    got = file_digest(path)
+    if got != expected_digest:
+        raise ModelError(
+            f"model artifact {path.name} digest {got[:12]} does not match the digest recorded at registration "
+            f"{expected_digest[:12]}; refusing to load it (tampered or replaced)"
+        )
+    return got
 
 
 def dump_native(model: Any, path: Path) -> str:
@@ -46,18 +98,47 @@ def model_digest(model: Any) -> str:
         return dump_native(model, Path(tmp) / NATIVE_FILE)
 
 
-def load_native(path: Path | str, expected_digest: str | None = None) -> Any:
-    """Load a joblib-saved model, refusing it (``ModelError``) if its digest does not match."""
+def load_native(path: Path | str, expected_digest: str | None) -> Any:
+    """Load a joblib-saved model after :func:`verify_native` (``ModelError`` without a matching digest)."""
     import joblib
 
-    path = Path(path)
-    if expected_digest is not None:
-        got = file_digest(path)
-        if got != expected_digest:
-            raise ModelError(
-                f"model artifact {path.name} digest {got[:12]} does not match the recorded {expected_digest[:12]}"
-            )
+    verify_native(path, expected_digest)
     return joblib.load(path)
+
+
+def _recorded_digest(model_dir: Path) -> str | None:
+    """The digest the tracking store recorded for the model in ``model_dir``, if exactly one.
+
+    The ``MLmodel`` file names the run (and MLflow 3's model id); the store holds the
+    ``ibml.model_digest`` tag of the model versions registered from it and of the run. Several
+    different recorded digests are ambiguous: ``None`` (then the load is refused).
+    """
+    try:
+        with quiet_mlflow():
+            from mlflow import MlflowClient
+            from mlflow.models import Model
+
+            mlmodel = Model.load(str(model_dir / "MLmodel"))
+            run_id, model_id = mlmodel.run_id, getattr(mlmodel, "model_id", None)
+            if not run_id:
+                return None
+            client = MlflowClient()
+            found = {
+                mv.tags.get(DIGEST_TAG)
+                for mv in client.search_model_versions(f"run_id = '{run_id}'")
+                if not model_id or not getattr(mv, "model_id", None) or mv.model_id == model_id
+            }
+            found.add(client.get_run(run_id).data.tags.get(DIGEST_TAG))
+    except Exception:  # noqa: BLE001 -- no store, no run, no tag: nothing trusted to compare with (then refuse)
+        return None
+    found.discard(None)
+    found.discard("")
+    return found.pop() if len(found) == 1 else None
+
+
+def trusted_digest(model_dir: Path) -> str | None:
+    """The digest ``load_context`` verifies against: :func:`expect_digest`, ``$IBML_MODEL_DIGEST``, the run tag."""
+    return _expected_digest.get() or os.environ.get(DIGEST_ENV) or _recorded_digest(model_dir)
 
 
 def _as_frame(model_input: Any) -> pd.DataFrame:
@@ -173,11 +254,20 @@ class NativeModelWrapper(PythonModel):
     def __init__(self) -> None:
         self.model: Any = None
         self.kind: str = "estimator"
+        self.verified_digest: str | None = None
 
     def load_context(self, context: Any) -> None:
         config = dict(context.model_config or {})
         self.kind = str(config.get("kind", "estimator"))
-        self.model = load_native(context.artifacts[NATIVE_ARTIFACT], config.get("model_digest"))
+        native = Path(context.artifacts[NATIVE_ARTIFACT])
+        expected = trusted_digest(native.parent.parent)  # <model dir>/artifacts/native.joblib
+        if expected and config.get("model_digest") not in (None, expected):
+            raise ModelError(
+                f"MLmodel records digest {str(config.get('model_digest'))[:12]} but registration recorded "
+                f"{expected[:12]}; refusing to load {native.name}"
+            )
+        self.model = load_native(native, expected)
+        self.verified_digest = expected
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None) -> pd.DataFrame:
         return predict_frame(self.kind, self.model, model_input)
@@ -233,11 +323,17 @@ def log_native_model(
     return LoggedModel(model_uri=info.model_uri, model_id=str(info.model_id), model_digest=digest, kind=kind)
 
 
-def native_from_pyfunc(pyfunc_model: Any) -> Any:
-    """The native object inside a loaded pyfunc model (``load_context`` has already verified it)."""
+def native_from_pyfunc(pyfunc_model: Any, expected_digest: str | None = None) -> Any:
+    """The native object inside a loaded pyfunc model, which ``load_context`` verified before unpickling.
+
+    Refuses a wrapper that was not verified, or (with ``expected_digest``, e.g. the registry's) one
+    verified against a different digest.
+    """
     wrapper = pyfunc_model.unwrap_python_model()
     if not isinstance(wrapper, NativeModelWrapper):
         raise ModelError(f"model is a {type(wrapper).__name__}, not an ibml NativeModelWrapper", kind=ErrorKind.INVALID)
+    if not wrapper.verified_digest or (expected_digest and wrapper.verified_digest != expected_digest):
+        raise ModelError("the pyfunc model's native artifact was not verified against the recorded digest")
     return wrapper.model
 
 
@@ -246,11 +342,16 @@ __all__ = [
     "LoggedModel",
     "NativeModelWrapper",
     "decisions_to_frame",
+    "DIGEST_ENV",
+    "DIGEST_TAG",
     "dump_native",
+    "expect_digest",
     "load_native",
     "log_native_model",
     "model_digest",
     "native_from_pyfunc",
     "predict_frame",
     "to_signature_frame",
+    "trusted_digest",
+    "verify_native",
 ]

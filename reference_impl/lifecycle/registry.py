@@ -560,16 +560,46 @@ class ModelRegistry:
 def load_version(
     name: str, version: str, *, registry: ModelRegistry | None = None, tracking_uri: str | None = None
 ) -> tuple[Any, ModelVersionInfo]:
-    """Load one version as its native object (digest-checked) plus its :class:`ModelVersionInfo`."""
-    from reference_impl.lifecycle.pyfunc import native_from_pyfunc
+    """Load one version as its native object plus its :class:`ModelVersionInfo`, verified before unpickling.
+
+    The artifact's SHA-256 must match the digest recorded at registration (the version's
+    ``ibml.model_digest`` tag, and the training run's when it has one) — never the ``MLmodel`` file
+    beside the artifact. Only ``native.joblib`` is downloaded and read: MLflow's pyfunc loader is not
+    used here, because it would also execute the model's ``python_model.py`` from the artifact store.
+
+    Raises
+    ------
+    ModelError
+        The artifact is missing, no digest was recorded, or the bytes do not match it (one line).
+    """
+    import tempfile
+    from pathlib import Path
+
+    from reference_impl.errors import ModelError
+    from reference_impl.lifecycle.pyfunc import DIGEST_TAG, NATIVE_FILE, load_native
 
     reg = registry or ModelRegistry(tracking_uri)
     info = reg.get(name, version)
+    expected = info.model_digest
+    if not expected:
+        raise ModelError(f"{name} v{info.version} has no {DIGEST_TAG} recorded at registration; refusing to load it")
     with mlflow_errors(f"loading {name} v{version}"):
-        import mlflow
+        mv = reg.client.get_model_version(name, str(info.version))
+        run_digest = reg.client.get_run(mv.run_id).data.tags.get(DIGEST_TAG) if mv.run_id else None
+    if run_digest and run_digest != expected:
+        raise ModelError(
+            f"{name} v{info.version}: the version's {DIGEST_TAG} {expected[:12]} differs from its training run's "
+            f"{run_digest[:12]}; refusing to load it"
+        )
+    with tempfile.TemporaryDirectory(prefix="ibml-model-") as tmp:
+        with mlflow_errors(f"downloading {name} v{version}"):
+            import mlflow
 
-        pyfunc_model = mlflow.pyfunc.load_model(f"models:/{name}/{version}")
-    return native_from_pyfunc(pyfunc_model), info
+            local = mlflow.artifacts.download_artifacts(
+                artifact_uri=f"models:/{name}/{info.version}", dst_path=tmp, tracking_uri=reg.store.uri
+            )
+        native = load_native(Path(local) / "artifacts" / NATIVE_FILE, expected)
+    return native, info
 
 
 def load_champion(name: str, tracking_uri: str | None = None) -> tuple[Any, ModelVersionInfo]:

@@ -1,13 +1,23 @@
 """API keys stored as hashes, each with one role; a FastAPI dependency per required role.
 
-A key looks like ``ibml_<key_id>_<secret>``. The store keeps ``key_id``, the role and the SHA-256 of
-the whole key — never the key itself — so a leaked ``api_keys.json`` does not let anyone call the
-API. A plain (unsalted, fast) hash is enough here because the secret is 32 random bytes: there is
-nothing to brute-force. Passwords would need a slow, salted hash (scrypt/argon2); keys do not.
+A key looks like ``ibml_<key_id>_<secret>``. The store keeps ``key_id``, the role, a label, when it
+was created and a *keyed* hash of the whole key — never the key itself: ``HMAC-SHA256(store secret,
+SHA-256(key))``. The store secret (32 random bytes, mode 0600) lives in a separate file
+(``api_keys.hmac.key`` beside the key file by default; production keeps it in a secret manager), so a
+leaked ``api_keys.json`` alone cannot even be used to test guesses offline. A keyed hash rather than
+scrypt/PBKDF2: the secret part of a key is 32 random bytes (nothing to brute-force), and
+authentication is on every request's hot path — two SHA-256 passes cost about a microsecond.
+Files written before keyed hashes (``key_sha256`` entries) still load: the HMAC of the stored SHA-256
+is exactly the new hash, so they are migrated in memory and on the next save (``ibml apikey list``).
 
 Roles (least privilege): ``scorer`` scores trades and classifies documents, ``reviewer`` works the
-KYC review queue, ``auditor`` reads models/metrics/dashboards, ``admin`` may do everything,
-including reloading models.
+KYC review queue, ``auditor`` reads models/metrics/dashboards, ``admin`` administers (reload models,
+every read-only endpoint) but does *not* decide cases: routes that record a human decision use
+``require_role("reviewer", admin=False)``.
+
+Revocation: ``ibml apikey revoke KEY_ID`` removes the entry; ``POST /v1/admin/reload`` re-reads the key
+file, so a revoked key gets 401 from then on. A failed authentication is logged as one structured line
+(``auth.failed``, the reason and at most a key-id prefix — never the key).
 
 Examples
 --------
@@ -25,6 +35,8 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
+import os
 import secrets
 import threading
 from collections.abc import Awaitable, Callable
@@ -35,8 +47,11 @@ from typing import Annotated, Any, Literal, get_args
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader
 
-from reference_impl.errors import ConfigError, WorkspaceError
+from reference_impl.errors import ConfigError, ErrorKind, WorkspaceError
+from reference_impl.governance import load_or_create_key
 from reference_impl.workspace import atomic_write
+
+log = logging.getLogger(__name__)
 
 Role = Literal["scorer", "reviewer", "auditor", "admin"]
 ROLES: tuple[str, ...] = get_args(Role)
@@ -48,9 +63,36 @@ _api_key_scheme = APIKeyHeader(
 )
 
 
+HASH_SCHEME = "hmac-sha256(secret, sha256(key))"
+
+
 def hash_key(key: str) -> str:
-    """SHA-256 hex of an API key (what the store keeps)."""
+    """SHA-256 hex of an API key (the inner hash; what files before keyed hashes stored)."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def keyed_hash(secret: bytes, key_sha256: str) -> str:
+    """``HMAC-SHA256(secret, sha256 hex of the key)``: what the store keeps for a key."""
+    return hmac.new(secret, key_sha256.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def secret_path_for(keys_path: Path | str) -> Path:
+    """Where the store secret lives for a key file: ``$IBML_API_KEYS_SECRET_FILE``, else beside it."""
+    override = os.environ.get("IBML_API_KEYS_SECRET_FILE")
+    if override:
+        return Path(override)
+    path = Path(keys_path)
+    return path.with_name(path.stem + ".hmac.key")
+
+
+def key_id_of(key: str | None) -> str | None:
+    """The key id part of a presented key when it parses (``ibml_<12 hex>_...``), else ``None``."""
+    if not key or not key.startswith(KEY_PREFIX):
+        return None
+    key_id = key[len(KEY_PREFIX) :].split("_", 1)[0]
+    if len(key_id) != 12 or any(c not in "0123456789abcdef" for c in key_id):
+        return None
+    return key_id
 
 
 @dataclass(frozen=True)
@@ -66,37 +108,69 @@ class Principal:
 class KeyEntry:
     key_id: str
     role: str
-    key_sha256: str
+    key_hmac: str
     created_at: str
     label: str = ""
 
+    def public(self) -> dict[str, str]:
+        """What ``ibml apikey list`` shows: everything but the hash."""
+        return {"key_id": self.key_id, "role": self.role, "label": self.label, "created_at": self.created_at}
+
 
 class ApiKeyStore:
-    """Hashed API keys in memory, loaded from and saved to a JSON file in the workspace."""
+    """Keyed-hashed API keys in memory, loaded from and saved to a JSON file in the workspace.
 
-    def __init__(self, entries: dict[str, KeyEntry]) -> None:
+    ``secret`` is the HMAC key; ``None`` makes an ephemeral random one (an in-memory store).
+    ``migrated`` counts legacy ``key_sha256`` entries converted on load (saved on the next ``save``).
+    """
+
+    def __init__(self, entries: dict[str, KeyEntry], secret: bytes | None = None, migrated: int = 0) -> None:
         self._entries = dict(entries)
+        self._secret = secret if secret is not None else secrets.token_bytes(32)
         self._lock = threading.Lock()
+        self.migrated = migrated
 
     @classmethod
-    def load(cls, path: Path | str) -> ApiKeyStore:
-        """Read the key file; a missing file is an empty store (every call then gets 401)."""
+    def load(cls, path: Path | str, secret_path: Path | str | None = None) -> ApiKeyStore:
+        """Read the key file; a missing file is an empty store (every call then gets 401).
+
+        The store secret is read from ``secret_path`` (default :func:`secret_path_for`), created
+        (mode 0600) the first time.
+        """
         path = Path(path)
+        secret = load_or_create_key(secret_path or secret_path_for(path))
         if not path.exists():
-            return cls({})
+            return cls({}, secret)
+        entries: dict[str, KeyEntry] = {}
+        migrated = 0
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-            entries = {e["key_id"]: KeyEntry(**e) for e in raw.get("keys", [])}
-        except (OSError, ValueError, TypeError, KeyError) as exc:
+            for e in raw.get("keys", []):
+                e = dict(e)
+                if "key_hmac" not in e and "key_sha256" in e:  # written before keyed hashes: migrate
+                    e["key_hmac"] = keyed_hash(secret, e.pop("key_sha256"))
+                    migrated += 1
+                entries[e["key_id"]] = KeyEntry(**e)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
             raise ConfigError(f"API key file {path} is unreadable or malformed: {exc}") from exc
         bad = [e.role for e in entries.values() if e.role not in ROLES]
         if bad:
             raise ConfigError(f"API key file {path} has unknown role {bad[0]!r}; expected one of {', '.join(ROLES)}")
-        return cls(entries)
+        if migrated:
+            log.warning(
+                "API key file %s has %d unkeyed SHA-256 entries (migrated in memory); run `ibml apikey list` "
+                "to rewrite it with keyed hashes",
+                path,
+                migrated,
+            )
+        return cls(entries, secret, migrated)
 
     def save(self, path: Path | str) -> None:
-        """Write the store atomically (hashes only)."""
-        body = {"keys": [asdict(e) for e in sorted(self._entries.values(), key=lambda e: e.created_at)]}
+        """Write the store atomically (keyed hashes only; the secret stays in its own file)."""
+        body = {
+            "hash": HASH_SCHEME,
+            "keys": [asdict(e) for e in sorted(self._entries.values(), key=lambda e: e.created_at)],
+        }
         try:
             with atomic_write(Path(path), "w") as fh:
                 json.dump(body, fh, indent=2)
@@ -112,7 +186,7 @@ class ApiKeyStore:
         entry = KeyEntry(
             key_id=key_id,
             role=role,
-            key_sha256=hash_key(key),
+            key_hmac=keyed_hash(self._secret, hash_key(key)),
             created_at=dt.datetime.now(dt.UTC).isoformat(),
             label=label,
         )
@@ -122,16 +196,39 @@ class ApiKeyStore:
 
     def authenticate(self, key: str | None) -> Principal | None:
         """The principal for a presented key, or ``None`` (unknown, malformed or wrong secret)."""
-        if not key or not key.startswith(KEY_PREFIX):
-            return None
+        return self.check(key)[0]
+
+    def check(self, key: str | None) -> tuple[Principal | None, str]:
+        """``(principal, "ok")`` or ``(None, reason)``: missing, malformed, unknown_key or wrong_secret."""
+        if not key:
+            return None, "missing"
+        if not key.startswith(KEY_PREFIX):
+            return None, "malformed"
         key_id = key[len(KEY_PREFIX) :].split("_", 1)[0]
         entry = self._entries.get(key_id)
-        if entry is None or not hmac.compare_digest(entry.key_sha256, hash_key(key)):
-            return None
-        return Principal(key_id=entry.key_id, role=entry.role, label=entry.label)
+        if entry is None:
+            return None, "unknown_key"
+        if not hmac.compare_digest(entry.key_hmac, keyed_hash(self._secret, hash_key(key))):
+            return None, "wrong_secret"
+        return Principal(key_id=entry.key_id, role=entry.role, label=entry.label), "ok"
+
+    def entries(self) -> list[KeyEntry]:
+        """The stored entries, oldest first."""
+        return sorted(self._entries.values(), key=lambda e: e.created_at)
+
+    def revoke(self, key_id: str) -> KeyEntry:
+        """Remove ``key_id`` from the store (``ConfigError`` NOT_FOUND if there is no such key)."""
+        with self._lock:
+            entry = self._entries.pop(key_id, None)
+        if entry is None:
+            raise ConfigError(f"no API key with id {key_id!r} (see `ibml apikey list`)", kind=ErrorKind.NOT_FOUND)
+        return entry
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def __repr__(self) -> str:  # never print the secret
+        return f"ApiKeyStore({len(self._entries)} keys, secret=<redacted>)"
 
 
 def create_api_key(path: Path | str, role: str, label: str = "") -> tuple[str, KeyEntry]:
@@ -142,6 +239,37 @@ def create_api_key(path: Path | str, role: str, label: str = "") -> tuple[str, K
     return key, entry
 
 
+def list_api_keys(path: Path | str) -> tuple[list[KeyEntry], int]:
+    """The entries in the store at ``path`` and how many legacy entries were migrated (and saved)."""
+    store = ApiKeyStore.load(path)
+    if store.migrated:
+        store.save(path)
+    return store.entries(), store.migrated
+
+
+def revoke_api_key(path: Path | str, key_id: str) -> KeyEntry:
+    """Remove ``key_id`` from the store at ``path``; a running service drops it on ``/v1/admin/reload``."""
+    store = ApiKeyStore.load(path)
+    entry = store.revoke(key_id)
+    store.save(path)
+    return entry
+
+
+def _log_failed_auth(request: Request, api_key: str | None, reason: str) -> None:
+    """One structured line per failed authentication: reason, key-id prefix if parseable, path, client."""
+    key_id = key_id_of(api_key)
+    record = {
+        "event": "auth.failed",
+        "reason": reason,
+        "key_id_prefix": key_id[:6] if key_id else None,
+        "method": request.method,
+        "path": request.url.path,
+        "client": request.client.host if request.client else None,
+        "request_id": getattr(request.state, "request_id", None),
+    }
+    log.warning(json.dumps(record, sort_keys=True), extra={"ibml_event": record})
+
+
 async def get_principal(request: Request, api_key: Annotated[str | None, Depends(_api_key_scheme)]) -> Principal:
     """The authenticated caller, or 401 (no key / unknown key).
 
@@ -149,8 +277,9 @@ async def get_principal(request: Request, api_key: Annotated[str | None, Depends
     and a thread hop per request costs more than the hash and dictionary lookup it would run.
     """
     store: ApiKeyStore = request.app.state.services.api_keys
-    principal = store.authenticate(api_key)
+    principal, reason = store.check(api_key)
     if principal is None:
+        _log_failed_auth(request, api_key, reason)
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             detail="missing API key" if not api_key else "invalid API key",
@@ -160,17 +289,20 @@ async def get_principal(request: Request, api_key: Annotated[str | None, Depends
     return principal
 
 
-def require_role(*roles: str) -> Callable[..., Awaitable[Principal]]:
-    """A dependency that lets through callers holding one of ``roles`` (admin always passes), else 403.
+def require_role(*roles: str, admin: bool = True) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that lets through callers holding one of ``roles``, else 403.
 
+    ``admin`` also passes unless ``admin=False``: routes where a person decides a case (the KYC
+    review queue) take exactly their role, because an administrator administers, it does not decide.
     Use it on any router, including ones other packages add with ``create_app(extra_routers=...)``::
 
         AuditorDep = Annotated[Principal, Depends(require_role("auditor"))]
+        DeciderDep = Annotated[Principal, Depends(require_role("reviewer", admin=False))]
     """
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise ConfigError(f"unknown role {unknown[0]!r}; expected one of {', '.join(ROLES)}")
-    allowed = frozenset(roles) | {"admin"}
+    allowed = frozenset(roles) | ({"admin"} if admin else frozenset())
 
     async def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if principal.role not in allowed:
@@ -180,7 +312,7 @@ def require_role(*roles: str) -> Callable[..., Awaitable[Principal]]:
             )
         return principal
 
-    dependency.__name__ = f"require_role_{'_'.join(roles)}"
+    dependency.__name__ = f"require_role_{'_'.join(roles)}{'' if admin else '_only'}"
     return dependency
 
 
@@ -199,6 +331,11 @@ __all__ = [
     "create_api_key",
     "get_principal",
     "hash_key",
+    "key_id_of",
+    "keyed_hash",
+    "list_api_keys",
+    "revoke_api_key",
+    "secret_path_for",
     "principal_summary",
     "require_role",
 ]

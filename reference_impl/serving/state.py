@@ -84,6 +84,15 @@ class ServiceState:
         """Every mounted room's model slots, in mount order."""
         return [m for room in self.rooms.values() for m in room.models()]
 
+    def reload_api_keys(self) -> int:
+        """Re-read the key file (revoked keys stop working now); returns how many keys are live.
+
+        A malformed file raises ``ConfigError`` and leaves the current store in place.
+        """
+        store = ApiKeyStore.load(self.settings.api_keys_path)
+        self.api_keys = store  # one attribute swap: requests in flight keep the store they started with
+        return len(store)
+
     def load_models(self) -> None:
         """(Re)load every room's models and publish which are loaded."""
         for room in self.rooms.values():

@@ -82,10 +82,11 @@ def test_bounded_load_no_errors_nothing_missing(workspace):
     seconds = float(os.environ.get("IBML_LOAD_SECONDS", "10"))
     rate = float(os.environ.get("IBML_LOAD_RPS", "50"))
     key = _key(workspace.root)
+    auditor = _key(workspace.root, "auditor")
     n = int(seconds * rate)
     with ServerProcess(workspace.root, fake=True) as server:
         statuses, ids = _open_loop_load(server.url, key, lambda i: sample_event(trade_id=f"L{i}"), n, rate)
-        metrics = httpx.get(server.url + "/metrics").text
+        metrics = httpx.get(server.url + "/metrics", headers={"X-API-Key": auditor}).text
     _assert_nothing_lost(workspace, statuses, ids, n)
     assert f'ibml_requests_total{{endpoint="/v1/trades/score",method="POST",status="200"}} {float(n)}' in metrics
 

@@ -1,5 +1,10 @@
 """The KYC routes: ``POST /v1/kyc/classify`` (scorer role) and the manual-review queue (reviewer role).
 
+Claiming and deciding a case take the ``reviewer`` role exactly: ``admin`` administers the service, it
+does not decide cases (least privilege; 403). A decision's label must be one of the loaded classifier's
+classes or ``out_of_scope`` (the data contract's ``DocClass`` when no model is loaded); anything else is
+a 422 naming ``label``.
+
 Every action is audited: a classification, a claim, a reviewer's decision. A claim or decision commits to
 the queue only together with its audit record (written inside the queue's transaction, before COMMIT);
 if the audit log cannot be written the answer is 503 and the queue is unchanged.
@@ -14,8 +19,9 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, sta
 from starlette.concurrency import run_in_threadpool
 
 from reference_impl.errors import HTTP_STATUS_BY_KIND, ErrorKind, IbmlError
+from reference_impl.kyc.review_queue import review_labels
 from reference_impl.serving.audit_trail import AuditEvent, with_audit
-from reference_impl.serving.auth import Principal, principal_summary
+from reference_impl.serving.auth import Principal, principal_summary, require_role
 from reference_impl.serving.context import call_context
 from reference_impl.serving.deps import ReviewerDep, ScorerDep, StateDep
 from reference_impl.serving.http_errors import error_responses, field_error
@@ -37,6 +43,20 @@ async def get_kyc(state: StateDep) -> KycState:
 
 
 KycDep = Annotated[KycState, Depends(get_kyc)]
+#: Deciding a case is the reviewer's job alone: admin does not pass (``admin=False``).
+CaseReviewerDep = Annotated[Principal, Depends(require_role("reviewer", admin=False))]
+
+
+def valid_labels(state: KycState) -> frozenset[str]:
+    """The labels a reviewer may assign: the loaded model's classes plus ``out_of_scope``, else ``DocClass``."""
+    slot = state.kyc_model
+    classes = getattr(slot.obj, "classes", None) if slot is not None and slot.ready else None
+    try:
+        listed = [str(c) for c in classes] if classes is not None and not callable(classes) else None
+    except (TypeError, AttributeError):  # a learner's model without classes: fall back to the contract
+        listed = None
+    return review_labels(listed)
+
 
 router = APIRouter(prefix="/v1/kyc", tags=["kyc"], responses=error_responses(400, 401, 403, 413, 503))
 
@@ -116,7 +136,7 @@ async def list_items(
     responses=error_responses(404, 409),
     summary="Claim a pending item (a lease; expires if not decided)",
 )
-async def claim(state: KycDep, principal: ReviewerDep, item_id: int = ItemId) -> dict:
+async def claim(state: KycDep, principal: CaseReviewerDep, item_id: int = ItemId) -> dict:
     def events(item: Any) -> list[AuditEvent]:
         return [
             (
@@ -136,7 +156,11 @@ async def claim(state: KycDep, principal: ReviewerDep, item_id: int = ItemId) ->
     responses=error_responses(400, 404, 409, 413),
     summary="Record the reviewer's label for a claimed item",
 )
-async def decide(body: ReviewDecisionRequest, state: KycDep, principal: ReviewerDep, item_id: int = ItemId) -> dict:
+async def decide(body: ReviewDecisionRequest, state: KycDep, principal: CaseReviewerDep, item_id: int = ItemId) -> dict:
+    allowed = valid_labels(state)
+    if body.label not in allowed:
+        raise field_error(("body", "label"), f"label {body.label!r} is not one of {', '.join(sorted(allowed))}")
+
     def events(item: Any) -> list[AuditEvent]:
         return [
             (

@@ -1,4 +1,4 @@
-"""``POST /v1/admin/reload``: reload models from the configured source (admin role, audited)."""
+"""``POST /v1/admin/reload``: reload API keys (revocations take effect) and models (admin role, audited)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=error_responses
 @router.post("/reload", response_model=ModelsResponse, summary="Reload models (e.g. after a champion alias move)")
 async def reload_models(state: StateDep, principal: AdminDep) -> dict:
     before = {m.name: m.version for m in state.models()}
+    keys_live = await run_in_threadpool(state.reload_api_keys)
     await run_in_threadpool(state.load_models)
     models = [m.info() for m in state.models()]
     await write_audit(
@@ -27,6 +28,7 @@ async def reload_models(state: StateDep, principal: AdminDep) -> dict:
                 {
                     "before": before,
                     "after": {m["name"]: m["version"] for m in models},
+                    "api_keys_live": keys_live,
                     "caller": principal_summary(principal),
                 },
                 principal.key_id,

@@ -16,7 +16,7 @@ def test_store_keeps_only_hashes(tmp_path):
     key, entry = create_api_key(path, "scorer", label="job")
     text = path.read_text()
     assert key not in text and key.split("_")[-1] not in text
-    assert hash_key(key) in text
+    assert hash_key(key) not in text and entry.key_hmac in text  # a keyed hash, not the plain SHA-256
     assert ApiKeyStore.load(path).authenticate(key).role == "scorer"
 
 
@@ -77,9 +77,10 @@ def test_401_says_how_to_authenticate(service):
     assert r.json()["detail"] == "missing API key" and r.json()["request_id"]
 
 
-def test_health_and_metrics_need_no_key(service):
+def test_health_needs_no_key_metrics_needs_auditor(service):
     assert service.client.get("/healthz").json() == {"status": "ok"}
-    assert service.client.get("/metrics").status_code == 200
+    assert service.client.get("/metrics").status_code == 401
+    assert service.get("/metrics", role="auditor").status_code == 200
 
 
 @pytest.mark.parametrize("header", ["order-42\n", "order-42\r\n", "abc\nlevel=ERROR forged", "two words", "", "a" * 129])

@@ -44,7 +44,7 @@ def test_model_that_raises_falls_back(make_service):
     svc = make_service(detector=FakeDetector(fail=True))
     r = svc.post("/v1/trades/score", json=sample_event())
     assert r.status_code == 200 and r.json()["metadata"]["fallback_reason"] == "model_error"
-    metrics = svc.client.get("/metrics").text
+    metrics = svc.get("/metrics", role="auditor").text
     assert 'ibml_fallbacks_total{endpoint="trades.score",reason="model_error"} 1.0' in metrics
 
 
@@ -109,7 +109,7 @@ def test_unwritable_audit_log_fails_closed(service, path, body):
     r = service.post(path, json=body)
     assert r.status_code == 503
     assert "audit" in r.json()["detail"] and "result" not in r.json()
-    assert "ibml_audit_failures_total 1.0" in service.client.get("/metrics").text
+    assert "ibml_audit_failures_total 1.0" in service.get("/metrics", role="auditor").text
     ready = service.client.get("/readyz").json()
     assert ready["checks"]["audit_log"] is False
 
