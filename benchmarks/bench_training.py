@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def bench_train_and_log(n_trades: int, repeats: int) -> dict[str, float]:
     from reference_impl.lifecycle import ModelRegistry, train_and_log
     from reference_impl.lifecycle.recipes import clear_data_cache
+    from reference_impl.lifecycle.identity import SUBMITTER, enrol_simulated_people
     from reference_impl.workspace import Workspace
 
     rows: list[dict[str, float]] = []
@@ -42,6 +43,7 @@ def bench_train_and_log(n_trades: int, repeats: int) -> dict[str, float]:
         clear_data_cache()  # each repeat regenerates its data, as a fresh `ibml train` would
         ws = Workspace(Path(tempfile.mkdtemp(prefix="ibml-bench-train-")))
         reg = ModelRegistry(workspace=ws)
+        enrol_simulated_people({"bench": [SUBMITTER]}, directory=reg.people)  # a simulated submitter (signs)
         start = time.perf_counter()
         out = train_and_log("anomaly", seed=42, overrides={"n_trades": n_trades}, submitter="bench",
                             workspace=ws, registry=reg)

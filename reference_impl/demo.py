@@ -126,11 +126,21 @@ def _as_lines(results: Any) -> list[str]:
 def _train_and_promote(ws: Workspace, seed: int) -> dict[str, str]:
     from reference_impl.errors import RegistryError
     from reference_impl.lifecycle import CHAMPION, ModelRegistry, train_and_log
+    from reference_impl.lifecycle.identity import MODEL_VALIDATOR, PeopleDirectory, enrol_simulated_people
+    from reference_impl.lifecycle.identity import SUBMITTER as SUBMITTER_ROLE
     from reference_impl.lifecycle.training import validate_with_recipe
 
     versions: dict[str, str] = {}
     with stage("3/6 train, track, register, validate, approve (four eyes) and promote both models"):
         registry = ModelRegistry()
+        people = enrol_simulated_people(
+            {SUBMITTER: [SUBMITTER_ROLE], APPROVER: [MODEL_VALIDATOR]},
+            directory=PeopleDirectory.for_workspace(registry.workspace),
+        )
+        say(
+            f"    simulated people {SUBMITTER} (submitter) and {APPROVER} (model_validator): both keys in {people.root}"
+            " on this machine; in a bank each person signs with their own key and entitlements come from IAM"
+        )
         for recipe in ("anomaly", "kyc"):
             outcome = train_and_log(recipe, seed=seed, submitter=SUBMITTER, registry=registry)
             if outcome.version is None:
@@ -148,7 +158,10 @@ def _train_and_promote(ws: Workspace, seed: int) -> dict[str, str]:
             if champion is None:
                 raise RegistryError(f"{name} has no @{CHAMPION} after promotion")
             versions[name] = str(champion.version)
-            say(f"    {name} v{version}: submitted by {SUBMITTER}, approved and promoted by {APPROVER} -> @{CHAMPION}")
+            say(
+                f"    {name} v{version}: signed by {SUBMITTER}, approval signed by {APPROVER}, verified and promoted "
+                f"-> @{CHAMPION}"
+            )
     return versions
 
 

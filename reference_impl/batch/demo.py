@@ -2,7 +2,7 @@
 
 Used by the notebook section, the tests and the benchmark so that each builds the same thing the
 same way: generated data (seeded), the date-partitioned trade store, and a detector trained,
-validated, approved (four eyes: ``alice`` submits, ``bob`` approves) and promoted through the real
+validated, approved (four eyes: simulated people ``alice`` submits, ``bob`` approves, each signing with a key) and promoted through the real
 registry.
 """
 
@@ -69,9 +69,14 @@ def promote_champion(
     """
     from reference_impl.errors import RegistryError
     from reference_impl.lifecycle import ModelRegistry, train_and_log
+    from reference_impl.lifecycle.identity import MODEL_VALIDATOR, SUBMITTER, PeopleDirectory, enrol_simulated_people
     from reference_impl.lifecycle.training import validate_with_recipe
 
     registry = ModelRegistry(workspace=workspace)
+    # simulated people: alice submits, bob validates; both keys sit beside the workspace (see lifecycle.identity)
+    enrol_simulated_people(
+        {"alice": [SUBMITTER], "bob": [MODEL_VALIDATOR]}, directory=PeopleDirectory.for_workspace(workspace)
+    )
     overrides: dict[str, float] = {"n_trades": n_trades, "n_estimators": n_estimators}
     if n_days is not None:
         overrides["n_days"] = n_days

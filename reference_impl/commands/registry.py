@@ -20,8 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "registry",
         help="model registry: list, validate, approve, promote, rollback, card, history, package",
-        description="Change control on the MLflow model registry. Identities come from --as (or $IBML_USER); "
-        "the approver must differ from the submitter. Every alias move is written to the audit log.",
+        description="Change control on the MLflow model registry. --as (or $IBML_USER) names an enrolled person; "
+        "registering and approving are signed with that person's private key (`ibml registry people`), and "
+        "promote verifies the signed approval. The approver must differ from the submitter. Every alias move "
+        "is written to the audit log.",
     )
     p.add_argument(
         "--tracking-uri", metavar="URI", help="tracking store (default $IBML_MLFLOW_TRACKING_URI or the workspace)"
@@ -40,7 +42,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s = sub.add_parser("approve", help="approve a validated version (four eyes: not its submitter)")
     _version_args(s)
     s.add_argument("--comment", default="", help="approval note recorded in the tags and audit log")
+    s.add_argument("--key", type=Path, help="approver's private key (default <identity dir>/keys/<id>.ed25519)")
     s.set_defaults(func=run_approve)
+
+    s = sub.add_parser("people", help="the people directory: who may submit or validate, with their public keys")
+    s.add_argument("people_action", choices=("list", "enrol"), help="list enrolled people, or enrol one")
+    s.add_argument("person", nargs="?", help="person id to enrol (canonical: lower case, no spaces)")
+    s.add_argument(
+        "--role", action="append", choices=("submitter", "model_validator"), help="role to grant (repeatable)"
+    )
+    s.set_defaults(func=run_people)
 
     s = sub.add_parser("promote", help="move @champion to an approved version")
     _version_args(s)
@@ -137,8 +148,33 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_approve(args: argparse.Namespace) -> int:
-    info = _registry(args).approve(args.name, args.version, approver=_user(args), comment=args.comment)
+    info = _registry(args).approve(
+        args.name, args.version, approver=_user(args), comment=args.comment, key_file=args.key
+    )
     print(f"{info.name} v{info.version} approved by {info.approved_by} (submitted by {info.submitted_by})")
+    return 0
+
+
+def run_people(args: argparse.Namespace) -> int:
+    from reference_impl.lifecycle.identity import PeopleDirectory
+
+    people = PeopleDirectory.for_workspace()
+    if args.people_action == "enrol":
+        if not args.person or not args.role:
+            raise ConfigError("enrol needs a person id and at least one --role")
+        person = people.enrol(args.person, args.role)
+        print(
+            f"enrolled {person.person_id} ({', '.join(sorted(person.roles))}); private key {people.key_file(person.person_id)} (0600)"
+        )
+        return 0
+    found = people.people()
+    if not found:
+        print(f"nobody is enrolled in {people.people_file}")
+    for person in found.values():
+        simulated = "  (simulated)" if person.simulated else ""
+        print(
+            f"{person.person_id:<24} {', '.join(sorted(person.roles)):<28} key {person.public_key[:12]}...{simulated}"
+        )
     return 0
 
 

@@ -121,6 +121,32 @@ def fit_anomaly(train_features: pd.DataFrame, seed: int, params: Mapping[str, An
     return model, "detector"
 
 
+#: The KYC model's input example: a synthetic document naming no real (generated) person or number.
+KYC_INPUT_EXAMPLE = (
+    "Certificate of incorporation of Example Holdings Ltd, company number [redacted], "
+    "registered office [redacted address]"
+)
+
+
+def synthetic_input_example(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every identifier column (``*_id``, text) replaced by synthetic values.
+
+    MLflow stores the input example in plain JSON next to the model (``input_example.json``,
+    ``serving_input_example.json``), outside the pseudonymised stores; it must hold no trader,
+    counterparty or client id. Numbers, timestamps and categories stay (they carry no identity).
+
+    >>> synthetic_input_example(pd.DataFrame({"trader_id": ["T-042"], "qty": [5]})).loc[0, "trader_id"]
+    'trader-example-0'
+    """
+    out = frame.reset_index(drop=True).copy()
+    for col in out.columns:
+        name = str(col)
+        if name.endswith("_id") or name in ("text", "account", "client_name"):
+            prefix = name.removesuffix("_id")
+            out[col] = pd.Series([f"{prefix}-example-{i}" for i in range(len(out))], dtype=out[col].dtype)
+    return out
+
+
 def anomaly_model_input(kind: str, features: pd.DataFrame) -> pd.DataFrame:
     """The columns the pyfunc model takes: full feature rows for the detector, model features otherwise."""
     from reference_impl.features import MODEL_FEATURES
@@ -188,7 +214,7 @@ def train_anomaly(seed: int, params: Mapping[str, Any]) -> RecipeResult:
         datasets=datasets,
         data_digest=frame_digest(train_frame),
         feature_views=_view_versions(FEATURE_VIEWS),
-        input_example=anomaly_model_input(kind, test_features.head(3)),
+        input_example=synthetic_input_example(anomaly_model_input(kind, test_features.head(3))),
         figures={"plots/score_distribution.png": _score_plot(kind, model, test_features, test_trades)},
     )
 
@@ -262,7 +288,7 @@ def train_kyc(seed: int, params: Mapping[str, Any]) -> RecipeResult:
         datasets=datasets,
         data_digest=frame_digest(result.train[cols]),
         feature_views={},
-        input_example=pd.DataFrame({"text": result.test["text"].head(2).astype(str).tolist()}),
+        input_example=pd.DataFrame({"text": [KYC_INPUT_EXAMPLE]}),  # synthetic: no generated person in MLflow
         figures={"plots/reliability.png": _reliability_plot(result.evaluation)},
     )
 

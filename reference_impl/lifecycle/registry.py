@@ -9,6 +9,12 @@ The life of a version::
                                                                  │
                                                  rollback ◄──────┘  (previous approved version)
 
+Who acts is a person enrolled in the people directory (:mod:`~reference_impl.lifecycle.identity`):
+a canonical id, an Ed25519 key and roles. Registration is signed with the submitter's key, approval
+with a ``model_validator``'s key, each over model, version or run, model digest, person and time;
+the signatures are kept in tags and in the audit log, and ``promote`` (and ``rollback``) re-verify
+them, so neither a look-alike name nor a tag set by hand passes as an approval.
+
 State lives in two places on purpose. MLflow holds versions, aliases and ``ibml.*`` tags (who
 submitted, validation status, who approved and when). Our hash-chained :class:`AuditLog` holds
 every action and **every alias move** (``model.alias_moved`` with from/to versions), because MLflow
@@ -31,6 +37,13 @@ from typing import Any
 
 from reference_impl.errors import AuditError, ErrorKind, IbmlError, RegistryError
 from reference_impl.governance import AuditLog
+from reference_impl.lifecycle.identity import (
+    MODEL_VALIDATOR,
+    SUBMITTER,
+    PeopleDirectory,
+    canonical_person_id,
+    same_person,
+)
 from reference_impl.lifecycle.settings import LifecycleSettings
 from reference_impl.lifecycle.tracking import mlflow_errors, open_client
 from reference_impl.lifecycle.validation import DEFAULT_THRESHOLDS, Evaluator, Threshold, ValidationReport, build_report
@@ -45,17 +58,46 @@ Clock = Callable[[], dt.datetime]
 
 
 def current_user() -> str:
-    """The acting identity: ``$IBML_USER`` if set, else the OS login name."""
+    """The claimed acting person id: ``$IBML_USER`` if set, else the OS login name.
+
+    A claim only: approving and registering also need that person's private key.
+    """
     return LifecycleSettings().user or getpass.getuser()
 
 
 def same_identity(a: str, b: str) -> bool:
-    """Whether two identities are the same person for the four-eyes rule (case and spaces ignored).
+    """Whether two person ids are the same person, compared by canonical id (case and width folded).
 
-    >>> same_identity("Alice ", "alice")
+    An id that is not canonical (invisible characters, spaces, mixed scripts) is refused, not cleaned.
+
+    >>> same_identity("Alice", "ａｌｉｃｅ")
     True
     """
-    return a.strip().casefold() == b.strip().casefold()
+    return same_person(a, b)
+
+
+def submission_statement(name: str, run_id: str, model_digest: str, submitter: str, at: str) -> dict[str, str]:
+    """What a submitter signs when registering: the model, its run and digest, who, when."""
+    return {
+        "action": "submit",
+        "model": name,
+        "run_id": run_id,
+        "model_digest": model_digest,
+        "submitter": submitter,
+        "at": at,
+    }
+
+
+def approval_statement(name: str, version: str, model_digest: str, approver: str, at: str) -> dict[str, str]:
+    """What an approver signs: exactly this model version and digest, who, when."""
+    return {
+        "action": "approve",
+        "model": name,
+        "version": str(version),
+        "model_digest": model_digest,
+        "approver": approver,
+        "at": at,
+    }
 
 
 def _now(clock: Clock | None) -> str:
@@ -163,6 +205,9 @@ class ModelRegistry:
         Injected for tests; defaults to the workspace audit log.
     clock : callable, optional
         Returns a tz-aware ``datetime``; injected for deterministic tests and notebooks.
+    people : PeopleDirectory, optional
+        Enrolled people, their public keys and roles; default ``$IBML_IDENTITY_DIR`` or
+        ``<IBML_HOME>-identity``.
     """
 
     def __init__(
@@ -172,8 +217,10 @@ class ModelRegistry:
         workspace: Workspace | None = None,
         audit: AuditLog | None = None,
         clock: Clock | None = None,
+        people: PeopleDirectory | None = None,
     ) -> None:
         self.workspace = workspace or Workspace.from_env()
+        self.people = people or PeopleDirectory.for_workspace(self.workspace)
         self.client, self.store = open_client(tracking_uri, self.workspace)
         self.audit = audit or AuditLog(self.workspace.audit_log)
         self.clock = clock
@@ -329,8 +376,10 @@ class ModelRegistry:
         *server* for ``models:/m-...`` sources. If aliasing or auditing fails the new version is
         deleted again.
         """
-        if not submitter.strip():  # a blank identity would defeat the four-eyes rule
-            raise RegistryError("register needs a submitter identity (--as or $IBML_USER)", kind=ErrorKind.INVALID)
+        submitter = self._person_with_role(submitter, SUBMITTER, "register")
+        submitted_at = _now(self.clock)
+        statement = submission_statement(name, run_id, model_digest, submitter, submitted_at)
+        signature = self.people.sign(submitter, statement)
         from mlflow.exceptions import MlflowException
 
         with mlflow_errors(f"registering {name}"):
@@ -348,7 +397,8 @@ class ModelRegistry:
                 TAG + "training_data_digest": training_data_digest,
                 TAG + "validation_status": "not_validated",
                 TAG + "approval_status": "pending",
-                TAG + "submitted_at": _now(self.clock),
+                TAG + "submitted_at": submitted_at,
+                TAG + "submission_signature": signature,
             }
             if model_id is None and model_uri.startswith("models:/m-"):
                 model_id = model_uri.removeprefix("models:/")
@@ -363,6 +413,8 @@ class ModelRegistry:
                     "run_id": run_id,
                     "model_digest": model_digest,
                     "training_data_digest": training_data_digest,
+                    "statement": statement,
+                    "signature": signature,
                 },
                 submitter,
             )
@@ -448,47 +500,148 @@ class ModelRegistry:
         raw = (mv.tags or {}).get(TAG + "validation_report")
         return ValidationReport.from_dict(json.loads(raw)) if raw else None
 
-    def approve(self, name: str, version: str | int, *, approver: str, comment: str = "") -> ModelVersionInfo:
-        """Record an approval; refused for the submitter (four eyes) or an unvalidated/failed version."""
+    # -- identity -------------------------------------------------------------------------
+    def _person_with_role(self, claimed: str, role: str | None, action: str) -> str:
+        """The canonical id of an enrolled person holding ``role`` (any role if ``None``); ``FORBIDDEN`` otherwise."""
+        if not isinstance(claimed, str) or not claimed:
+            raise RegistryError(f"{action} needs a person id (--as or $IBML_USER)", kind=ErrorKind.INVALID)
+        person = self.people.person(claimed)
+        if role is not None and role not in person.roles:
+            raise RegistryError(
+                f"{person.person_id} does not hold the {role} role needed to {action}", kind=ErrorKind.FORBIDDEN
+            )
+        return person.person_id
+
+    def _raw_tags(self, name: str, version: str) -> dict[str, str]:
+        with mlflow_errors(f"reading {name} v{version}"):
+            return dict(self.client.get_model_version(name, version).tags or {})
+
+    def _verified_submitter(self, info: ModelVersionInfo, tags: Mapping[str, str]) -> str:
+        """The submitter's canonical id, if their signature over the registration verifies."""
+        try:
+            person = self.people.person(info.submitted_by)
+        except RegistryError as exc:
+            raise RegistryError(f"{info.name} v{info.version}: submitter not verifiable: {exc}") from exc
+        statement = submission_statement(
+            info.name, info.run_id, info.model_digest, person.person_id, tags.get(TAG + "submitted_at", "")
+        )
+        if person.person_id != info.submitted_by or not person.verify(
+            statement, tags.get(TAG + "submission_signature", "")
+        ):
+            raise RegistryError(
+                f"{info.name} v{info.version}: the submission is not signed by {info.submitted_by!r}",
+                kind=ErrorKind.FORBIDDEN,
+            )
+        return person.person_id
+
+    def verify_approval(self, name: str, version: str | int) -> str:
+        """Re-check an approval from its evidence, never from the status tag alone; return the approver.
+
+        The submission and approval signatures must verify against the people directory's public
+        keys over this version's model digest; the approver must hold ``model_validator`` and not
+        be the submitter; the audit log must hold the same signed approval. Raises
+        :class:`RegistryError` (``FORBIDDEN``) naming what failed.
+        """
         version = str(version)
         info = self.get(name, version)
-        if not approver.strip():
-            raise RegistryError("approve needs an approver identity (--as or $IBML_USER)", kind=ErrorKind.INVALID)
-        if same_identity(approver, info.submitted_by):
+        tags = self._raw_tags(name, version)
+        submitter = self._verified_submitter(info, tags)
+        approver = info.approved_by
+        try:
+            person = self.people.person(approver)
+        except RegistryError as exc:
+            raise RegistryError(f"{name} v{version}: approval not verifiable: {exc}", kind=ErrorKind.FORBIDDEN) from exc
+        signature = tags.get(TAG + "approval_signature", "")
+        statement = approval_statement(name, version, info.model_digest, person.person_id, info.approved_at)
+        if person.person_id != approver or not person.verify(statement, signature):
+            raise RegistryError(
+                f"{name} v{version}: no valid approval signature by {approver!r} over this version and digest",
+                kind=ErrorKind.FORBIDDEN,
+            )
+        if MODEL_VALIDATOR not in person.roles:
+            raise RegistryError(f"{name} v{version}: {approver} is not a {MODEL_VALIDATOR}", kind=ErrorKind.FORBIDDEN)
+        if person.person_id == submitter:
+            raise RegistryError(f"{name} v{version} was approved by its own submitter", kind=ErrorKind.FORBIDDEN)
+        recorded = any(
+            r.get("event_type") == "model.approved"
+            and r.get("payload", {}).get("model") == name
+            and r.get("payload", {}).get("version") == version
+            and r.get("payload", {}).get("signature") == signature
+            for r in self.audit.records()
+        )
+        if not recorded:
+            raise RegistryError(
+                f"{name} v{version}: the approval is not in the audit log {self.audit.path}", kind=ErrorKind.FORBIDDEN
+            )
+        return person.person_id
+
+    def approve(
+        self, name: str, version: str | int, *, approver: str, comment: str = "", key_file: Any = None
+    ) -> ModelVersionInfo:
+        """Sign and record an approval with the approver's key.
+
+        Refused (nothing changes) for a person id that is not canonical, not enrolled or not a
+        ``model_validator``, for the submitter (four eyes, compared by canonical id), for a
+        submission whose signature does not verify and for an unvalidated or failed version.
+        ``key_file`` overrides where the approver's private key is read from.
+        """
+        version = str(version)
+        info = self.get(name, version)
+        try:
+            approver_id = self._person_with_role(approver, None, "approve")
+            submitter = self._verified_submitter(info, self._raw_tags(name, version))
+        except RegistryError as exc:
+            raise self._refuse(name, version, "approve", str(exc), repr(approver), kind=exc.kind) from exc
+        if approver_id == submitter:
             raise self._refuse(
                 name,
                 version,
                 "approve",
-                f"{approver} submitted {name} v{version} and cannot approve it (four-eyes rule)",
-                approver,
+                f"{approver_id} submitted {name} v{version} and cannot approve it (four-eyes rule)",
+                approver_id,
                 kind=ErrorKind.FORBIDDEN,
             )
+        try:
+            self._person_with_role(approver_id, MODEL_VALIDATOR, "approve")
+        except RegistryError as exc:
+            raise self._refuse(name, version, "approve", str(exc), approver_id, kind=exc.kind) from exc
         if info.validation_status != "passed":
             raise self._refuse(
                 name,
                 version,
                 "approve",
                 f"{name} v{version} validation is {info.validation_status}; only a passed version can be approved",
-                approver,
+                approver_id,
             )
         if info.approval_status == "approved":
             raise RegistryError(f"{name} v{version} is already approved by {info.approved_by}")
+        approved_at = _now(self.clock)
+        statement = approval_statement(name, version, info.model_digest, approver_id, approved_at)
+        signature = self.people.sign(approver_id, statement, key_file=key_file)
         with mlflow_errors(f"approving {name} v{version}"):
             before = self._set_tags(
                 name,
                 version,
                 {
                     TAG + "approval_status": "approved",
-                    TAG + "approved_by": approver,
-                    TAG + "approved_at": _now(self.clock),
+                    TAG + "approved_by": approver_id,
+                    TAG + "approved_at": approved_at,
                     TAG + "approval_comment": comment[:500],
+                    TAG + "approval_signature": signature,
                 },
             )
         try:
             self._audit(
                 "model.approved",
-                {"model": name, "version": version, "submitted_by": info.submitted_by, "comment": comment},
-                approver,
+                {
+                    "model": name,
+                    "version": version,
+                    "submitted_by": submitter,
+                    "comment": comment,
+                    "statement": statement,
+                    "signature": signature,
+                },
+                approver_id,
             )
         except AuditError:
             with mlflow_errors("undoing approval tags"):
@@ -497,9 +650,10 @@ class ModelRegistry:
         return self.get(name, version)
 
     def promote(self, name: str, version: str | int, *, actor: str) -> ModelVersionInfo:
-        """Move ``@champion`` to a validated, approved version (and clear ``@challenger`` from it)."""
+        """Move ``@champion`` to a validated version whose signed approval verifies (see :meth:`verify_approval`)."""
         version = str(version)
         info = self.get(name, version)
+        actor = canonical_person_id(actor)
         if info.validation_status != "passed":
             raise self._refuse(
                 name,
@@ -516,15 +670,10 @@ class ModelRegistry:
                 f"{name} v{version} is not approved (four-eyes approval required before promotion)",
                 actor,
             )
-        if same_identity(info.approved_by, info.submitted_by):  # tags edited by hand: re-check the control
-            raise self._refuse(
-                name,
-                version,
-                "promote",
-                f"{name} v{version} was approved by its own submitter",
-                actor,
-                kind=ErrorKind.FORBIDDEN,
-            )
+        try:
+            self.verify_approval(name, version)
+        except RegistryError as exc:
+            raise self._refuse(name, version, "promote", str(exc), actor, kind=ErrorKind.FORBIDDEN) from exc
         if CHAMPION in info.aliases:
             raise RegistryError(f"{name} v{version} is already @{CHAMPION}")
         self._move_alias(name, CHAMPION, version, actor, "promoted")
@@ -537,12 +686,23 @@ class ModelRegistry:
             self.client.set_model_version_tag(name, version, TAG + "rolled_back", "false")
         return self.get(name, version)
 
+    def _approval_holds(self, name: str, version: str) -> bool:
+        try:
+            self.verify_approval(name, version)
+        except RegistryError:
+            return False
+        return True
+
     def rollback(self, name: str, *, actor: str, reason: str = "") -> ModelVersionInfo:
         """Move ``@champion`` back to the newest earlier version that was validated and approved."""
         current = self.by_alias(name, CHAMPION)
         if current is None:
             raise self._refuse(name, None, "rollback", f"{name} has no @{CHAMPION} to roll back", actor)
-        target = rollback_target(self.versions(name), current.version)
+        actor = canonical_person_id(actor)
+        candidates = [
+            v for v in self.versions(name) if v.approval_status != "approved" or self._approval_holds(name, v.version)
+        ]
+        target = rollback_target(candidates, current.version)  # a forged approval is never a rollback target
         if target is None:
             raise self._refuse(
                 name,
@@ -625,9 +785,11 @@ __all__ = [
     "ModelRegistry",
     "ModelVersionInfo",
     "alias_at",
+    "approval_statement",
     "current_user",
     "load_champion",
     "load_version",
     "rollback_target",
     "same_identity",
+    "submission_statement",
 ]

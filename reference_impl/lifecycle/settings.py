@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class LifecycleSettings(BaseSettings):
-    """``IBML_MLFLOW_TRACKING_URI``, ``IBML_MLFLOW_BACKEND_URI`` and ``IBML_USER``.
+    """``IBML_MLFLOW_TRACKING_URI``, ``IBML_MLFLOW_BACKEND_URI``, ``IBML_USER`` and ``IBML_IDENTITY_DIR``.
 
     Examples
     --------
@@ -29,7 +29,12 @@ class LifecycleSettings(BaseSettings):
         None, description="database `ibml mlflow-server` serves; default the workspace SQLite file"
     )
     user: str | None = Field(
-        None, description="acting identity for approvals, promotions and batch runs; default the OS login name"
+        None, description="acting person id for approvals, promotions and batch runs; default the OS login name"
+    )
+    identity_dir: str | None = Field(
+        None,
+        description="people directory (public keys, roles) and private keys; default <IBML_HOME>-identity, "
+        "outside the workspace",
     )
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from reference_impl.errors import RegistryError
+from reference_impl.lifecycle.identity import enrol_simulated_people
 from reference_impl.serving.testing import free_port, wait_for_http
 
 pytestmark = [pytest.mark.postgres]
@@ -58,6 +59,7 @@ def _change_control(tracking_uri: str, workspace) -> None:
 
     name = f"pg-toy-{uuid.uuid4().hex[:8]}"
     reg = ModelRegistry(tracking_uri, workspace=workspace)
+    enrol_simulated_people({"alice": ["submitter"], "bob": ["model_validator"]}, directory=reg.people)
     for seed in (1, 2):
         run_id, logged, X = _log_toy(tracking_uri, workspace, name, seed)
         info = reg.register(name, model_uri=logged.model_uri, run_id=run_id, submitter="alice",

@@ -11,6 +11,7 @@ import json
 import pytest
 
 from reference_impl.errors import RegistryError
+from reference_impl.lifecycle.identity import PeopleDirectory, enrol_simulated_people
 
 ANOMALY = {"n_trades": 1500, "n_estimators": 20}
 
@@ -24,6 +25,7 @@ def anomaly_flow(tmp_path_factory):
 
     ws = Workspace(tmp_path_factory.mktemp("recipes") / "ibml-home")
     reg = ModelRegistry(workspace=ws)
+    enrol_simulated_people({"alice": ["submitter"], "bob": ["model_validator"]}, directory=reg.people)
     v1 = train_and_log("anomaly", seed=11, overrides=ANOMALY, submitter="alice", workspace=ws, registry=reg)
     r1 = validate_with_recipe(reg, "trade-anomaly", "1", actor="alice")
     reg.approve("trade-anomaly", "1", approver="bob")
@@ -129,6 +131,7 @@ def test_kyc_recipe_end_to_end(workspace):
     from reference_impl.lifecycle.training import validate_with_recipe
 
     reg = ModelRegistry(workspace=workspace)
+    enrol_simulated_people({"alice": ["submitter"], "bob": ["model_validator"]}, directory=reg.people)
     out = train_and_log("kyc", seed=3, overrides={"n_clients": 120, "n_docs": 400}, submitter="alice", registry=reg)
     assert any(k.startswith("f1.") for k in out.metrics)
     report = validate_with_recipe(reg, "kyc-classifier", out.version.version, actor="alice")
@@ -150,6 +153,7 @@ def test_cli_train_then_package(workspace, capsys, tmp_path):
     from reference_impl.cli import main
     from reference_impl.lifecycle import ModelRegistry
 
+    enrol_simulated_people({"alice": ["submitter"], "bob": ["model_validator"]}, directory=PeopleDirectory.for_workspace(workspace))
     argv = ["train", "anomaly", "--seed", "11", "--set", "n_trades=1500", "--set", "n_estimators=20", "--as", "alice"]
     assert main(argv) == 0
     out = capsys.readouterr().out

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from reference_impl.lifecycle.identity import enrol_simulated_people
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -34,6 +36,7 @@ def test_mlflow_models_serve_answers_invocations(workspace, tmp_path):
     with training_run("serve", RunLineage("toy", 0, {}, {}, {}), workspace=workspace) as run:
         logged = log_native_model(model, kind="estimator", input_example=X.head(2))
     reg = ModelRegistry(workspace=workspace)
+    enrol_simulated_people({"alice": ["submitter"], "bob": ["model_validator"]}, directory=reg.people)
     reg.register("serve-toy", model_uri=logged.model_uri, run_id=run.info.run_id, submitter="alice",
                  model_digest=logged.model_digest, training_data_digest="d")
     reg.validate("serve-toy", "1", lambda m: {"recall": 1.0}, actor="alice", backtest="toy",

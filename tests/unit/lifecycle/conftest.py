@@ -92,4 +92,20 @@ def toy_store(tmp_path_factory) -> ToyStore:
             model = IsolationForest(n_estimators=5 + i, random_state=i).fit(X)
             logged = log_native_model(model, kind="estimator", input_example=X.head(2))
         models.append(ToyModel(run.info.run_id, logged.model_uri, logged.model_digest, quality))
+    enrol_toy_people(ws)
     return ToyStore(ws, models, X)
+
+
+def enrol_toy_people(ws: Workspace) -> None:
+    """Simulated people: alice submits and validates (so four eyes is what stops her), bob and carol validate."""
+    from reference_impl.lifecycle.identity import (
+        MODEL_VALIDATOR,
+        SUBMITTER,
+        PeopleDirectory,
+        enrol_simulated_people,
+    )
+
+    enrol_simulated_people(
+        {"alice": [SUBMITTER, MODEL_VALIDATOR], "bob": [MODEL_VALIDATOR], "carol": [MODEL_VALIDATOR]},
+        directory=PeopleDirectory.for_workspace(ws),
+    )
