@@ -67,6 +67,7 @@ from reference_impl.lifecycle import (
     reproduce_run,
     train_and_log,
 )
+from reference_impl.lifecycle.identity import enrol_simulated_people
 from reference_impl.lifecycle.training import validate_with_recipe
 from reference_impl.workspace import Workspace
 
@@ -85,7 +86,11 @@ def clock() -> dt.datetime:
 workspace = Workspace.from_env()
 audit = AuditLog(workspace.audit_log, clock=clock)
 registry = ModelRegistry(workspace=workspace, audit=audit, clock=clock)
+# Simulated people: each gets an Ed25519 signing key (0600, outside the workspace) and a role. On one laptop
+# both keys sit side by side, so this shows the mechanics; at a bank each person's key stays with that person.
+people = enrol_simulated_people({"alice": ["submitter"], "bob": ["model_validator"]}, directory=registry.people)
 print("tracking store:", registry.store.uri.replace(str(workspace.root), "<IBML_HOME>"))
+print("people:", {p.person_id: sorted(p.roles) for p in people.people().values()})
 
 # %% [markdown]
 # ## 1. A tracked training run
@@ -141,8 +146,12 @@ print(report.to_markdown())
 # %% [markdown]
 # ## 3. Four eyes
 #
-# The submitter may not approve her own model. The registry refuses and records the refusal: a control that
-# worked is evidence too. Then Bob approves, and promotion moves `@champion`.
+# The submitter may not approve her own model. Identity is not a name typed on a command line: Alice's
+# submission and Bob's approval are each signed with that person's key, over the model name, version and model
+# digest, and recorded in the audit log. Person ids are canonical (Unicode NFKC, case-folded; invisible
+# characters and look-alike letters are refused), so `alice` with a zero-width space is not a second person.
+# The registry refuses Alice's self-approval and records the refusal: a control that worked is evidence too.
+# Then Bob approves, and promotion moves `@champion` only after re-checking both signatures.
 
 # %%
 try:
@@ -155,8 +164,11 @@ print("champion is now v" + champion.version, champion.aliases)
 
 # %% [markdown]
 # > **At a bank.** The four-eyes rule is a change-management control. Auditors test it by trying to break it:
-# > self-approval, promoting an unapproved version, editing the approval tag by hand. Our `promote` re-checks
-# > the approver against the submitter from the tags, so a hand-edited tag does not get a model into production.
+# > self-approval, a look-alike name, promoting an unapproved version, editing the approval tag by hand. Our
+# > `promote` verifies the approver's signature against the people directory and the audit log, never a tag
+# > alone, so a hand-edited tag does not get a model into production (`tests/security/test_security_identity.py`
+# > tries all of these). What a bank adds: keys on smart cards or in a KMS/HSM, the people directory and its
+# > roles owned by another team (the entitlement system), and the tracking server's own authentication.
 #
 # ## 4. A challenger that fails validation
 #
