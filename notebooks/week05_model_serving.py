@@ -163,10 +163,14 @@ check.resolve_request_id(resolve_request_id)
 # %% [markdown]
 # ## 4. Access control: hashed keys and roles
 #
-# `ibml apikey create --role scorer` prints a key once and stores only its SHA-256 (32 random bytes need no slow
-# hash; passwords would). Roles follow least privilege: `scorer` scores, `reviewer` works the KYC queue, `auditor`
-# reads models and dashboards, `admin` reloads models. **401** means "who are you?" (no key, unknown key);
-# **403** means "I know you, and you may not".
+# `ibml apikey create --role scorer` prints a key once and stores only a keyed hash of it (HMAC-SHA256 with a
+# secret kept beside the store, 0600: a stolen key file alone cannot be checked offline; 32 random bytes need no
+# slow hash, passwords would). `ibml apikey list` shows ids and roles, never hashes; `ibml apikey revoke KEY_ID`
+# removes a key, effective at the next `POST /v1/admin/reload`; every failed authentication is logged (never the
+# key). Roles follow least privilege: `scorer` scores, `reviewer` works the KYC queue, `auditor` reads models,
+# metrics and dashboards, `admin` reloads models and may call the read and scoring routes, but does not claim or
+# decide KYC cases (a reviewer does). **401** means "who are you?" (no key, unknown key); **403** means "I know you,
+# and you may not".
 
 # %%
 calls = [("POST", "/v1/trades/score", EVENT), ("GET", "/v1/models", None), ("POST", "/v1/admin/reload", None)]
@@ -266,7 +270,13 @@ check.decide_with_fallback(decide_with_fallback)
 # timestamps — and flushed to disk (`fsync`), so an acknowledged decision survives a crash one instant later (the
 # test suite SIGKILLs a real server to prove it). If the write fails, the request fails (503): no unaudited decision.
 # Client, counterparty and trader identifiers are pseudonymised with a keyed hash (HMAC-SHA256) first; the key lives
-# in the workspace, never in a log. Each record carries the hash of the previous one.
+# in the workspace, never in a log. Each record carries the hash of the previous one. A chain alone does not stop an
+# insider who rewrites a record *and* recomputes every later hash: for that, `ibml audit checkpoint` signs the chain's
+# head with a key kept outside the workspace (`IBML_AUDIT_ANCHOR_KEY_FILE`) into a second location, and `ibml audit
+# verify` checks the log against those checkpoints. A write cut short by a full disk is taken back at once, `/readyz`
+# reports the audit sink as down, and the service recovers by itself when space returns (`ibml audit repair` is the
+# manual tool). README's "The audit trail" says what a bank adds: WORM storage, a KMS-held key, another team
+# holding the checkpoints.
 
 # %%
 log = AuditLog(settings.workspace.audit_log)
@@ -321,7 +331,7 @@ check.first_bad_record(first_bad_record)
 with ServerProcess(settings.workspace.root) as server, httpx.Client(base_url=server.url, timeout=60) as http:
     scored = [http.post("/v1/trades/score", json=e, headers=h_scorer).json() for e in deployment.events[1:6]]
     print("decisions via HTTP:", [s["result"]["decision"] for s in scored])
-    metrics = http.get("/metrics").text
+    metrics = http.get("/metrics", headers={"X-API-Key": KEYS["auditor"]}).text  # metrics need the auditor role
     slo_bucket = f'le="{settings.latency_objective_ms / 1000}"'
     print("latency histogram has a bucket at the objective:", slo_bucket in metrics)
     print("server still running inside the block:", server.proc.poll() is None)
@@ -334,7 +344,7 @@ client.__exit__(None, None, None)
 # - `create_app(settings)` + a lifespan: nothing at import, models loaded on startup, degraded rather than down.
 # - Strict contracts (`extra="forbid"`, tz-aware timestamps, bounded numbers) answer 422 naming the field.
 # - Every answer carries request id, versions, features, score, reasons, latency and `fallback_used`.
-# - Hashed API keys with roles: 401 for "who are you?", 403 for "you may not".
+# - Keyed-hash API keys with roles, revocable: 401 for "who are you?", 403 for "you may not".
 # - A latency budget and a rules-only fallback keep the service answering; 503 only when nothing can decide.
 # - Every decision is fsync'd to a hash-chained audit log with pseudonymised ids *before* it is returned.
 #
