@@ -108,13 +108,13 @@ async def score_jobs(state: TradesState, jobs: Sequence[ScoreJob]) -> list[tuple
     for i in outcomes:
         try:
             results, meta = _shape_job(jobs[i], feats[i], outcomes[i], model)
-            mine = _audit_events(state, jobs[i], results, meta, model, outcomes[i].fallback_reason)
+            job_audit = _audit_events(state, jobs[i], results, meta, model, outcomes[i].fallback_reason)
         except Exception as exc:  # noqa: BLE001 - one request's decision that cannot be shaped fails that request
             log.error("decision could not be shaped: %s", type(exc).__name__)
             out[i] = unavailable("the decision could not be recorded; the event was not scored")
             continue
         shaped[i] = (results, meta)
-        audit_events.extend(mine)
+        audit_events.extend(job_audit)
     if not shaped:
         return out
     try:
