@@ -133,6 +133,8 @@ class ThresholdRule:
     only_if: tuple[str, str, float] | None = None
     event_types: tuple[str, ...] | None = None
     flags: bool = True
+    #: False for a request-only feature (e.g. what the caller claimed): a frame without the column never fires.
+    required: bool = True
 
     def evaluate(self, features: pd.DataFrame) -> np.ndarray:
         """Boolean mask of the rows this rule fires on."""
@@ -140,6 +142,8 @@ class ThresholdRule:
 
     def mask(self, columns: FrameColumns) -> np.ndarray:
         """:meth:`evaluate` on columns shared with the other rules of a set."""
+        if not self.required and self.feature not in columns:
+            return np.zeros(columns.n, dtype=bool)
         mask = _compare(columns.floats(self.feature), self.op, self.threshold)
         if self.only_if is not None:
             col, op, threshold = self.only_if
@@ -312,7 +316,8 @@ def rule_masks(ruleset: RuleSet, features: pd.DataFrame, floats: dict[str, np.nd
     DataValidationError
         If a column a rule reads is missing.
     """
-    missing = [c for c in ruleset.features if c not in features.columns]
+    optional = {r.feature for r in ruleset.rules if isinstance(r, ThresholdRule) and not r.required}
+    missing = [c for c in ruleset.features if c not in features.columns and c not in optional]
     if missing:
         raise DataValidationError(
             f"rule set {ruleset.name} {ruleset.version} needs column(s) missing from the features: {missing}"
@@ -377,7 +382,7 @@ def evaluate_rules(ruleset: RuleSet, features: pd.DataFrame) -> list[list[RuleHi
 # The rule set. One declaration per rule; change a rule -> bump RULESET_VERSION (a test enforces it).
 # ----------------------------------------------------------------------------------------------------------
 
-RULESET_VERSION = "2026.11.2"
+RULESET_VERSION = "2026.11.3"
 
 # Desk limits are set by risk per desk; the feature is notional_usd / the desk's notional_limit_usd.
 notional_above_desk_limit = ThresholdRule(
@@ -460,6 +465,35 @@ wash_trade_leg = ThresholdRule(
     description="Buying and selling the same quantity back and forth creates volume without risk transfer.",
 )
 
+# Reconciliation of what the caller says (request path only; a stored trade has no caller claim, so batch frames
+# lack these columns and the rules never fire there). The service recomputes notional_usd from quantity, price and
+# the instrument currency's USD rate; notional_usd_claim_gap is |claimed - recomputed| / recomputed (NaN when the
+# caller sent none). 5 % covers the latest-rate vs trade-date-rate difference and rounding; a x1000 fat finger
+# disguised by a hand-written notional is a gap of ~1.0.
+notional_claim_mismatch = ThresholdRule(
+    code="R_NOTIONAL_MISMATCH",
+    feature="notional_usd_claim_gap",
+    op=">",
+    threshold=0.05,
+    text="the USD notional sent differs by {value:.0%} from quantity x price x FX (tolerance {threshold:.0%})",
+    owner="product-control",
+    description="The booking's own economics decide; a notional that disagrees with them is a typo or a disguise.",
+    required=False,
+)
+
+# currency_mismatch is 1.0 when the event's currency is not the instrument's in the reference data (NaN for an
+# instrument the reference data does not know). The price is quoted in the instrument's currency.
+currency_not_instruments = ThresholdRule(
+    code="R_CURRENCY_MISMATCH",
+    feature="currency_mismatch",
+    op="==",
+    threshold=1.0,
+    text="the trade's currency is not the instrument's currency in the reference data",
+    owner="operations",
+    description="A wrong currency mis-states the notional by the FX rate (x150 for JPY on a USD instrument).",
+    required=False,
+)
+
 DEFAULT_RULESET = RuleSet(
     name="trade-capture-controls",
     version=RULESET_VERSION,
@@ -472,6 +506,8 @@ DEFAULT_RULESET = RuleSet(
         duplicate_booking,
         large_trade_new_counterparty,
         wash_trade_leg,
+        notional_claim_mismatch,
+        currency_not_instruments,
     ),
 )
 

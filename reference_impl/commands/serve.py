@@ -55,8 +55,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from reference_impl.serving import ServiceSettings, create_app
 
     overrides = {
@@ -72,9 +70,9 @@ def run_serve(args: argparse.Namespace) -> int:
     from reference_impl.monitoring.routes import dashboard_router
 
     app = create_app(settings, extra_routers=[dashboard_router])  # /dashboard for the auditor role
-    uvicorn.run(
-        app, host=settings.host, port=settings.port, log_level=args.log_level, workers=1, timeout_graceful_shutdown=5
-    )
+    from reference_impl.serving.http_limits import run_server
+
+    run_server(app, settings, log_level=args.log_level)  # header cap, read timeout, keep-alive, concurrency limit
     return 0
 
 

@@ -7,10 +7,12 @@ coercion of ``"100"`` to ``100.0``, no naive timestamps, no unknown fields.
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -63,15 +65,49 @@ Identifier = Annotated[str, Strict(), StringConstraints(min_length=1, max_length
 PositiveFinite = Annotated[float, Strict(), Field(ge=1e-9, le=1e15, allow_inf_nan=False)]
 
 
-def _no_epoch_numbers(value: Any) -> Any:
-    """Timestamps arrive as ISO 8601 text or datetimes; a bare number (epoch seconds? ms?) is ambiguous, so refuse it."""
+#: The valid range of every trade timestamp, in UTC: ``TIMESTAMP_MIN <= t < TIMESTAMP_MAX``. Far inside pandas'
+#: nanosecond range (1677-09-21 .. 2262-04-11), so a timestamp that passes the door can never overflow a
+#: ``datetime64[ns]`` column, a UTC conversion or an epoch computation further in. Outside it: 422 naming the field.
+TIMESTAMP_MIN = datetime(2000, 1, 1, tzinfo=UTC)
+TIMESTAMP_MAX = datetime(2100, 1, 1, tzinfo=UTC)
+#: RFC 3339 ``date-time``: full date, ``T`` (or a space, which RFC 3339 allows), time with optional fraction,
+#: and an offset (``Z`` or ``+HH:MM``). No epoch digits, no week dates, no ``+HHMM``. The offset is optional in the
+#: pattern only so that a naive time fails as pydantic's ``timezone_aware`` error (the clearer message).
+RFC3339_PATTERN = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})?",
+    re.ASCII,
+)
+
+
+def _rfc3339_only(value: Any) -> Any:
+    """Timestamps arrive as RFC 3339 text with an offset (or as aware datetimes from Python callers).
+
+    A number, or a string of digits (epoch seconds? milliseconds?), is ambiguous: refused, never guessed.
+    """
     if isinstance(value, (int, float)):
-        raise ValueError("timestamps must be ISO 8601 strings with a UTC offset, not numbers")
+        raise ValueError("timestamps must be RFC 3339 strings with a UTC offset, not numbers")
+    if isinstance(value, (str, bytes)):
+        text = value.decode("ascii", "replace") if isinstance(value, bytes) else value
+        if not RFC3339_PATTERN.fullmatch(text):
+            raise ValueError("timestamps must be RFC 3339 date-times with an offset, e.g. 2026-03-02T10:15:00Z")
     return value
 
 
-#: A timezone-aware timestamp (naive times and epoch numbers are refused).
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_no_epoch_numbers)]
+def _in_valid_range(value: datetime) -> datetime:
+    """Refuse timestamps outside ``[TIMESTAMP_MIN, TIMESTAMP_MAX)`` UTC (checked without overflowing)."""
+    # the local year first: comparing or converting year 1 or 9999 with an offset can overflow datetime itself
+    if not TIMESTAMP_MIN.year - 1 <= value.year <= TIMESTAMP_MAX.year or not TIMESTAMP_MIN <= value < TIMESTAMP_MAX:
+        raise ValueError(
+            f"timestamp out of the valid range {TIMESTAMP_MIN:%Y-%m-%d} .. {TIMESTAMP_MAX:%Y-%m-%d} (UTC, end excluded)"
+        )
+    return value
+
+
+#: A timezone-aware RFC 3339 timestamp within the valid range (naive times, epoch numbers and digit
+#: strings are refused). The API and every layer that reads events from outside share this one type.
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only), AfterValidator(_in_valid_range)]
+#: The same range for a stored row validated in strict mode (strict mode already refuses numbers and strings).
+StoredTimestamp = Annotated[AwareDatetime, AfterValidator(_in_valid_range)]
 
 
 class _Strict(BaseModel):
@@ -90,8 +126,8 @@ class TradeEventFields(BaseModel):
     trade_id: Identifier
     event_type: Literal["new", "amend", "cancel"]
     orig_trade_id: Identifier | None = Field(None, description="the trade an amend/cancel refers to")
-    exec_ts: Timestamp = Field(description="execution time, timezone-aware (ISO 8601 with offset)")
-    booking_ts: Timestamp = Field(description="booking time, timezone-aware; not before exec_ts")
+    exec_ts: Timestamp = Field(description="execution time: RFC 3339 with an offset, 2000-01-01 .. 2100-01-01 UTC")
+    booking_ts: Timestamp = Field(description="booking time: RFC 3339 with an offset, not before exec_ts")
     desk: Identifier
     book: Identifier
     trader_id: Identifier
@@ -132,8 +168,8 @@ class TradeEvent(TradeEventFields):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
     # strict mode already refuses epoch numbers; a before-validator would make strict mode refuse ISO text too
-    exec_ts: AwareDatetime = Field(description="execution time, timezone-aware")
-    booking_ts: AwareDatetime = Field(description="booking time, timezone-aware; not before exec_ts")
+    exec_ts: StoredTimestamp = Field(description="execution time, timezone-aware")
+    booking_ts: StoredTimestamp = Field(description="booking time, timezone-aware; not before exec_ts")
     notional: PositiveFinite
     notional_usd: PositiveFinite
     is_anomaly: bool = False
@@ -186,6 +222,10 @@ __all__ = [
     "Identifier",
     "KycDocument",
     "PositiveFinite",
+    "RFC3339_PATTERN",
+    "StoredTimestamp",
+    "TIMESTAMP_MAX",
+    "TIMESTAMP_MIN",
     "Timestamp",
     "TradeEvent",
     "TradeEventFields",

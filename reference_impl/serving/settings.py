@@ -54,6 +54,18 @@ class ServiceSettings(BaseSettings):
     max_kyc_text_chars: int = Field(20_000, ge=1, le=20_000)
     log_predictions: bool = Field(True, description="append to the prediction log that monitoring reads")
     rooms: str = Field("trades,kyc", description="comma-separated project rooms to mount: trades, kyc")
+    http_max_header_bytes: int = Field(
+        16_384, ge=1_024, le=1_048_576, description="request line + headers above this get 400 and a closed connection"
+    )
+    http_request_timeout_s: float = Field(
+        10.0, gt=0, le=300, description="time a client has to send a complete request; then the connection is closed"
+    )
+    http_keepalive_timeout_s: float = Field(5.0, gt=0, le=300, description="an idle keep-alive connection is closed")
+    http_max_concurrency: int = Field(
+        256,
+        ge=1,
+        description="connections or requests in flight above this get 503 at once (uvicorn limit_concurrency)",
+    )
 
     @property
     def room_names(self) -> tuple[str, ...]:

@@ -60,6 +60,14 @@ def fake_app() -> Any:
     return create_app(ServiceSettings(), rooms=fake_rooms())
 
 
+def serve_fake(port: int) -> None:
+    """Run :func:`fake_app` on 127.0.0.1:``port`` exactly as ``ibml serve`` runs the real app (same HTTP limits)."""
+    from reference_impl.serving.http_limits import run_server
+    from reference_impl.serving.settings import ServiceSettings
+
+    run_server(fake_app(), ServiceSettings(host="127.0.0.1", port=port))
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port that was free on ``host`` a moment ago (the OS picks it)."""
     import socket
@@ -120,19 +128,11 @@ class ServerProcess:
         import httpx
 
         env = {**os.environ, "IBML_HOME": str(self.home), "MLFLOW_DISABLE_TELEMETRY": "true", **self.extra_env}
-        if self.fake:
+        if self.fake:  # the fakes under the same uvicorn limits as ``ibml serve`` (run_server)
             cmd = [
                 sys.executable,
-                "-m",
-                "uvicorn",
-                "reference_impl.serving.testing:fake_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
+                "-c",
+                f"from reference_impl.serving.testing import serve_fake; serve_fake({self.port})",
             ]
         else:
             cmd = [sys.executable, "-m", "reference_impl.cli", "serve", "--port", str(self.port)]
@@ -180,4 +180,4 @@ class ServerProcess:
             self.proc.stderr.close()
 
 
-__all__ = ["ServerProcess", "fake_app", "fake_rooms", "free_port", "test_client", "wait_for_http"]
+__all__ = ["ServerProcess", "fake_app", "fake_rooms", "free_port", "serve_fake", "test_client", "wait_for_http"]

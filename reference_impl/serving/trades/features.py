@@ -17,6 +17,7 @@ scoring imputed history) and the decision is the rules-only one with
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +83,12 @@ class OnlineFeatureSource:
         self.ref = ref
         self.store_error = store_error
         self._fx = latest_usd_rates(ref.get("fx_rates"))
+        instruments = ref.get("instruments")
+        self._instrument_ccy: dict[str, str] = (
+            {str(i): str(c) for i, c in zip(instruments["instrument_id"], instruments["currency"])}
+            if instruments is not None and "currency" in instruments.columns
+            else {}
+        )
         # desk hours, limits, holidays and per-instrument price arrays, parsed once (not per request)
         self._context = RequestContext.from_reference(ref, prices)
 
@@ -124,20 +131,60 @@ class OnlineFeatureSource:
         The fast path reads the online store once per view for all rows and builds one frame; its rows
         equal the reference path's, event by event (``tests/unit/serving/test_online_fast.py``).
         """
+        checks = [reconcile(row, self._fx, self._instrument_ccy) for row in rows]
+        trusted = [check.row for check in checks]
         if fast:
-            events = [event_row(row, self._fx) for row in rows]
+            events = [event_row(row, self._fx) for row in trusted]
             online_many, status = self._online_rows_many(events)
             frame = fast_request_features_many(events, online_many, self._context)
-            return FeatureResult(frame, status, store_available=all(s != "unavailable" for s in status))
-        frames, status = [], []
-        for row in rows:
-            event = event_frame(row, self._fx)
-            online, st = self._online_rows(event)
-            prices = self._context.prices.get(str(row["instrument_id"]))
-            frames.append(compute_request_features(event, online, self.ref, _prices_frame(row, prices)))
-            status.append(st)
-        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        else:
+            frames, status = [], []
+            for row in trusted:
+                event = event_frame(row, self._fx)
+                online, st = self._online_rows(event)
+                prices = self._context.prices.get(str(row["instrument_id"]))
+                frames.append(compute_request_features(event, online, self.ref, _prices_frame(row, prices)))
+                status.append(st)
+            frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        frame[NOTIONAL_CLAIM_GAP] = [c.notional_gap for c in checks]
+        frame[CURRENCY_MISMATCH] = [c.currency_mismatch for c in checks]
         return FeatureResult(frame, status, store_available=all(s != "unavailable" for s in status))
+
+
+#: Request-only feature columns: how far what the caller said is from what the service recomputed.
+NOTIONAL_CLAIM_GAP = "notional_usd_claim_gap"
+CURRENCY_MISMATCH = "currency_mismatch"
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """An API event with the economics the service trusts, and how far the caller's claims were from them."""
+
+    row: dict[str, Any]  # notional_usd recomputed (never the caller's), in the instrument's currency when known
+    notional_gap: float  # |claimed - recomputed| / recomputed; NaN when no notional_usd was sent or no FX rate
+    currency_mismatch: float  # 1.0 / 0.0; NaN for an instrument the reference data does not know
+
+
+def reconcile(
+    row: Mapping[str, Any], usd_per_unit: Mapping[str, float] | None, instrument_currency: Mapping[str, str]
+) -> Reconciled:
+    """Recompute the USD notional from quantity, price and FX; compare the caller's claims with it.
+
+    The caller's ``notional_usd`` is only checked, never used: a x1000 quantity cannot hide behind a
+    hand-written notional. The price is quoted in the instrument's currency (reference data), so that
+    currency's rate converts it; an event whose ``currency`` differs is flagged (``R_CURRENCY_MISMATCH``)
+    rather than scored at the wrong rate.
+    """
+    claimed = row.get("notional_usd")
+    event_ccy = row.get("currency")
+    ref_ccy = instrument_currency.get(str(row.get("instrument_id")))
+    ccy = ref_ccy or event_ccy
+    recomputed = normalise_events({**row, "currency": ccy, "notional_usd": None}, usd_per_unit)["notional_usd"]
+    gap = float("nan")
+    if claimed is not None and math.isfinite(recomputed) and recomputed > 0:
+        gap = abs(float(claimed) - recomputed) / recomputed
+    mismatch = float("nan") if ref_ccy is None else float(event_ccy != ref_ccy)
+    return Reconciled({**row, "notional_usd": recomputed}, gap, mismatch)
 
 
 def event_frame(row: Mapping[str, Any], usd_per_unit: Mapping[str, float] | None = None) -> pd.DataFrame:
@@ -201,7 +248,11 @@ def open_workspace_feature_source(settings: ServiceSettings) -> OnlineFeatureSou
 
 
 __all__ = [
+    "CURRENCY_MISMATCH",
+    "NOTIONAL_CLAIM_GAP",
     "PRICE_LOOKBACK",
+    "Reconciled",
+    "reconcile",
     "FeatureResult",
     "FeatureSource",
     "OnlineFeatureSource",

@@ -106,9 +106,15 @@ async def score_jobs(state: TradesState, jobs: Sequence[ScoreJob]) -> list[tuple
     outcomes = await _decide_per_job(state, detector, rules, live, feats, out)
     audit_events, shaped = [], {}
     for i in outcomes:
-        results, meta = _shape_job(jobs[i], feats[i], outcomes[i], model)
+        try:
+            results, meta = _shape_job(jobs[i], feats[i], outcomes[i], model)
+            job_audit = _audit_events(state, jobs[i], results, meta, model, outcomes[i].fallback_reason)
+        except Exception as exc:  # noqa: BLE001 - one request's decision that cannot be shaped fails that request
+            log.error("decision could not be shaped: %s", type(exc).__name__)
+            out[i] = unavailable("the decision could not be recorded; the event was not scored")
+            continue
         shaped[i] = (results, meta)
-        audit_events.extend(_audit_events(state, jobs[i], results, meta, model, outcomes[i].fallback_reason))
+        audit_events.extend(job_audit)
     if not shaped:
         return out
     try:
@@ -148,22 +154,36 @@ class _JobFeatures:
         return all(s != "unavailable" for s in self.status)
 
 
+def _job_rows(job: ScoreJob) -> list[dict[str, Any]]:
+    return [e.to_row() for e in job.events]
+
+
 def _features_per_job(source: FeatureSource, jobs: Sequence[ScoreJob], out: list[Any]) -> dict[int, _JobFeatures]:
-    """Features for every job in one call; if that fails, job by job so one bad event fails only its request."""
-    rows = [[e.to_row() for e in job.events] for job in jobs]
-    if len(jobs) > 1:
+    """Features for every job in one call; if that fails, job by job so one bad event fails only its request.
+
+    Everything that touches one request's data (its rows, its features) runs inside a per-job ``try``:
+    an exception there becomes that job's own 422/503, never the batch's.
+    """
+    rows: dict[int, list[dict[str, Any]]] = {}
+    for i, job in enumerate(jobs):
         try:
-            whole = source.features_for([r for job_rows in rows for r in job_rows])
+            rows[i] = _job_rows(job)
+        except Exception as exc:  # noqa: BLE001 - one request's unusable event fails that request only
+            log.warning("event could not be prepared: %s", type(exc).__name__)
+            out[i] = field_error(("body",), "the event could not be prepared for scoring")
+    if len(rows) > 1:
+        try:
+            whole = source.features_for([r for job_rows in rows.values() for r in job_rows])
         except Exception:  # noqa: BLE001 - isolate the culprit below
             whole = None
         if whole is not None:
             feats, at = {}, 0
-            for i, job_rows in enumerate(rows):
+            for i, job_rows in rows.items():
                 feats[i] = _JobFeatures(whole, at, at + len(job_rows))
                 at += len(job_rows)
             return feats
     feats = {}
-    for i, job_rows in enumerate(rows):
+    for i, job_rows in rows.items():
         try:
             result = source.features_for(job_rows)
             feats[i] = _JobFeatures(result, 0, len(job_rows))

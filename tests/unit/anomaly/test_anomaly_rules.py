@@ -26,6 +26,7 @@ from anomaly_fixtures import trade_data  # noqa: F401  (pytest fixture)
 RULESET_DIGESTS = {
     "2026.11.1": "4fe7ded0d793419ee9f98cc6d47c2a2f75879bf9230bf37e74fcb79299eb5b49",
     "2026.11.2": "cfa950c4335dda171c90022a72d01536e622ad7bdbf8ff799fe81fe4c9bf9873",  # + R_WASH_TRADE; R_NEW_CPTY_LARGE on size vs the trader and counterparty age
+    "2026.11.3": "c23ab30b784f7f61e69a1fb0e98bf8256c09f6588e90b4558c11bb6d5fab8048",  # + R_NOTIONAL_MISMATCH, R_CURRENCY_MISMATCH (request-only)
 }
 
 
@@ -151,6 +152,8 @@ def _pandas_masks(ruleset: RuleSet, features: pd.DataFrame) -> np.ndarray:
     """The rules as first written with pandas (``Series.isin``, sort + ``duplicated`` over all eligible rows)."""
 
     def compare(col, op, threshold):
+        if col not in features.columns:  # a request-only column (required=False) absent from a batch frame
+            return np.zeros(len(features), dtype=bool)
         values = features[col].to_numpy(dtype=np.float64)
         with np.errstate(invalid="ignore"):
             return {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal, "==": np.equal}[op](
