@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -138,7 +137,9 @@ def _recorded_digest(model_dir: Path) -> str | None:
 
 def trusted_digest(model_dir: Path) -> str | None:
     """The digest ``load_context`` verifies against: :func:`expect_digest`, ``$IBML_MODEL_DIGEST``, the run tag."""
-    return _expected_digest.get() or os.environ.get(DIGEST_ENV) or _recorded_digest(model_dir)
+    from reference_impl.lifecycle.settings import LifecycleSettings
+
+    return _expected_digest.get() or LifecycleSettings().model_digest or _recorded_digest(model_dir)
 
 
 def _as_frame(model_input: Any) -> pd.DataFrame:

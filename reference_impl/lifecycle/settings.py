@@ -28,6 +28,9 @@ class LifecycleSettings(BaseSettings):
     mlflow_backend_uri: str | None = Field(
         None, description="database `ibml mlflow-server` serves; default the workspace SQLite file"
     )
+    model_digest: str | None = Field(
+        None, description="digest a served pyfunc model must have (mlflow models serve); default the registry's tag"
+    )
     user: str | None = Field(
         None, description="acting person id for approvals, promotions and batch runs; default the OS login name"
     )

@@ -36,7 +36,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import secrets
 import threading
 from collections.abc import Awaitable, Callable
@@ -46,6 +45,8 @@ from typing import Annotated, Any, Literal, get_args
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reference_impl.errors import ConfigError, ErrorKind, WorkspaceError
 from reference_impl.governance import load_or_create_key
@@ -76,10 +77,18 @@ def keyed_hash(secret: bytes, key_sha256: str) -> str:
     return hmac.new(secret, key_sha256.encode("ascii"), hashlib.sha256).hexdigest()
 
 
+class ApiKeySettings(BaseSettings):
+    """``IBML_API_KEYS_SECRET_FILE``: the key store's HMAC secret, best kept outside the workspace."""
+
+    model_config = SettingsConfigDict(env_prefix="IBML_", extra="ignore", frozen=True, env_ignore_empty=True)
+
+    api_keys_secret_file: Path | None = Field(None, description="HMAC secret of the API-key store; default beside it")
+
+
 def secret_path_for(keys_path: Path | str) -> Path:
     """Where the store secret lives for a key file: ``$IBML_API_KEYS_SECRET_FILE``, else beside it."""
-    override = os.environ.get("IBML_API_KEYS_SECRET_FILE")
-    if override:
+    override = ApiKeySettings().api_keys_secret_file
+    if override is not None:
         return Path(override)
     path = Path(keys_path)
     return path.with_name(path.stem + ".hmac.key")

@@ -191,7 +191,7 @@ ALLOWED: dict[str, set[str]] = {
     "evaluation": set(),
     "governance": set(),
     "anomaly": {"features", "evaluation", "governance"},
-    "kyc": {"evaluation", "governance"},
+    "kyc": {"data", "evaluation", "governance"},
     "lifecycle": {"data", "features", "evaluation", "governance", "anomaly", "kyc"},
     "batch": {"data", "features", "evaluation", "governance", "anomaly", "lifecycle"},
     "serving": {"data", "features", "evaluation", "governance", "anomaly", "kyc", "lifecycle"},
