@@ -201,7 +201,8 @@ PROPERTY_REQS = (
         "(`st.sampled_from(DEFAULT_BUCKETS_MS)`): no random integer equals 2.5",
         "assert len(set(b)) == len(b), and draw objectives from "
         "st.one_of(st.sampled_from(DEFAULT_BUCKETS_MS), st.integers(1, 10_000)): the planted duplicate shows only "
-        "when the objective is the 2.5 ms default, which st.integers never produces",
+        "when the objective is the 2.5 ms default, which st.integers never produces (and keep max_examples at the "
+        "default 100 or more, so every default bound is drawn)",
     ),
     Requirement(
         "objective",

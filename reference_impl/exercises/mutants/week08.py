@@ -56,6 +56,11 @@ def _psi(
     bins=None,
     formula="psi",
 ):
+    with np.errstate(all="ignore"):
+        return _psi_body(reference, current, n_bins, finite, side, floor, renorm, pooled, bins, formula)
+
+
+def _psi_body(reference, current, n_bins, finite, side, floor, renorm, pooled, bins, formula):
     ref, cur = np.asarray(reference, float), np.asarray(current, float)
     ref, cur = ref[finite(ref)], cur[finite(cur)]
     n = n_bins if bins is None else bins
