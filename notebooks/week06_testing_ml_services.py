@@ -125,9 +125,17 @@ for path, ops in sorted(spec["paths"].items()):
 # ### Exercise 6.3 — which responses are undocumented?
 #
 # Write `undocumented_statuses(openapi, observed)`: given the OpenAPI document and observed `(method, path, status)`
-# triples, return the sorted, de-duplicated `(METHOD, template, status)` that the document does not declare. Match
-# concrete paths to templates (`/v1/kyc/review/17/claim` → `/v1/kyc/review/{item_id}/claim`, one segment per
-# parameter); a `default` response covers every status; methods are lower-case keys in OpenAPI.
+# triples, return the responses that the document does not declare. The check tests each requirement below, then
+# random specs with unknown paths, mixed-case methods and repeated observations.
+#
+# - match a concrete path to its template, one path segment per `{parameter}`
+#   (`/v1/kyc/review/17/claim` → `/v1/kyc/review/{item_id}/claim`), and report the template
+# - a `default` response documents every status of that operation
+# - methods are case-insensitive (OpenAPI keys are lower-case); report them upper-case
+# - an unknown path, or a method the path does not declare, is undocumented (an unknown path is reported as
+#   observed)
+# - return a sorted list of `(METHOD, path, status)` tuples with an `int` status, each once; `[]` when everything
+#   is documented
 
 # %%
 # Exercise 6.3 — undocumented responses
@@ -185,8 +193,17 @@ print("property held for every generated case")
 # SLO" is exact). `latency_buckets(objective_ms)` returns the default bounds (`DEFAULT_BUCKETS_MS`, in ms) plus the
 # objective, in seconds, sorted, without duplicates. Write `latency_bucket_properties(latency_buckets)`: a hypothesis
 # test that raises `AssertionError` when any of those properties fails. The check runs your test on the correct
-# function (it must pass) and on three planted bugs (it must fail each).
-# Careful: a random integer almost never equals a default bound exactly.
+# function (it must pass) and on four planted bugs (it must fail each). It runs it with a fixed seed
+# (`derandomize=True`, no example database, unless your own `@settings` say otherwise), so its verdict is the same
+# on every run. Careful: one planted bug shows only when the objective *is* a default bound.
+#
+# - your test passes on the correct `latency_buckets` for every objective it generates
+# - it asserts the bounds are sorted
+# - it asserts there are no duplicate bounds, and it tries the default bounds themselves
+#   (`st.sampled_from(DEFAULT_BUCKETS_MS)`): no random integer equals 2.5
+# - it asserts the objective (in seconds) is one of the bounds, for objectives above the largest default
+#   (2500 ms) too
+# - it asserts every default bound is still there
 
 # %%
 # Exercise 6.1 — write the property test
@@ -242,9 +259,14 @@ for factor in (1, 3, 10, 30, 100):
 # %% [markdown]
 # ### Exercise 6.2 — golden lines
 #
-# Write `golden_lines(results)`: one line `"<trade_id> <decision> <score> <codes>"` per result, sorted by trade id
-# (as text); the score to three decimals, or `rules` when it is `None`; the reason codes comma-separated *in their
-# ranked order*, or `-` when there are none.
+# Write `golden_lines(results)`. Each result is a dict with `trade_id`, `decision`, `score` and `reasons` (a list of
+# `{"code": ...}`). The check tests each requirement below, then random results in random order.
+#
+# - one line `"<trade_id> <decision> <score> <codes>"` per result, returned as a list of strings
+# - lines sorted by trade id as text (`T10` comes before `T2`), whatever the input order
+# - the score with exactly three decimals, rounded (`0.61289` → `0.613`), or `rules` when it is `None`
+#   (a score of `0` is a score)
+# - the reason codes comma-separated in their ranked order (do not sort them), or `-` when there are none
 
 # %%
 # Exercise 6.2 — golden file lines

@@ -159,10 +159,15 @@ print(f"PSI of price_deviation_bps = {table['term'].sum():.3f} ({psi_level(table
 #
 # ### Exercise 8.1: PSI on reference-quantile bins
 #
-# Write `psi(reference, current, n_bins=10)`. Drop non-finite values from both windows. Put the bin edges at
-# the reference quantiles `1/n, ..., (n-1)/n` and de-duplicate them, because ties repeat a quantile. Bins are
-# right-closed: a value equal to an edge goes in the lower bin. An empty bin counts as proportion `1e-4`.
-# Return `sum((cur - ref) * ln(cur / ref))`.
+# Write `psi(reference, current, n_bins=10)`. The check tests each requirement below, then random windows
+# (skewed, integer-valued with ties, reaching outside the reference, with NaN and `inf` sprinkled in).
+#
+# - drop non-finite values (NaN, `inf`, `-inf`) from both windows before anything else
+# - put the bin edges at the *reference* quantiles `1/n, …, (n-1)/n` for `n = n_bins` (`np.quantile`, its default
+#   linear method), de-duplicated with `np.unique` because ties repeat a quantile
+# - bins are right-closed: a value equal to an edge goes in the lower bin
+# - an empty bin counts as proportion `1e-4` (and the proportions are not renormalised)
+# - return `sum((cur - ref) * ln(cur / ref))` over the bins, as a float
 
 # %%
 # Exercise 8.1 — PSI on reference-quantile bins
@@ -284,11 +289,18 @@ print([a.summary for a in fallback_day.alerts if a.rule == "fallback_rate_high"]
 # %% [markdown]
 # ### Exercise 8.2: a KYC review-backlog alert
 #
-# Write `kyc_backlog_rule()` returning an `AlertRule` that fires when the KYC manual-review workload
-# (`kyc_review_hours_needed`) exceeds the team's capacity (`kyc_reviewer_hours_per_day`). Compare with the
-# capacity *metric*, not a number, so that a bigger team needs no code change. Use severity `warning`, quote
-# both numbers in the evidence, and give an impact and a runbook line. `C(metric, op, other_metric_or_value)`
-# builds a condition.
+# Write `kyc_backlog_rule()` returning an alert rule for the KYC manual-review workload
+# (`kyc_review_hours_needed`) against the team's capacity (`kyc_reviewer_hours_per_day`).
+# `C(metric, op, other_metric_or_value)` builds a condition. The check evaluates your rule on several days'
+# metrics, then on random days with other team sizes.
+#
+# - return an `AlertRule` (name, severity, conditions, summary, evidence, impact, runbook)
+# - severity `warning` (or `critical` when clients are already affected)
+# - an impact and a runbook line that say what it costs and what to do first
+# - it fires when `kyc_review_hours_needed` exceeds `kyc_reviewer_hours_per_day` (not at exactly capacity), and
+#   not when a metric is missing (NaN)
+# - compare with the capacity *metric*, not a number, so that a bigger team needs no code change
+# - the evidence quotes both numbers (hours needed and hours available)
 
 # %%
 # Exercise 8.2 — A KYC review-backlog alert
@@ -378,10 +390,14 @@ print("after: ", AuditLog(audit.path).verify())
 # %% [markdown]
 # ### Exercise 8.3: verify a hash chain yourself
 #
-# Write `first_bad_record(records)`. It takes the parsed records of an audit log in file order and returns the
-# index of the first record that is out of sequence (`seq` is not its position), does not link to its
-# predecessor (`prev_hash` is not the previous record's `hash`, or `"0" * 64` for the first record), or whose own
-# `hash` is not `record_hash(record)`. Return `None` for an intact log.
+# Write `first_bad_record(records)`. It takes the parsed records of an audit log in file order (week 5's exercise
+# 5.4, now on the service's own logs). The check tests each requirement below, on hand-made and on `AuditLog`
+# records, then random logs with one edit, removal or swap.
+#
+# - recompute each record's hash (`record_hash(record)`) and compare it with its `hash`, the last record's too
+# - each record's `prev_hash` is the previous record's `hash`; the first record's is 64 zeros
+# - `seq` counts 0, 1, 2, … in file order
+# - return the index of the first bad record, or `None` for an intact or empty log
 
 # %%
 # Exercise 8.3 — Verify a hash chain yourself

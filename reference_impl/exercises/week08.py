@@ -13,9 +13,9 @@ The notebook imports ``check`` and ``reference`` from here.
 Examples
 --------
 >>> check.psi(reference.psi)
-Exercise 8.1 passed (8/8 cases)
+Exercise 8.1 passed (16/16 cases)
 >>> check.first_bad_record(reference.first_bad_record)
-Exercise 8.3 passed (8/8 cases)
+Exercise 8.3 passed (23/23 cases)
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from reference_impl.exercises.framework import Case, ExerciseFailed, run_cases
+from reference_impl.exercises.framework import Case, Exercise, Requirement, Structural
+from reference_impl.exercises.week05 import CHAIN_REQS, chain_cases, chain_random_cases
 from reference_impl.governance.audit import GENESIS_HASH, AuditLog, record_hash
 from reference_impl.monitoring import drift
 from reference_impl.monitoring.alerts import AlertRule, C
@@ -72,17 +73,46 @@ def first_bad_record(records: list[dict]) -> int | None:
 reference = SimpleNamespace(psi=psi, kyc_backlog_rule=kyc_backlog_rule, first_bad_record=first_bad_record)
 
 # --------------------------------------------------------------------------------------------------------------
-# Cases
+# 8.1 PSI
 # --------------------------------------------------------------------------------------------------------------
+
+PSI_REQS = (
+    Requirement(
+        "nan",
+        "drop non-finite values (NaN, `inf`, `-inf`) from both windows before anything else",
+        "keep only finite values: x = x[np.isfinite(x)], in both windows, before the quantiles",
+    ),
+    Requirement(
+        "edges",
+        "put the bin edges at the *reference* quantiles `1/n, …, (n-1)/n` for `n = n_bins` (`np.quantile`, its "
+        "default linear method), de-duplicated with `np.unique` because ties repeat a quantile",
+        "edges = np.unique(np.quantile(reference, np.linspace(0, 1, n_bins + 1)[1:-1])): from the reference window "
+        "only, n_bins of them, not equal widths",
+    ),
+    Requirement(
+        "closed",
+        "bins are right-closed: a value equal to an edge goes in the lower bin",
+        "count with np.searchsorted(sorted_values, edges, side='right'), or pd.cut(..., right=True)",
+    ),
+    Requirement(
+        "floor",
+        "an empty bin counts as proportion `1e-4` (and the proportions are not renormalised)",
+        "an empty bin would give log(0): give it proportion 1e-4 instead, and do not renormalise",
+    ),
+    Requirement(
+        "formula",
+        "return `sum((cur - ref) * ln(cur / ref))` over the bins, as a float",
+        "PSI = sum((cur - ref) * np.log(cur / ref)) with natural logarithms; it is 0 for identical windows",
+    ),
+)
 
 
 def _close(got: Any, expected: Any) -> str | None:
-    try:
-        value = float(got)
-    except (TypeError, ValueError):
-        return f"expected a float, got {type(got).__name__}"
+    if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.integer, np.floating)):
+        return Structural(f"expected a float, got {type(got).__name__}")
+    value = float(got)
     if not math.isfinite(value):
-        return f"expected a finite PSI, got {value!r}"
+        return f"expected a finite PSI ({expected:.6f}), got {value!r}"
     return (
         None
         if math.isclose(value, expected, rel_tol=1e-6, abs_tol=1e-9)
@@ -95,38 +125,48 @@ def psi_cases() -> list[Case]:
     ref = rng.normal(size=2000)
     skewed = rng.lognormal(0.0, 1.0, size=2000)
     return [
-        Case("identical samples", (ref, ref.copy()), compare=_close, hint="PSI of a sample with itself is 0."),
+        Case("identical samples", (ref, ref.copy()), compare=_close, req="formula"),
         Case(
             "hand-worked 2 bins",
+            (np.array([0.0] * 50 + [1.0] * 50), np.array([0.0] * 75 + [1.0] * 25)),
+            {"n_bins": 2},
+            compare=_close,
+            req="formula",
+            hint="The median 0.5 splits 50/50 vs 75/25: (0.75-0.5)*ln(0.75/0.5) + (0.25-0.5)*ln(0.25/0.5) = 0.2747; "
+            "natural logarithms, and both terms (cur - ref) times ln(cur / ref).",
+        ),
+        Case("mean shift of one sd", (ref, rng.normal(1.0, 1.0, size=2000)), compare=_close, req="edges"),
+        Case(
+            "small windows, 2 bins",
             (np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 1.0, 1.0, 4.0])),
             {"n_bins": 2},
             compare=_close,
-            hint="Median 2.5 splits 50/50 vs 75/25; sum (cur-ref)*ln(cur/ref).",
+            req="edges",
+            hint="The reference median 2.5 is the edge (not the median of both windows together).",
         ),
+        Case("skewed reference, bins must come from it", (skewed, skewed * 1.5), compare=_close, req="edges"),
         Case(
-            "mean shift of one sd",
-            (ref, rng.normal(1.0, 1.0, size=2000)),
+            "n_bins respected",
+            (ref, rng.normal(0.2, 1.0, size=2000)),
+            {"n_bins": 5},
             compare=_close,
-            hint="Bins are the *reference* quantiles (np.quantile(reference, [0.1, ..., 0.9])), not equal widths.",
-        ),
-        Case(
-            "skewed reference, bins must come from it",
-            (skewed, skewed * 1.5),
-            compare=_close,
-            hint="Build the edges from the reference window only; the current window is what you measure.",
-        ),
-        Case(
-            "a bin left empty",
-            (ref, np.full(500, -5.0)),
-            compare=_close,
-            hint="An empty bin would give log(0): give it proportion 1e-4 instead (and do not renormalise).",
+            req="edges",
+            hint="Use n_bins quantile bins: edges at 1/n, 2/n, ..., (n-1)/n.",
         ),
         Case(
             "NaN values are ignored",
             (np.append(ref, [np.nan] * 50), np.append(rng.normal(0.5, 1.0, size=1000), np.nan)),
             compare=_close,
-            hint="Drop non-finite values from both windows before binning.",
+            req="nan",
         ),
+        Case(
+            "infinite values are ignored",
+            (np.append(ref, [np.inf] * 300), np.append(rng.normal(0.5, 1.0, size=1000), [-np.inf] * 200)),
+            compare=_close,
+            req="nan",
+            hint="np.isnan misses inf: keep x[np.isfinite(x)]",
+        ),
+        Case("a bin left empty", (ref, np.full(500, -5.0)), compare=_close, req="floor"),
         Case(
             "ties in the reference",
             (
@@ -134,17 +174,88 @@ def psi_cases() -> list[Case]:
                 np.array([0.0] * 50 + list(range(1, 51)), dtype=float),
             ),
             compare=_close,
-            hint="Repeated quantiles give duplicate edges: de-duplicate them (np.unique). Values equal to an edge go "
-            "in the lower bin (right-closed bins: np.searchsorted(sorted_values, edges, side='right')).",
+            req="edges",
+            hint="Repeated quantiles give duplicate edges: de-duplicate them (np.unique).",
         ),
         Case(
-            "n_bins respected",
-            (ref, rng.normal(0.2, 1.0, size=2000)),
-            {"n_bins": 5},
+            "values on an edge",
+            (np.array([1.0, 2.0, 3.0, 4.0, 5.0]), np.array([3.0, 3.0, 3.0, 4.0])),
+            {"n_bins": 2},
             compare=_close,
-            hint="Use n_bins quantile bins: edges at 1/n, 2/n, ..., (n-1)/n.",
+            req="closed",
+            hint="The median 3.0 is the edge: 3.0 goes in the lower bin (<= 3.0), so ref is 60/40 and cur 75/25.",
         ),
     ]
+
+
+def psi_random_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for k, kind in enumerate(["normal", "lognormal", "poisson", "uniform", "poisson"]):
+        n_ref, n_cur = int(rng.integers(80, 1500)), int(rng.integers(40, 1200))
+        n_bins = int(rng.choice([2, 4, 5, 10, 20]))
+        if kind == "poisson":  # integer values: ties, and values sitting exactly on the edges
+            lam = float(rng.uniform(1, 6))
+            ref_v, cur_v = rng.poisson(lam, n_ref).astype(float), rng.poisson(lam * 1.4, n_cur).astype(float)
+        elif kind == "lognormal":
+            ref_v, cur_v = rng.lognormal(0, 1, n_ref), rng.lognormal(0.3, 1.2, n_cur)
+        elif kind == "uniform":  # the current window reaches far outside the reference: empty bins
+            ref_v, cur_v = rng.uniform(0, 1, n_ref), rng.uniform(0.5, 3, n_cur)
+        else:
+            ref_v, cur_v = rng.normal(0, 1, n_ref), rng.normal(float(rng.uniform(-1, 1)), 1.3, n_cur)
+        for values in (ref_v, cur_v):
+            bad = rng.choice(values.size, size=int(rng.integers(0, 6)), replace=False)
+            values[bad] = rng.choice([np.nan, np.inf, -np.inf], size=bad.size)
+        cases.append(
+            Case(
+                f"random windows {k + 1}: {kind}, {n_ref} vs {n_cur} values, {n_bins} bins",
+                (ref_v, cur_v),
+                {"n_bins": n_bins},
+                compare=_close,
+                req="edges",
+            )
+        )
+    return cases
+
+
+# --------------------------------------------------------------------------------------------------------------
+# 8.2 a business alert as a rule
+# --------------------------------------------------------------------------------------------------------------
+
+BACKLOG_REQS = (
+    Requirement(
+        "rule",
+        "return an `AlertRule` (name, severity, conditions, summary, evidence, impact, runbook)",
+        "return AlertRule(name=..., severity=..., conditions=(C(...),), summary=..., evidence=..., impact=..., "
+        "runbook=...)",
+    ),
+    Requirement(
+        "severity",
+        "severity `warning` (or `critical` when clients are already affected)",
+        "a growing backlog is at least a 'warning'",
+    ),
+    Requirement(
+        "actionable",
+        "an impact and a runbook line that say what it costs and what to do first",
+        "an alert nobody knows how to act on is noise: fill impact and runbook",
+    ),
+    Requirement(
+        "fires",
+        "it fires when `kyc_review_hours_needed` exceeds `kyc_reviewer_hours_per_day` (not at exactly capacity), "
+        "and not when a metric is missing (NaN)",
+        "C('kyc_review_hours_needed', '>', 'kyc_reviewer_hours_per_day'): spell both metric names exactly, and "
+        "use '>' (at capacity the team copes)",
+    ),
+    Requirement(
+        "capacity",
+        "compare with the capacity *metric*, not a number, so that a bigger team needs no code change",
+        "C(..., '>', 'kyc_reviewer_hours_per_day') compares with the metric; C(..., '>', 24.0) hard-codes today's team",
+    ),
+    Requirement(
+        "evidence",
+        "the evidence quotes both numbers (hours needed and hours available)",
+        "use templates such as '{kyc_review_hours_needed:.1f} h needed vs {kyc_reviewer_hours_per_day:.1f} h'",
+    ),
+)
 
 
 def _backlog_metrics(needed: float, capacity: float) -> dict[str, Any]:
@@ -159,40 +270,106 @@ def _backlog_metrics(needed: float, capacity: float) -> dict[str, Any]:
     }
 
 
+def _rule_adapter(make_rule: Callable[[], Any]) -> Callable[..., Any]:
+    """Turn the learner's factory into ``probe(what, needed, capacity)`` so each requirement is a plain case."""
+
+    def probe(what: str, needed: float = 30.0, capacity: float = 24.0) -> Any:
+        rule = make_rule()
+        if what == "type":
+            return type(rule).__name__
+        if what == "severity":
+            return rule.severity
+        if what == "actionable":
+            return bool(str(rule.impact).strip()) and bool(str(rule.runbook).strip())
+        fired = rule.evaluate(_backlog_metrics(needed, capacity))
+        if what == "fires":
+            return fired is not None
+        return None if fired is None else fired.evidence
+
+    return probe
+
+
+def _severity_ok(got: Any, expected: Any) -> str | None:
+    return None if got in ("warning", "critical") else f"severity {got!r} is too low for a growing backlog"
+
+
+def _renderings(v: float) -> set[str]:
+    return {f"{v:.0f}", f"{v:.1f}", f"{v:.2f}", f"{v:g}", str(v)}
+
+
+def _quotes_both(got: Any, expected: Any) -> str | None:
+    needed, capacity = expected
+    if got is None:
+        return f"the rule did not fire on {needed} h needed vs {capacity} h available, so there is no evidence"
+    if not isinstance(got, str):
+        return f"expected the evidence text, got {type(got).__name__}"
+    missing = [v for v in (needed, capacity) if not any(r in got for r in _renderings(v))]
+    return f"evidence {got[:120]!r} does not quote {missing}" if missing else None
+
+
 def backlog_rule_cases() -> list[Case]:
-    fires = "The rule should fire: review hours needed exceed the capacity in the metrics."
     return [
-        Case("30 h needed, 24 h capacity", (_backlog_metrics(30.0, 24.0),), expected=True, hint=fires),
-        Case(
-            "20 h needed, 24 h capacity",
-            (_backlog_metrics(20.0, 24.0),),
-            expected=False,
-            hint="Within capacity: no alert.",
-        ),
+        Case("returns an AlertRule", ("type",), expected="AlertRule", req="rule"),
+        Case("severity", ("severity",), expected="warning", compare=_severity_ok, req="severity"),
+        Case("impact and runbook", ("actionable",), expected=True, req="actionable"),
+        Case("30 h needed, 24 h capacity", ("fires", 30.0, 24.0), expected=True, req="fires"),
+        Case("20 h needed, 24 h capacity", ("fires", 20.0, 24.0), expected=False, req="fires"),
         Case(
             "exactly at capacity",
-            (_backlog_metrics(24.0, 24.0),),
+            ("fires", 24.0, 24.0),
             expected=False,
-            hint="At capacity the team copes: use '>' not '>='.",
+            req="fires",
+            hint="at capacity the team copes: use '>' not '>='",
         ),
-        Case(
-            "bigger team (capacity 40 h)",
-            (_backlog_metrics(30.0, 40.0),),
-            expected=False,
-            hint="Compare with the metric 'kyc_reviewer_hours_per_day', not a hard-coded number: C(..., '>', 'kyc_reviewer_hours_per_day').",
-        ),
-        Case("smaller team (capacity 10 h)", (_backlog_metrics(12.0, 10.0),), expected=True, hint=fires),
         Case(
             "no data (no KYC traffic)",
-            (_backlog_metrics(float("nan"), 24.0),),
+            ("fires", float("nan"), 24.0),
             expected=False,
-            hint="A NaN metric means 'no data': the rule must not fire.",
+            req="fires",
+            hint="a NaN metric means 'no data': the rule must not fire",
+        ),
+        Case("bigger team (capacity 40 h)", ("fires", 30.0, 40.0), expected=False, req="capacity"),
+        Case("smaller team (capacity 10 h)", ("fires", 12.0, 10.0), expected=True, req="capacity"),
+        Case(
+            "evidence for 30 h vs 24 h",
+            ("evidence", 30.0, 24.0),
+            expected=(30.0, 24.0),
+            compare=_quotes_both,
+            req="evidence",
+        ),
+        Case(
+            "evidence for 41.5 h vs 32 h",
+            ("evidence", 41.5, 32.0),
+            expected=(41.5, 32.0),
+            compare=_quotes_both,
+            req="evidence",
         ),
     ]
 
 
+def backlog_random_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for k in range(5):
+        capacity = float(rng.choice([8.0, 16.0, 24.0, 36.0, 60.0, 7.5]))
+        needed = float(rng.choice([capacity, capacity - 0.5, capacity + 0.5, round(float(rng.uniform(0, 80)), 1)]))
+        cases.append(
+            Case(
+                f"random day {k + 1}: {needed} h needed, {capacity} h capacity",
+                ("fires", needed, capacity),
+                expected=needed > capacity,
+                req="capacity",
+            )
+        )
+    return cases
+
+
+# --------------------------------------------------------------------------------------------------------------
+# 8.3 the first bad record (week 5's requirements and cases, plus logs written by the service's AuditLog)
+# --------------------------------------------------------------------------------------------------------------
+
+
 def _tampered_logs() -> list[tuple[str, list[dict], str]]:
-    """(name, records, hint) for an intact log and each kind of tampering."""
+    """(name, records, requirement) for an intact log and each kind of tampering, on a real AuditLog's records."""
     clock = iter(dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=i) for i in range(100))
     with tempfile.TemporaryDirectory(prefix="week08-audit-") as tmp:
         log = AuditLog(Path(tmp) / "audit.jsonl", clock=lambda: next(clock))
@@ -215,87 +392,84 @@ def _tampered_logs() -> list[tuple[str, list[dict], str]]:
     forged_first[0]["prev_hash"] = "f" * 64
     forged_first[0]["hash"] = record_hash(forged_first[0])
     return [
-        ("intact log", intact, "Nothing was changed: return None."),
-        (
-            "payload of record 3 edited",
-            edited,
-            "Recompute each record's hash (record_hash) and compare with its 'hash'.",
-        ),
-        (
-            "record 2 edited and re-hashed",
-            rehashed,
-            "An attacker can recompute one record's hash; the *next* record's prev_hash still names the old hash.",
-        ),
-        ("last record edited", last, "The last record has no successor: its own hash must be checked too."),
-        ("record 2 removed", removed, "Check 'seq' counts 0, 1, 2, ... and each prev_hash equals the previous hash."),
-        ("records 1 and 2 swapped", swapped, "Order matters: seq and prev_hash must follow the file order."),
-        ("first record forged", forged_first, "The first record links to GENESIS_HASH ('0' * 64)."),
-        ("empty log", [], "An empty log is intact: None."),
+        ("service log: intact", intact, "result"),
+        ("service log: payload of record 3 edited", edited, "hash"),
+        ("service log: record 2 edited and re-hashed", rehashed, "link"),
+        ("service log: last record edited", last, "hash"),
+        ("service log: record 2 removed", removed, "link"),
+        ("service log: records 1 and 2 swapped", swapped, "link"),
+        ("service log: first record forged", forged_first, "link"),
     ]
 
 
+def _none_is_answer(got: Any, expected: Any) -> str | None:
+    return None if got is None else f"expected None (log intact), got {got!r:.80}"
+
+
+def chain_cases_8() -> list[Case]:
+    service = []
+    for name, records, req in _tampered_logs():
+        expected = first_bad_record(records)
+        service.append(
+            Case(name, (records,), expected=expected, compare=_none_is_answer if expected is None else None, req=req)
+        )
+    return chain_cases() + service
+
+
+EXERCISES = {
+    "8.1": Exercise(
+        "8.1",
+        "PSI on reference-quantile bins",
+        PSI_REQS,
+        cases=psi_cases,
+        reference=psi,
+        random_cases=psi_random_cases,
+        seed=801,
+    ),
+    "8.2": Exercise(
+        "8.2",
+        "a KYC review-backlog alert",
+        BACKLOG_REQS,
+        cases=backlog_rule_cases,
+        random_cases=backlog_random_cases,
+        seed=802,
+        adapt=_rule_adapter,
+    ),
+    "8.3": Exercise(
+        "8.3",
+        "verify a hash chain yourself",
+        CHAIN_REQS,
+        cases=chain_cases_8,
+        reference=first_bad_record,
+        random_cases=chain_random_cases,
+        seed=803,
+    ),
+}
+
+# --------------------------------------------------------------------------------------------------------------
+# Checks
+# --------------------------------------------------------------------------------------------------------------
+
+
 def check_psi(func: Callable[..., Any]) -> None:
-    """Exercise 8.1."""
-    run_cases("8.1", func, psi_cases(), reference=psi)
+    """Exercise 8.1: ``func(reference, current, n_bins=10)``."""
+    EXERCISES["8.1"].check(func)
 
 
 def check_kyc_backlog_rule(make_rule: Callable[[], Any]) -> None:
     """Exercise 8.2: ``make_rule()`` returns an :class:`AlertRule`; we evaluate it on several days' metrics."""
-    try:
-        rule = make_rule()
-    except Exception as exc:  # noqa: BLE001 - learner code may raise anything
-        raise ExerciseFailed("8.2", "setup", f"your function raised {type(exc).__name__}: {exc}") from None
-    if not isinstance(rule, AlertRule):
-        raise ExerciseFailed(
-            "8.2",
-            "setup",
-            f"expected an AlertRule, got {type(rule).__name__}",
-            "Return AlertRule(name=..., severity=..., conditions=(C(...),), summary=..., ...).",
-        )
-    if rule.severity not in ("warning", "critical"):
-        raise ExerciseFailed(
-            "8.2",
-            "severity",
-            f"severity {rule.severity!r} is too low for a growing backlog",
-            "Use 'warning' (or 'critical' if clients are already affected).",
-        )
-    if not rule.runbook.strip() or not rule.impact.strip():
-        raise ExerciseFailed(
-            "8.2",
-            "runbook",
-            "impact and runbook must say what it costs and what to do first",
-            "An alert nobody knows how to act on is noise.",
-        )
-    n = run_cases("8.2", lambda metrics: rule.evaluate(metrics) is not None, backlog_rule_cases(), quiet=True)
-    fired = rule.evaluate(_backlog_metrics(30.0, 24.0))
-    if fired is None or "30.0" not in fired.evidence or "24.0" not in fired.evidence:
-        raise ExerciseFailed(
-            "8.2",
-            "evidence",
-            f"evidence {getattr(fired, 'evidence', None)!r} should quote both numbers (30.0 and 24.0)",
-            "Use templates such as '{kyc_review_hours_needed:.1f} h needed vs {kyc_reviewer_hours_per_day:.1f} h'.",
-        )
-    print(f"Exercise 8.2 passed ({n}/{n} cases)")
+    EXERCISES["8.2"].check(make_rule)
 
 
 def check_first_bad_record(func: Callable[..., Any]) -> None:
-    """Exercise 8.3."""
-    cases = [Case(name, (records,), hint=hint) for name, records, hint in _tampered_logs()]
-    for case in cases:
-        case.expected = first_bad_record(case.args[0])
-    run_cases("8.3", func, [_with_none(c) for c in cases])
-
-
-def _with_none(case: Case) -> Case:
-    # the framework treats expected=None as "ask the reference"; here None is a real answer
-    if case.expected is None:
-        case.compare = lambda got, _expected: None if got is None else f"expected None (log intact), got {got!r}"
-    return case
+    """Exercise 8.3: ``func(records)``."""
+    EXERCISES["8.3"].check(func)
 
 
 check = SimpleNamespace(psi=check_psi, kyc_backlog_rule=check_kyc_backlog_rule, first_bad_record=check_first_bad_record)
 
 __all__ = [
+    "EXERCISES",
     "check",
     "check_first_bad_record",
     "check_kyc_backlog_rule",

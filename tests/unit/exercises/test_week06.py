@@ -51,7 +51,7 @@ def wrong_property(fn):
     prop()
 
 
-@pytest.mark.parametrize("wrong,case", [(only_sorted, "duplicate bucket"), (small_range, "objective above"),
+@pytest.mark.parametrize("wrong,case", [(only_sorted, "duplicate bucket at the 2.5 ms"), (small_range, "objective above"),
                                         (wrong_property, "correct implementation")])
 def test_property_test_wrong_answers(wrong, case):
     with pytest.raises(ExerciseFailed, match=case):
@@ -73,8 +73,8 @@ def _input_order(results):
             f"{','.join(x['code'] for x in r['reasons']) or '-'}" for r in results]
 
 
-@pytest.mark.parametrize("wrong,hint", [(_sorted_codes, "one flagged result"), (_unrounded, "round the score"),
-                                        (_input_order, "sort by trade id")])
+@pytest.mark.parametrize("wrong,hint", [(_sorted_codes, "reason order is kept"), (_unrounded, "round, do not"),
+                                        (_input_order, "sorted by trade id")])
 def test_golden_lines_wrong_answers(wrong, hint):
     with pytest.raises(ExerciseFailed, match=hint):
         check.golden_lines(wrong)
@@ -109,3 +109,76 @@ def _no_default(openapi, observed):
 def test_undocumented_statuses_wrong_answers(wrong, case):
     with pytest.raises(ExerciseFailed, match=case):
         check.undocumented_statuses(wrong)
+
+
+def naive_integers(fn):  # every assertion right, no settings of its own, but integers only
+    @given(st.integers(1, 10_000))
+    def prop(ms):
+        b = list(fn(ms))
+        assert b == sorted(b) and len(set(b)) == len(b) and ms / 1000 in b
+        assert {d / 1000 for d in DEFAULT_BUCKETS_MS} <= set(b)
+
+    prop()
+
+
+def taught(fn):  # the same test with the default bounds sampled on purpose
+    @given(st.one_of(st.sampled_from(DEFAULT_BUCKETS_MS), st.integers(1, 10_000)))
+    def prop(ms):
+        b = list(fn(ms))
+        assert b == sorted(b) and len(set(b)) == len(b) and ms / 1000 in b
+        assert {d / 1000 for d in DEFAULT_BUCKETS_MS} <= set(b)
+
+    prop()
+
+
+def test_the_trap_is_deterministic_naive_rejected_taught_accepted(capsys):
+    """The property-test trap, measured: the naive strategy is rejected on the duplicate, every time; the taught
+    one passes, every time (the check runs both with a fixed seed and no example database)."""
+    for _ in range(3):
+        with pytest.raises(ExerciseFailed) as info:
+            check.latency_bucket_properties(naive_integers)
+        assert info.value.case == "duplicate bucket at the 2.5 ms default" and info.value.req == "unique"
+        assert "sampled_from(DEFAULT_BUCKETS_MS)" in str(info.value)
+        check.latency_bucket_properties(taught)
+    assert capsys.readouterr().out.splitlines() == ["Exercise 6.1 passed (5/5 cases)"] * 3
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 12345])
+def test_no_seed_lets_integers_find_the_planted_duplicate(seed):
+    """Whatever the seed, the naive strategy cannot hit 2.5 ms; the taught one always does."""
+    from hypothesis import seed as hseed
+
+    from reference_impl.exercises.week06 import PLANTED_BUGS
+
+    bug = dict((name, fn) for name, fn, _ in PLANTED_BUGS)["duplicate bucket at the 2.5 ms default"]
+
+    def run(strategy):
+        @hseed(seed)
+        @settings(max_examples=100, database=None, deadline=None)
+        @given(strategy)
+        def prop(ms):
+            b = list(bug(ms))
+            assert len(set(b)) == len(b)
+
+        try:
+            prop()
+        except AssertionError:
+            return True
+        return False
+
+    assert not run(st.integers(1, 10_000))
+    assert run(st.one_of(st.sampled_from(DEFAULT_BUCKETS_MS), st.integers(1, 10_000)))
+
+
+def test_planted_bugs_each_break_one_property():
+    from reference_impl.exercises.week06 import PLANTED_BUGS
+
+    for name, bug, req in PLANTED_BUGS:
+        broken = set()
+        for ms in [*DEFAULT_BUCKETS_MS, 3, 30, 777, 4000]:
+            b = list(bug(ms))
+            broken |= {"sorted"} if b != sorted(b) else set()
+            broken |= {"unique"} if len(set(b)) != len(b) else set()
+            broken |= {"objective"} if ms / 1000 not in b else set()
+            broken |= {"defaults"} if not {d / 1000 for d in DEFAULT_BUCKETS_MS} <= set(b) else set()
+        assert broken == {req}, (name, broken)
