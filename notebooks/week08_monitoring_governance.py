@@ -415,10 +415,45 @@ records[2]["hash"] = record_hash(records[2])
 print("first bad record:", first_bad_record(records), "(the next record still names the old hash)")
 
 # %% [markdown]
-# > **At a bank.** A hash chain proves the log was not *edited*. It cannot stop someone from deleting the end
-# > of the log, or rewriting the whole log. So the service also keeps a *head* record (the newest sequence
-# > number and hash). In production the head goes somewhere the service cannot rewrite: WORM storage, or a
-# > system another team runs.
+# A hash chain proves the log was not edited *by someone who cannot recompute it*. An insider who can write the
+# workspace can change a record, recompute every later hash and rewrite the head file too: the chain is then
+# intact again. The defence is a **checkpoint** of the chain's head, signed (HMAC-SHA256) with a key the writer's
+# workspace does not hold, and written to a second, append-only place. `verify` checks the log against every
+# checkpoint. Below, the insider's rewrite passes the chain check and fails the anchored one.
+
+# %%
+import secrets  # noqa: E402
+
+from reference_impl.governance.anchor import AuditAnchor  # noqa: E402
+from reference_impl.governance.audit import canonical_json  # noqa: E402
+
+outside = Path(tempfile.mkdtemp(prefix="ibml-anchor-"))  # another team's location, not the workspace
+anchor = AuditAnchor(secrets.token_bytes(32), outside / "checkpoints.jsonl")
+anchored_log = AuditLog(workdir / "audit" / "anchored.jsonl", anchor=anchor, clock=lambda: next(clock))
+for i in range(4):
+    anchored_log.append("kyc.review.decided", {"item_id": i, "label": "passport"}, actor="key:reviewer1")
+anchored_log.close()
+
+# the insider: edit record 1, then renumber, relink and rehash everything after it, and rewrite the head
+forged = [json.loads(line) for line in anchored_log.path.read_text().splitlines()]
+forged[1]["payload"]["label"] = "utility_bill"
+prev, out = "0" * 64, []
+for rec in forged:
+    rec = {k: v for k, v in rec.items() if k != "hash"} | {"prev_hash": prev}
+    rec["hash"] = prev = record_hash(rec)
+    out.append(canonical_json(rec) + "\n")
+anchored_log.path.write_text("".join(out))
+head = anchored_log.path.with_name(anchored_log.path.name + ".head")
+head.write_bytes(json.dumps({"seq": len(forged) - 1, "hash": prev}).encode().ljust(255) + b"\n")
+
+print("chain and head only:", AuditLog(anchored_log.path, anchor=None).verify().reason)
+print("with the checkpoints:", AuditLog(anchored_log.path, anchor=anchor).verify().reason)
+
+# %% [markdown]
+# > **At a bank.** This is still a laptop: the key and the checkpoint file sit on the same machine. Production
+# > adds WORM (write-once) storage for the log and the checkpoints, a key held in a KMS or HSM that the service can
+# > use but not read, and checkpoints kept by another team (or a PostgreSQL table the service may only insert into).
+# > `ibml audit repair` fixes only what a crash or a full disk can leave, an unterminated last line, and records it.
 #
 # ## 8. Explaining, tracing and reproducing one flagged trade
 #
