@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis._settings import local_settings
 
 from reference_impl.exercises.framework import (
     Case,
@@ -224,9 +223,19 @@ CHECK_SETTINGS = settings(derandomize=True, database=None, deadline=None, max_ex
 
 @contextlib.contextmanager
 def fixed_seed() -> Iterator[None]:
-    """Run hypothesis tests defined or run inside this block with :data:`CHECK_SETTINGS` as the default."""
-    with local_settings(CHECK_SETTINGS):
+    """Run hypothesis tests inside this block with :data:`CHECK_SETTINGS` as the default (public profile API).
+
+    A setting the learner's own ``@settings`` gives wins; every other one comes from ``CHECK_SETTINGS``.
+    The previous default profile is restored on the way out.
+    """
+    previous = settings.default
+    settings.register_profile("ibml-exercise-check", CHECK_SETTINGS)
+    settings.load_profile("ibml-exercise-check")
+    try:
         yield
+    finally:
+        settings.register_profile("ibml-exercise-restore", previous)
+        settings.load_profile("ibml-exercise-restore")
 
 
 def _found_bug(exc: BaseException) -> bool:
