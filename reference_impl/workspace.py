@@ -9,6 +9,11 @@ from the repository root (as ``make`` does) and the workspace is the git-ignored
 
 Writes go through :func:`atomic_write` / :func:`atomic_dir` so a failure never leaves a
 half-written file behind: we write to a temporary sibling and rename it into place.
+
+Files that hold personal data or raw document text (the generated data, the feature stores, the audit and
+prediction logs, the review queue, the API keys) are private: mode 0600 in directories of mode 0700. The rule
+lives here, once: :func:`private_dir`, :func:`private_file`, :func:`open_private` and ``atomic_write(...,
+private=True)``; every writer of such a file goes through one of them.
 """
 
 from __future__ import annotations
@@ -100,11 +105,65 @@ class Workspace:
     def ensure(self, sub: Path | str | None = None) -> Path:
         """Create the workspace (or a directory inside it) and return its path."""
         path = self.root if sub is None else (self.root / sub)
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise WorkspaceError(f"cannot create directory {path}: {exc.strerror or exc}") from exc
-        return path
+        return private_dir(path)  # the workspace holds personal data: its directories are 0700
+
+
+#: Mode of a directory that holds personal data: only its owner may list or enter it.
+PRIVATE_DIR_MODE = 0o700
+#: Mode of a file that holds personal data or raw document text: only its owner may read or write it.
+PRIVATE_FILE_MODE = 0o600
+
+
+def private_dir(path: Path | str) -> Path:
+    """Create ``path`` (and any missing parent) with mode 0700 and make ``path`` itself 0700.
+
+    Existing parents are left as they are (``/tmp`` must stay ``/tmp``); only directories this call
+    creates, and ``path``, are made private.
+    """
+    path = Path(path)
+    missing = []
+    probe = path
+    while not probe.exists():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    try:
+        for d in reversed(missing):
+            with contextlib.suppress(FileExistsError):  # a concurrent writer made it first
+                d.mkdir(mode=PRIVATE_DIR_MODE)
+            os.chmod(d, PRIVATE_DIR_MODE)  # mkdir's mode is filtered by the umask
+        os.chmod(path, PRIVATE_DIR_MODE)
+    except OSError as exc:
+        raise WorkspaceError(f"cannot create directory {path}: {exc.strerror or exc}") from exc
+    return path
+
+
+def open_private(path: Path | str, flags: int = os.O_WRONLY | os.O_CREAT | os.O_APPEND) -> int:
+    """``os.open`` a file that is 0600 in a 0700 directory, created so if missing and made so if not."""
+    path = Path(path)
+    private_dir(path.parent)
+    fd = os.open(path, flags | os.O_CREAT, PRIVATE_FILE_MODE)
+    try:
+        os.fchmod(fd, PRIVATE_FILE_MODE)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def private_file(path: Path | str) -> Path:
+    """Create ``path`` empty if missing (0600, in a 0700 directory) or make it 0600; return it.
+
+    Call it before a library creates the file itself: SQLite, for instance, gives its ``-wal`` and
+    ``-shm`` files the mode of the database file.
+    """
+    path = Path(path)
+    try:
+        os.close(open_private(path, os.O_WRONLY))
+    except OSError as exc:
+        raise WorkspaceError(f"cannot create private file {path}: {exc.strerror or exc}") from exc
+    return path
 
 
 def ensure_writable_dir(path: Path) -> Path:
@@ -126,9 +185,14 @@ def _current_umask() -> int:
 
 
 @contextlib.contextmanager
-def atomic_write(path: Path | str, mode: str = "wb") -> Iterator:
-    """Open a temporary sibling of ``path`` for writing; rename it over ``path`` only on success."""
+def atomic_write(path: Path | str, mode: str = "wb", *, private: bool = False) -> Iterator:
+    """Open a temporary sibling of ``path`` for writing; rename it over ``path`` only on success.
+
+    ``private=True`` for personal data: the file is 0600 and its directory 0700 (see :func:`private_dir`).
+    """
     path = Path(path)
+    if private:
+        private_dir(path.parent)
     ensure_writable_dir(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -136,7 +200,8 @@ def atomic_write(path: Path | str, mode: str = "wb") -> Iterator:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; give the file normal permissions
+        # mkstemp makes 0600: keep it for personal data, else give the file normal permissions
+        os.chmod(tmp, PRIVATE_FILE_MODE if private else 0o666 & ~_current_umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -168,10 +233,15 @@ def atomic_dir(path: Path | str) -> Iterator[Path]:
 __all__ = [
     "DEFAULT_HOME_NAME",
     "PACKAGE_DIR",
+    "PRIVATE_DIR_MODE",
+    "PRIVATE_FILE_MODE",
     "Workspace",
     "WorkspaceSettings",
     "atomic_dir",
     "atomic_write",
     "default_home",
     "ensure_writable_dir",
+    "open_private",
+    "private_dir",
+    "private_file",
 ]

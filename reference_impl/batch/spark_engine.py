@@ -1,17 +1,22 @@
-"""The Spark engine: the same feature functions per desk, the registered model through ``spark_udf``.
+"""The Spark engine: the same feature functions per desk, the verified registered model in a pandas UDF.
 
 The plan for day D (nothing here computes a feature itself)::
 
     partitions <= D ─► groupBy(desk).applyInPandas(pair_history_rows) ──────────┐  counterparty-pair history
     partitions D-7..D ─► groupBy(desk) ─cogroup─────────────────────────────────┴► applyInPandas(features_for_day)
                                                                                    │  (point-in-time join inside)
-                                                 mlflow.pyfunc.spark_udf(models:/name/N) ◄┘
+                              pandas_udf(ResolvedModel.predict) (digest-verified) ◄┘
                                                                                    │
                                                       decisions parquet (one file per partition)
 
 Grouping by desk keeps every rolling window and every (book, counterparty) pair inside one task
 (a trader books into one book, a book belongs to one desk), so the per-group results equal the
 whole-frame results. Data crosses the JVM/Python boundary as Arrow record batches.
+
+The model is not loaded with ``mlflow.pyfunc.spark_udf``: that would run the artifact's ``python_model.py``
+on every worker, code the registration digest does not cover. The driver loads the native model once,
+verified against the digest recorded at registration (:func:`~reference_impl.batch.model.resolve_model`),
+and the UDF calls :meth:`ResolvedModel.predict` — what the pyfunc's ``predict`` computes — on each batch.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from reference_impl.batch.decisions import DECISION_SCHEMA, MODEL_OUTPUT_COLUMNS, MODEL_OUTPUT_DDL
 from reference_impl.batch.inputs import DayInputs
@@ -83,11 +90,26 @@ def spark_features_for_day(trades: Any, pair_rows: Any, *, ref: Any, prices: Any
     return plain_strings(features_for_day(trades, pair_rows, ref=ref, prices=prices, day=day))
 
 
+def model_udf(model: ResolvedModel) -> Any:
+    """A scalar pandas UDF returning the struct :data:`MODEL_OUTPUT_DDL` from the verified native model.
+
+    It takes the model's input columns in order (as ``spark_udf`` did) and ships ``model`` — the object
+    verified on the driver — to the workers; nothing is loaded from the artifact store there.
+    """
+    from pyspark.sql.functions import pandas_udf
+
+    columns = list(model.input_columns)
+
+    def predict(*series: pd.Series) -> pd.DataFrame:  # Spark reads these hints: a scalar UDF returning a struct
+        frame = pd.DataFrame(dict(zip(columns, series, strict=True)))
+        return model.predict(frame).reset_index(drop=True)
+
+    return pandas_udf(predict, returnType=MODEL_OUTPUT_DDL)  # type: ignore[call-overload]
+
+
 def decisions_dataframe(spark: Any, inputs: DayInputs, model: ResolvedModel) -> Any:
     """The lazy Spark DataFrame of day D's decisions (:data:`~reference_impl.batch.decisions.DECISION_SCHEMA`)."""
     from pyspark.sql import functions as F
-
-    from reference_impl.lifecycle.tracking import quiet_mlflow
 
     history = spark.read.parquet(*[str(p) for p in inputs.history_paths]).select(*PAIR_INPUT_COLUMNS)
     pairs = history.groupBy("desk").applyInPandas(spark_pair_history_rows, schema=ddl(PAIR_COLUMNS))
@@ -96,10 +118,7 @@ def decisions_dataframe(spark: Any, inputs: DayInputs, model: ResolvedModel) -> 
     features = (
         window.groupBy("desk").cogroup(pairs.groupBy("desk")).applyInPandas(day_features, schema=ddl(FEATURE_COLUMNS))
     )
-    with quiet_mlflow():
-        import mlflow
-
-        udf = mlflow.pyfunc.spark_udf(spark, model.uri, result_type=MODEL_OUTPUT_DDL, env_manager="local")
+    udf = model_udf(model)
     scored = features.withColumn("_decision", udf(*[F.col(c) for c in model.input_columns]))
     model_cols = [F.col(f"_decision.{c}").alias(c) for c in MODEL_OUTPUT_COLUMNS[1:]]
     return scored.select(

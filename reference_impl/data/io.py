@@ -120,7 +120,7 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
         # pyarrow reads tz-aware columns through Series.values, which pandas 3.1 deprecates; harmless here
         warnings.filterwarnings("ignore", message="Series.values returning an ndarray", category=Warning)
         table = pa.Table.from_pandas(frame, preserve_index=False)
-    with atomic_write(path) as fh:
+    with atomic_write(path, private=True) as fh:
         pq.write_table(table, fh, compression="zstd")
 
 
@@ -207,7 +207,7 @@ def generate_dataset(
             path = tmp / f"{name}.parquet"
             write_table(tables[name], path)
             manifest.files[name] = {"file": path.name, "rows": len(tables[name]), "sha256": file_digest(path)}
-        with atomic_write(tmp / MANIFEST, "w") as fh:
+        with atomic_write(tmp / MANIFEST, "w", private=True) as fh:
             fh.write(manifest.to_json())
         report("written", sum(len(t) for t in tables.values()))
     manifest.path = out
@@ -308,7 +308,7 @@ def write_samples(out_dir: Path | str, seed: int = 42) -> list[Path]:
     written = []
     with atomic_dir(out) as tmp:
         for name, frame in samples.items():
-            with atomic_write(tmp / f"{name}.csv", "w") as fh:
+            with atomic_write(tmp / f"{name}.csv", "w", private=True) as fh:
                 frame.to_csv(fh, index=False, lineterminator="\n")
             written.append(out / f"{name}.csv")
     return written

@@ -66,7 +66,7 @@ class OfflineStore:
                 rows[f.name] = [json.dumps(v, separators=(",", ":")) for v in rows[f.name]]
         table = _to_arrow(rows)
         path = self.path(view)
-        with atomic_write(path) as fh:
+        with atomic_write(path, private=True) as fh:  # trader and counterparty ids
             pq.write_table(table, fh)
         return path
 

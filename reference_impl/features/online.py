@@ -32,7 +32,7 @@ from reference_impl.errors import FeatureStoreError
 from reference_impl.features.definitions import get_view
 from reference_impl.features.rows import validate_rows
 from reference_impl.features.spec import FeatureView
-from reference_impl.workspace import Workspace, ensure_writable_dir
+from reference_impl.workspace import Workspace, ensure_writable_dir, private_dir, private_file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feature_values (
@@ -125,7 +125,8 @@ class OnlineStore:
         if not write and not self.path.exists():
             raise FeatureStoreError(f"online store {self.path} does not exist; run `ibml features materialize` first")
         if write:
-            ensure_writable_dir(self.path.parent)
+            ensure_writable_dir(private_dir(self.path.parent))
+            private_file(self.path)  # keyed by trader and counterparty: 0600, and so are its -wal/-shm
         conn = None
         try:
             conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)

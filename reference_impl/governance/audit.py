@@ -61,6 +61,7 @@ from typing import Any, Literal
 
 from reference_impl.errors import AuditError, ConfigError, ErrorKind
 from reference_impl.governance.anchor import AuditAnchor, _no_constant, _no_duplicates
+from reference_impl.workspace import open_private
 
 GENESIS_HASH = "0" * 64
 _HEAD_SIZE = 256  # fixed-size head record, rewritten in place with one pwrite
@@ -210,9 +211,9 @@ class AuditLog:
             self.close_fds()  # the file was moved or deleted under us: never write to an unlinked inode
         if self._fd is None:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o640)
-                self._head_fd = os.open(self.head_path, os.O_RDWR | os.O_CREAT, 0o640)
+                # the records name clients and reviewers: 0600 in a 0700 directory
+                self._fd = open_private(self.path, os.O_RDWR | os.O_APPEND)
+                self._head_fd = open_private(self.head_path, os.O_RDWR)
             except OSError as exc:
                 self._fd = None
                 raise AuditError(f"cannot open audit log {self.path}: {exc.strerror or exc}") from exc

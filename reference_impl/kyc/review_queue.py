@@ -37,7 +37,7 @@ import pandas as pd
 
 from reference_impl.errors import AccessDeniedError, ConfigError, ErrorKind, ReviewQueueError, WorkspaceError
 from reference_impl.governance.lineage import text_digest
-from reference_impl.workspace import atomic_write
+from reference_impl.workspace import atomic_write, private_file
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +222,7 @@ class ReviewQueue:
         self.reviewer_roles = frozenset(reviewer_roles)
         self.clock = clock
         try:
-            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(self.db_path)  # raw document text: 0600 (SQLite gives -wal/-shm the same mode)
             with contextlib.closing(sqlite3.connect(self.db_path, timeout=30)) as con:
                 con.execute("PRAGMA journal_mode=WAL")
                 con.executescript(_SCHEMA)
@@ -516,7 +516,7 @@ class ReviewQueue:
         if path.suffix not in (".parquet", ".csv"):
             raise ConfigError(f"export path {path} must end in .parquet or .csv")
         frame = self.decided_labels()
-        with atomic_write(path, "wb") as fh:
+        with atomic_write(path, "wb", private=True) as fh:
             if path.suffix == ".parquet":
                 frame.to_parquet(fh, index=False)
             else:

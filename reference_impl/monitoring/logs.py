@@ -160,7 +160,7 @@ def load_outcomes(path: Path | str, *, missing_ok: bool = True) -> pd.DataFrame:
 def write_jsonl(records: Iterable[dict], path: Path | str) -> Path:
     """Write records as JSON lines atomically (tests, notebooks and the simulator use it)."""
     path = Path(path)
-    with atomic_write(path, "w") as fh:
+    with atomic_write(path, "w", private=True) as fh:  # prediction-log records
         for rec in records:
             fh.write(json.dumps(rec, sort_keys=True, separators=(",", ":")) + "\n")
     return path

@@ -181,7 +181,7 @@ class ApiKeyStore:
             "keys": [asdict(e) for e in sorted(self._entries.values(), key=lambda e: e.created_at)],
         }
         try:
-            with atomic_write(Path(path), "w") as fh:
+            with atomic_write(Path(path), "w", private=True) as fh:
                 json.dump(body, fh, indent=2)
         except OSError as exc:
             raise WorkspaceError(f"cannot write API key file {path}: {exc.strerror or exc}") from exc

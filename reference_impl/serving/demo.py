@@ -83,6 +83,7 @@ def build_demo_deployment(
     """
     from reference_impl.anomaly import TradeAnomalyDetector, save_detector
     from reference_impl.data import make_prices, make_reference_data, make_trades
+    from reference_impl.data.io import write_table
     from reference_impl.features import OfflineStore, OnlineStore, build_trade_features, materialize_features
 
     ws = settings.workspace
@@ -97,8 +98,8 @@ def build_demo_deployment(
 
     ws.ensure("data")
     for name in ("desks", "calendar", "fx_rates", "instruments"):
-        ref[name].to_parquet(ws.data_dir / f"{name}.parquet")
-    prices.to_parquet(ws.data_dir / "prices.parquet")
+        write_table(ref[name], ws.data_dir / f"{name}.parquet")
+    write_table(prices, ws.data_dir / "prices.parquet")
 
     data = {"trades": history, "prices": prices, **ref}
     materialize_features(

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from reference_impl.governance.audit import json_safe
+from reference_impl.workspace import open_private
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +70,7 @@ class PredictionLog:
         with self._lock:
             try:
                 if self._fh is None:
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
-                    self._fh = self.path.open("a", encoding="utf-8")
+                    self._fh = os.fdopen(open_private(self.path), "a", encoding="utf-8")
                 self._fh.write(text)
                 self._fh.flush()
             except OSError as exc:  # monitoring data is best effort; the audit log is the control

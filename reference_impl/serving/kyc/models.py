@@ -84,9 +84,7 @@ def default_review_queue(settings: ServiceSettings) -> ReviewQueueStore:
     """The KYC review queue in the workspace (SQLite)."""
     from reference_impl.kyc import ReviewQueue
 
-    path = settings.workspace.review_queue_db
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return ReviewQueue(path)
+    return ReviewQueue(settings.workspace.review_queue_db)  # it makes its file 0600 in a 0700 directory
 
 
 __all__ = [
