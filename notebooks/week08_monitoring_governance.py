@@ -544,8 +544,9 @@ print(f"re-scored {check_repro.rescored:.6f} vs logged {check_repro.logged_score
 # * **history** — rolling windows reach back 7 days, so the job reads the partitions D-7 … D, computes, and
 #   keeps day D. The (book, counterparty) count reaches back over *all* history: it comes from the
 #   `counterparty_pair` feature history through the feature layer's own point-in-time join;
-# * **model** — the registered `@champion`, loaded as an MLflow pyfunc: in-process for pandas,
-#   `mlflow.pyfunc.spark_udf` for Spark. Same bytes, same decisions.
+# * **model** — the registered `@champion`, its artifact checked against the digest recorded at registration
+#   before it is unpickled: in-process for pandas, shipped to the workers in a pandas UDF for Spark. Same bytes,
+#   same decisions.
 
 # %%
 # Setup for this section: a tiny workspace of its own (10 days of trades), the date-partitioned trade store

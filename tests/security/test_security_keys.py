@@ -8,7 +8,6 @@ import logging
 import pytest
 
 from reference_impl.serving.auth import ApiKeyStore, create_api_key, hash_key, keyed_hash, secret_path_for
-from tests.unit.serving.conftest import make_service  # noqa: F401  (service on fakes)
 
 
 def test_store_keeps_keyed_hashes_not_plain_sha256(tmp_path):

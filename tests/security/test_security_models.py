@@ -17,7 +17,6 @@ import pytest
 from reference_impl.errors import ModelError
 from reference_impl.governance.lineage import file_digest
 
-from tests.unit.lifecycle.conftest import toy_store  # noqa: F401  (the module-scoped toy registry)
 
 
 class _Evil:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from reference_impl.errors import ConfigError
-from tests.unit.serving.conftest import make_service  # noqa: F401  (service on fakes)
 
 
 def _queued(svc) -> int:
