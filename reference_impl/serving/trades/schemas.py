@@ -17,7 +17,8 @@ from reference_impl.serving.schemas import InferenceMetadata, StrictModel
 
 #: Hard ceiling on a batch in the schema; ``IBML_MAX_BATCH_SIZE`` may lower it at run time.
 MAX_BATCH_EVENTS = 100
-_TRADE_EXAMPLE: dict[str, Any] = {
+#: The contract's example event (OpenAPI shows it; tests start from it through ``testing.sample_event``).
+TRADE_EXAMPLE: dict[str, Any] = {
     "trade_id": "T000123",
     "event_type": "new",
     "orig_trade_id": None,
@@ -42,7 +43,7 @@ _TRADE_EXAMPLE: dict[str, Any] = {
 class TradeEventIn(TradeEventFields):
     """One trade-capture event, as the booking system emits it (see docs/contracts.md, ``trades``)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_TRADE_EXAMPLE]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [TRADE_EXAMPLE]})
 
     notional_usd: PositiveFinite | None = Field(None, description="USD notional; computed from FX rates when omitted")
 
@@ -58,7 +59,7 @@ class TradeEventIn(TradeEventFields):
 class ScoreBatchRequest(StrictModel):
     """Several events scored in one call (bounded: ``IBML_MAX_BATCH_SIZE``, default 100)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"events": [_TRADE_EXAMPLE]}]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"events": [TRADE_EXAMPLE]}]})
 
     events: list[TradeEventIn] = Field(min_length=1, max_length=MAX_BATCH_EVENTS)
 
@@ -131,6 +132,7 @@ class ScoreBatchResponse(BaseModel):
 
 
 __all__ = [
+    "TRADE_EXAMPLE",
     "MAX_BATCH_EVENTS",
     "Reason",
     "ScoreBatchRequest",

@@ -18,6 +18,7 @@ from reference_impl.anomaly.detector import Decision
 from reference_impl.serving.models import LoadedModel, loaded
 from reference_impl.serving.trades.features import FeatureResult
 from reference_impl.serving.trades.models import TRADE_MODEL_NAME, TradeDetector
+from reference_impl.serving.trades.schemas import TRADE_EXAMPLE
 from reference_impl.serving.trades.state import TradesProviders
 
 FAKE_FEATURES: tuple[str, ...] = ("log_notional_usd", "price", "quantity", "booking_delay_s", "trader_trade_count_1d")
@@ -182,26 +183,7 @@ def fake_trades_providers(
 
 def sample_event(**overrides: Any) -> dict[str, Any]:
     """A valid ``POST /v1/trades/score`` body (JSON-ready)."""
-    body = {
-        "trade_id": "T000001",
-        "event_type": "new",
-        "orig_trade_id": None,
-        "exec_ts": "2026-03-02T10:15:00Z",
-        "booking_ts": "2026-03-02T10:15:04Z",
-        "desk": "EQ_LDN",
-        "book": "EQ_LDN_B1",
-        "trader_id": "EQ_LDN_T03",
-        "counterparty_id": "CP0042",
-        "instrument_id": "EQ_LDN_07",
-        "asset_class": "equity",
-        "currency": "GBP",
-        "side": "BUY",
-        "quantity": 2500.0,
-        "price": 41.7,
-        "notional_usd": 131_000.0,
-        "venue": "XLON",
-        "booking_system": "FIDESSA",
-    }
+    body = {**TRADE_EXAMPLE, "trade_id": "T000001", "quantity": 2500.0}  # the contract's example, as a float
     body.update(overrides)
     return body
 
