@@ -94,9 +94,11 @@ print("readyz:", ready.status_code, ready.json()["checks"])
 # %% [markdown]
 # ## 2. The contract: strict, and loud when violated
 #
-# The request body is a pydantic model with `extra="forbid"`. MLflow's generic scoring server drops a column it
-# does not know and scores the rest; if a booking system sends `quantty`, the model silently scores an imputed
-# quantity — exactly the fat-finger we are here to catch. We answer **422** and name the field instead.
+# The request body is a pydantic model with `extra="forbid"`. MLflow's generic scoring server, given a model
+# signature, raises when a required input is missing but drops a column it does not know without a word: a
+# misspelt optional field (`notional_usdd`) is simply ignored. We answer **422** and name the field instead.
+# Timestamps are RFC 3339 text with an offset, between 2000 and 2100 UTC: a naive time, an epoch number (seconds?
+# milliseconds?) or a year that would overflow the pipeline's nanosecond clock is a 422 for that request alone.
 
 # %%
 h_scorer = {"X-API-Key": KEYS["scorer"]}
@@ -112,6 +114,7 @@ show_422({**EVENT, "quantty": 5})                          # misspelt field
 show_422({**EVENT, "exec_ts": "2026-03-02T10:15:00"})      # naive timestamp: which time zone?
 show_422({**EVENT, "quantity": -100, "currency": "XYZ"})  # two errors, both reported
 show_422({**EVENT, "exec_ts": 1772446500})                 # epoch seconds? milliseconds? refused
+show_422({**EVENT, "exec_ts": "0001-01-01T00:00:00+01:00"})  # outside the documented range
 
 # %% [markdown]
 # > **At a bank.** The contract *is* the interface control: it goes in the change ticket, the OpenAPI schema is
@@ -140,6 +143,16 @@ res = client.post("/v1/trades/score", json=fat, headers=h_scorer).json()["result
 print(f"trade {res['trade_id']}: score {res['score']:.3f} -> {res['decision']}")
 for reason in res["reasons"]:
     print(f"  [{reason['source']:>5}] {reason['code']}: {reason['text']}")
+
+# %% [markdown]
+# The caller's own numbers are claims, not facts. The service recomputes the USD notional from quantity, price and
+# the instrument's currency; a caller-supplied `notional_usd` that disagrees by more than 5 %, or a currency that is
+# not the instrument's, is itself a reason to flag. Here the fat-finger arrives with the *old* notional written in:
+
+# %%
+hidden = {**fat, "trade_id": "WK5-FAT-HIDDEN", "notional_usd": EVENT["notional_usd"]}
+res = client.post("/v1/trades/score", json=hidden, headers=h_scorer).json()["result"]
+print(f"trade {res['trade_id']}: {res['decision']}, reasons {[r['code'] for r in res['reasons']]}")
 
 # %% [markdown]
 # ### Exercise 5.1 — a request id you can trust
