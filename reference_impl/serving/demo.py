@@ -14,27 +14,10 @@ import pandas as pd
 
 from reference_impl.serving.auth import create_api_key
 from reference_impl.serving.settings import ServiceSettings
+from reference_impl.serving.trades.schemas import TradeEventIn
 
-_API_COLUMNS = (
-    "trade_id",
-    "event_type",
-    "orig_trade_id",
-    "exec_ts",
-    "booking_ts",
-    "desk",
-    "book",
-    "trader_id",
-    "counterparty_id",
-    "instrument_id",
-    "asset_class",
-    "currency",
-    "side",
-    "quantity",
-    "price",
-    "notional_usd",
-    "venue",
-    "booking_system",
-)
+#: The fields of a ``POST /v1/trades/score`` body, from the contract itself (never a second list).
+_API_COLUMNS: tuple[str, ...] = tuple(TradeEventIn.model_fields)
 
 
 @dataclass

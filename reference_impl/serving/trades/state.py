@@ -25,17 +25,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def default_feature_source(settings: ServiceSettings) -> FeatureSource:
-    """The workspace's online store and reference data (see :mod:`reference_impl.serving.trades.features`)."""
-    return open_workspace_feature_source(settings)
-
-
 @dataclass
 class TradesProviders:
     """Factories for the trade room's pieces; override any of them in tests."""
 
     trade_model: Callable[[ServiceSettings], LoadedModel[TradeDetector]] = load_trade_model
-    feature_source: Callable[[ServiceSettings], FeatureSource] = default_feature_source
+    feature_source: Callable[[ServiceSettings], FeatureSource] = open_workspace_feature_source
     rules_only: Callable[[], RulesOnly | None] = default_rules_only
 
 
@@ -80,4 +75,4 @@ class TradesState:
         self.model_executor.shutdown(wait=False, cancel_futures=True)
 
 
-__all__ = ["TradesProviders", "TradesState", "default_feature_source"]
+__all__ = ["TradesProviders", "TradesState"]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -12,28 +10,17 @@ from hypothesis import strategies as st
 
 from reference_impl.exercises import ExerciseFailed
 from reference_impl.exercises import week01 as w
+from reference_impl.exercises.mutants.week01 import (  # the planted wrong answers, one definition
+    daily_counts_all_events,
+    off_hours_assumes_utc,
+    off_hours_reset_index,
+    off_hours_rowwise,
+    usd_fill_zero,
+    usd_latest_rate,
+    usd_notional_map,
+)
 
 # ---------------------------------------------------------------- independent correct solutions (a learner's)
-
-
-def off_hours_rowwise(trades, desks):
-    if trades["exec_ts"].dt.tz is None:
-        raise ValueError("naive")
-    info = desks.set_index("desk")
-    out = []
-    for desk, ts in zip(trades["desk"], trades["exec_ts"]):
-        local = ts.tz_convert(info.at[desk, "tz"]).time()
-        opens = dt.time.fromisoformat(info.at[desk, "open_local"])
-        closes = dt.time.fromisoformat(info.at[desk, "close_local"])
-        out.append(not (opens <= local < closes))
-    return pd.Series(out, index=trades.index, dtype=bool)
-
-
-def usd_notional_map(trades, fx_rates):
-    rate = {(d, c): r for d, c, r in fx_rates[["date", "currency", "usd_per_unit"]].itertuples(index=False)}
-    keys = zip(trades["exec_ts"].dt.tz_convert("UTC").dt.date, trades["currency"])
-    return pd.Series([n * rate.get(k, np.nan) for n, k in zip(trades["notional"], keys)], index=trades.index,
-                     dtype=float)
 
 
 def daily_named_agg(trades):
@@ -75,40 +62,16 @@ def _at_close(trades, desks):
     return pd.Series([a == b for a, b in zip(local, closes)], index=trades.index, dtype=bool)
 
 
-def off_hours_assumes_utc(trades, desks):  # silently localises naive timestamps
-    trades = trades.copy()
-    if trades["exec_ts"].dt.tz is None:
-        trades["exec_ts"] = trades["exec_ts"].dt.tz_localize("UTC")
-    return w.flag_off_hours(trades, desks)
-
-
-def off_hours_reset_index(trades, desks):  # loses the caller's index
-    return w.flag_off_hours(trades, desks).reset_index(drop=True)
-
-
 def usd_inner_join(trades, fx_rates):  # drops trades without a rate
     t = trades.assign(date=trades["exec_ts"].dt.date)
     m = t.merge(fx_rates, on=["date", "currency"], how="inner")
     return pd.Series(m["notional"] * m["usd_per_unit"])
 
 
-def usd_fill_zero(trades, fx_rates):  # unknown currency silently becomes 0
-    return w.usd_notional(trades, fx_rates).fillna(0.0)
-
-
 def usd_divides(trades, fx_rates):  # rate direction the wrong way round
     base = w.usd_notional(trades, fx_rates)
     rate = base / trades["notional"]
     return trades["notional"] / rate
-
-
-def usd_latest_rate(trades, fx_rates):  # ignores the date: one rate per currency
-    latest = fx_rates.sort_values("date").groupby("currency")["usd_per_unit"].last()
-    return pd.Series(trades["notional"].to_numpy() * trades["currency"].map(latest).to_numpy(), index=trades.index)
-
-
-def daily_counts_all_events(trades):  # amends and cancels double-count
-    return w.daily_notional_by_trader(trades.assign(event_type="new"))
 
 
 def daily_skips_nan(trades):  # pandas' default sum hides unconvertible trades

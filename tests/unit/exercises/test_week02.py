@@ -10,12 +10,18 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.dummy import DummyClassifier
 from sklearn.metrics import precision_score, recall_score
 from sklearn.model_selection import train_test_split
 
 from reference_impl.exercises import ExerciseFailed
 from reference_impl.exercises import week02 as w
+from reference_impl.exercises.mutants.week02 import (  # the planted wrong answers, one definition
+    baseline_with_dummy,
+    baseline_zero_on_empty,
+    pr_swapped,
+    precision_recall_sklearn_style,
+    split_resets_index,
+)
 
 # ---------------------------------------------------------------- independent correct solutions (a learner's)
 
@@ -30,24 +36,6 @@ def split_by_quantile_time(df, time_col="exec_ts", test_fraction=0.2):
     cut = times[k]
     train = df[df[time_col] < cut].sort_values(time_col)
     return train, df[df[time_col] >= cut].sort_values(time_col)
-
-
-def baseline_with_dummy(y_train, y_test):
-    y_train, y_test = list(y_train), list(y_test)
-    if not y_train:
-        raise ValueError("empty")
-    if not y_test:
-        return float("nan")
-    model = DummyClassifier(strategy="most_frequent").fit(np.zeros((len(y_train), 1)), y_train)
-    return float(model.score(np.zeros((len(y_test), 1)), y_test))
-
-
-def precision_recall_sklearn_style(tp, fp, fn):
-    if min(tp, fp, fn) < 0:
-        raise ValueError("negative")
-    p = float("nan") if tp + fp == 0 else float(tp) / (tp + fp)
-    r = float("nan") if tp + fn == 0 else float(tp) / (tp + fn)
-    return p, r
 
 
 # ---------------------------------------------------------------- plausible wrong solutions
@@ -71,11 +59,6 @@ def split_shuffled(df, time_col="exec_ts", test_fraction=0.2):  # random split: 
     return train.sort_values(time_col), test.sort_values(time_col)
 
 
-def split_resets_index(df, time_col="exec_ts", test_fraction=0.2):
-    train, test = w.time_based_split(df, time_col, test_fraction)
-    return train.reset_index(drop=True), test.reset_index(drop=True)
-
-
 def baseline_from_test(y_train, y_test):  # leakage: majority of the test labels
     y_test = list(y_test)
     majority = Counter(y_test).most_common(1)[0][0] if y_test else None
@@ -88,21 +71,12 @@ def baseline_first_seen_tie(y_train, y_test):  # Counter keeps first-seen order 
     return sum(y == majority for y in y_test) / len(y_test) if y_test else float("nan")
 
 
-def baseline_zero_on_empty(y_train, y_test):
-    y_test = list(y_test)
-    return w.majority_baseline_accuracy(y_train, y_test) if y_test else 0.0
-
-
 def pr_divides_by_zero(tp, fp, fn):
     return tp / (tp + fp), tp / (tp + fn)
 
 
 def pr_zero_when_undefined(tp, fp, fn):
     return (tp / (tp + fp) if tp + fp else 0.0), (tp / (tp + fn) if tp + fn else 0.0)
-
-
-def pr_swapped(tp, fp, fn):
-    return w.precision_recall(tp, fn, fp)
 
 
 CHECKS = {

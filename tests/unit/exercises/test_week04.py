@@ -8,16 +8,18 @@ import pytest
 
 from reference_impl.exercises import ExerciseFailed
 from reference_impl.exercises import week04 as w
+from reference_impl.exercises.mutants.week04 import (  # the planted wrong answers, one definition
+    cost_brute,
+    cost_observed_only,
+    cost_swapped,
+    folds_accepts_naive,
+    folds_sorted_positions,
+    p_at_k_divides_by_k,
+    p_at_k_loop,
+    p_at_k_unstable_ties,
+)
 
 # ---------------------------------------------------------------- independent correct solutions (a learner's)
-
-
-def p_at_k_loop(y_true, scores, k):
-    if k < 1:
-        raise ValueError("k must be >= 1")
-    y, s = list(np.asarray(y_true)), list(np.asarray(scores, dtype=float))
-    order = sorted(range(len(s)), key=lambda i: (-s[i], i))[: min(k, len(s))]
-    return sum(bool(y[i]) for i in order) / len(order)
 
 
 def capacity_loop(scores, alerts_per_day, n_days):
@@ -50,33 +52,11 @@ def folds_loop(timestamps, train_weeks):
     return folds
 
 
-def cost_brute(y_true, scores, cost_missed, cost_false_alert):
-    y, s = np.asarray(y_true, bool), np.asarray(scores, float)
-    candidates = [*np.unique(s), s.max() + 1]
-    costs = [cost_missed * np.sum((s < t) & y) + cost_false_alert * np.sum((s >= t) & ~y) for t in candidates]
-    return float(candidates[int(np.argmin(costs))])
-
-
 # ---------------------------------------------------------------- plausible wrong solutions
 
 
 def p_at_k_ascending(y_true, scores, k):  # lowest scores first
     order = np.argsort(np.asarray(scores), kind="stable")[:k]
-    return float(np.asarray(y_true)[order].mean())
-
-
-def p_at_k_divides_by_k(y_true, scores, k):  # k > n not capped
-    if k < 1:
-        raise ValueError
-    order = np.argsort(-np.asarray(scores, float), kind="stable")[:k]
-    return float(np.asarray(y_true)[order].sum() / k)
-
-
-def p_at_k_unstable_ties(y_true, scores, k):  # ties broken by the last row
-    if k < 1:
-        raise ValueError
-    s = np.asarray(scores, float)
-    order = np.lexsort((-np.arange(len(s)), -s))[:k]
     return float(np.asarray(y_true)[order].mean())
 
 
@@ -94,10 +74,6 @@ def capacity_rounds_up(scores, alerts_per_day, n_days):  # ceil instead of floor
     return float(s[min(k, len(s)) - 1]) if k >= len(s) or s[k] < s[k - 1] else float(s[k - 1]) + 1e-9
 
 
-def folds_sorted_positions(timestamps, train_weeks):  # positions in a sorted copy
-    return folds_loop(pd.Series(timestamps).sort_values().reset_index(drop=True), train_weeks)
-
-
 def folds_inclusive_end(timestamps, train_weeks):  # trade at the cut goes to train
     ts = pd.Series(timestamps)
     if ts.dt.tz is None:
@@ -111,22 +87,6 @@ def folds_inclusive_end(timestamps, train_weeks):  # trade at the cut goes to tr
     if not folds:
         raise ValueError
     return folds
-
-
-def folds_accepts_naive(timestamps, train_weeks):
-    ts = pd.Series(timestamps)
-    return folds_loop(ts.dt.tz_localize("UTC") if ts.dt.tz is None else ts, train_weeks)
-
-
-def cost_observed_only(y_true, scores, cost_missed, cost_false_alert):  # never "flag nothing"
-    y, s = np.asarray(y_true, bool), np.asarray(scores, float)
-    candidates = np.unique(s)
-    costs = [cost_missed * np.sum((s < t) & y) + cost_false_alert * np.sum((s >= t) & ~y) for t in candidates]
-    return float(candidates[int(np.argmin(costs))])
-
-
-def cost_swapped(y_true, scores, cost_missed, cost_false_alert):  # swaps the two costs
-    return cost_brute(y_true, scores, cost_false_alert, cost_missed)
 
 
 # ---------------------------------------------------------------- tests

@@ -9,6 +9,11 @@ import pytest
 
 from reference_impl.exercises import ExerciseFailed
 from reference_impl.exercises.week04_kyc import check, reference
+from reference_impl.exercises.mutants.week04_kyc import (  # the planted wrong answers, one definition
+    global_threshold,
+    strict_inequality,
+    unsorted_prefix,
+)
 
 
 def test_reference_passes(capsys):
@@ -29,16 +34,6 @@ def marginal_precision(confidence, correct, target):
             best = c
         else:
             break
-    return best
-
-
-def unsorted_prefix(confidence, correct, target):
-    """Forgets to sort: walks the input order."""
-    best, hits = math.inf, 0
-    for k, (c, ok) in enumerate(zip(confidence, correct), start=1):
-        hits += ok
-        if hits / k >= target:
-            best = c
     return best
 
 
@@ -74,19 +69,6 @@ def test_wrong_thresholds_fail(wrong, case, hint):
 
 
 # -- plausible wrong answers to 4.6 -------------------------------------------------------------------------
-def global_threshold(proba, classes, thresholds):
-    proba = np.asarray(proba, dtype=float)
-    if len(proba) == 0:
-        return float("nan")
-    return float(np.mean(proba.max(axis=1) >= min(thresholds.values())))
-
-
-def strict_inequality(proba, classes, thresholds):
-    proba = np.asarray(proba, dtype=float)
-    if len(proba) == 0:
-        return float("nan")
-    top = proba.argmax(axis=1)
-    return float(np.mean([proba[i, j] > thresholds.get(classes[j], math.inf) for i, j in enumerate(top)]))
 
 
 def key_error_on_missing_class(proba, classes, thresholds):

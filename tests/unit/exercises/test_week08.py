@@ -10,6 +10,9 @@ from reference_impl.exercises import ExerciseFailed
 from reference_impl.exercises import week08 as w
 from reference_impl.governance.audit import record_hash
 from reference_impl.monitoring.alerts import AlertRule, C
+from reference_impl.exercises.mutants.week08 import (  # the planted wrong answers, one definition
+    backlog_rule_critical,
+)
 
 # ---------------------------------------------------------------- independent correct solutions (a learner's)
 
@@ -24,12 +27,6 @@ def psi_pandas(reference, current, n_bins=10):
     c = pd.cut(cur, bins, right=True).value_counts(normalize=True, sort=False).to_numpy()
     r, c = np.where(r == 0, 1e-4, r), np.where(c == 0, 1e-4, c)
     return float(np.sum((c - r) * np.log(c / r)))
-
-
-def backlog_rule_critical():
-    return AlertRule("kyc_backlog", "critical", (C("kyc_review_hours_needed", ">", "kyc_reviewer_hours_per_day"),),
-                     "backlog", "{kyc_review_hours_needed} h needed, {kyc_reviewer_hours_per_day} h available",
-                     "onboarding slows", "get cover from operations")
 
 
 def first_bad_loop(records):
