@@ -5,26 +5,39 @@ The rules follow the notebook conventions (``notebooks/README.md``):
 
 * an exercise is a code cell whose first line is ``# Exercise W.N — <title>``; its check is the next code
   cell that calls ``check.<name>(...)`` (or the exercise cell itself, if the call is there);
-* the exercise is **not started** while its cell still calls ``reference.<name>(...)``;
-* it **passed** when the check cell printed ``Exercise W.N passed``, and is **failing** when the check cell
-  raised (the message is the exception's, e.g. the failing case and hint from
-  :class:`~reference_impl.exercises.ExerciseFailed`).
+* the exercise is **not started** while its check reported so (the cell still only raises
+  ``NotImplementedError``) or its cell still calls ``reference.<name>(...)``;
+* it **passed** when the check cell reported ``Exercise W.N passed`` *for the cell as it is saved now*, and is
+  **failing** when the check cell raised (the message is the exception's, e.g. the failing case and hint from
+  :class:`~reference_impl.exercises.ExerciseFailed`);
+* it is **changed since last run** when the exercise cell was edited after its check ran: a check records a
+  digest of the exercise cell it ran against in its output's metadata
+  (:mod:`reference_impl.exercises.cells`), and a stored result is trusted only when that digest matches the
+  saved cell. A result with no digest (or a pass line printed by something else) is not trusted either.
 
-Stored outputs are trusted unless the notebook was never executed (then it is executed, read-only, in a
-fresh kernel) or ``execute=True`` forces a re-run. The notebook file itself is never modified.
+A notebook that was never executed is executed (read-only, in a fresh kernel); ``execute=True`` forces a
+re-run, which also settles every "changed". The notebook file is never modified, and executing it leaves no
+tool caches (``.hypothesis/``, ``.pytest_cache/``) behind in the learner's folder.
 
 Examples
 --------
->>> status_of(uses_reference=False, check_outputs=[{"output_type": "stream", "name": "stdout",
-...           "text": "Exercise 1.1 passed (5/5 cases)\\n"}], exercise_id="1.1")
+>>> from reference_impl.exercises.cells import cell_digest
+>>> source = "# Exercise 1.1 — double\\ndef double(x):\\n    return 2 * x"
+>>> result = {"output_type": "display_data", "data": {"text/plain": "Exercise 1.1 passed (5/5 cases)"},
+...           "metadata": {"ibml_exercise": {"id": "1.1", "status": "passed", "cell": cell_digest(source)}}}
+>>> status_of(exercise_source=source, check_outputs=[result], exercise_id="1.1")
 ('passed', '')
+>>> status_of(exercise_source=source + " + 0", check_outputs=[result], exercise_id="1.1")[0]
+'changed'
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+import shutil
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -32,13 +45,15 @@ from typing import Any, Literal
 import nbformat
 
 from reference_impl.errors import NotebookError
+from reference_impl.exercises.cells import EXERCISE_HEADER, METADATA_KEY, cell_digest
 
-Status = Literal["not_started", "passed", "failing", "not_run"]
-STATUSES: tuple[Status, ...] = ("passed", "not_started", "failing", "not_run")
+Status = Literal["not_started", "passed", "failing", "changed", "not_run"]
+STATUSES: tuple[Status, ...] = ("passed", "not_started", "failing", "changed", "not_run")
 DEFAULT_TIMEOUT = 120  # seconds per cell when a notebook has to be executed
 
-_EXERCISE_HEADER = re.compile(r"^\s*#\s*Exercise\s+(?P<id>\d+\.\d+)\s*(?:[—–:-]+\s*(?P<title>.*))?$")
+_EXERCISE_HEADER = EXERCISE_HEADER
 _USES_REFERENCE = re.compile(r"^[^#\n]*\breference\.\w+\s*\(", re.MULTILINE)
+_TOOL_CACHES = (".hypothesis", ".pytest_cache")  # written into the working directory by checks that run tests
 _CALLS_CHECK = re.compile(r"\bcheck\w*\.\w+\s*\(")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -86,8 +101,9 @@ class ProgressReport:
 
     @property
     def ok(self) -> bool:
+        """No exercise failing, changed since its last run, or never run (not started is fine)."""
         counts = self.counts
-        return counts["failing"] == 0 and counts["not_run"] == 0
+        return counts["failing"] == 0 and counts["not_run"] == 0 and counts["changed"] == 0
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "counts": self.counts, "notebooks": [nb.to_dict() for nb in self.notebooks]}
@@ -97,7 +113,13 @@ class ProgressReport:
 
     def to_text(self) -> str:
         """A short table a mentor can read at a glance; failing messages are indented under their row."""
-        labels = {"passed": "passed", "not_started": "not started", "failing": "FAILING", "not_run": "not run"}
+        labels = {
+            "passed": "passed",
+            "not_started": "not started",
+            "failing": "FAILING",
+            "changed": "CHANGED since last run",
+            "not_run": "not run",
+        }
         lines: list[str] = []
         for nb in self.notebooks:
             how = "executed now" if nb.executed else "stored outputs"
@@ -105,13 +127,14 @@ class ProgressReport:
             if not nb.exercises:
                 lines.append("  (no exercises found)")
             for ex in nb.exercises:
-                lines.append(f"  {ex.id:<5} {labels[ex.status]:<12} {ex.title}".rstrip())
+                lines.append(f"  {ex.id:<5} {labels[ex.status]:<22} {ex.title}".rstrip())
                 for msg_line in ex.message.splitlines()[:4]:
-                    lines.append(f"{'':20}{msg_line}")
+                    lines.append(f"{'':30}{msg_line}")
         c = self.counts
         n_ex = sum(c.values())
         lines.append(
             f"summary: {c['passed']} passed, {c['not_started']} not started, {c['failing']} failing"
+            + (f", {c['changed']} changed since last run" if c["changed"] else "")
             + (f", {c['not_run']} not run" if c["not_run"] else "")
             + f" ({n_ex} exercises in {len(self.notebooks)} notebook{'s' if len(self.notebooks) != 1 else ''})"
         )
@@ -152,21 +175,43 @@ def find_notebooks(paths: Iterable[Path | str]) -> list[Path]:
     return out
 
 
-def status_of(*, uses_reference: bool, check_outputs: Sequence[dict] | None, exercise_id: str) -> tuple[Status, str]:
-    """Decide one exercise's status from its source and its check cell's outputs. Returns (status, message)."""
+def status_of(*, exercise_source: str, check_outputs: Sequence[dict] | None, exercise_id: str) -> tuple[Status, str]:
+    """Decide one exercise's status from its saved source and its check cell's outputs: (status, message)."""
     if check_outputs is None:
         return "not_run", "no check cell found after the exercise cell"
     for out in check_outputs:
         if out.get("output_type") == "error":
             return "failing", _error_message(out)
-    passed = any(
-        f"Exercise {exercise_id} passed" in _text(out) for out in check_outputs if out.get("output_type") == "stream"
-    )
-    if uses_reference:
+    if _USES_REFERENCE.search(exercise_source):
+        return "not_started", ""  # the pre-stub convention: the cell still delegates to the reference
+    result = _recorded_result(check_outputs, exercise_id)
+    if result is None:
+        if any(_says(out, exercise_id) for out in check_outputs):
+            return "changed", "the stored result carries no cell digest: run the notebook again (or use --execute)"
+        return "not_run", "the check cell has no result: run the notebook (or use --execute)"
+    status, digest = result
+    if digest != cell_digest(exercise_source):
+        return "changed", "the exercise cell was edited after its check ran: run both cells again (or use --execute)"
+    if status == "not_started":
         return "not_started", ""
-    if passed:
+    if status == "passed":
         return "passed", ""
-    return "not_run", "the check cell has no pass line: run the notebook (or use --execute)"
+    return "not_run", f"unknown recorded status {status!r}: run the notebook again"
+
+
+def _recorded_result(outputs: Sequence[dict], exercise_id: str) -> tuple[str, str | None] | None:
+    """``(status, cell digest)`` from the metadata a check attaches to its result line, if any."""
+    for out in outputs:
+        meta = (out.get("metadata") or {}).get(METADATA_KEY)
+        if isinstance(meta, dict) and meta.get("id") == exercise_id:
+            return str(meta.get("status")), meta.get("cell")
+    return None
+
+
+def _says(out: dict, exercise_id: str) -> bool:
+    """A printed result line for this exercise without the metadata (printed by hand, or by an old ibml)."""
+    text = _text(out) if out.get("output_type") == "stream" else _plain(out)
+    return f"Exercise {exercise_id} passed" in text or f"Exercise {exercise_id} not started" in text
 
 
 def exercises_in(nb: nbformat.NotebookNode) -> list[tuple[str, str, int, int | None]]:
@@ -211,9 +256,8 @@ def notebook_progress(path: Path | str, *, execute: bool = False, timeout: int =
         ran = True
     results = []
     for ex_id, title, ex_idx, check_idx in exercises:
-        uses_ref = bool(_USES_REFERENCE.search(nb.cells[ex_idx].source))
         outputs = None if check_idx is None else list(nb.cells[check_idx].get("outputs", []))
-        status, message = status_of(uses_reference=uses_ref, check_outputs=outputs, exercise_id=ex_id)
+        status, message = status_of(exercise_source=nb.cells[ex_idx].source, check_outputs=outputs, exercise_id=ex_id)
         results.append(ExerciseProgress(ex_id, title, status, message))
     return NotebookProgress(str(path), ran, results)
 
@@ -239,13 +283,31 @@ def _execute(nb: nbformat.NotebookNode, path: Path, timeout: int) -> nbformat.No
         if cell.get("cell_type") == "code":
             cell["outputs"], cell["execution_count"] = [], None
     try:
-        return execute_notebook(nb, path.parent.resolve(), timeout, allow_errors=True)
+        with _no_new_tool_caches(path.parent.resolve()):
+            return execute_notebook(nb, path.parent.resolve(), timeout, allow_errors=True)
     except CellTimeoutError:
         raise NotebookError(
             f"notebook {path}: a cell ran longer than the {timeout} s timeout (raise --timeout)"
         ) from None
     except DeadKernelError as exc:
         raise NotebookError(f"notebook {path}: the kernel died ({_one_line(exc)})") from None
+
+
+@contextmanager
+def _no_new_tool_caches(folder: Path) -> Iterator[None]:
+    """Remove tool caches that executing the notebook created in ``folder`` (never ones that were there before)."""
+    before = {name for name in _TOOL_CACHES if (folder / name).exists()}
+    try:
+        yield
+    finally:
+        for name in _TOOL_CACHES:
+            if name not in before and (folder / name).is_dir():
+                shutil.rmtree(folder / name, ignore_errors=True)
+
+
+def _plain(out: dict) -> str:
+    text = (out.get("data") or {}).get("text/plain", "")
+    return "".join(text) if isinstance(text, list) else str(text)
 
 
 def _text(out: dict) -> str:

@@ -8,16 +8,24 @@ what came back, and giving a hint aimed at the mistake that case was written to 
 Design rules (they make ``pytest --nbval`` and ``ibml progress`` work):
 
 * a passing check prints exactly one line, ``Exercise W.N passed (k/k cases)`` — deterministic, so
-  a learner's correct answer produces the same stored output as the shipped notebook;
+  a learner's correct answer produces the same stored output on every run;
+* an exercise ships **not started**: the learner's function only raises ``NotImplementedError``; its check
+  prints ``Exercise W.N not started ...`` and returns the reference solution for later cells, so the shipped
+  notebook runs top to bottom and passes nbval;
 * a failing check raises (so the notebook cell errors and nbval fails) with a readable message;
-* the learner's function is never trusted: exceptions it raises are reported as a failed case.
+* the learner's function is never trusted: exceptions it raises are reported as a failed case;
+* in a notebook the result line carries, in its output metadata, a digest of the exercise cell that was run
+  (:mod:`reference_impl.exercises.cells`), so ``ibml progress`` can tell a stale "passed" from a real one.
 """
 
 from __future__ import annotations
 
+import ast
 import copy
 import dataclasses
+import inspect
 import math
+import textwrap
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +33,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from reference_impl.exercises.cells import report
 
 
 class ExerciseFailed(AssertionError):
@@ -42,6 +52,36 @@ class ExerciseFailed(AssertionError):
         if hint:
             msg += f"\nHint: {hint}"
         super().__init__(msg)
+
+
+class ExerciseNotStarted(Exception):
+    """The learner's function still raises ``NotImplementedError``: the exercise is not started (not a failure)."""
+
+
+def is_stub(func: Any) -> bool:
+    """True when ``func`` is a function whose body (after a docstring) is only ``raise NotImplementedError``.
+
+    >>> def f(x):
+    ...     raise NotImplementedError("Exercise 1.1: your code here")
+    >>> is_stub(f), is_stub(len)
+    (True, False)
+    """
+    try:
+        source = textwrap.dedent(inspect.getsource(func))
+        tree = ast.parse(source)
+    except (OSError, TypeError, SyntaxError, ValueError, IndentationError):
+        return False
+    node = tree.body[0] if tree.body else None
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    body = list(node.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
+        body = body[1:]  # a docstring
+    if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
+        return False
+    exc = body[0].exc
+    target = exc.func if isinstance(exc, ast.Call) else exc
+    return isinstance(target, ast.Name) and target.id == "NotImplementedError"
 
 
 @dataclass(frozen=True)
@@ -302,8 +342,13 @@ def run_cases(
     reqs = {r.id: r for r in requirements}
     if not callable(func):
         raise ExerciseFailed(exercise, "setup", f"expected a function, got {_type_name(func)}")
-    for case in cases:
-        reason = _run_case(func, case, reference)
+    for i, case in enumerate(cases):
+        try:
+            reason = _run_case(func, case, reference)
+        except NotImplementedError:
+            if i == 0:
+                raise ExerciseNotStarted(exercise) from None
+            reason = "your function raised NotImplementedError (is a branch still unfinished?)"
         if reason:
             req = reqs.get(case.req)
             hint = case.hint
@@ -324,6 +369,8 @@ def _run_case(func: Callable[..., Any], case: Case, reference: Callable[..., Any
             func(*args, **kwargs)
         except case.raises:
             return None
+        except NotImplementedError:
+            raise
         except Exception as exc:  # noqa: BLE001 - learner code may raise anything; it becomes a failed case
             return f"expected {_exc_names(case.raises)}, got {type(exc).__name__}: {_clip(str(exc))}"
         return f"expected {_exc_names(case.raises)} to be raised"
@@ -335,6 +382,8 @@ def _run_case(func: Callable[..., Any], case: Case, reference: Callable[..., Any
     start = time.perf_counter()
     try:
         got = func(*args, **kwargs)
+    except NotImplementedError:
+        raise
     except Exception as exc:  # noqa: BLE001 - learner code may raise anything; it becomes a failed case
         return f"your function raised {type(exc).__name__}: {_clip(str(exc))}"
     elapsed = time.perf_counter() - start
@@ -376,6 +425,12 @@ def _exc_names(exc: type[BaseException] | tuple[type[BaseException], ...]) -> st
     return exc.__name__
 
 
+NOT_STARTED = (
+    "Exercise {id} not started: replace the `raise NotImplementedError` line in the cell above with your code, "
+    'run that cell, then this one. Stuck? check.hint("{id}"). Until then, later cells use the reference solution.'
+)
+
+
 @dataclass
 class Exercise:
     """An exercise as data: its requirements, hand-written cases, seeded random cases and the reference.
@@ -384,7 +439,13 @@ class Exercise:
     ``random_cases(rng)`` builds extra cases from ``numpy.random.default_rng(seed)``: irregular inputs whose
     expected value comes from ``reference``; the same seed gives the same cases, so the pass line (which
     counts them) is deterministic. ``runner`` replaces the generic engine for exercises whose "function" is
-    something else (a property test, a rule factory); it receives the learner's object and returns the count.
+    something else (a property test, a rule factory, an app factory); it receives the learner's object and
+    returns the count, and lets ``NotImplementedError`` from the learner's object propagate (or raises
+    :class:`ExerciseNotStarted`) so the exercise reads "not started".
+
+    ``hints`` are graded, from a nudge to a near-complete answer (``check.hint(id)`` shows the next one);
+    ``solution`` is the function whose source ``check.solution(id)`` shows (default: ``reference``), and
+    ``fallback`` what later notebook cells use while the exercise is not started (default: ``solution``).
     """
 
     id: str
@@ -397,6 +458,9 @@ class Exercise:
     adapt: Callable[[Callable[..., Any]], Callable[..., Any]] | None = None
     runner: Callable[[Any], int] | None = None
     structure_req: str | None = None
+    hints: tuple[str, ...] = ()
+    solution: Callable[..., Any] | None = None
+    fallback: Any = None
 
     def requirement(self, req_id: str) -> Requirement:
         for req in self.requirements:
@@ -410,39 +474,154 @@ class Exercise:
             cases += self.random_cases(np.random.default_rng(self.seed))
         return cases
 
-    def check(self, func: Any, *, quiet: bool = False) -> int:
-        """Run the learner's ``func``: print ``Exercise W.N passed (k/k cases)`` or raise :class:`ExerciseFailed`."""
-        if self.runner is not None:
-            n = self.runner(func)
-        else:
-            if not callable(func):
-                raise ExerciseFailed(self.id, "setup", f"expected a function, got {_type_name(func)}")
-            target = self.adapt(func) if self.adapt is not None else func
-            n = run_cases(
-                self.id,
-                target,
-                self.all_cases(),
-                reference=self.reference,
-                quiet=True,
-                requirements=self.requirements,
-                structure_req=self.structure_req,
-            )
+    @property
+    def stand_in(self) -> Any:
+        """What later cells use while the exercise is not started."""
+        if self.fallback is not None:
+            return self.fallback
+        return self.solution if self.solution is not None else self.reference
+
+    def _is_stand_in(self, func: Any) -> bool:
+        return func is not None and any(func is f for f in (self.fallback, self.solution, self.reference))
+
+    def check(self, func: Any, *, quiet: bool = False) -> Any:
+        """Run the learner's ``func`` and return what later cells should use.
+
+        Prints ``Exercise W.N passed (k/k cases)`` and returns ``func``; prints ``Exercise W.N not started ...``
+        and returns the reference stand-in while ``func`` only raises ``NotImplementedError`` (or *is* the
+        stand-in, handed back by an earlier run of this check); raises :class:`ExerciseFailed` otherwise.
+        """
+        try:
+            if is_stub(func) or self._is_stand_in(func):
+                raise ExerciseNotStarted(self.id)
+            n = self.evaluate(func)
+        except ExerciseNotStarted:
+            if not quiet:
+                report(self.id, "not_started", NOT_STARTED.format(id=self.id))
+            return self.stand_in
         if not quiet:
-            print(f"Exercise {self.id} passed ({n}/{n} cases)")
-        return n
+            report(self.id, "passed", f"Exercise {self.id} passed ({n}/{n} cases)")
+        return func
+
+    def evaluate(self, func: Any) -> int:
+        """Run every case on ``func`` silently: the number passed, or :class:`ExerciseFailed` /
+        :class:`ExerciseNotStarted`. Unlike :meth:`check` it does not treat the reference as a stand-in."""
+        if self.runner is not None:
+            try:
+                return self.runner(func)
+            except NotImplementedError:
+                raise ExerciseNotStarted(self.id) from None
+        if not callable(func):
+            raise ExerciseFailed(self.id, "setup", f"expected a function, got {_type_name(func)}")
+        target = self.adapt(func) if self.adapt is not None else func
+        return run_cases(
+            self.id,
+            target,
+            self.all_cases(),
+            reference=self.reference,
+            quiet=True,
+            requirements=self.requirements,
+            structure_req=self.structure_req,
+        )
 
     def hint(self, req_id: str) -> str:
-        """The hint for one requirement (``check.hint`` in the notebook)."""
+        """The hint for one requirement."""
         return self.requirement(req_id).hint
+
+    def solution_source(self) -> str:
+        """The source of the reference solution (``check.solution``)."""
+        func = self.solution if self.solution is not None else self.reference
+        if func is None:
+            return f"# Exercise {self.id}: no reference solution is declared"
+        try:
+            return textwrap.dedent(inspect.getsource(func)).rstrip() + "\n"
+        except (OSError, TypeError):
+            return f"# Exercise {self.id}: the source of {getattr(func, '__name__', func)!r} is not available"
+
+
+class CheckBook:
+    """One week's checks, hints and solutions: the ``check`` object a notebook imports.
+
+    ``check.<name>(func)`` runs one exercise's check (see :meth:`Exercise.check`); ``check.hint("3.2")``
+    prints the exercise's next graded hint (call again for the next one; ``level=`` picks one);
+    ``check.solution("3.2")`` prints the reference solution's source; ``check.requirements("3.2")`` lists the
+    requirements the check tests.
+
+    >>> ex = Exercise("9.1", "double", (Requirement("double", "return 2x", "multiply by two"),),
+    ...               cases=lambda: [Case("two", (2,), expected=4, req="double")],
+    ...               hints=("Think twice.", "return 2 * x"))
+    >>> book = CheckBook({"9.1": ex}, double="9.1")
+    >>> _ = book.double(lambda x: 2 * x)
+    Exercise 9.1 passed (1/1 cases)
+    >>> book.hint("9.1")
+    Hint 1 of 2 for exercise 9.1: Think twice.
+    >>> book.hint("9.1")
+    Hint 2 of 2 for exercise 9.1: return 2 * x
+    """
+
+    def __init__(self, exercises: dict[str, Exercise], **checks: str) -> None:
+        self._exercises = exercises
+        self._checks = checks
+        self._shown: dict[str, int] = {}
+        unknown = sorted(set(checks.values()) - set(exercises))
+        if unknown:
+            raise KeyError(f"checks name unknown exercises: {unknown}")
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        checks = self.__dict__.get("_checks", {})
+        if name not in checks:
+            raise AttributeError(f"no check named {name!r}; checks: {sorted(checks)}")
+        exercise = self._exercises[checks[name]]
+
+        def run(func: Any) -> Any:
+            return exercise.check(func)
+
+        run.__name__ = name
+        run.__doc__ = f"Exercise {exercise.id}: {exercise.title}."
+        return run
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *self._checks})
+
+    def _exercise(self, exercise_id: str) -> Exercise:
+        if exercise_id not in self._exercises:
+            raise KeyError(f"no exercise {exercise_id!r} this week; exercises: {sorted(self._exercises)}")
+        return self._exercises[exercise_id]
+
+    def hint(self, exercise_id: str, level: int | None = None) -> None:
+        """Print the next graded hint for ``exercise_id`` (or hint number ``level``, from 1)."""
+        ex = self._exercise(exercise_id)
+        if not ex.hints:
+            print(f"Exercise {exercise_id} has no graded hints; its requirements are:")
+            self.requirements(exercise_id)
+            return
+        if level is None:
+            level = min(self._shown.get(exercise_id, 0) + 1, len(ex.hints))
+        level = max(1, min(int(level), len(ex.hints)))
+        self._shown[exercise_id] = level
+        print(f"Hint {level} of {len(ex.hints)} for exercise {exercise_id}: {ex.hints[level - 1]}")
+
+    def solution(self, exercise_id: str) -> None:
+        """Print the reference solution's source (try the hints first: reading is not writing)."""
+        print(self._exercise(exercise_id).solution_source(), end="")
+
+    def requirements(self, exercise_id: str) -> None:
+        """Print what the check tests, one requirement per line."""
+        for req in self._exercise(exercise_id).requirements:
+            print(f"- {req.text}")
 
 
 __all__ = [
+    "NOT_STARTED",
     "Case",
+    "CheckBook",
     "Exercise",
     "ExerciseFailed",
+    "ExerciseNotStarted",
     "Requirement",
     "compare_values",
     "fresh_index",
+    "is_stub",
     "run_cases",
     "with_requirements",
 ]

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from reference_impl.exercises.framework import Exercise, ExerciseFailed, run_cases
+from reference_impl.exercises.framework import Exercise, ExerciseFailed, ExerciseNotStarted, run_cases
 
 MIN_SCORE = 0.95
 WEEKS = ("week01", "week02", "week03", "week04", "week04_kyc", "week05", "week06", "week07", "week08")
@@ -40,7 +40,8 @@ class Mutant:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a check did with one solution: ``passed``, ``failed`` (ExerciseFailed) or ``crashed`` (anything else)."""
+    """What a check did with one solution: ``passed``, ``failed`` (ExerciseFailed), ``not_started``
+    (ExerciseNotStarted: it raised NotImplementedError at once) or ``crashed`` (anything else)."""
 
     status: str
     case: str = ""
@@ -76,9 +77,11 @@ def run(exercise: Exercise, solution: Any) -> Outcome:
     """Run one check on one solution, silently, and classify what happened."""
     with contextlib.redirect_stdout(io.StringIO()):
         try:
-            exercise.check(solution)
+            exercise.evaluate(solution)
         except ExerciseFailed as exc:
             return Outcome("failed", exc.case, exc.req, str(exc))
+        except ExerciseNotStarted:
+            return Outcome("not_started")
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
                 raise

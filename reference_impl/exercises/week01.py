@@ -28,6 +28,7 @@ import pandas as pd
 from reference_impl.errors import DataValidationError
 from reference_impl.exercises.framework import (
     Case,
+    CheckBook,
     Exercise,
     Requirement,
     fresh_index,
@@ -697,25 +698,26 @@ EXERCISES = {
 # --------------------------------------------------------------------------------------------------------------
 
 
-def check_flag_off_hours(func: Callable[..., Any]) -> None:
+def check_flag_off_hours(func: Callable[..., Any]) -> Any:
     """Exercise 1.1: run ``func(trades, desks)`` against the time-zone cases."""
-    EXERCISES["1.1"].check(func)
+    return EXERCISES["1.1"].check(func)
 
 
-def check_usd_notional(func: Callable[..., Any]) -> None:
+def check_usd_notional(func: Callable[..., Any]) -> Any:
     """Exercise 1.2: run ``func(trades, fx_rates)`` against the FX-join cases."""
-    EXERCISES["1.2"].check(func)
+    return EXERCISES["1.2"].check(func)
 
 
-def check_daily_notional_by_trader(func: Callable[..., Any]) -> None:
+def check_daily_notional_by_trader(func: Callable[..., Any]) -> Any:
     """Exercise 1.3: run ``func(trades)`` against the groupby cases."""
-    EXERCISES["1.3"].check(func)
+    return EXERCISES["1.3"].check(func)
 
 
-check = SimpleNamespace(
-    flag_off_hours=check_flag_off_hours,
-    usd_notional=check_usd_notional,
-    daily_notional_by_trader=check_daily_notional_by_trader,
+check = CheckBook(
+    EXERCISES,
+    flag_off_hours="1.1",
+    usd_notional="1.2",
+    daily_notional_by_trader="1.3",
 )
 
 __all__ = [

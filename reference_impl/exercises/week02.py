@@ -25,6 +25,7 @@ import pandas as pd
 from reference_impl.errors import DataValidationError
 from reference_impl.exercises.framework import (
     Case,
+    CheckBook,
     Exercise,
     Requirement,
     Structural,
@@ -537,25 +538,26 @@ EXERCISES = {
 # --------------------------------------------------------------------------------------------------------------
 
 
-def check_time_based_split(func: Callable[..., Any]) -> None:
+def check_time_based_split(func: Callable[..., Any]) -> Any:
     """Exercise 2.1: run ``func(df, test_fraction=...)`` against the leakage cases."""
-    EXERCISES["2.1"].check(func)
+    return EXERCISES["2.1"].check(func)
 
 
-def check_majority_baseline_accuracy(func: Callable[..., Any]) -> None:
+def check_majority_baseline_accuracy(func: Callable[..., Any]) -> Any:
     """Exercise 2.2: run ``func(y_train, y_test)`` against the baseline cases."""
-    EXERCISES["2.2"].check(func)
+    return EXERCISES["2.2"].check(func)
 
 
-def check_precision_recall(func: Callable[..., Any]) -> None:
+def check_precision_recall(func: Callable[..., Any]) -> Any:
     """Exercise 2.3: run ``func(tp, fp, fn)`` against the zero-division cases."""
-    EXERCISES["2.3"].check(func)
+    return EXERCISES["2.3"].check(func)
 
 
-check = SimpleNamespace(
-    time_based_split=check_time_based_split,
-    majority_baseline_accuracy=check_majority_baseline_accuracy,
-    precision_recall=check_precision_recall,
+check = CheckBook(
+    EXERCISES,
+    time_based_split="2.1",
+    majority_baseline_accuracy="2.2",
+    precision_recall="2.3",
 )
 
 __all__ = [

@@ -29,6 +29,7 @@ import pandas as pd
 from reference_impl.errors import DataValidationError
 from reference_impl.exercises.framework import (
     Case,
+    CheckBook,
     Exercise,
     Requirement,
     Structural,
@@ -608,25 +609,26 @@ EXERCISES = {
 # --------------------------------------------------------------------------------------------------------------
 
 
-def check_rolling_zscore(func: Callable[..., Any]) -> None:
+def check_rolling_zscore(func: Callable[..., Any]) -> Any:
     """Exercise 3.2: run ``func(trades, window)`` against the leakage cases."""
-    EXERCISES["3.2"].check(func)
+    return EXERCISES["3.2"].check(func)
 
 
-def check_point_in_time_join(func: Callable[..., Any]) -> None:
+def check_point_in_time_join(func: Callable[..., Any]) -> Any:
     """Exercise 3.3: run ``func(entity_df, feature_df)`` against the point-in-time cases."""
-    EXERCISES["3.3"].check(func)
+    return EXERCISES["3.3"].check(func)
 
 
-def check_late_arrivals(func: Callable[..., Any]) -> None:
+def check_late_arrivals(func: Callable[..., Any]) -> Any:
     """Exercise 3.1: run ``func(trades, as_of)`` against the late-arrival cases."""
-    EXERCISES["3.1"].check(func)
+    return EXERCISES["3.1"].check(func)
 
 
-check = SimpleNamespace(
-    rolling_zscore=check_rolling_zscore,
-    point_in_time_join=check_point_in_time_join,
-    late_arrivals=check_late_arrivals,
+check = CheckBook(
+    EXERCISES,
+    rolling_zscore="3.2",
+    point_in_time_join="3.3",
+    late_arrivals="3.1",
 )
 
 __all__ = [

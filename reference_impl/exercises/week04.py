@@ -26,7 +26,7 @@ import pandas as pd
 
 from reference_impl.evaluation import metrics, thresholds
 from reference_impl.evaluation.backtest import time_splits
-from reference_impl.exercises.framework import Case, Exercise, Requirement, compare_values, with_requirements
+from reference_impl.exercises.framework import Case, CheckBook, Exercise, Requirement, compare_values, with_requirements
 
 # --------------------------------------------------------------------------------------------------------------
 # Reference solutions (they delegate to reference_impl.evaluation)
@@ -588,31 +588,32 @@ EXERCISES = {
 # --------------------------------------------------------------------------------------------------------------
 
 
-def check_precision_at_k(func: Callable[..., Any]) -> None:
+def check_precision_at_k(func: Callable[..., Any]) -> Any:
     """Exercise 4.1: ``func(y_true, scores, k)``."""
-    EXERCISES["4.1"].check(func)
+    return EXERCISES["4.1"].check(func)
 
 
-def check_capacity_threshold(func: Callable[..., Any]) -> None:
+def check_capacity_threshold(func: Callable[..., Any]) -> Any:
     """Exercise 4.3: ``func(scores, alerts_per_day, n_days)``."""
-    EXERCISES["4.3"].check(func)
+    return EXERCISES["4.3"].check(func)
 
 
-def check_walk_forward_folds(func: Callable[..., Any]) -> None:
+def check_walk_forward_folds(func: Callable[..., Any]) -> Any:
     """Exercise 4.2: ``func(timestamps, train_weeks)``."""
-    EXERCISES["4.2"].check(func)
+    return EXERCISES["4.2"].check(func)
 
 
-def check_cost_threshold(func: Callable[..., Any]) -> None:
+def check_cost_threshold(func: Callable[..., Any]) -> Any:
     """Exercise 4.4: ``func(y_true, scores, cost_missed, cost_false_alert)``."""
-    EXERCISES["4.4"].check(func)
+    return EXERCISES["4.4"].check(func)
 
 
-check = SimpleNamespace(
-    precision_at_k=check_precision_at_k,
-    capacity_threshold=check_capacity_threshold,
-    walk_forward_folds=check_walk_forward_folds,
-    cost_threshold=check_cost_threshold,
+check = CheckBook(
+    EXERCISES,
+    precision_at_k="4.1",
+    capacity_threshold="4.3",
+    walk_forward_folds="4.2",
+    cost_threshold="4.4",
 )
 
 __all__ = [

@@ -26,7 +26,7 @@ import numpy as np
 
 from reference_impl.evaluation import precision_cutoff
 from reference_impl.exercises import week04
-from reference_impl.exercises.framework import Case, Exercise, Requirement, with_requirements
+from reference_impl.exercises.framework import Case, CheckBook, Exercise, Requirement, with_requirements
 from reference_impl.kyc import routing
 
 # ----------------------------------------------------------------------------------------------------------
@@ -303,18 +303,21 @@ EXERCISES = {
 # ----------------------------------------------------------------------------------------------------------
 
 
-def check_precision_threshold(func: Callable[..., Any]) -> None:
+def check_precision_threshold(func: Callable[..., Any]) -> Any:
     """Exercise 4.5: ``func(confidence, correct, target_precision)``."""
-    EXERCISES["4.5"].check(func)
+    return EXERCISES["4.5"].check(func)
 
 
-def check_auto_accept_coverage(func: Callable[..., Any]) -> None:
+def check_auto_accept_coverage(func: Callable[..., Any]) -> Any:
     """Exercise 4.6: ``func(proba, classes, thresholds)``."""
-    EXERCISES["4.6"].check(func)
+    return EXERCISES["4.6"].check(func)
 
 
-check = SimpleNamespace(
-    **vars(week04.check), precision_threshold=check_precision_threshold, auto_accept_coverage=check_auto_accept_coverage
+check = CheckBook(
+    {**week04.EXERCISES, **EXERCISES},
+    **week04.check._checks,
+    precision_threshold="4.5",
+    auto_accept_coverage="4.6",
 )
 
 __all__ = [

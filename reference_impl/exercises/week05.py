@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from reference_impl.exercises.framework import Case, Exercise, Requirement
+from reference_impl.exercises.framework import Case, CheckBook, Exercise, Requirement
 from reference_impl.governance.audit import GENESIS_HASH, record_hash
 from reference_impl.serving.middleware import request_id_from
 
@@ -511,31 +511,32 @@ EXERCISES = {
 # --------------------------------------------------------------------------------------------------------------
 
 
-def check_resolve_request_id(func: Callable[..., Any]) -> None:
+def check_resolve_request_id(func: Callable[..., Any]) -> Any:
     """Exercise 5.1: ``func(header)``."""
-    EXERCISES["5.1"].check(func)
+    return EXERCISES["5.1"].check(func)
 
 
-def check_status_for(func: Callable[..., Any]) -> None:
+def check_status_for(func: Callable[..., Any]) -> Any:
     """Exercise 5.2: ``func(key_present, key_valid, role, allowed)``."""
-    EXERCISES["5.2"].check(func)
+    return EXERCISES["5.2"].check(func)
 
 
-def check_decide_with_fallback(func: Callable[..., Any]) -> None:
+def check_decide_with_fallback(func: Callable[..., Any]) -> Any:
     """Exercise 5.3: ``func(model, rules, budget_s)``; a hung model must not make you wait."""
-    EXERCISES["5.3"].check(func)
+    return EXERCISES["5.3"].check(func)
 
 
-def check_first_bad_record(func: Callable[..., Any]) -> None:
+def check_first_bad_record(func: Callable[..., Any]) -> Any:
     """Exercise 5.4: ``func(records)``."""
-    EXERCISES["5.4"].check(func)
+    return EXERCISES["5.4"].check(func)
 
 
-check = SimpleNamespace(
-    resolve_request_id=check_resolve_request_id,
-    status_for=check_status_for,
-    decide_with_fallback=check_decide_with_fallback,
-    first_bad_record=check_first_bad_record,
+check = CheckBook(
+    EXERCISES,
+    resolve_request_id="5.1",
+    status_for="5.2",
+    decide_with_fallback="5.3",
+    first_bad_record="5.4",
 )
 
 __all__ = [

@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 
 from reference_impl.exercises.framework import (
     Case,
+    CheckBook,
     Exercise,
     ExerciseFailed,
     Requirement,
@@ -568,26 +569,27 @@ EXERCISES = {
 # --------------------------------------------------------------------------------------------------------------
 
 
-def check_latency_bucket_properties(test_func: Callable[[Callable[[float], Sequence[float]]], None]) -> None:
+def check_latency_bucket_properties(test_func: Callable[[Callable[[float], Sequence[float]]], None]) -> Any:
     """Exercise 6.1: your property test, run with a fixed seed, must pass on the correct function and fail on
     every planted bug."""
-    EXERCISES["6.1"].check(test_func)
+    return EXERCISES["6.1"].check(test_func)
 
 
-def check_golden_lines(func: Callable[..., Any]) -> None:
+def check_golden_lines(func: Callable[..., Any]) -> Any:
     """Exercise 6.2: ``func(results)``."""
-    EXERCISES["6.2"].check(func)
+    return EXERCISES["6.2"].check(func)
 
 
-def check_undocumented_statuses(func: Callable[..., Any]) -> None:
+def check_undocumented_statuses(func: Callable[..., Any]) -> Any:
     """Exercise 6.3: ``func(openapi, observed)``."""
-    EXERCISES["6.3"].check(func)
+    return EXERCISES["6.3"].check(func)
 
 
-check = SimpleNamespace(
-    latency_bucket_properties=check_latency_bucket_properties,
-    golden_lines=check_golden_lines,
-    undocumented_statuses=check_undocumented_statuses,
+check = CheckBook(
+    EXERCISES,
+    latency_bucket_properties="6.1",
+    golden_lines="6.2",
+    undocumented_statuses="6.3",
 )
 
 __all__ = [

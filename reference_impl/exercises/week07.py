@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from reference_impl.exercises.framework import Case, Exercise, Requirement, with_requirements
+from reference_impl.exercises.framework import Case, CheckBook, Exercise, Requirement, with_requirements
 from reference_impl.lifecycle.registry import ModelVersionInfo
 from reference_impl.lifecycle.registry import alias_at as _alias_at
 from reference_impl.lifecycle.registry import rollback_target as _rollback_target
@@ -455,23 +455,26 @@ EXERCISES = {
 # --------------------------------------------------------------------------------------------------------------
 
 
-def check_passes_validation(func: Callable[..., Any]) -> None:
+def check_passes_validation(func: Callable[..., Any]) -> Any:
     """Exercise 7.1: run ``func(challenger, champion, rules)`` against the validation cases."""
-    EXERCISES["7.1"].check(func)
+    return EXERCISES["7.1"].check(func)
 
 
-def check_rollback_target(func: Callable[..., Any]) -> None:
+def check_rollback_target(func: Callable[..., Any]) -> Any:
     """Exercise 7.2: run ``func(versions, current)`` against the rollback cases."""
-    EXERCISES["7.2"].check(func)
+    return EXERCISES["7.2"].check(func)
 
 
-def check_alias_at(func: Callable[..., Any]) -> None:
+def check_alias_at(func: Callable[..., Any]) -> Any:
     """Exercise 7.3: run ``func(moves, alias, when)`` against the alias-history cases."""
-    EXERCISES["7.3"].check(func)
+    return EXERCISES["7.3"].check(func)
 
 
-check = SimpleNamespace(
-    passes_validation=check_passes_validation, rollback_target=check_rollback_target, alias_at=check_alias_at
+check = CheckBook(
+    EXERCISES,
+    passes_validation="7.1",
+    rollback_target="7.2",
+    alias_at="7.3",
 )
 
 __all__ = [

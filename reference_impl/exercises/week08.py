@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from reference_impl.exercises.framework import Case, Exercise, Requirement, Structural
+from reference_impl.exercises.framework import Case, CheckBook, Exercise, Requirement, Structural
 from reference_impl.exercises.week05 import CHAIN_REQS, chain_cases, chain_random_cases
 from reference_impl.governance.audit import GENESIS_HASH, AuditLog, record_hash
 from reference_impl.monitoring import drift
@@ -451,22 +451,27 @@ EXERCISES = {
 # --------------------------------------------------------------------------------------------------------------
 
 
-def check_psi(func: Callable[..., Any]) -> None:
+def check_psi(func: Callable[..., Any]) -> Any:
     """Exercise 8.1: ``func(reference, current, n_bins=10)``."""
-    EXERCISES["8.1"].check(func)
+    return EXERCISES["8.1"].check(func)
 
 
-def check_kyc_backlog_rule(make_rule: Callable[[], Any]) -> None:
+def check_kyc_backlog_rule(make_rule: Callable[[], Any]) -> Any:
     """Exercise 8.2: ``make_rule()`` returns an :class:`AlertRule`; we evaluate it on several days' metrics."""
-    EXERCISES["8.2"].check(make_rule)
+    return EXERCISES["8.2"].check(make_rule)
 
 
-def check_first_bad_record(func: Callable[..., Any]) -> None:
+def check_first_bad_record(func: Callable[..., Any]) -> Any:
     """Exercise 8.3: ``func(records)``."""
-    EXERCISES["8.3"].check(func)
+    return EXERCISES["8.3"].check(func)
 
 
-check = SimpleNamespace(psi=check_psi, kyc_backlog_rule=check_kyc_backlog_rule, first_bad_record=check_first_bad_record)
+check = CheckBook(
+    EXERCISES,
+    psi="8.1",
+    kyc_backlog_rule="8.2",
+    first_bad_record="8.3",
+)
 
 __all__ = [
     "EXERCISES",
