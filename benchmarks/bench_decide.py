@@ -13,7 +13,7 @@ Usage::
     .venv/bin/python benchmarks/bench_decide.py [--rows 100000] [--repeats 3] [--small-repeats 300]
 
 On a checkout older than ``decide_frame`` the script still runs: section 1 then times the per-row path
-only (through ``predict_frame``), which is how the "before" numbers in the README were taken.
+only (through ``predict_frame``), which is how the "before" numbers in docs/benchmarks.md were taken.
 """
 
 from __future__ import annotations

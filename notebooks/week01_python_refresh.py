@@ -28,9 +28,13 @@
 # **Prerequisites.** Python 3.11 and basic pandas (`DataFrame`, indexing, `merge`). No ML yet.
 # **Time.** About 3 hours, plus 2 hours of exercises.
 #
-# **Exercises.** Each exercise cell still calls `reference.<name>(...)`. Delete that line, write your own code,
-# and run the check cell below it. It prints `Exercise 1.N passed (k/k cases)`, or raises with the case that
-# failed and a hint. `ibml progress notebooks/week01_python_refresh.ipynb` shows where you are.
+# **Exercises.** Each exercise ships *not started*: its cell raises `NotImplementedError`, and the check cell below
+# it prints `Exercise 1.N not started` (later cells then use the reference solution, so the notebook still runs).
+# Replace the `raise` line with your code, run the cell, then run the check: it prints `Exercise 1.N passed (k/k
+# cases)`, or raises with the case that failed, the requirement it tests and a hint. Stuck? `check.hint("1.1")`
+# gives graded hints (call it again for the next one) and `check.solution("1.1")` shows the reference solution.
+# `ibml progress notebooks/week01_python_refresh.ipynb` shows where you are;
+# `git checkout -- notebooks/week01_python_refresh.ipynb` resets the notebook to its shipped state.
 
 # %%
 # Setup: imports, parameters and a small seeded dataset built in memory (about 1 s).
@@ -137,11 +141,11 @@ for day in ["2026-03-27 07:30", "2026-03-30 07:30"]:
 # %%
 # Exercise 1.1 — Flag off-hours trades in the desk's local time
 def flag_off_hours(trades: pd.DataFrame, desks: pd.DataFrame) -> pd.Series:
-    return reference.flag_off_hours(trades, desks)  # delete this line and write your own
+    raise NotImplementedError("Exercise 1.1: replace this line with your code")
 
 
 # %%
-check.flag_off_hours(flag_off_hours)
+flag_off_hours = check.flag_off_hours(flag_off_hours)  # yours once it passes; the reference until you start
 
 # %%
 off_hours = flag_off_hours(trades, desks)
@@ -179,11 +183,11 @@ print("rows before/after:", len(trades), len(joined))
 # %%
 # Exercise 1.2 — USD notional via an FX join
 def usd_notional(trades: pd.DataFrame, fx_rates: pd.DataFrame) -> pd.Series:
-    return reference.usd_notional(trades, fx_rates)  # delete this line and write your own
+    raise NotImplementedError("Exercise 1.2: replace this line with your code")
 
 
 # %%
-check.usd_notional(usd_notional)
+usd_notional = check.usd_notional(usd_notional)  # yours once it passes; the reference until you start
 
 # %%
 usd = usd_notional(trades, ref["fx_rates"])
@@ -228,11 +232,11 @@ print((trades.groupby("desk")["notional_usd"].sum() / 1e6).round(1).rename("noti
 # %%
 # Exercise 1.3 — Per-trader daily notional
 def daily_notional_by_trader(trades: pd.DataFrame) -> pd.DataFrame:
-    return reference.daily_notional_by_trader(trades)  # delete this line and write your own
+    raise NotImplementedError("Exercise 1.3: replace this line with your code")
 
 
 # %%
-check.daily_notional_by_trader(daily_notional_by_trader)
+daily_notional_by_trader = check.daily_notional_by_trader(daily_notional_by_trader)  # yours once it passes; the reference until you start
 
 # %%
 daily = daily_notional_by_trader(trades)

@@ -27,6 +27,14 @@
 #
 # **Prerequisites.** [Week 1](week01_python_refresh.ipynb) (pandas, time zones). Optional: course 1, weeks 1–3 of
 # the Machine Learning Specialization. **Time.** About 3 hours, plus 2 hours of exercises.
+#
+# **Exercises.** Each exercise ships *not started*: its cell raises `NotImplementedError`, and the check cell below
+# it prints `Exercise 2.N not started` (later cells then use the reference solution, so the notebook still runs).
+# Replace the `raise` line with your code, run the cell, then run the check: it prints `Exercise 2.N passed (k/k
+# cases)`, or raises with the case that failed, the requirement it tests and a hint. Stuck? `check.hint("2.1")`
+# gives graded hints (call it again for the next one) and `check.solution("2.1")` shows the reference solution.
+# `ibml progress notebooks/week02_ml_vocabulary.ipynb` shows where you are;
+# `git checkout -- notebooks/week02_ml_vocabulary.ipynb` resets the notebook to its shipped state.
 
 # %%
 # Setup: imports, parameters, and a small seeded dataset with trade features (a few seconds).
@@ -118,11 +126,11 @@ print(dataset["anomaly_type"].fillna("normal").value_counts().to_string())
 # Exercise 2.1 — A time-based split that leaks nothing
 def time_based_split(df: pd.DataFrame, time_col: str = "exec_ts",
                      test_fraction: float = 0.2) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return reference.time_based_split(df, time_col, test_fraction)  # delete this line and write your own
+    raise NotImplementedError("Exercise 2.1: replace this line with your code")
 
 
 # %%
-check.time_based_split(time_based_split)
+time_based_split = check.time_based_split(time_based_split)  # yours once it passes; the reference until you start
 
 # %%
 development, test = time_based_split(dataset, "exec_ts", test_fraction=0.2)
@@ -158,11 +166,11 @@ for name, part in [("train", train), ("validation", validation), ("test", test)]
 # %%
 # Exercise 2.2 — Majority-class baseline accuracy
 def majority_baseline_accuracy(y_train, y_test) -> float:
-    return reference.majority_baseline_accuracy(y_train, y_test)  # delete this line and write your own
+    raise NotImplementedError("Exercise 2.2: replace this line with your code")
 
 
 # %%
-check.majority_baseline_accuracy(majority_baseline_accuracy)
+majority_baseline_accuracy = check.majority_baseline_accuracy(majority_baseline_accuracy)  # yours once it passes; the reference until you start
 
 # %%
 baseline = majority_baseline_accuracy(train["is_anomaly"], validation["is_anomaly"])
@@ -190,11 +198,11 @@ print("anomalies it catches:", int(dummy.predict(validation[FEATURES]).sum()))
 # %%
 # Exercise 2.3 — Precision and recall from counts
 def precision_recall(tp: int, fp: int, fn: int) -> tuple[float, float]:
-    return reference.precision_recall(tp, fp, fn)  # delete this line and write your own
+    raise NotImplementedError("Exercise 2.3: replace this line with your code")
 
 
 # %%
-check.precision_recall(precision_recall)
+precision_recall = check.precision_recall(precision_recall)  # yours once it passes; the reference until you start
 
 # %% [markdown]
 # ## 4. A first classifier

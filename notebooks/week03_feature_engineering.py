@@ -29,6 +29,14 @@
 #
 # **Prerequisites.** [Week 2](week02_ml_vocabulary.ipynb) (features, labels, splitting by time).
 # **Time.** About 3 hours, plus 2 hours of exercises.
+#
+# **Exercises.** Each exercise ships *not started*: its cell raises `NotImplementedError`, and the check cell below
+# it prints `Exercise 3.N not started` (later cells then use the reference solution, so the notebook still runs).
+# Replace the `raise` line with your code, run the cell, then run the check: it prints `Exercise 3.N passed (k/k
+# cases)`, or raises with the case that failed, the requirement it tests and a hint. Stuck? `check.hint("3.1")`
+# gives graded hints (call it again for the next one) and `check.solution("3.1")` shows the reference solution.
+# `ibml progress notebooks/week03_feature_engineering.ipynb` shows where you are;
+# `git checkout -- notebooks/week03_feature_engineering.ipynb` resets the notebook to its shipped state.
 
 # %%
 # Setup: imports, parameters, and a small seeded dataset (a few seconds).
@@ -191,11 +199,11 @@ print("booking delay (minutes): median", round(float(delay_min.median()), 1),
 # %%
 # Exercise 3.1 — spot the late arrivals (your code here)
 def late_arrivals(trades, as_of):
-    return reference.late_arrivals(trades, as_of)  # delete this line and write your own
+    raise NotImplementedError("Exercise 3.1: replace this line with your code")
 
 
 # %%
-check.late_arrivals(late_arrivals)
+late_arrivals = check.late_arrivals(late_arrivals)  # yours once it passes; the reference until you start
 
 # %%
 as_of = pd.Timestamp(trades["booking_ts"].quantile(0.5)).floor("h")
@@ -231,11 +239,11 @@ print(f"cut-off {as_of:%Y-%m-%d %H:%M} UTC: {len(late)} trades had happened but 
 # %%
 # Exercise 3.2 — rolling z-score without leakage (your code here)
 def rolling_zscore(trades, window):
-    return reference.rolling_zscore(trades, window)  # delete this line and write your own
+    raise NotImplementedError("Exercise 3.2: replace this line with your code")
 
 
 # %%
-check.rolling_zscore(rolling_zscore)
+rolling_zscore = check.rolling_zscore(rolling_zscore)  # yours once it passes; the reference until you start
 
 # %% [markdown]
 # A property worth knowing: if a feature has no leakage, deleting every trade booked after time `t` does not
@@ -355,11 +363,11 @@ print(asof.to_string(index=False))
 # %%
 # Exercise 3.3 — point-in-time join (your code here)
 def point_in_time_join(entity_df, feature_df):
-    return reference.point_in_time_join(entity_df, feature_df)  # delete this line and write your own
+    raise NotImplementedError("Exercise 3.3: replace this line with your code")
 
 
 # %%
-check.point_in_time_join(point_in_time_join)
+point_in_time_join = check.point_in_time_join(point_in_time_join)  # yours once it passes; the reference until you start
 
 # %% [markdown]
 # Bad input fails loudly and names what is wrong. A naive timestamp is an error, not a guess:

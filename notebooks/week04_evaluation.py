@@ -32,6 +32,14 @@
 #
 # **Prerequisites.** [Week 2](week02_ml_vocabulary.ipynb) (splits by time, precision and recall) and
 # [Week 3](week03_feature_engineering.ipynb) (the trade features). **Time.** About 3 hours, plus 2 hours of exercises.
+#
+# **Exercises.** Each exercise ships *not started*: its cell raises `NotImplementedError`, and the check cell below
+# it prints `Exercise 4.N not started` (later cells then use the reference solution, so the notebook still runs).
+# Replace the `raise` line with your code, run the cell, then run the check: it prints `Exercise 4.N passed (k/k
+# cases)`, or raises with the case that failed, the requirement it tests and a hint. Stuck? `check.hint("4.1")`
+# gives graded hints (call it again for the next one) and `check.solution("4.1")` shows the reference solution.
+# `ibml progress notebooks/week04_evaluation.ipynb` shows where you are;
+# `git checkout -- notebooks/week04_evaluation.ipynb` resets the notebook to its shipped state.
 
 # %%
 # Setup: imports, parameters, a small seeded dataset with trade features (a few seconds).
@@ -163,10 +171,11 @@ fig
 # %%
 # Exercise 4.1 — precision@k
 def precision_at_k_mine(y_true, scores, k):
-    return reference.precision_at_k(y_true, scores, k)  # delete this line and write your own
+    raise NotImplementedError("Exercise 4.1: replace this line with your code")
 
 
-check.precision_at_k(precision_at_k_mine)
+# %%
+precision_at_k_mine = check.precision_at_k(precision_at_k_mine)  # yours once it passes; the reference until you start
 
 # %%
 for k in (10, 25, 50):
@@ -216,10 +225,11 @@ print("isolation forest, walk-forward PR-AUC by week:", unsup["pr_auc"].round(3)
 # %%
 # Exercise 4.2 — walk-forward folds
 def walk_forward_folds_mine(timestamps, train_weeks):
-    return reference.walk_forward_folds(timestamps, train_weeks)  # delete this line and write your own
+    raise NotImplementedError("Exercise 4.2: replace this line with your code")
 
 
-check.walk_forward_folds(walk_forward_folds_mine)
+# %%
+walk_forward_folds_mine = check.walk_forward_folds(walk_forward_folds_mine)  # yours once it passes; the reference until you start
 
 # %%
 print([(len(tr), len(te)) for tr, te in walk_forward_folds_mine(booked, train_weeks=1)])
@@ -266,10 +276,11 @@ print(f"test period: {flagged.sum() / days['test']:.1f} alerts/day, precision {y
 # %%
 # Exercise 4.3 — a threshold from reviewer capacity
 def capacity_threshold_mine(scores, alerts_per_day, n_days):
-    return reference.capacity_threshold(scores, alerts_per_day, n_days)  # delete this line and write your own
+    raise NotImplementedError("Exercise 4.3: replace this line with your code")
 
 
-check.capacity_threshold(capacity_threshold_mine)
+# %%
+capacity_threshold_mine = check.capacity_threshold(capacity_threshold_mine)  # yours once it passes; the reference until you start
 
 # %% [markdown]
 # **Target precision.** Compliance may instead require that at least, say, 30 % of alerts are real; take the
@@ -311,10 +322,11 @@ fig
 # %%
 # Exercise 4.4 — a threshold from costs
 def cost_threshold_mine(y_true, scores, cost_missed, cost_false_alert):
-    return reference.cost_threshold(y_true, scores, cost_missed, cost_false_alert)  # delete this line and write your own
+    raise NotImplementedError("Exercise 4.4: replace this line with your code")
 
 
-check.cost_threshold(cost_threshold_mine)
+# %%
+cost_threshold_mine = check.cost_threshold(cost_threshold_mine)  # yours once it passes; the reference until you start
 
 # %% [markdown]
 # > **At a bank.** Record the threshold, how it was chosen (capacity, precision or cost, with the numbers), the
@@ -450,11 +462,11 @@ print(reliability_curve(val_conf, val_correct, n_bins=5).round(2).to_string(inde
 # %%
 # Exercise 4.5 — the lowest confidence threshold meeting a target precision
 def precision_threshold(confidence, correct, target_precision):
-    return reference.precision_threshold(confidence, correct, target_precision)  # delete this line and write your own
+    raise NotImplementedError("Exercise 4.5: replace this line with your code")
 
 
 # %%
-check.precision_threshold(precision_threshold)
+precision_threshold = check.precision_threshold(precision_threshold)  # yours once it passes; the reference until you start
 
 # %% [markdown]
 # Apply it per class on the validation set. Out-of-scope validation documents count as errors for whatever
@@ -494,11 +506,11 @@ print(pd.DataFrame(rows).to_string(index=False))
 # %%
 # Exercise 4.6 — the share of documents auto-accepted under per-class thresholds
 def auto_accept_coverage(proba, classes, thresholds):
-    return reference.auto_accept_coverage(proba, classes, thresholds)  # delete this line and write your own
+    raise NotImplementedError("Exercise 4.6: replace this line with your code")
 
 
 # %%
-check.auto_accept_coverage(auto_accept_coverage)
+auto_accept_coverage = check.auto_accept_coverage(auto_accept_coverage)  # yours once it passes; the reference until you start
 
 # %% [markdown]
 # Now the full routing: thresholds from validation (with the guards and the floor), evaluated **once** on the
