@@ -33,9 +33,13 @@
 # **Prerequisites.** Weeks 5 to 7 (the scoring service, its tests, the MLflow registry and model cards).
 # **Time.** About 3 hours, plus 2 hours of exercises.
 #
-# **Exercises.** Each exercise cell still calls `reference.<name>(...)`. Delete that line, write your own code,
-# and run the check cell below it. It prints `Exercise 8.N passed (k/k cases)`, or raises with the case that
-# failed and a hint.
+# **Exercises.** Each exercise ships *not started*: its cell raises `NotImplementedError`, and the check cell below
+# it prints `Exercise 8.N not started` (later cells then use the reference solution, so the notebook still runs).
+# Replace the `raise` line with your code, run the cell, then run the check: it prints `Exercise 8.N passed (k/k
+# cases)`, or raises with the case that failed, the requirement it tests and a hint. Stuck? `check.hint("8.1")`
+# gives graded hints (call it again for the next one) and `check.solution("8.1")` shows the reference solution.
+# `ibml progress notebooks/week08_monitoring_governance.ipynb` shows where you are;
+# `git checkout -- notebooks/week08_monitoring_governance.ipynb` resets the notebook to its shipped state.
 
 # %%
 # Setup: imports, parameters, and three weeks of simulated service traffic written to a temporary workspace.
@@ -172,11 +176,11 @@ print(f"PSI of price_deviation_bps = {table['term'].sum():.3f} ({psi_level(table
 # %%
 # Exercise 8.1 — PSI on reference-quantile bins
 def psi(reference_values: np.ndarray, current_values: np.ndarray, n_bins: int = 10) -> float:
-    return reference.psi(reference_values, current_values, n_bins)  # delete this line and write your own
+    raise NotImplementedError("Exercise 8.1: replace this line with your code")
 
 
 # %%
-check.psi(psi)
+psi = check.psi(psi)  # yours once it passes; the reference until you start
 
 # %% [markdown]
 # ### Effect sizes, not p-values, on large windows
@@ -305,11 +309,11 @@ print([a.summary for a in fallback_day.alerts if a.rule == "fallback_rate_high"]
 # %%
 # Exercise 8.2 — A KYC review-backlog alert
 def kyc_backlog_rule() -> AlertRule:
-    return reference.kyc_backlog_rule()  # delete this line and write your own
+    raise NotImplementedError("Exercise 8.2: replace this line with your code")
 
 
 # %%
-check.kyc_backlog_rule(kyc_backlog_rule)
+kyc_backlog_rule = check.kyc_backlog_rule(kyc_backlog_rule)  # yours once it passes; the reference until you start
 
 # %%
 backlog = kyc_backlog_rule().evaluate(report.metrics)
@@ -402,11 +406,11 @@ print("after: ", AuditLog(audit.path).verify())
 # %%
 # Exercise 8.3 — Verify a hash chain yourself
 def first_bad_record(records: list[dict]) -> int | None:
-    return reference.first_bad_record(records)  # delete this line and write your own
+    raise NotImplementedError("Exercise 8.3: replace this line with your code")
 
 
 # %%
-check.first_bad_record(first_bad_record)
+first_bad_record = check.first_bad_record(first_bad_record)  # yours once it passes; the reference until you start
 
 # %%
 records = list(AuditLog(audit.path).records())

@@ -434,6 +434,7 @@ EXERCISES = {
         random_cases=backlog_random_cases,
         seed=802,
         adapt=_rule_adapter,
+        solution=kyc_backlog_rule,
     ),
     "8.3": Exercise(
         "8.3",
