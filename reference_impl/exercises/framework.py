@@ -59,7 +59,11 @@ class ExerciseNotStarted(Exception):
 
 
 def is_stub(func: Any) -> bool:
-    """True when ``func`` is a function whose body (after a docstring) is only ``raise NotImplementedError``.
+    """True for an exercise the learner has not started: a function whose body (after a docstring) is only
+    ``raise NotImplementedError``, or a class whose body is only a docstring, ``...`` or ``pass``.
+
+    A class's source is not always available (Python 3.11 cannot find it for a class defined in a notebook cell),
+    so a runner whose answer is a class should also detect "not started" from the class itself (no fields yet).
 
     >>> def f(x):
     ...     raise NotImplementedError("Exercise 1.1: your code here")
@@ -72,16 +76,22 @@ def is_stub(func: Any) -> bool:
     except (OSError, TypeError, SyntaxError, ValueError, IndentationError):
         return False
     node = tree.body[0] if tree.body else None
-    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return False
     body = list(node.body)
     if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
-        body = body[1:]  # a docstring
+        body = body[1:]  # a docstring (or a bare ``...``)
+    if isinstance(node, ast.ClassDef):
+        return all(isinstance(stmt, ast.Pass) or _is_ellipsis(stmt) for stmt in body)
     if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
         return False
     exc = body[0].exc
     target = exc.func if isinstance(exc, ast.Call) else exc
     return isinstance(target, ast.Name) and target.id == "NotImplementedError"
+
+
+def _is_ellipsis(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and stmt.value.value is Ellipsis
 
 
 @dataclass(frozen=True)
