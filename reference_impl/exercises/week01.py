@@ -12,8 +12,8 @@ learner replaces it and runs ``check.<name>(their_function)``.
 
 Examples
 --------
->>> check.usd_notional(reference.usd_notional)
-Exercise 1.2 passed (12/12 cases)
+>>> EXERCISES["1.2"].evaluate(reference.usd_notional)  # the number of cases passed
+12
 """
 
 from __future__ import annotations
@@ -660,6 +660,63 @@ def _daily_cases() -> list[Case]:
     ]
 
 
+# Graded hints (check.hint(id)): a nudge, then the trap the requirements name, then the key lines.
+_HINTS = {
+    "1.1": (
+        "Work desk by desk: look up each desk's `tz`, `open_local` and `close_local` "
+        '(`desks.set_index("desk")`), convert that desk\'s `exec_ts` with `.dt.tz_convert(tz)`, and '
+        "compare the local time of day with the opening and closing times.",
+        "The trap is DST: 07:30 UTC is 08:30 in London in July but 07:30 in January. Never add a "
+        "fixed offset and never compare UTC hours: `tz_convert` with the desk's IANA zone knows the "
+        "date the clocks change. Do not `tz_localize` a naive `exec_ts` either: raise (`tz_convert` "
+        "itself raises TypeError on naive data).",
+        "Compare seconds of the day, so 16:29:59 is open and 16:30:00 is closed: off-hours is `(secs "
+        "< open_secs) | (secs >= close_secs)`. Fill a Series built with `index=trades.index` (a "
+        "merge would give you a fresh 0..n-1 index).",
+        'The core, with `open_secs` / `close_secs` from the desk\'s "HH:MM" (`h * 3600 + m * 60`):\n'
+        "result = pd.Series(False, index=trades.index, dtype=bool)\n"
+        'table = desks.set_index("desk")\n'
+        'for desk, rows in trades.groupby("desk").groups.items():\n'
+        '    local = trades.loc[rows, "exec_ts"].dt.tz_convert(table.at[desk, "tz"])\n'
+        "    secs = local.dt.hour * 3600 + local.dt.minute * 60 + local.dt.second\n"
+        "    result.loc[rows] = ((secs < open_secs) | (secs >= close_secs)).to_numpy()",
+    ),
+    "1.2": (
+        'Build the join keys — each trade\'s UTC date (`exec_ts.dt.tz_convert("UTC").dt.date`) and '
+        'its currency — look `usd_per_unit` up with a merge on `["date", "currency"]`, and multiply '
+        "it by the notional.",
+        'A left join (`how="left"`) keeps every trade; where no rate exists it leaves NaN, and NaN '
+        "is the answer: never `fillna(0)` (a silent understatement) and never an inner join (a trade "
+        "that vanished). The date is the UTC date whatever zone `exec_ts` is in, and the rate is the "
+        "one of that very day.",
+        "A merge returns a fresh 0..n-1 index in the left frame's order: multiply plain arrays and "
+        "rebuild the Series on the trades' index:\n"
+        'keys = pd.DataFrame({"date": trades["exec_ts"].dt.tz_convert("UTC").dt.date.to_numpy(),\n'
+        '                     "currency": trades["currency"].to_numpy()})\n'
+        'merged = keys.merge(fx_rates, on=["date", "currency"], how="left")\n'
+        'values = trades["notional"].to_numpy(dtype=float) * '
+        'merged["usd_per_unit"].to_numpy(dtype=float)\n'
+        'return pd.Series(values, index=trades.index, name="notional_usd")',
+    ),
+    "1.3": (
+        'Filter, derive, group: keep the `event_type == "new"` rows, add `trade_date = '
+        'exec_ts.dt.tz_convert("UTC").dt.date`, then `groupby(["trader_id", "trade_date"])` and take '
+        "the count and the sum of `notional_usd`.",
+        "pandas' `sum()` skips NaN by default, so an unconvertible trade silently disappears from "
+        "the total: use `sum(skipna=False)` (in `.agg`, a `lambda s: s.sum(skipna=False)`). Amends "
+        "and cancels are not new risk: filter them out before grouping, not after.",
+        "Named aggregation gives the four columns at once; sort and reset the index (this also works "
+        "for an empty input):\n"
+        'new = trades[trades["event_type"] == "new"].assign(\n'
+        '    trade_date=lambda d: d["exec_ts"].dt.tz_convert("UTC").dt.date)\n'
+        'out = new.groupby(["trader_id", "trade_date"], as_index=False).agg(\n'
+        '    n_trades=("notional_usd", "size"), notional_usd=("notional_usd", lambda s: '
+        "s.sum(skipna=False)))\n"
+        'return out.sort_values(["trader_id", "trade_date"]).reset_index(drop=True)',
+    ),
+}
+
+
 EXERCISES = {
     "1.1": Exercise(
         "1.1",
@@ -670,6 +727,7 @@ EXERCISES = {
         random_cases=off_hours_random_cases,
         seed=101,
         structure_req="shape",
+        hints=_HINTS["1.1"],
     ),
     "1.2": Exercise(
         "1.2",
@@ -680,6 +738,7 @@ EXERCISES = {
         random_cases=usd_random_cases,
         seed=102,
         structure_req="shape",
+        hints=_HINTS["1.2"],
     ),
     "1.3": Exercise(
         "1.3",
@@ -690,6 +749,7 @@ EXERCISES = {
         random_cases=daily_random_cases,
         seed=103,
         structure_req="shape",
+        hints=_HINTS["1.3"],
     ),
 }
 

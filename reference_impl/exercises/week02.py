@@ -8,8 +8,8 @@
 
 Examples
 --------
->>> check.precision_recall(reference.precision_recall)
-Exercise 2.3 passed (11/11 cases)
+>>> EXERCISES["2.3"].evaluate(reference.precision_recall)  # the number of cases passed
+11
 """
 
 from __future__ import annotations
@@ -500,6 +500,56 @@ def _pr_cases() -> list[Case]:
     ]
 
 
+# Graded hints (check.hint(id)): a nudge, then the trap the requirements name, then the key lines.
+_HINTS = {
+    "2.1": (
+        "Never shuffle (`train_test_split` shuffles by default): sort by `time_col` "
+        '(`df.sort_values(time_col, kind="stable")`), find the cut timestamp, and split with a '
+        "boolean mask on time.",
+        "The cut is the timestamp at position `n_train = round(len(df) * (1 - test_fraction))` of "
+        "the sorted rows (`round`, not `int`), and every row *at* that timestamp goes to test: train "
+        "is `time < cut`, test is `time >= cut`, so a tie never straddles the cut. Keep the original "
+        "index (no `reset_index`).",
+        "Validate first (a NaT in `time_col`, or `test_fraction` outside (0, 1), raises ValueError), "
+        "then:\n"
+        'ordered = df.sort_values(time_col, kind="stable")\n'
+        "n_train = round(len(df) * (1 - test_fraction))\n"
+        "if n_train >= len(ordered):\n"
+        "    return ordered, ordered.iloc[:0]\n"
+        "cut = ordered[time_col].iloc[n_train]\n"
+        "before = ordered[time_col] < cut\n"
+        "return ordered[before], ordered[~before]",
+    ),
+    "2.2": (
+        "Learn from `y_train` only: count its labels (`np.unique(train, return_counts=True)`), pick "
+        "the most frequent, and return the share of `y_test` equal to it, `float(np.mean(test == "
+        "majority))`.",
+        "On a tie pick the smallest label in sorted order: `np.unique` returns the labels sorted and "
+        "`np.argmax` takes the first maximum, so `labels[np.argmax(counts)]` does it "
+        "(`Counter.most_common` would pick the first one seen). Compare values, not index labels: "
+        "turn both inputs into plain arrays with `np.asarray(list(y))`.",
+        'Empty inputs: no `y_test` gives `float("nan")`; no `y_train` raises ValueError (there is no '
+        "majority). Then:\n"
+        "train = np.asarray(list(y_train), dtype=object)\n"
+        "test = np.asarray(list(y_test), dtype=object)\n"
+        "labels, counts = np.unique(train, return_counts=True)\n"
+        "majority = labels[int(np.argmax(counts))]\n"
+        "return float(np.mean(test == majority))",
+    ),
+    "2.3": (
+        "Precision asks 'of the alerts raised, how many were right?' (`tp / (tp + fp)`); recall asks "
+        "'of the real anomalies, how many were caught?' (`tp / (tp + fn)`).",
+        "A zero denominator is undefined, not 0: no alerts at all has no precision (none of them was "
+        "wrong). Return `math.nan` for that value (scikit-learn's `zero_division=np.nan`), and raise "
+        "ValueError for a negative count.",
+        "After checking that no count is negative:\n"
+        "precision = tp / (tp + fp) if tp + fp else math.nan\n"
+        "recall = tp / (tp + fn) if tp + fn else math.nan\n"
+        "return float(precision), float(recall)   # plain floats, also for numpy integer counts",
+    ),
+}
+
+
 EXERCISES = {
     "2.1": Exercise(
         "2.1",
@@ -510,6 +560,7 @@ EXERCISES = {
         random_cases=split_random_cases,
         seed=201,
         structure_req="shape",
+        hints=_HINTS["2.1"],
     ),
     "2.2": Exercise(
         "2.2",
@@ -520,6 +571,7 @@ EXERCISES = {
         random_cases=baseline_random_cases,
         seed=202,
         structure_req="inputs",
+        hints=_HINTS["2.2"],
     ),
     "2.3": Exercise(
         "2.3",
@@ -530,6 +582,7 @@ EXERCISES = {
         random_cases=pr_random_cases,
         seed=203,
         structure_req="types",
+        hints=_HINTS["2.3"],
     ),
 }
 

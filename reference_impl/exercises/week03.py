@@ -13,8 +13,8 @@ The notebook imports ``check`` and ``reference`` from here.
 
 Examples
 --------
->>> check.late_arrivals(reference.late_arrivals)
-Exercise 3.1 passed (12/12 cases)
+>>> EXERCISES["3.1"].evaluate(reference.late_arrivals)  # the number of cases passed
+12
 """
 
 from __future__ import annotations
@@ -85,6 +85,39 @@ def late_arrivals(trades: pd.DataFrame, as_of: pd.Timestamp) -> list[str]:
         raise DataValidationError(f"as_of must be tz-aware (UTC), got naive {as_of}")
     late = (trades["exec_ts"] <= as_of) & (trades["booking_ts"] > as_of)
     return sorted(trades.loc[late, "trade_id"].astype(str))
+
+
+# Readable solutions: what check.solution(...) shows (the reference above delegates to the library, which
+# also serves production code; these solve the exercise in a few plain lines and pass the same check)
+
+
+def solution_rolling_zscore(trades: pd.DataFrame, window: str) -> pd.Series:
+    """Each trade's notional z-score against the same trader's trades booked in ``[t - window, t)``."""
+    ordered = trades.sort_values(["trader_id", "booking_ts"], kind="stable")  # a sorted copy to compute on
+    # closed="left": the window [t - window, t) excludes the trade itself and same-instant trades
+    history = ordered.groupby("trader_id").rolling(window, on="booking_ts", closed="left")["notional_usd"]
+    mean = pd.Series(history.mean().to_numpy(), index=ordered.index)  # groupby keeps the sorted row order
+    std = pd.Series(history.std().to_numpy(), index=ordered.index)  # the sample std (ddof=1)
+    count = pd.Series(history.count().to_numpy(), index=ordered.index)
+    z = (ordered["notional_usd"] - mean) / std
+    z = z.where((count >= 3) & (std > 0))  # too little history, or a constant one: NaN, never inf
+    return z.reindex(trades.index).astype(float).rename("notional_zscore")  # back to the input's order
+
+
+def solution_point_in_time_join(entity_df: pd.DataFrame, feature_df: pd.DataFrame) -> pd.DataFrame:
+    """``entity_df`` plus, per row, the trader's latest feature values available at ``event_timestamp``."""
+    features = [c for c in feature_df.columns if c not in ("trader_id", "event_ts", "available_at")]
+    # sort so that, per trader, the last row known by a time is the one with the latest event_ts
+    known = feature_df.sort_values(["trader_id", "event_ts", "available_at"], kind="stable")
+    rows = []
+    for trader, at in zip(entity_df["trader_id"], entity_df["event_timestamp"]):
+        candidates = known[(known["trader_id"] == trader) & (known["available_at"] <= at)]
+        if len(candidates):
+            rows.append(candidates[features].iloc[-1].to_numpy(dtype=float))
+        else:
+            rows.append(np.full(len(features), np.nan))  # a left join: nothing known yet is NaN
+    values = pd.DataFrame(rows, columns=features, index=entity_df.index)
+    return pd.concat([entity_df, values], axis=1)  # the entity rows, order and index unchanged
 
 
 reference = SimpleNamespace(
@@ -571,6 +604,59 @@ def _late_cases() -> list[Case]:
     return [order, *with_requirements(late_arrival_cases(), _LATE_TABLE)]
 
 
+# Graded hints (check.hint(id)): a nudge, then the trap the requirements name, then the key lines.
+_HINTS = {
+    "3.1": (
+        "Two boolean masks on the blotter: executed at or before `as_of`, and booked after it; the "
+        "late trades are the rows where both hold.",
+        "Inclusive on execution (`exec_ts <= as_of`), strict on booking (`booking_ts > as_of`: a "
+        "trade booked exactly at the cut-off was in the snapshot). Compare tz-aware Timestamps "
+        "directly (07:00 in New York is 12:00 UTC), never their wall-clock text; a naive `as_of` "
+        "raises: check `pd.Timestamp(as_of).tzinfo is None`, never `tz_localize` it.",
+        "After refusing a naive `as_of`:\n"
+        'late = (trades["exec_ts"] <= as_of) & (trades["booking_ts"] > as_of)\n'
+        'return sorted(trades.loc[late, "trade_id"].astype(str))',
+    ),
+    "3.2": (
+        "pandas does the windowing: on a copy sorted by trader and time, "
+        '`.groupby("trader_id").rolling(window, on="booking_ts")["notional_usd"]` gives each trade\'s '
+        "history, with `.mean()`, `.std()` and `.count()`.",
+        "A rolling window is closed on the right by default, so it contains the trade itself: "
+        'leakage. `closed="left"` makes it `[t - window, t)`, strictly earlier, which also leaves '
+        'out same-instant trades. The window is a time span (`"1h"`), not `rolling(3)`; pandas\' '
+        "`std` is already the sample std (ddof=1).",
+        "The grouped result comes in the sorted copy's order: put it on that index, guard, and "
+        "realign with the input:\n"
+        'ordered = trades.sort_values(["trader_id", "booking_ts"], kind="stable")\n'
+        'h = ordered.groupby("trader_id").rolling(window, on="booking_ts", '
+        'closed="left")["notional_usd"]\n'
+        "mean, std, count = (pd.Series(x.to_numpy(), index=ordered.index) for x in (h.mean(), "
+        "h.std(), h.count()))\n"
+        'z = ((ordered["notional_usd"] - mean) / std).where((count >= 3) & (std > 0))   # NaN, never '
+        "inf\n"
+        "return z.reindex(trades.index)",
+    ),
+    "3.3": (
+        "For each entity row the candidates are that trader's feature rows with `available_at <= "
+        "event_timestamp`; the answer is the candidate with the latest `event_ts`. "
+        '`pd.merge_asof(..., by="trader_id")` matches on one time column only, which is why it is a '
+        "start and not the whole answer.",
+        "Filter on `available_at` (when the value was known), not `event_ts`; but among the rows "
+        "known by then the latest *event* wins, so a late-arriving correction of an older event must "
+        "not replace a newer value (merge_asof on `available_at` alone gets this wrong). An entity "
+        "row with nothing known keeps its row, with NaN.",
+        "A plain loop is clear and fast enough here; `assign` keeps the entity frame's rows, order "
+        "and index:\n"
+        'known = feature_df.sort_values(["trader_id", "event_ts", "available_at"])\n'
+        "values = []\n"
+        'for trader, at in zip(entity_df["trader_id"], entity_df["event_timestamp"]):\n'
+        '    ok = known[(known["trader_id"] == trader) & (known["available_at"] <= at)]\n'
+        '    values.append(ok["trades_today"].iloc[-1] if len(ok) else np.nan)\n'
+        "return entity_df.assign(trades_today=values)",
+    ),
+}
+
+
 EXERCISES = {
     "3.1": Exercise(
         "3.1",
@@ -581,6 +667,7 @@ EXERCISES = {
         random_cases=late_random_cases,
         seed=301,
         structure_req="shape",
+        hints=_HINTS["3.1"],
     ),
     "3.2": Exercise(
         "3.2",
@@ -591,6 +678,9 @@ EXERCISES = {
         random_cases=zscore_random_cases,
         seed=302,
         structure_req="shape",
+        hints=_HINTS["3.2"],
+        solution=solution_rolling_zscore,
+        fallback=rolling_zscore,  # later cells keep the library-backed reference
     ),
     "3.3": Exercise(
         "3.3",
@@ -601,6 +691,9 @@ EXERCISES = {
         random_cases=pit_random_cases,
         seed=303,
         structure_req="shape",
+        hints=_HINTS["3.3"],
+        solution=solution_point_in_time_join,
+        fallback=point_in_time_join,  # later cells keep the library-backed reference
     ),
 }
 

@@ -11,12 +11,13 @@
 
 Examples
 --------
->>> check.precision_at_k(reference.precision_at_k)
-Exercise 4.1 passed (11/11 cases)
+>>> EXERCISES["4.1"].evaluate(reference.precision_at_k)  # the number of cases passed
+11
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -72,6 +73,67 @@ def cost_threshold(y_true: Any, scores: Any, cost_missed: float, cost_false_aler
         cost_false_alert=cost_false_alert,
         n_days=1,
     ).threshold
+
+
+# Readable solutions: what check.solution(...) shows (the reference above delegates to the library, which
+# also serves production code; these solve the exercise in a few plain lines and pass the same check)
+
+
+def solution_precision_at_k(y_true: Any, scores: Any, k: int) -> float:
+    """Share of anomalies among the ``k`` highest scores (ties broken by position; ``k`` capped at n)."""
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    y = np.asarray(y_true, dtype=float)  # by position, whatever index a Series had
+    s = np.asarray(scores, dtype=float)
+    top = np.argsort(-s, kind="stable")[: min(k, len(s))]  # highest first; equal scores keep their order
+    return float(y[top].mean())
+
+
+def solution_walk_forward_folds(timestamps: pd.Series, train_weeks: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Expanding-window folds: train on ``[start, start + (train_weeks + i) weeks)``, test on the next week."""
+    ts = pd.Series(timestamps).reset_index(drop=True)  # positions 0..n-1 as given, not sorted
+    if ts.dt.tz is None:
+        raise ValueError("timestamps must be tz-aware: whose midnight would a naive one be?")
+    start, last, week = ts.min(), ts.max(), pd.Timedelta(weeks=1)
+    folds: list[tuple[np.ndarray, np.ndarray]] = []
+    i = 0
+    while start + (train_weeks + i) * week <= last:
+        cut = start + (train_weeks + i) * week
+        train = np.flatnonzero((ts >= start) & (ts < cut))  # half-open: a trade at the cut is test
+        test = np.flatnonzero((ts >= cut) & (ts < cut + week))
+        if len(train) and len(test):
+            folds.append((train, test))
+        i += 1
+    if not folds:
+        raise ValueError(f"the data is too short for {train_weeks} training week(s) and one test week")
+    return folds
+
+
+def solution_capacity_threshold(scores: Any, alerts_per_day: float, n_days: float) -> float:
+    """The lowest threshold (flag ``score >= threshold``) whose alerts fit ``alerts_per_day * n_days``."""
+    s = np.asarray(scores, dtype=float)
+    budget = math.floor(alerts_per_day * n_days + 1e-9)  # round down: capacity is not a target to exceed
+    threshold = float(np.nextafter(s.max(), np.inf))  # flags nothing
+    for candidate in np.unique(s)[::-1]:  # distinct scores, highest first
+        if np.sum(s >= candidate) > budget:  # ties are flagged together: this one does not fit
+            break
+        threshold = float(candidate)
+    return threshold
+
+
+def solution_cost_threshold(y_true: Any, scores: Any, cost_missed: float, cost_false_alert: float) -> float:
+    """A threshold minimising ``cost_missed * FN + cost_false_alert * FP`` (may flag nothing)."""
+    y = np.asarray(y_true, dtype=bool)
+    s = np.asarray(scores, dtype=float)
+    # "flag nothing" first, then every distinct score from the top (ties in cost go to fewer alerts)
+    candidates = [float(np.nextafter(s.max(), np.inf)), *np.unique(s)[::-1]]
+    best, best_cost = candidates[0], math.inf
+    for t in candidates:
+        flagged = s >= t  # equal scores are flagged together
+        cost = cost_missed * np.sum(y & ~flagged) + cost_false_alert * np.sum(~y & flagged)
+        if cost < best_cost:
+            best, best_cost = float(t), cost
+    return best
 
 
 reference = SimpleNamespace(
@@ -544,6 +606,69 @@ def _extra_cost_cases() -> list[Case]:
     ]
 
 
+# Graded hints (check.hint(id)): a nudge, then the trap the requirements name, then the key lines.
+_HINTS = {
+    "4.1": (
+        "Order the positions by score, highest first, take the first `k`, and average the labels there.",
+        "`np.argsort` sorts ascending and its default sort is not stable: use `np.argsort(-s, "
+        'kind="stable")` so equal scores keep their original order. With fewer rows than `k` the '
+        "queue holds every row, so divide by `min(k, n)`; `k < 1` raises ValueError.",
+        "Read both inputs by position (`np.asarray`), never by a Series' index labels:\n"
+        "y, s = np.asarray(y_true, dtype=float), np.asarray(scores, dtype=float)\n"
+        'top = np.argsort(-s, kind="stable")[: min(k, len(s))]\n'
+        "return float(y[top].mean())",
+    ),
+    "4.2": (
+        "Do not sort and cut by position: compute each fold's window bounds from `start = ts.min()` "
+        "and select rows with boolean masks on the timestamps; `np.flatnonzero(mask)` turns a mask "
+        "into positions of the series as given.",
+        "Fold i: `cut = start + (train_weeks + i) * pd.Timedelta(weeks=1)`; train is `start <= ts < "
+        "cut`, test is `cut <= ts < cut + 1 week` (half-open, so a trade exactly at the cut is in "
+        "the test week). `start` is the earliest timestamp itself, not its midnight. Naive "
+        "timestamps, and no fold at all, raise ValueError.",
+        "Positions of the series as given, then the folds (raise ValueError if none was made):\n"
+        "ts = pd.Series(timestamps).reset_index(drop=True)   # then: if ts.dt.tz is None, raise ValueError\n"
+        "start, week, folds, i = ts.min(), pd.Timedelta(weeks=1), [], 0\n"
+        "while start + (train_weeks + i) * week <= ts.max():\n"
+        "    cut = start + (train_weeks + i) * week\n"
+        "    train = np.flatnonzero((ts >= start) & (ts < cut))\n"
+        "    test = np.flatnonzero((ts >= cut) & (ts < cut + week))\n"
+        "    if len(train) and len(test):\n"
+        "        folds.append((train, test))\n"
+        "    i += 1",
+    ),
+    "4.3": (
+        "The budget is a whole number of alerts; walk the distinct scores from the highest down and "
+        "keep lowering the threshold while the rows flagged (`np.sum(s >= t)`) still fit the budget.",
+        "Round the budget down: 2.5 alerts a day for 3 days is 7 alerts, not 8. Ties are flagged "
+        "together, so a threshold sits at a distinct score: if the rows sharing the cut score do not "
+        "all fit, stop above them. With zero capacity nothing is flagged: start from a threshold "
+        "above the maximum, `np.nextafter(s.max(), np.inf)`.",
+        "s = np.asarray(scores, dtype=float)\n"
+        "budget = math.floor(alerts_per_day * n_days + 1e-9)   # the epsilon: 0.29 * 100 is 28.999...\n"
+        "threshold = float(np.nextafter(s.max(), np.inf))        # flags nothing\n"
+        "for t in np.unique(s)[::-1]:                            # distinct scores, highest first\n"
+        "    if np.sum(s >= t) > budget:\n"
+        "        break\n"
+        "    threshold = float(t)\n"
+        "return threshold",
+    ),
+    "4.4": (
+        "Brute force is fine: the candidates are every distinct score plus one threshold above the "
+        "maximum (flag nothing); compute each candidate's cost and keep the cheapest.",
+        "For a threshold t, flagged is `s >= t` (equal scores are flagged together); FN counts "
+        "anomalies not flagged and FP normal rows flagged, and the cost is `cost_missed * FN + "
+        "cost_false_alert * FP`. Leaving out 'flag nothing' or the lowest score gets the extremes "
+        "wrong; a grid or a few quantiles misses the best cut.",
+        "y, s = np.asarray(y_true, dtype=bool), np.asarray(scores, dtype=float)\n"
+        "candidates = [float(np.nextafter(s.max(), np.inf)), *np.unique(s)[::-1]]\n"
+        "costs = [cost_missed * np.sum(y & (s < t)) + cost_false_alert * np.sum(~y & (s >= t)) for t "
+        "in candidates]\n"
+        "return float(candidates[int(np.argmin(costs))])",
+    ),
+}
+
+
 EXERCISES = {
     "4.1": Exercise(
         "4.1",
@@ -553,6 +678,9 @@ EXERCISES = {
         reference=precision_at_k,
         random_cases=p_at_k_random_cases,
         seed=401,
+        hints=_HINTS["4.1"],
+        solution=solution_precision_at_k,
+        fallback=precision_at_k,  # later cells keep the library-backed reference
     ),
     "4.2": Exercise(
         "4.2",
@@ -562,6 +690,9 @@ EXERCISES = {
         reference=walk_forward_folds,
         random_cases=folds_random_cases,
         seed=402,
+        hints=_HINTS["4.2"],
+        solution=solution_walk_forward_folds,
+        fallback=walk_forward_folds,  # later cells keep the library-backed reference
     ),
     "4.3": Exercise(
         "4.3",
@@ -571,6 +702,9 @@ EXERCISES = {
         reference=capacity_threshold,
         random_cases=capacity_random_cases,
         seed=403,
+        hints=_HINTS["4.3"],
+        solution=solution_capacity_threshold,
+        fallback=capacity_threshold,  # later cells keep the library-backed reference
     ),
     "4.4": Exercise(
         "4.4",
@@ -580,6 +714,9 @@ EXERCISES = {
         reference=cost_threshold,
         random_cases=cost_random_cases,
         seed=404,
+        hints=_HINTS["4.4"],
+        solution=solution_cost_threshold,
+        fallback=cost_threshold,  # later cells keep the library-backed reference
     ),
 }
 

@@ -9,10 +9,10 @@
 
 Examples
 --------
->>> check.precision_threshold(reference.precision_threshold)
-Exercise 4.5 passed (12/12 cases)
->>> check.auto_accept_coverage(reference.auto_accept_coverage)
-Exercise 4.6 passed (10/10 cases)
+>>> EXERCISES["4.5"].evaluate(reference.precision_threshold)  # the number of cases passed
+12
+>>> EXERCISES["4.6"].evaluate(reference.auto_accept_coverage)  # the number of cases passed
+10
 """
 
 from __future__ import annotations
@@ -51,6 +51,35 @@ def auto_accept_coverage(proba: Any, classes: Sequence[str], thresholds: Mapping
     0.5
     """
     return routing.auto_accept_share(np.asarray(proba, dtype=float), classes, thresholds)
+
+
+# Readable solutions: what check.solution(...) shows (the reference above delegates to the library, which
+# also serves production code; these solve the exercise in a few plain lines and pass the same check)
+
+
+def solution_precision_threshold(
+    confidence: Sequence[float], correct: Sequence[bool], target_precision: float
+) -> float:
+    """Lowest cut-off ``t`` such that documents with ``confidence >= t`` are right at least
+    ``target_precision`` of the time; ``math.inf`` when no cut-off qualifies."""
+    conf = np.asarray(confidence, dtype=float)
+    ok = np.asarray(correct, dtype=bool)
+    best = math.inf  # never auto-accept
+    for cut in np.unique(conf)[::-1]:  # distinct cut-offs, highest first; ties are accepted together
+        accepted = conf >= cut
+        if ok[accepted].mean() >= target_precision:  # precision of everything accepted, not of the last one
+            best = float(cut)  # qualifies: keep going, a lower one may qualify too
+    return best
+
+
+def solution_auto_accept_coverage(proba: Any, classes: Sequence[str], thresholds: Mapping[str, float]) -> float:
+    """Share of rows of ``proba`` whose top probability reaches the threshold of the top class."""
+    p = np.asarray(proba, dtype=float)
+    if len(p) == 0:
+        return math.nan  # no documents: the share is undefined
+    top = np.argmax(p, axis=1)  # each document's predicted class
+    cut = np.array([thresholds.get(c, math.inf) for c in classes])[top]  # a class without a threshold: never
+    return float(np.mean(p[np.arange(len(p)), top] >= cut))  # exactly at the threshold is accepted
 
 
 # A superset of week04.reference / week04.check, so this section can be spliced anywhere into the week 4
@@ -277,6 +306,40 @@ def _threshold_cases() -> list[Case]:
     return with_requirements(cases, _THRESHOLD_TABLE)
 
 
+# Graded hints (check.hint(id)): a nudge, then the trap the requirements name, then the key lines.
+_HINTS = {
+    "4.5": (
+        "Try each distinct confidence as the cut-off: accept every document with `confidence >= cut` "
+        "and measure the precision of all of them together (`correct[accepted].mean()`).",
+        "Precision need not fall steadily as the cut-off drops: keep the lowest cut-off that meets "
+        "the target, not the one just before the first dip. Cut only at distinct values (equal "
+        "confidences are accepted together), and when nothing qualifies, or there are no documents, "
+        "return `math.inf`: even 1.0 would accept a document at exactly 1.0.",
+        "conf, ok = np.asarray(confidence, dtype=float), np.asarray(correct, dtype=bool)\n"
+        "best = math.inf\n"
+        "for cut in np.unique(conf)[::-1]:          # highest first\n"
+        "    if ok[conf >= cut].mean() >= target_precision:\n"
+        "        best = float(cut)                  # qualifies: a lower one may too\n"
+        "return best",
+    ),
+    "4.6": (
+        "Each document's predicted class is the column with the highest probability "
+        "(`np.argmax(proba, axis=1)`); compare that top probability with that class's threshold and "
+        "take the share that reach it.",
+        "Use the predicted class's own threshold (not the smallest or largest one for every "
+        "document), `>=` so a document exactly at its threshold is accepted, and "
+        "`thresholds.get(cls, math.inf)` so a class without a threshold is never accepted. An empty "
+        "batch has no share: NaN.",
+        "p = np.asarray(proba, dtype=float)\n"
+        "if len(p) == 0:\n"
+        "    return math.nan\n"
+        "top = np.argmax(p, axis=1)\n"
+        "cut = np.array([thresholds.get(c, math.inf) for c in classes])[top]\n"
+        "return float(np.mean(p[np.arange(len(p)), top] >= cut))",
+    ),
+}
+
+
 EXERCISES = {
     "4.5": Exercise(
         "4.5",
@@ -286,6 +349,9 @@ EXERCISES = {
         reference=precision_threshold,
         random_cases=threshold_random_cases,
         seed=405,
+        hints=_HINTS["4.5"],
+        solution=solution_precision_threshold,
+        fallback=precision_threshold,  # later cells keep the library-backed reference
     ),
     "4.6": Exercise(
         "4.6",
@@ -295,6 +361,9 @@ EXERCISES = {
         reference=auto_accept_coverage,
         random_cases=coverage_random_cases,
         seed=406,
+        hints=_HINTS["4.6"],
+        solution=solution_auto_accept_coverage,
+        fallback=auto_accept_coverage,  # later cells keep the library-backed reference
     ),
 }
 

@@ -12,10 +12,10 @@ The notebook imports ``check`` and ``reference`` from here.
 
 Examples
 --------
->>> check.psi(reference.psi)
-Exercise 8.1 passed (16/16 cases)
->>> check.first_bad_record(reference.first_bad_record)
-Exercise 8.3 passed (23/23 cases)
+>>> EXERCISES["8.1"].evaluate(reference.psi)  # the number of cases passed
+16
+>>> EXERCISES["8.3"].evaluate(reference.first_bad_record)  # the number of cases passed
+23
 """
 
 from __future__ import annotations
@@ -68,6 +68,26 @@ def first_bad_record(records: list[dict]) -> int | None:
             return i
         prev = rec["hash"]
     return None
+
+
+# Readable solutions: what check.solution(...) shows (the reference above delegates to the library, which
+# also serves production code; these solve the exercise in a few plain lines and pass the same check)
+
+
+def solution_psi(reference: np.ndarray, current: np.ndarray, n_bins: int = 10) -> float:
+    """PSI of ``current`` against ``reference``: reference-quantile bins, empty bins count as 1e-4."""
+    ref, cur = np.asarray(reference, dtype=float), np.asarray(current, dtype=float)
+    ref, cur = np.sort(ref[np.isfinite(ref)]), np.sort(cur[np.isfinite(cur)])  # drop NaN and +-inf first
+    edges = np.unique(np.quantile(ref, np.linspace(0, 1, n_bins + 1)[1:-1]))  # from the reference only
+
+    def proportions(x: np.ndarray) -> np.ndarray:
+        # bins (-inf, e0], (e0, e1], ..., (e_last, inf): a value on an edge goes in the lower bin
+        cuts = np.concatenate(([0], np.searchsorted(x, edges, side="right"), [len(x)]))
+        p = np.diff(cuts) / len(x)
+        return np.where(p == 0, 1e-4, p)  # an empty bin would give log(0); not renormalised
+
+    p_ref, p_cur = proportions(ref), proportions(cur)
+    return float(np.sum((p_cur - p_ref) * np.log(p_cur / p_ref)))
 
 
 reference = SimpleNamespace(psi=psi, kyc_backlog_rule=kyc_backlog_rule, first_bad_record=first_bad_record)
@@ -416,6 +436,57 @@ def chain_cases_8() -> list[Case]:
     return chain_cases() + service
 
 
+# Graded hints (check.hint(id)): a nudge, then the trap the requirements name, then the key lines.
+_HINTS = {
+    "8.1": (
+        "Three steps: keep the finite values of both windows (`x[np.isfinite(x)]`), put bin edges at "
+        "the reference window's quantiles, then compare the two windows' proportions per bin.",
+        "The edges come from the reference only, at its quantiles, not at equal widths: "
+        "`np.unique(np.quantile(ref, np.linspace(0, 1, n_bins + 1)[1:-1]))` (`np.unique` because "
+        "ties repeat a quantile). Bins are right-closed: count with `np.searchsorted(sorted_x, "
+        'edges, side="right")`.',
+        "An empty bin would give log(0): give it proportion 1e-4 and do not renormalise. For each "
+        "window x (sorted):\n"
+        'cuts = np.concatenate(([0], np.searchsorted(x, edges, side="right"), [len(x)]))\n'
+        "p = np.diff(cuts) / len(x)\n"
+        "p = np.where(p == 0, 1e-4, p)\n"
+        "and then, with natural logs: float(np.sum((p_cur - p_ref) * np.log(p_cur / p_ref)))",
+    ),
+    "8.2": (
+        "Return an `AlertRule(name=..., severity=..., conditions=(...,), summary=..., evidence=..., "
+        "impact=..., runbook=...)`; a condition is `C(metric, op, other_metric_or_value)`.",
+        'The condition compares two metrics: `C("kyc_review_hours_needed", ">", '
+        '"kyc_reviewer_hours_per_day")`. Strictly greater (at capacity the team copes), and against '
+        "the capacity *metric*, not today's number (24.0), so a bigger team needs no code change. "
+        "Spell both names exactly; a rule does not fire on a missing or NaN metric. A growing "
+        'backlog is at least a "warning".',
+        "Fill in the text fields so a reader can act: the evidence is a template that quotes both "
+        "numbers, e.g.\n"
+        'evidence="{kyc_review_hours_needed:.1f} review hours/day needed vs '
+        '{kyc_reviewer_hours_per_day:.1f} available",\n'
+        'impact="Documents wait longer each day: client onboarding slows and SLAs are missed",\n'
+        'runbook="Ask onboarding operations for cover; check why the auto-accept rate fell (drift '
+        'panel)."',
+    ),
+    "8.3": (
+        "Walk the records in order, carrying the previous record's hash (the first record's "
+        "predecessor is `GENESIS_HASH`, 64 zeros), and return the position of the first record that "
+        "fails a check.",
+        'Three checks per record, all needed: `rec["seq"] == i`, `rec["prev_hash"] == prev`, and '
+        '`record_hash(rec) == rec["hash"]`. The last record has no successor, so only its own hash '
+        "gives away an edited payload, and only its `seq` a re-hashed copy of another record. Return "
+        "`None` (not -1 or False) for an intact or empty log.",
+        "prev = GENESIS_HASH\n"
+        "for i, rec in enumerate(records):\n"
+        '    if rec.get("seq") != i or rec.get("prev_hash") != prev or record_hash(rec) != '
+        'rec.get("hash"):\n'
+        "        return i\n"
+        '    prev = rec["hash"]\n'
+        "return None",
+    ),
+}
+
+
 EXERCISES = {
     "8.1": Exercise(
         "8.1",
@@ -425,6 +496,9 @@ EXERCISES = {
         reference=psi,
         random_cases=psi_random_cases,
         seed=801,
+        hints=_HINTS["8.1"],
+        solution=solution_psi,
+        fallback=psi,  # later cells keep the library-backed reference
     ),
     "8.2": Exercise(
         "8.2",
@@ -435,6 +509,7 @@ EXERCISES = {
         seed=802,
         adapt=_rule_adapter,
         solution=kyc_backlog_rule,
+        hints=_HINTS["8.2"],
     ),
     "8.3": Exercise(
         "8.3",
@@ -444,6 +519,7 @@ EXERCISES = {
         reference=first_bad_record,
         random_cases=chain_random_cases,
         seed=803,
+        hints=_HINTS["8.3"],
     ),
 }
 

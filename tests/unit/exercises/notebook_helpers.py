@@ -1,7 +1,8 @@
 """Helpers for the slow tests that play a learner: swap in a solution, then run nbval or ``ibml progress``.
 
-They prove two of the exercise properties end to end: a correct learner solution re-executes to the
-shipped outputs (so ``pytest --nbval`` passes), and a wrong one is reported as failing by ``ibml progress``.
+They prove two of the exercise properties end to end: a learner's notebook with a correct solution, run and
+saved, re-executes to its own outputs (so ``pytest --nbval`` passes), and a wrong one is reported as failing by
+``ibml progress``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ def notebook_with_solutions(ipynb: Path, solutions: dict[str, str]) -> nbformat.
         title, idx = found[ex_id]
         nb.cells[idx].source = f"# Exercise {ex_id} — {title}\n{body.strip()}\n"
     return nb
+
+
+def run_as_learner(nb: nbformat.NotebookNode, folder: Path, name: str) -> nbformat.NotebookNode:
+    """Execute ``nb`` top to bottom in a fresh kernel, as a learner's "Run all" then "Save" would."""
+    from reference_impl.notebook_tools import execute_notebook
+
+    folder.mkdir(parents=True, exist_ok=True)
+    return execute_notebook(nb, folder, 300)
 
 
 def run_nbval(nb: nbformat.NotebookNode, tmp_path: Path, name: str, timeout: int = 240) -> subprocess.CompletedProcess:

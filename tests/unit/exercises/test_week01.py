@@ -23,6 +23,12 @@ from reference_impl.exercises.mutants.week01 import (  # the planted wrong answe
 # ---------------------------------------------------------------- independent correct solutions (a learner's)
 
 
+def as_learner(func):
+    """A learner's copy of ``func``: ``check`` treats the reference itself as the not-started stand-in."""
+    return lambda *args, **kwargs: func(*args, **kwargs)
+
+
+
 def daily_named_agg(trades):
     new = trades.loc[trades["event_type"] == "new"].assign(trade_date=lambda d: d["exec_ts"].dt.tz_convert("UTC").dt.date)
     out = new.groupby(["trader_id", "trade_date"], as_index=False).agg(
@@ -109,9 +115,10 @@ CHECKS = {
 )
 def test_correct_solutions_pass_with_one_line(capsys, name, solution):
     check, ex_id = CHECKS[name]
-    check(solution)
+    check(as_learner(solution))
     out = capsys.readouterr().out
     assert out.startswith(f"Exercise {ex_id} passed (") and out.count("\n") == 1
+    assert w.EXERCISES[ex_id].evaluate(solution) > 0
 
 
 @pytest.mark.parametrize(
@@ -176,9 +183,10 @@ from reference_impl.exercises.week01 import usd_notional as reference_usd
 
 @pytest.mark.slow
 def test_a_correct_learner_solution_passes_nbval(tmp_path):
-    from notebook_helpers import NOTEBOOKS, notebook_with_solutions, run_nbval
+    from notebook_helpers import NOTEBOOKS, notebook_with_solutions, run_as_learner, run_nbval
 
     nb = notebook_with_solutions(NOTEBOOKS / "week01_python_refresh.ipynb", {"1.1": LEARNER_1_1})
+    nb = run_as_learner(nb, tmp_path / "fork", "week01_python_refresh.ipynb")  # run all, save
     result = run_nbval(nb, tmp_path, "week01_python_refresh.ipynb")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
 

@@ -91,6 +91,12 @@ def folds_inclusive_end(timestamps, train_weeks):  # trade at the cut goes to tr
 
 # ---------------------------------------------------------------- tests
 
+
+def as_learner(func):
+    """A learner's copy of ``func``: ``check`` treats the reference itself as the not-started stand-in."""
+    return lambda *args, **kwargs: func(*args, **kwargs)
+
+
 CORRECT = [
     (w.check.precision_at_k, w.reference.precision_at_k, "4.1"),
     (w.check.precision_at_k, p_at_k_loop, "4.1"),
@@ -100,12 +106,17 @@ CORRECT = [
     (w.check.walk_forward_folds, folds_loop, "4.2"),
     (w.check.cost_threshold, w.reference.cost_threshold, "4.4"),
     (w.check.cost_threshold, cost_brute, "4.4"),
+    (w.check.precision_at_k, w.solution_precision_at_k, "4.1"),  # the solutions check.solution shows
+    (w.check.walk_forward_folds, w.solution_walk_forward_folds, "4.2"),
+    (w.check.capacity_threshold, w.solution_capacity_threshold, "4.3"),
+    (w.check.cost_threshold, w.solution_cost_threshold, "4.4"),
 ]
 
 
 @pytest.mark.parametrize("check, solution, number", CORRECT)
 def test_correct_solutions_pass_with_one_line(check, solution, number, capsys):
-    check(solution)
+    assert w.EXERCISES[number].evaluate(solution) > 0
+    check(as_learner(solution))
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and out[0].startswith(f"Exercise {number} passed (")
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from reference_impl.exercises import ExerciseFailed
+from reference_impl.exercises import week04_kyc as kyc
 from reference_impl.exercises.week04_kyc import check, reference
 from reference_impl.exercises.mutants.week04_kyc import (  # the planted wrong answers, one definition
     global_threshold,
@@ -16,9 +17,19 @@ from reference_impl.exercises.mutants.week04_kyc import (  # the planted wrong a
 )
 
 
-def test_reference_passes(capsys):
-    check.precision_threshold(reference.precision_threshold)
-    check.auto_accept_coverage(reference.auto_accept_coverage)
+def as_learner(func):
+    """A learner's copy of ``func``: ``check`` treats the reference itself as the not-started stand-in."""
+    return lambda *args, **kwargs: func(*args, **kwargs)
+
+
+@pytest.mark.parametrize("solution", ["reference", "solution"])
+def test_reference_and_shown_solution_pass(capsys, solution):
+    threshold, coverage = (
+        (reference.precision_threshold, reference.auto_accept_coverage) if solution == "reference"
+        else (kyc.solution_precision_threshold, kyc.solution_auto_accept_coverage))
+    assert (kyc.EXERCISES["4.5"].evaluate(threshold), kyc.EXERCISES["4.6"].evaluate(coverage)) == (12, 10)
+    check.precision_threshold(as_learner(threshold))
+    check.auto_accept_coverage(as_learner(coverage))
     assert capsys.readouterr().out.splitlines() == [
         "Exercise 4.5 passed (12/12 cases)", "Exercise 4.6 passed (10/10 cases)",
     ]
@@ -102,4 +113,4 @@ def test_wrong_coverage_fails(wrong, case, hint):
 def test_namespaces_extend_week04():
     from reference_impl.exercises import week04
 
-    assert set(vars(week04.check)) < set(vars(check)) and set(vars(week04.reference)) < set(vars(reference))
+    assert set(dir(week04.check)) < set(dir(check)) and set(vars(week04.reference)) < set(vars(reference))

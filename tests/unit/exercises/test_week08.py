@@ -115,13 +115,21 @@ def first_bad_one_based(records):
 # ---------------------------------------------------------------- tests
 
 
+def as_learner(func):
+    """A learner's copy of ``func``: ``check`` treats the reference itself as the not-started stand-in."""
+    return lambda *args, **kwargs: func(*args, **kwargs)
+
+
+
+
 @pytest.mark.parametrize(("check", "func"), [
     (w.check_psi, w.reference.psi), (w.check_psi, psi_pandas),
     (w.check_kyc_backlog_rule, w.reference.kyc_backlog_rule), (w.check_kyc_backlog_rule, backlog_rule_critical),
     (w.check_first_bad_record, w.reference.first_bad_record), (w.check_first_bad_record, first_bad_loop),
+    (w.check_psi, w.solution_psi),  # what check.solution shows
 ])
 def test_correct_solutions_pass(check, func, capsys):
-    check(func)
+    check(as_learner(func))
     out = capsys.readouterr().out.strip()
     assert out.startswith("Exercise 8.") and out.endswith("cases)") and "passed" in out
 
@@ -147,8 +155,10 @@ def test_wrong_solutions_fail_with_the_right_case(check, func, case, hint):
 
 
 def test_pass_lines_are_exact(capsys):
-    w.check.psi(w.reference.psi)
-    w.check.kyc_backlog_rule(w.reference.kyc_backlog_rule)
-    w.check.first_bad_record(w.reference.first_bad_record)
+    assert [w.EXERCISES[i].evaluate(f) for i, f in [("8.1", w.reference.psi), ("8.2", w.reference.kyc_backlog_rule),
+                                                    ("8.3", w.reference.first_bad_record)]] == [16, 16, 23]
+    w.check.psi(as_learner(w.reference.psi))
+    w.check.kyc_backlog_rule(as_learner(w.reference.kyc_backlog_rule))
+    w.check.first_bad_record(as_learner(w.reference.first_bad_record))
     assert capsys.readouterr().out.splitlines() == [
         "Exercise 8.1 passed (16/16 cases)", "Exercise 8.2 passed (16/16 cases)", "Exercise 8.3 passed (23/23 cases)"]
