@@ -101,8 +101,11 @@ except TypeError as exc:
     print("TypeError:", exc)
 
 # %% [markdown]
-# > **At a bank.** Regulatory reports such as MiFID II transaction reporting require execution times in UTC,
-# > to the millisecond or better. Store and compute in UTC. Convert to local time only for rules that are
+# > **At a bank.** MiFID II reportable events carry times in UTC, and RTS 25 (Commission Delegated Regulation
+# > (EU) 2017/574, Annex, Table 2) sets how fine they must be for a trading venue's members: 1 microsecond for
+# > high-frequency algorithmic trading, 1 second for voice trading, for request-for-quote systems that need a human
+# > to respond and for negotiated transactions, and 1 millisecond for any other trading activity. Store and compute
+# > in UTC. Convert to local time only for rules that are
 # > local by nature, like desk hours or a venue's trading session. Treat a naive timestamp from an upstream
 # > system as a data-quality defect and reject it. Do not guess its zone.
 
@@ -380,6 +383,20 @@ print("test passed")
 # > **At a bank.** A limit report is a control. Whether it was produced, from which feed and with what
 # > data-quality result is itself audited. Never publish numbers from a feed that failed validation. Publish
 # > the rejection instead, so operations can chase the upstream system.
+
+# %% [markdown]
+# ## Check your understanding
+#
+# Try each question before you look; the answers are in [`docs/answers.md`](../docs/answers.md#week-1).
+#
+# 1. `exec_ts` is `datetime64[ns, UTC]`. What does the `UTC` part add over a naive `datetime64[ns]`, and what should a batch job do when an upstream system sends a naive timestamp?
+# 2. A London desk opens at 08:00 local time. Why is "08:00 UTC" right on 27 March 2026 and wrong on 30 March 2026, and what do you call instead of adding a fixed offset?
+# 3. A trade is in a currency with no FX rate on its UTC trade date. What should its USD notional be, and what goes wrong downstream if you use `fillna(0)` or an inner join instead?
+# 4. What do `validate="many_to_one"` and `indicator=True` make visible in a `merge` with reference data, and which two silent join failures do they guard against?
+# 5. Why does the per-trader daily notional count only `event_type == "new"` rows, and why is `trade_date` the UTC date rather than the desk's local date?
+# 6. A trade event arrives with `quantity="100"`, a naive `exec_ts` and an extra field `trader`. What does the strict `TradeEvent` model do with each, and why is that better than coercing?
+# 7. The daily limit job receives a feed that contains a duplicated event. What does it publish, and why is "publish nothing, report the rejection" the right behaviour for a control?
+# 8. The loop and the vectorised notional give the same numbers. Why does the notebook still insist on the vectorised version, and why is the timing shown as a placeholder in the stored output?
 
 # %% [markdown]
 # ## Summary

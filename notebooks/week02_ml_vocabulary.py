@@ -334,6 +334,20 @@ except NotFittedError as exc:
 # > re-score the same model. Week 7 records all of these with MLflow.
 
 # %% [markdown]
+# ## Check your understanding
+#
+# Try each question before you look; the answers are in [`docs/answers.md`](../docs/answers.md#week-2).
+#
+# 1. In trade surveillance, what is a feature and what is a label? Why is `IsolationForest` unsupervised while the logistic regression is supervised, and what does that change about the labels you need?
+# 2. Why must the train/test split be by time rather than random? Describe what a random split lets the model "see".
+# 3. Several trades share the timestamp at the cut. Where do they all go in `time_based_split`, and what would go wrong if they were split between train and test?
+# 4. What are the three roles of train, validation and test data? Which one may you use to choose a model's `max_depth` or threshold, and how often do you touch the test set?
+# 5. A majority-class baseline scores 97 % accuracy on the validation set. Why is that worthless here, and what must any model beat instead?
+# 6. With `tp=0, fp=0, fn=12`, what are precision and recall, and why is precision `nan` rather than 0? Which of the two does the operations team feel, and which does compliance worry about?
+# 7. On a validation curve, what do under-fitting and over-fitting look like? On a learning curve, what tells you that more history would help more than a bigger model?
+# 8. In scikit-learn, what is the difference between a hyperparameter (`get_params()`) and a fitted attribute ending in `_`? What must change management record so that anyone can rebuild the same fitted model?
+
+# %% [markdown]
 # ## Summary
 #
 # - Features describe an example, and a label is the answer. Supervised models need labels; unsupervised

@@ -438,6 +438,20 @@ for label, now in (("at the high-water mark", last), ("8 days later", last + pd.
 # > monitoring.
 
 # %% [markdown]
+# ## Check your understanding
+#
+# Try each question before you look; the answers are in [`docs/answers.md`](../docs/answers.md#week-3).
+#
+# 1. A feature view declares an event timestamp and a created timestamp. For `trade_features` these are `exec_ts` and `booking_ts`. Which of the two may be compared with the time at which a model makes a decision, and why?
+# 2. A risk report is cut at `as_of`. Which trades are "late arrivals", and which inequality in the definition is inclusive and which strict?
+# 3. Name the three traps of a rolling z-score that the notebook lists. For the first one, what does pandas' default `closed="right"` do to the current trade?
+# 4. A trader has only two earlier trades in the 1-hour window. What is the trade's `notional_zscore_1h`, and why is filling it with 0 wrong?
+# 5. The `alerts_same_hour` feature lifted average precision above 0.9. What exactly leaked, and how does the point-in-time join fix it?
+# 6. State the point-in-time rule for an entity row with key `k` and time `T`: which feature rows qualify, which one wins, and what happens when none qualifies?
+# 7. Why must the same pure function build the training set, fill the online store and compute features at request time? What do `check_online_offline` and `check_request_path` each prove?
+# 8. "Deleting every trade booked after `t` does not change any feature of the trades booked before `t`." Why is this a good property to test for leakage, and why is it tested with hypothesis?
+
+# %% [markdown]
 # ## Summary
 #
 # - Declare each feature view once: keys, event and created timestamps, TTL, schema, transformation. Every path
