@@ -70,6 +70,7 @@ def run_demo(scale: str = "small", seed: int = 42, keep_serving: bool = False) -
     t0 = time.perf_counter()
     ws = Workspace.from_env()
     ws.ensure()
+    _anchor_audit_log()
     data = _generate(ws, scale, seed)
     replay_day, cutoff = _replay_day(data["trades"])
     _materialise(ws, data, cutoff)
@@ -81,6 +82,15 @@ def run_demo(scale: str = "small", seed: int = 42, keep_serving: bool = False) -
 
 
 # --- stages -----------------------------------------------------------------------------------------
+
+
+def _anchor_audit_log() -> None:
+    """Anchor the audit log from the first record: a key outside the workspace, unless one is configured."""
+    from reference_impl.governance.anchor import AuditAnchorSettings, create_default_anchor_key
+
+    s = AuditAnchorSettings()
+    if s.audit_anchor_key_file is None and s.audit_anchor_key is None:
+        print(f"audit anchor key: {create_default_anchor_key()} (checkpoints of the audit log are HMAC'd with it)")
 
 
 def _generate(ws: Workspace, scale: str, seed: int) -> dict[str, pd.DataFrame]:

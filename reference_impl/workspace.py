@@ -60,6 +60,46 @@ def default_home() -> Path:
     return WorkspaceSettings().resolved_home()
 
 
+class IdentitySettings(BaseSettings):
+    """Where keys that protect the workspace live (``IBML_IDENTITY_DIR``; :func:`default_identity_dir`)."""
+
+    model_config = SettingsConfigDict(env_prefix="IBML_", extra="ignore", frozen=True, env_ignore_empty=True)
+
+    identity_dir: Path | None = None
+
+
+def default_identity_dir() -> Path:
+    """``$IBML_IDENTITY_DIR``, else ``<IBML_HOME>-identity`` beside (outside) the workspace.
+
+    The rule :func:`reference_impl.lifecycle.identity.identity_dir` follows; keys that protect the workspace
+    (model seal, audit anchor) live here so that whoever can write the workspace cannot also read them.
+    """
+    configured = IdentitySettings().identity_dir
+    if configured is not None:
+        return configured.expanduser().resolve()
+    home = default_home()
+    return home.with_name(home.name + "-identity")
+
+
+def create_key_file(path: Path, n_bytes: int = 32) -> Path:
+    """Create ``path`` holding a fresh random hex key (0600, parent 0700) unless it exists; return it.
+
+    ``O_EXCL`` makes two processes racing to create it safe: the loser keeps the winner's key.
+    """
+    import secrets
+
+    private_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        return path
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(secrets.token_hex(n_bytes).encode())
+        fh.flush()
+        os.fsync(fh.fileno())
+    return path
+
+
 @dataclass(frozen=True)
 class Workspace:
     """Paths inside the workspace; creating a Workspace does no I/O, :meth:`ensure` does."""
@@ -236,10 +276,13 @@ __all__ = [
     "PRIVATE_DIR_MODE",
     "PRIVATE_FILE_MODE",
     "Workspace",
+    "IdentitySettings",
     "WorkspaceSettings",
     "atomic_dir",
     "atomic_write",
+    "create_key_file",
     "default_home",
+    "default_identity_dir",
     "ensure_writable_dir",
     "open_private",
     "private_dir",

@@ -34,6 +34,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATASETS = REPO_ROOT.parent / "shared" / "datasets"
 
 
+@pytest.fixture(autouse=True)
+def _private_workspace_env(tmp_path, monkeypatch):
+    """Every test's default ``IBML_HOME`` is private (the same path :func:`workspace` uses), so nothing a test
+    saves (a detector, its seal key beside the workspace) lands in the checkout's ``./.ibml``."""
+    monkeypatch.setenv("IBML_HOME", str(tmp_path / "ibml-home"))
+
+
 @pytest.fixture
 def workspace(tmp_path, monkeypatch):
     """A fresh, empty workspace (``IBML_HOME``) for one test."""

@@ -23,6 +23,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(naming the first bad record), 2 for a usage error.",
     )
     v.add_argument("--path", type=Path, default=None, help="log file (default: the workspace audit log)")
+    v.add_argument(
+        "--require-anchor",
+        action="store_true",
+        help="fail (exit 1) when no anchor key is configured: a chain alone can be rewritten by whoever can write it",
+    )
     v.set_defaults(func=run_verify)
     r = sub.add_parser(
         "repair",
@@ -40,6 +45,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     c.add_argument("--path", type=Path, default=None, help="log file (default: the workspace audit log)")
     c.set_defaults(func=run_checkpoint)
+    a = sub.add_parser(
+        "anchor-init",
+        help="create the default anchor key in the identity directory (outside the workspace)",
+        description="From then on every audit append writes an HMAC checkpoint and verify checks them. A key set "
+        "with IBML_AUDIT_ANCHOR_KEY_FILE or IBML_AUDIT_ANCHOR_KEY takes precedence.",
+    )
+    a.set_defaults(func=run_anchor_init)
 
 
 def _log_path(args: argparse.Namespace) -> Path:
@@ -59,7 +71,15 @@ def run_verify(args: argparse.Namespace) -> int:
     from reference_impl.governance import AuditLog
 
     path = _log_path(args)
-    result = AuditLog(path).verify()
+    log = AuditLog(path)
+    result = log.verify()
+    if result.ok and log.anchor is None:
+        print(
+            f"audit log OK but NOT ANCHORED: {result.n_records} records, chain intact ({path.name}); without an "
+            "anchor key whoever can write the workspace can rewrite the log and its head unseen "
+            "(run `ibml audit anchor-init` or set IBML_AUDIT_ANCHOR_KEY_FILE)"
+        )
+        return 1 if args.require_anchor else 0
     if result.ok:
         print(f"audit log OK: {result.n_records} records, chain intact ({path.name}; {result.reason})")
         return 0
@@ -94,4 +114,13 @@ def run_checkpoint(args: argparse.Namespace) -> int:
         print(f"audit log {path.name} is empty: nothing to checkpoint")
     else:
         print(f"checkpoint of record {head[0]} ({head[1][:12]}...) written to {log.anchor.path if log.anchor else '?'}")
+    return 0
+
+
+def run_anchor_init(args: argparse.Namespace) -> int:
+    from reference_impl.governance.anchor import create_default_anchor_key, default_anchor_key_path
+
+    existed = default_anchor_key_path().exists()
+    path = create_default_anchor_key()
+    print(f"audit anchor key {'already at' if existed else 'created at'} {path} (0600; keep it outside IBML_HOME)")
     return 0

@@ -1,4 +1,4 @@
-"""Governance: the hash-chained audit log, keyed pseudonymisation, lineage records and every content digest.
+"""Governance: the hash-chained audit log, keyed pseudonymisation, lineage records, content digests and model seals.
 
 A small library that lifecycle (alias moves, approvals), serving (every decision) and monitoring
 call (and data and the model packages, for digests); it depends on nothing above :mod:`reference_impl.errors` and :mod:`reference_impl.workspace`.
@@ -14,11 +14,13 @@ from reference_impl.governance.lineage import (
     text_digest,
 )
 from reference_impl.governance.pseudonymise import PII_ID_FIELDS, Pseudonymiser, load_or_create_key
+from reference_impl.governance.seal import ModelSealSettings, seal_digest, seal_key, verify_seal
 
 __all__ = [
     "AuditLog",
     "AuditVerification",
     "LineageRecord",
+    "ModelSealSettings",
     "PII_ID_FIELDS",
     "Pseudonymiser",
     "bytes_digest",
@@ -29,5 +31,8 @@ __all__ = [
     "json_safe",
     "load_or_create_key",
     "record_hash",
+    "seal_digest",
+    "seal_key",
     "text_digest",
+    "verify_seal",
 ]

@@ -5,7 +5,10 @@ write access to the workspace can edit a record, recompute every hash after it a
 file; :meth:`AuditLog.verify` would then pass. A *checkpoint* closes that gap: after a group commit
 the writer appends ``{chain, seq, hash, ts}`` authenticated with HMAC-SHA256 under a key that is **not**
 in the workspace (a 0600 key file outside ``IBML_HOME``, ``IBML_AUDIT_ANCHOR_KEY_FILE``, or the key
-itself in ``IBML_AUDIT_ANCHOR_KEY``) to a second, append-only file (``IBML_AUDIT_CHECKPOINT_PATH``).
+itself in ``IBML_AUDIT_ANCHOR_KEY``; with neither set, ``audit-anchor.key`` in the identity directory if
+it exists — ``ibml demo`` and ``ibml audit anchor-init`` create it) to a second, append-only file
+(``IBML_AUDIT_CHECKPOINT_PATH``). Without any key the log is *not anchored*: ``ibml audit verify`` says so on
+its result line and ``--require-anchor`` makes that a failure.
 Verification checks every record a valid checkpoint names, so a rewrite of anything at or before the
 latest checkpoint is detected, and a log shorter than its latest checkpoint is truncated.
 
@@ -57,12 +60,13 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reference_impl.errors import AuditError, ConfigError
+from reference_impl.workspace import create_key_file, default_identity_dir
 
 _MIN_KEY_BYTES = 32
 
 
 class AuditAnchorSettings(BaseSettings):
-    """Where the checkpoint key and the checkpoint file live (all off by default: no anchoring)."""
+    """Where the checkpoint key and the checkpoint file live (unset: the identity directory's key, if any)."""
 
     model_config = SettingsConfigDict(env_prefix="IBML_", extra="ignore", frozen=True, env_ignore_empty=True)
 
@@ -74,6 +78,19 @@ class AuditAnchorSettings(BaseSettings):
         None, description="append-only checkpoint file; default <audit log>.checkpoints (put it outside IBML_HOME)"
     )
     audit_checkpoint_every: int = Field(1, ge=1, description="records between two checkpoints")
+
+
+def default_anchor_key_path() -> Path:
+    """Where the anchor key is looked for when no ``IBML_AUDIT_ANCHOR_KEY*`` is set: the identity directory."""
+    return default_identity_dir() / "audit-anchor.key"
+
+
+def create_default_anchor_key() -> Path:
+    """Create the default anchor key (0600, outside the workspace) unless one exists; return its path.
+
+    From then on every audit log of this workspace writes checkpoints and ``verify`` checks them.
+    """
+    return create_key_file(default_anchor_key_path(), _MIN_KEY_BYTES)
 
 
 @dataclass(frozen=True)
@@ -120,13 +137,17 @@ class AuditAnchor:
             If the key file is missing, readable by others, inside the workspace, or the key is too short.
         """
         s = AuditAnchorSettings()
-        if s.audit_anchor_key_file is None and s.audit_anchor_key is None:
-            return None
+        key_file = s.audit_anchor_key_file
+        if key_file is None and s.audit_anchor_key is None:
+            default = default_anchor_key_path()
+            if not default.exists():
+                return None
+            key_file = default  # created by `ibml demo` / `ibml audit anchor-init`
         if s.audit_anchor_key is not None:
             key = s.audit_anchor_key.get_secret_value().encode()
         else:
-            assert s.audit_anchor_key_file is not None
-            key = _read_key_file(s.audit_anchor_key_file.expanduser(), workspace_root)
+            assert key_file is not None
+            key = _read_key_file(key_file.expanduser(), workspace_root)
         if len(key) < _MIN_KEY_BYTES:
             raise ConfigError(f"the audit anchor key must be at least {_MIN_KEY_BYTES} bytes, got {len(key)}")
         path = s.audit_checkpoint_path or log_path.with_name(log_path.name + ".checkpoints")
@@ -239,4 +260,4 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"non-finite number {name}")
 
 
-__all__ = ["AuditAnchor", "AuditAnchorSettings", "Checkpoint"]
+__all__ = ["AuditAnchor", "AuditAnchorSettings", "Checkpoint", "create_default_anchor_key", "default_anchor_key_path"]

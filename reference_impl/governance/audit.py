@@ -531,14 +531,7 @@ def _verify(path: Path, head_path: Path | None, anchor: AuditAnchor | None) -> A
         head = _parse_head(raw_head)
         head_state = "ok" if head is not None else ("empty" if not raw_head.strip() else "corrupt")
     if not path.exists():
-        if head is not None:
-            return AuditVerification(False, 0, 0, f"the log is missing but its head says {head[0] + 1} records")
-        if head_state == "corrupt":
-            return AuditVerification(False, 0, 0, "the log is missing and its head file is corrupt")
-        if anchor is not None and anchor.path.exists() and anchor.path.stat().st_size > 0:
-            anchor.checkpoints("")  # authenticates every line; a missing log with checkpoints is not "empty"
-            return AuditVerification(False, 0, 0, f"the log is missing but anchored checkpoints exist in {anchor.path}")
-        return AuditVerification(True, 0, None, "ok (empty log)")
+        return _verify_no_records("missing", head, head_state, anchor)
     prev = GENESIS_HASH
     n = 0
     chain: str | None = None
@@ -578,9 +571,7 @@ def _verify(path: Path, head_path: Path | None, anchor: AuditAnchor | None) -> A
                 )
             prev = stored
     if n == 0:
-        if head is not None:
-            return AuditVerification(False, 0, 0, f"the log is empty but its head says {head[0] + 1} records")
-        return AuditVerification(True, 0, None, "ok (empty log)")
+        return _verify_no_records("empty", head, head_state, anchor)
     if head is None:
         what = "missing" if head_state in ("absent", "empty") else "corrupt"
         return AuditVerification(False, n, n - 1, f"the head file is {what} for a log of {n} records")
@@ -609,6 +600,24 @@ def _verify(path: Path, head_path: Path | None, anchor: AuditAnchor | None) -> A
             )
         return AuditVerification(True, n, None, f"ok (anchored at checkpoint of record {newest_cp})", newest_cp)
     return AuditVerification(True, n, None, "ok")
+
+
+def _verify_no_records(
+    state: str, head: tuple[int, str] | None, head_state: str, anchor: AuditAnchor | None
+) -> AuditVerification:
+    """A log with no records (``state``: "missing" or "empty") is only ok when nothing says it had some.
+
+    Deleting or truncating the log and its head is the cheapest rewrite of all; the anchored checkpoints
+    (kept elsewhere) are what still remembers the records.
+    """
+    if head is not None:
+        return AuditVerification(False, 0, 0, f"the log is {state} but its head says {head[0] + 1} records")
+    if head_state == "corrupt":
+        return AuditVerification(False, 0, 0, f"the log is {state} and its head file is corrupt")
+    if anchor is not None and anchor.path.exists() and anchor.path.stat().st_size > 0:
+        anchor.checkpoints("")  # authenticates every line; a log with checkpoints never had "no records"
+        return AuditVerification(False, 0, 0, f"the log is {state} but anchored checkpoints exist in {anchor.path}")
+    return AuditVerification(True, 0, None, "ok (empty log)")
 
 
 def _parse_head(raw: bytes) -> tuple[int, str] | None:

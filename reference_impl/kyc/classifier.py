@@ -6,6 +6,11 @@ baseline. Its raw probabilities are then *temperature-scaled* on out-of-fold pre
 parameter for all classes, so calibration stays good with many classes and prediction costs a single
 model (measured here: sklearn's default sigmoid calibration was badly under-confident with many
 classes and 20x slower, because it averages a 5-fold ensemble).
+
+By default every text is *masked* before it is vectorised (:mod:`reference_impl.kyc.masking`): words
+outside a reviewed document lexicon become shape placeholders (``<name>``, ``<num9>``, ``<id>``), so
+the fitted vocabulary, and the saved model, cannot hold a holder's name or a document number. The
+accuracy this costs is measured by ``benchmarks/bench_kyc_pii.py``; ``mask=False`` restores raw text.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from reference_impl.errors import DataValidationError
+from reference_impl.kyc.masking import KYC_LEXICON, mask_texts
 
 
 def validate_texts(texts: Any, *, field: str = "texts") -> list[str]:
@@ -67,6 +73,12 @@ class KycClassifier(ClassifierMixin, BaseEstimator):
         automatically to the size of the smallest class (at least 2).
     max_iter : int, default=1000
         Solver iterations for the logistic regression.
+    mask : bool, default=True
+        Mask texts before vectorising (see the module docstring). ``False`` vectorises raw text, so
+        the vocabulary memorises names and numbers: for comparison only.
+    lexicon : sequence of str or None, default=None
+        The words masking keeps; ``None`` means :data:`~reference_impl.kyc.masking.KYC_LEXICON`.
+        Pass your own for another document domain (never one holding names).
 
     Attributes
     ----------
@@ -76,6 +88,9 @@ class KycClassifier(ClassifierMixin, BaseEstimator):
         The fitted, calibrated pipeline.
     temperature_ : float
         The fitted temperature (> 1 softens over-confident scores, < 1 sharpens timid ones).
+    lexicon_ : tuple of str or None
+        The lexicon the texts were masked with (sorted, stored with the model so that a saved model
+        masks exactly as it did when fitted); ``None`` when ``mask=False``.
 
     Notes
     -----
@@ -104,6 +119,8 @@ class KycClassifier(ClassifierMixin, BaseEstimator):
         C: float = 10.0,
         calibration_cv: int = 3,
         max_iter: int = 1000,
+        mask: bool = True,
+        lexicon: Sequence[str] | None = None,
     ) -> None:
         self.word_ngram_range = word_ngram_range
         self.char_ngram_range = char_ngram_range
@@ -112,6 +129,8 @@ class KycClassifier(ClassifierMixin, BaseEstimator):
         self.C = C
         self.calibration_cv = calibration_cv
         self.max_iter = max_iter
+        self.mask = mask
+        self.lexicon = lexicon
 
     def _build_pipeline(self) -> Pipeline:
         features = FeatureUnion(
@@ -121,6 +140,7 @@ class KycClassifier(ClassifierMixin, BaseEstimator):
                     TfidfVectorizer(
                         analyzer="word",
                         ngram_range=tuple(self.word_ngram_range),
+                        **({"token_pattern": r"\S+", "lowercase": False} if self.mask else {}),
                         min_df=self.min_df,
                         max_features=self.max_features,
                         sublinear_tf=True,
@@ -158,6 +178,9 @@ class KycClassifier(ClassifierMixin, BaseEstimator):
         if int(self.calibration_cv) < 2:
             raise DataValidationError(f"calibration_cv must be >= 2, got {self.calibration_cv}")
         cv = min(int(self.calibration_cv), smallest)
+        lexicon = KYC_LEXICON if self.lexicon is None else self.lexicon
+        self.lexicon_ = tuple(sorted({str(word).lower() for word in lexicon})) if self.mask else None
+        texts = self._masked(texts)
         model = CalibratedClassifierCV(self._build_pipeline(), method="temperature", cv=cv, ensemble=False)
         with threadpool_limits(limits=1):  # see Notes: BLAS threads only contend on these small dense steps
             model.fit(texts, labels)
@@ -173,7 +196,12 @@ class KycClassifier(ClassifierMixin, BaseEstimator):
         texts = validate_texts(X, field="X")
         if not texts:
             return np.zeros((0, len(self.classes_)))
-        return self.model_.predict_proba(texts)
+        return self.model_.predict_proba(self._masked(texts))
+
+    def _masked(self, texts: list[str]) -> list[str]:
+        """``texts`` as the pipeline sees them: masked with ``lexicon_`` (unchanged when ``mask=False``)."""
+        lexicon = getattr(self, "lexicon_", None)  # None also for a model saved before masking existed
+        return texts if lexicon is None else mask_texts(texts, lexicon)
 
     def predict(self, X: Sequence[str]) -> np.ndarray:
         """The most probable class of each text."""

@@ -104,6 +104,22 @@ def test_whole_log_and_head_deleted_fails_when_checkpoints_exist(anchored):
     assert not result.ok and "checkpoints exist" in result.reason
 
 
+def test_whole_log_emptied_and_head_deleted_fails_when_checkpoints_exist(anchored):
+    """Truncating to zero bytes (rather than deleting) must not read as a fresh, empty log."""
+    path, open_log = anchored
+    path.write_bytes(b"")
+    path.with_name("audit.jsonl.head").unlink()
+    result = open_log().verify()
+    assert not result.ok and result.n_records == 0 and "empty but anchored checkpoints exist" in result.reason
+
+
+def test_an_emptied_log_with_no_checkpoints_is_an_empty_log(tmp_path):
+    path = tmp_path / "audit.jsonl"
+    path.write_bytes(b"")
+    result = AuditLog(path, anchor=AuditAnchor(KEY, tmp_path / "anchor" / "checkpoints.jsonl")).verify()
+    assert result.ok and result.n_records == 0
+
+
 def test_duplicate_payload_key_is_rejected(tmp_path):
     """Python reads the last copy (genuine, hash OK); a first-key-wins parser would read the forgery."""
     path = tmp_path / "audit.jsonl"

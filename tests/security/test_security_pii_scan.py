@@ -10,7 +10,9 @@ client ids, document reference numbers (7+ digit runs in the document text), tra
 Allowed: ``data/`` (the raw dataset) and the review queue (``kyc/review_queue.db*``: a reviewer must read the
 document). Everything else found is listed in :data:`ALLOWED_ELSEWHERE` with its reason, or fails the test.
 Found on the old main (first run of this scan): MLflow ``input_example.json`` / ``serving_input_example.json``
-with raw ids and documents (fixed before this test: synthetic examples).
+with raw ids and documents (fixed before this test: synthetic examples), and the KYC model's TF-IDF
+vocabulary holding holder names and document numbers in every saved model file (fixed: the classifier
+masks text before vectorising, :mod:`reference_impl.kyc.masking`; no allow-list entry for model files).
 """
 
 from __future__ import annotations
@@ -35,10 +37,6 @@ ALLOWED_ELSEWHERE: tuple[tuple[str, frozenset[str], str], ...] = (
     (r"(^|/)code/reference_impl/.*\.py$", frozenset({"trader_id", "counterparty_id"}),
      "the package's own source shipped as the model's code_paths: docstring examples (EQ_LDN-T01, CP00001) "
      "that the generator happens to produce too"),
-    (r"^(mlflow/artifacts/kyc-classifier/.*/native\.joblib|models/kyc-classifier/.*)$",
-     frozenset({"ref_no", "name_lower"}),
-     "OPEN (finding 11, vectoriser): the KYC model's word/char TF-IDF vocabulary memorises document numbers and "
-     "holder names; see the report on masking — remove this entry when the default vectoriser masks them"),
 )
 
 
@@ -59,6 +57,14 @@ def _needles(clients: list[pd.DataFrame], docs: list[pd.DataFrame], trades: list
             if col in frame.columns:
                 out.update({str(x): col for x in frame[col].unique()})
     return {k.encode(): v for k, v in out.items() if len(k) >= 5}
+
+
+def _without_skops_member_names(blob: bytes) -> bytes:
+    """``blob`` with skops' array member names (``<id(obj)>.npy``: CPython addresses, not data) blanked.
+
+    A 15-digit address happens to contain an 8-digit document number now and then; that is not a leak.
+    """
+    return re.sub(rb"\d+(?=\.npy)", b"N", blob)
 
 
 def _allowed(rel: str, kind: str) -> bool:
@@ -113,7 +119,7 @@ def test_no_raw_identifier_or_document_text_outside_data_and_the_queue(tmp_path,
     offenders: dict[str, set[str]] = {}
     for path in sorted(p for p in Path(home).rglob("*") if p.is_file()):
         rel = path.relative_to(home).as_posix()
-        blob = path.read_bytes()
+        blob = _without_skops_member_names(path.read_bytes())
         for needle, kind in needles.items():
             if not _allowed(rel, kind) and needle in blob:
                 offenders.setdefault(rel, set()).add(f"{kind}:{needle.decode()}")

@@ -13,6 +13,8 @@ TOPICS: dict[str, list[str]] = {
     "football": "match goal striker referee league penalty midfield keeper season fans".split(),
 }
 FILLER = "the of and for with this that from our your".split()
+#: The classifier masks words outside its lexicon (names, numbers); for this corpus the lexicon is its own words.
+LEXICON = sorted({w for words in TOPICS.values() for w in words} | set(FILLER))
 
 
 def make_corpus(n_per_class: int, seed: int, noise: float = 0.0) -> tuple[list[str], list[str]]:
@@ -40,7 +42,13 @@ def corpus() -> tuple[list[str], list[str]]:
 @pytest.fixture(scope="session")
 def fitted(corpus) -> KycClassifier:
     texts, labels = corpus
-    return KycClassifier(calibration_cv=3, max_features=2000).fit(texts, labels)
+    return KycClassifier(calibration_cv=3, max_features=2000, lexicon=LEXICON).fit(texts, labels)
+
+
+@pytest.fixture(scope="session")
+def lexicon() -> list[str]:
+    """The words of the generic corpus: what a classifier fitted on it should keep unmasked."""
+    return LEXICON
 
 
 @pytest.fixture(scope="session")

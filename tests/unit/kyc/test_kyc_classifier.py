@@ -75,8 +75,8 @@ def test_bad_calibration_cv():
         KycClassifier(calibration_cv=1).fit(["a b", "c d", "e f", "g h"], ["x", "x", "y", "y"])
 
 
-def test_deterministic(corpus):
+def test_deterministic(corpus, lexicon):
     texts, labels = corpus
-    a = KycClassifier(calibration_cv=2, max_features=500).fit(texts, labels).predict_proba(texts[:10])
-    b = KycClassifier(calibration_cv=2, max_features=500).fit(texts, labels).predict_proba(texts[:10])
+    a = KycClassifier(calibration_cv=2, max_features=500, lexicon=lexicon).fit(texts, labels).predict_proba(texts[:10])
+    b = KycClassifier(calibration_cv=2, max_features=500, lexicon=lexicon).fit(texts, labels).predict_proba(texts[:10])
     np.testing.assert_array_equal(a, b)

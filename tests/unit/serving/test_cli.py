@@ -42,6 +42,33 @@ def test_audit_verify_ok_and_tampered(workspace, capsys):
     assert "record 1" in capsys.readouterr().out
 
 
+def test_audit_verify_says_not_anchored_and_require_anchor_fails(workspace, capsys):
+    log = AuditLog(workspace.audit_log)
+    log.append("e", {"i": 0}, actor="x")
+    assert main(["audit", "verify"]) == 0
+    assert "NOT ANCHORED" in capsys.readouterr().out
+    assert main(["audit", "verify", "--require-anchor"]) == 1
+    assert "NOT ANCHORED" in capsys.readouterr().out
+
+
+def test_audit_anchor_init_anchors_every_later_append(workspace, capsys):
+    from reference_impl.governance.anchor import default_anchor_key_path
+
+    assert main(["audit", "anchor-init"]) == 0
+    key = default_anchor_key_path()
+    assert str(key) in capsys.readouterr().out and key.stat().st_mode & 0o777 == 0o600
+    assert not key.is_relative_to(workspace.root)
+    log = AuditLog(workspace.audit_log)
+    for i in range(3):
+        log.append("e", {"i": i}, actor="x")
+    assert main(["audit", "verify", "--require-anchor"]) == 0
+    assert "anchored at checkpoint of record 2" in capsys.readouterr().out
+    assert main(["audit", "anchor-init"]) == 0 and "already at" in capsys.readouterr().out
+    (workspace.audit_log.with_name(workspace.audit_log.name + ".checkpoints")).unlink()  # the insider's move
+    assert main(["audit", "verify"]) == 1
+    assert "holds no checkpoint" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("drop", [0, 2])
 def test_audit_verify_detects_removed_records(workspace, capsys, drop):
     log = AuditLog(workspace.audit_log)
