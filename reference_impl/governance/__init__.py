@@ -4,7 +4,9 @@ A small library that lifecycle (alias moves, approvals), serving (every decision
 call (and data and the model packages, for digests); it depends on nothing above :mod:`reference_impl.errors` and :mod:`reference_impl.workspace`.
 """
 
+from reference_impl.governance.anchor import AuditAnchor
 from reference_impl.governance.audit import AuditLog, AuditVerification, canonical_json, json_safe, record_hash
+from reference_impl.governance.checkpoint_table import CheckpointTable
 from reference_impl.governance.lineage import (
     LineageRecord,
     bytes_digest,
@@ -17,8 +19,10 @@ from reference_impl.governance.pseudonymise import PII_ID_FIELDS, Pseudonymiser,
 from reference_impl.governance.seal import ModelSealSettings, seal_digest, seal_key, verify_seal
 
 __all__ = [
+    "AuditAnchor",
     "AuditLog",
     "AuditVerification",
+    "CheckpointTable",
     "LineageRecord",
     "ModelSealSettings",
     "PII_ID_FIELDS",

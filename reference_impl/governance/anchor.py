@@ -26,7 +26,9 @@ What this does not do, and what production adds
   to sign, it never holds the key) or uses an asymmetric signature (Ed25519) whose verifying key is
   public.
 * The checkpoint file is append-only by convention only; an insider with write access to it can delete
-  its *latest* lines, and records after the newest remaining checkpoint can be rewritten undetected.
+  its *latest* lines, and records after the newest remaining checkpoint can be rewritten undetected —
+  unless ``IBML_AUDIT_CHECKPOINT_DSN`` also sends every checkpoint to a database table
+  (:mod:`reference_impl.governance.checkpoint_table`) whose owner grants the writer INSERT and SELECT only.
   Production writes checkpoints to WORM storage (S3 Object Lock in compliance mode, a WORM volume) or
   to a database table owned by another team (for example a PostgreSQL table the service may only
   ``INSERT`` into), and that team, not the model team, runs ``ibml audit verify``.
@@ -60,6 +62,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reference_impl.errors import AuditError, ConfigError
+from reference_impl.governance.checkpoint_table import CheckpointTable
 from reference_impl.workspace import create_key_file, default_identity_dir
 
 _MIN_KEY_BYTES = 32
@@ -78,6 +81,9 @@ class AuditAnchorSettings(BaseSettings):
         None, description="append-only checkpoint file; default <audit log>.checkpoints (put it outside IBML_HOME)"
     )
     audit_checkpoint_every: int = Field(1, ge=1, description="records between two checkpoints")
+    audit_checkpoint_dsn: SecretStr | None = Field(
+        None, description="database (SQLAlchemy URL) whose audit_checkpoints table also receives every checkpoint"
+    )
 
 
 def default_anchor_key_path() -> Path:
@@ -118,12 +124,16 @@ class AuditAnchor:
         The append-only checkpoint file.
     every : int
         Write a checkpoint when at least this many records were appended since the last one.
+    table : CheckpointTable or None
+        A second, append-only home for every checkpoint (:mod:`reference_impl.governance.checkpoint_table`);
+        :meth:`checkpoints` then reads both, so deleting lines from the file alone hides nothing.
     """
 
-    def __init__(self, key: bytes, path: Path | str, *, every: int = 1) -> None:
+    def __init__(self, key: bytes, path: Path | str, *, every: int = 1, table: CheckpointTable | None = None) -> None:
         self._key = bytes(key)
         self.path = Path(path)
         self.every = int(every)
+        self.table = table
         self.key_id = hashlib.sha256(b"ibml-audit-anchor:" + self._key).hexdigest()[:16]
         self._last_seq = -1
 
@@ -151,7 +161,18 @@ class AuditAnchor:
         if len(key) < _MIN_KEY_BYTES:
             raise ConfigError(f"the audit anchor key must be at least {_MIN_KEY_BYTES} bytes, got {len(key)}")
         path = s.audit_checkpoint_path or log_path.with_name(log_path.name + ".checkpoints")
-        return cls(key, path.expanduser(), every=s.audit_checkpoint_every)
+        table = CheckpointTable(s.audit_checkpoint_dsn.get_secret_value()) if s.audit_checkpoint_dsn else None
+        return cls(key, path.expanduser(), every=s.audit_checkpoint_every, table=table)
+
+    @property
+    def where(self) -> str:
+        """Where the checkpoints are kept, for messages."""
+        return str(self.path) + (f" and {self.table.where}" if self.table is not None else "")
+
+    def has_checkpoints(self) -> bool:
+        """Whether any checkpoint (of any chain) exists in the file or the table."""
+        in_file = self.path.exists() and self.path.stat().st_size > 0
+        return in_file or (self.table is not None and bool(self.table.rows()))
 
     def _mac(self, body: dict[str, Any]) -> str:
         return hmac.new(self._key, _canonical(body), hashlib.sha256).hexdigest()
@@ -185,6 +206,8 @@ class AuditAnchor:
                 os.close(fd)
         except OSError as exc:
             raise AuditError(f"cannot write audit checkpoint {self.path}: {exc.strerror or exc}") from exc
+        if self.table is not None:
+            self.table.insert(body | {"mac": self._mac(body)})
         self._last_seq = int(seq)
 
     def checkpoints(self, chain: str) -> list[Checkpoint]:
@@ -196,6 +219,28 @@ class AuditAnchor:
             If a line is not a well-formed checkpoint or its MAC does not verify under this key
             (a forged or edited checkpoint is tampering, never skipped).
         """
+        found = self._file_checkpoints(chain)
+        if self.table is not None:
+            for i, row in enumerate(self.table.rows()):
+                cp = self._authenticated(dict(row), f"row {i + 1} of {self.table.where}")
+                if cp is not None and cp.chain == chain:
+                    found.append(cp)
+        return found
+
+    def _authenticated(self, obj: dict[str, Any], where: str) -> Checkpoint | None:
+        """The checkpoint ``obj`` holds if its MAC verifies (AuditError otherwise)."""
+        try:
+            mac = obj.pop("mac")
+            body = {k: obj[k] for k in ("v", "chain", "seq", "hash", "ts", "key_id")}
+            if set(obj) != set(body):
+                raise ValueError("unexpected fields")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise AuditError(f"audit checkpoint {where} is malformed") from None
+        if body["key_id"] != self.key_id or not hmac.compare_digest(str(mac), self._mac(body)):
+            raise AuditError(f"audit checkpoint {where} is not authenticated by the anchor key")
+        return Checkpoint(str(body["chain"]), int(body["seq"]), str(body["hash"]), str(body["ts"]))
+
+    def _file_checkpoints(self, chain: str) -> list[Checkpoint]:
         if not self.path.exists():
             return []
         if not self.path.is_file():
@@ -213,16 +258,13 @@ class AuditAnchor:
                 continue
             try:
                 obj = json.loads(raw, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-                mac = obj.pop("mac")
-                body = {k: obj[k] for k in ("v", "chain", "seq", "hash", "ts", "key_id")}
-                if set(obj) != set(body):
-                    raise ValueError("unexpected fields")
-            except (ValueError, KeyError, TypeError, AttributeError):
+            except ValueError:
                 raise AuditError(f"audit checkpoint line {i + 1} of {self.path} is malformed") from None
-            if body["key_id"] != self.key_id or not hmac.compare_digest(str(mac), self._mac(body)):
-                raise AuditError(f"audit checkpoint line {i + 1} of {self.path} is not authenticated by the anchor key")
-            if body["chain"] == chain:
-                out.append(Checkpoint(chain, int(body["seq"]), str(body["hash"]), str(body["ts"])))
+            if not isinstance(obj, dict):
+                raise AuditError(f"audit checkpoint line {i + 1} of {self.path} is malformed")
+            cp = self._authenticated(obj, f"line {i + 1} of {self.path}")
+            if cp is not None and cp.chain == chain:
+                out.append(cp)
         return out
 
 

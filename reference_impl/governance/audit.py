@@ -592,7 +592,7 @@ def _verify(path: Path, head_path: Path | None, anchor: AuditAnchor | None) -> A
     if anchor is not None:
         if newest_cp is None:
             return AuditVerification(
-                False, n, n - 1, f"an anchor key is configured but {anchor.path} holds no checkpoint of this log"
+                False, n, n - 1, f"an anchor key is configured but {anchor.where} holds no checkpoint of this log"
             )
         if newest_cp >= n:
             return AuditVerification(
@@ -614,9 +614,9 @@ def _verify_no_records(
         return AuditVerification(False, 0, 0, f"the log is {state} but its head says {head[0] + 1} records")
     if head_state == "corrupt":
         return AuditVerification(False, 0, 0, f"the log is {state} and its head file is corrupt")
-    if anchor is not None and anchor.path.exists() and anchor.path.stat().st_size > 0:
+    if anchor is not None and anchor.has_checkpoints():
         anchor.checkpoints("")  # authenticates every line; a log with checkpoints never had "no records"
-        return AuditVerification(False, 0, 0, f"the log is {state} but anchored checkpoints exist in {anchor.path}")
+        return AuditVerification(False, 0, 0, f"the log is {state} but anchored checkpoints exist in {anchor.where}")
     return AuditVerification(True, 0, None, "ok (empty log)")
 
 
