@@ -9,7 +9,7 @@ export DO_NOT_TRACK := true
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 NBVAL_OPTS := --nbval --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout 300 -p no:randomly
 
-.PHONY: help venv demo test lint test-unit test-notebooks test-browser lab notebooks lock bench clean
+.PHONY: help venv demo test lint test-unit test-notebooks test-browser lab notebooks lock lock-check bench clean
 
 help:
 	@echo "make demo       generate data and run the pipeline end to end (the main job)"
@@ -18,6 +18,7 @@ help:
 	@echo "make lab        JupyterLab on notebooks/"
 	@echo "make notebooks  re-execute every notebook in place (refreshes stored outputs)"
 	@echo "make lock       re-resolve dependencies into requirements.lock (hashed, reproducible)"
+	@echo "make lock-check re-resolve into a scratch file and diff it with requirements.lock"
 	@echo "make bench      run the benchmarks in benchmarks/"
 
 $(STAMP): pyproject.toml requirements.lock
@@ -69,15 +70,22 @@ bench: $(STAMP)
 LOCK_TOOL := uv==0.13.9
 LOCK_DATE := 2026-12-05T00:00:00Z
 LOCK_UPGRADE ?=
+LOCK_OUT ?= requirements.lock
+
+# `make lock-check` proves the claim above: the same resolution into a scratch copy, diffed with the committed file.
+lock-check:
+	cp requirements.lock .lock-check.txt && $(MAKE) --no-print-directory lock LOCK_OUT=.lock-check.txt; status=$$?; rm -f .lock-check.txt; exit $$status
+
 lock:
 	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
 	.lockvenv/bin/python -m pip install --quiet '$(LOCK_TOOL)'
 	.lockvenv/bin/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
 	  | UV_NO_CONFIG=1 UV_CACHE_DIR=.lockvenv/cache .lockvenv/bin/uv pip compile --quiet pyproject.toml - --all-extras \
 	    --python-version 3.11.5 --python-platform linux --exclude-newer $(LOCK_DATE) --generate-hashes \
-	    --index-url https://pypi.org/simple --custom-compile-command 'make lock' $(LOCK_UPGRADE) -o requirements.lock
+	    --index-url https://pypi.org/simple --custom-compile-command 'make lock' $(LOCK_UPGRADE) -o $(LOCK_OUT)
+	if [ "$(LOCK_OUT)" != requirements.lock ]; then diff -u requirements.lock $(LOCK_OUT) && echo "requirements.lock reproduces: same pins, same hashes"; fi
 	rm -rf .lockvenv
-	@echo "requirements.lock refreshed: review the diff and commit it"
+	@if [ "$(LOCK_OUT)" = requirements.lock ]; then echo "requirements.lock refreshed: review the diff and commit it"; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
