@@ -426,6 +426,11 @@ print(kyc_docs["subset"].value_counts().sort_index().to_string())
 # one parameter, fitted on out-of-fold predictions, that softens or sharpens every probability. We train on
 # in-scope documents only — out-of-scope letters stay in validation and test, where they show whether the
 # routing lets them through.
+#
+# **At a bank:** before either vectoriser sees a document, every word outside a reviewed document lexicon is
+# masked to its shape (`Whitfield` → `<name>`, a 9-digit number → `<num9>`), so the fitted vocabulary — and every
+# saved copy of the model — cannot hold a customer's name or passport number. It costs about one to two points of
+# accuracy here (`benchmarks/bench_kyc_pii.py`; `reference_impl/kyc/README.md` has the table).
 
 # %%
 in_scope = kyc_train[kyc_train["label"] != "out_of_scope"]
@@ -593,6 +598,20 @@ print(f"{len(queue.decided_labels())} reviewed document(s) ready for retraining"
 # **Summary.** Calibrate first (check the reliability curve and Brier score); choose per-class thresholds on
 # validation for a target precision; report coverage against that precision per subset; guard against
 # out-of-scope input explicitly; and treat the threshold table and the review queue as controls.
+
+# %% [markdown]
+# ## Check your understanding
+#
+# Try each question before you look; the answers are in [`docs/answers.md`](../docs/answers.md#week-4).
+#
+# 1. A detector has ROC-AUC 0.9 on a period with 1 % anomalies. Why can its alert queue still be mostly false alerts, and what does a random scorer get on PR-AUC compared with ROC-AUC?
+# 2. Define precision@k. What should it return when `k` is larger than the number of rows, and why does the order of tied scores need a rule?
+# 3. A random split and a walk-forward backtest give different PR-AUCs for the same model. What does the random split hide, and what should you report from a walk-forward backtest?
+# 4. Name three ways to choose an alert threshold. Why must each be done on the validation period, and what is wrong with choosing on the test set and reporting the test result?
+# 5. The reviewer budget is 8 alerts a day over 2.5 days, and three trades tie on the score at the cut. How many alerts fit, and where does the threshold go if the tied trades do not all fit?
+# 6. Recall by anomaly type shows that wash trades are caught about half the time. What does this table tell you that one overall recall number cannot, and what decision does it support?
+# 7. What does every decision record (versions, score, threshold, reasons)? Why are the rule-set version and stable reason codes part of it?
+# 8. In KYC routing, why does calibration matter more than accuracy, why are thresholds chosen per class on validation data, and what does a class whose threshold is `math.inf` mean?
 
 # %% [markdown]
 # ## Summary

@@ -638,6 +638,20 @@ print("audit chain intact:", AuditLog(scale_ws.audit_log).verify().ok)
 # where the crossover lies (about two million trades a day here) and why.
 
 # %% [markdown]
+# ## Check your understanding
+#
+# Try each question before you look; the answers are in [`docs/answers.md`](../docs/answers.md#week-8).
+#
+# 1. How is PSI computed on reference-quantile bins? What happens to an empty bin, and what are the conventional bands?
+# 2. On 200,000 rows, a shift of 0.02 standard deviations gets a Kolmogorov–Smirnov p-value far below 0.05. Why is that not drift worth acting on, and what does `detect_drift` use instead on large windows?
+# 3. A drift alert fires on `price_deviation_bps`. Why is that not a verdict that the model is wrong, and what is the next question to ask?
+# 4. Reviewer labels arrive one to five days late. Why is every realised precision reported with its label count and coverage, and why should you distrust the precision of the last, partly labelled days?
+# 5. Why does a good monitoring alert say "39 reviewer hours needed, 16 available" rather than "PSI 0.53"? Why should the KYC backlog rule compare with the capacity *metric* rather than a number?
+# 6. What is the difference between the prediction log and the audit log, and why does neither hold client names or document text?
+# 7. What does a hash chain detect, and what can an insider with write access to the workspace still do? How do signed checkpoints with a key outside the workspace close that gap, and what does a bank add in production?
+# 8. Someone raises an alert threshold to silence a noisy alert. Why is that a model change, and where does it sit among the model-risk stages (inventory, validation, ongoing monitoring, outcomes analysis)?
+
+# %% [markdown]
 # ## Summary
 #
 # - Monitoring reads the service's prediction log. Compare a reference window with a current window.
