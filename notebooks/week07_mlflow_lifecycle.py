@@ -16,64 +16,367 @@
 # A model in a bank is not "deployed" when a data scientist copies a file to a server. It is trained in a
 # recorded run, registered, validated against the model already in production on the same backtest, approved by
 # someone other than its author, and promoted by moving a pointer, which can be moved back in seconds. Every step
-# leaves evidence that a model-risk reviewer can check. This week you build that chain with MLflow and our
-# `reference_impl.lifecycle` package.
+# leaves evidence that a model-risk reviewer can check. This week you first write that chain yourself with raw
+# MLflow calls: a run, a model with a signature, a registered version, aliases, loading by alias. Then you read
+# how `reference_impl.lifecycle` wraps the same calls, and use it for the controls a reviewer tests.
 #
 # **Objectives.** By the end of this notebook you can:
-# 1. track a training run with its parameters, metrics, plots and lineage (data digest, seed, git commit,
-#    package and feature-view versions), and compare runs;
-# 2. register a model and move the `@challenger` and `@champion` aliases;
-# 3. validate a challenger against the champion on the same backtest, and read a failed report (Exercise 7.1);
-# 4. enforce four-eyes approval and see the audit log record every alias move;
-# 5. run a rollback drill and choose the rollback target (Exercise 7.2);
-# 6. reproduce a run from its lineage, and answer "which model was champion on Tuesday?" (Exercise 7.3);
-# 7. read the model card a reviewer signs off.
+# 1. log a training run by hand: tracking store, experiment, parameters, metrics and an artifact, and say what
+#    belongs where (Exercise 7.4);
+# 2. log a model with a signature, an input example and explicit `pip_requirements`, register it as a new version
+#    and point an alias at it (Exercise 7.5);
+# 3. load the model behind `@champion`, not "the newest version" (Exercise 7.6);
+# 4. find each of those calls inside `reference_impl.lifecycle` (tracking, registry, model loading) and say what
+#    the wrapper adds: lineage, digests, signed approvals, an audit log;
+# 5. validate a challenger against the champion on the same backtest, and read a failed report (Exercise 7.1);
+# 6. enforce four-eyes approval, run a rollback drill and choose the rollback target (Exercise 7.2);
+# 7. reproduce a run from its lineage, and answer "which model was champion on Tuesday?" (Exercise 7.3);
+# 8. read the model card a reviewer signs off.
 #
-# **Prerequisites.** Weeks 3 and 4 (trade features, the anomaly detector and its time-based backtest) and week 5
-# (the scoring service, which loads `@champion`).
-# **Time.** About 3 hours, plus 2 hours of exercises.
+# **Prerequisites.** [Week 3](week03_feature_engineering.ipynb) and [Week 4](week04_evaluation.ipynb) (trade
+# features, the anomaly detector and its time-based backtest) and [Week 6](week06_testing_ml_services.ipynb). Week 5's
+# scoring service loads `@champion`. **Time.** About 3 hours, plus 2½ hours of exercises (three of them MLflow code).
 #
-# **Exercises.** Each exercise cell still calls `reference.<name>(...)`. Delete that line, write your own code,
-# and run the check cell below it. It prints `Exercise 7.N passed (k/k cases)`, or raises with the case that
-# failed and a hint.
+# **Exercises.** Each exercise ships *not started*: its cell raises `NotImplementedError`, and the check cell below
+# it prints `Exercise 7.N not started` (later cells then use the reference solution, so the notebook still runs).
+# Replace the `raise` line with your code, run the cell, then run the check: it prints `Exercise 7.N passed (k/k
+# cases)`, or raises with the case that failed, the requirement it tests and a hint. Stuck? `check.hint("7.4")`
+# gives graded hints (call it again for the next one) and `check.solution("7.4")` shows the reference solution.
+# The MLflow checks (7.4–7.6) run your function against a fresh temporary SQLite store and read back what it
+# logged; they leave nothing in this folder or in your `.ibml/` workspace.
+# `ibml progress notebooks/week07_mlflow_lifecycle.ipynb` shows where you are;
+# `git checkout -- notebooks/week07_mlflow_lifecycle.ipynb` resets the notebook to its shipped state.
 
 # %%
-# Setup: a private, temporary MLflow store; telemetry off; a fixed clock so the printed audit trail is stable.
+# Setup: telemetry off before MLflow is imported; every store lives in a temporary folder, never in .ibml/.
+import contextlib
 import datetime as dt
+import inspect
 import itertools
 import os
+import re
 import tempfile
 import warnings
 from pathlib import Path
 
 os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"  # before MLflow is imported: no network look-ups
-os.environ["IBML_HOME"] = tempfile.mkdtemp(prefix="ibml-week07-")  # never the learner's own workspace
+LAB = Path(tempfile.mkdtemp(prefix="ibml-week07-"))
+os.environ["IBML_HOME"] = str(LAB / "ibml")  # the governance part's workspace: never the learner's own
 os.environ.pop("IBML_MLFLOW_TRACKING_URI", None)
+os.environ.pop("MLFLOW_TRACKING_URI", None)
 
 warnings.filterwarnings("ignore", category=FutureWarning)  # keep teaching output free of library notices
 warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm, imported by shap, in a plain kernel
 
+import mlflow
+import numpy as np
 import pandas as pd
+from mlflow import MlflowClient
+from mlflow.models import infer_signature
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import precision_score, recall_score
 
-from reference_impl.exercises.week07 import Threshold, check, reference
-from reference_impl.governance import AuditLog
-from reference_impl.lifecycle import (
-    CHAMPION,
+from reference_impl.exercises.week07_mlflow import PIP_REQUIREMENTS, check, reference
+from reference_impl.lifecycle import Threshold, quiet_mlflow
+from reference_impl.lifecycle.tracking import prepare_sqlite_store
+
+pd.set_option("display.width", 120)
+SEED = 11
+
+
+@contextlib.contextmanager
+def quiet():
+    """MLflow's checked warnings off, and its progress lines ("Successfully registered model ...") kept off stderr."""
+    with quiet_mlflow(), contextlib.redirect_stderr(open(os.devnull, "w")) as sink:
+        try:
+            yield
+        finally:
+            sink.close()
+
+
+# A small labelled set: two trade features, anomalies where both are large. Earlier 75 % train, latest 25 % test.
+rng = np.random.default_rng(SEED)
+trades = pd.DataFrame({"notional_z": rng.normal(size=800).round(3), "price_dev_bp": rng.normal(0, 20, 800).round(2)})
+is_anomaly = ((trades["notional_z"] + trades["price_dev_bp"] / 20 + rng.normal(0, 0.6, 800)) > 2.4).astype(int)
+X_train, X_test, y_train, y_test = trades[:600], trades[600:], is_anomaly[:600], is_anomaly[600:]
+print(f"train {len(X_train)} trades ({y_train.sum()} anomalies), test {len(X_test)} ({y_test.sum()} anomalies)")
+
+# %% [markdown]
+# ## 1. A run by hand
+#
+# MLflow's tracking part has three nouns. A **tracking store** (a URI) holds everything: here a SQLite file; at a
+# bank a shared server on PostgreSQL. An **experiment** groups the runs of one modelling question. A **run** is one
+# training attempt, and it records four kinds of thing:
+#
+# | what | MLflow call | example | why a reviewer cares |
+# | --- | --- | --- | --- |
+# | parameters: what you chose before training | `mlflow.log_params({...})` (stored as strings) | `C`, `class_weight`, seed | the run can be repeated |
+# | metrics: numbers you measured | `mlflow.log_metrics({...})` | backtest recall, precision | what "good enough" meant |
+# | artifacts: files | `mlflow.log_artifact(path)` | a backtest report, a plot, the model | evidence you can open |
+# | tags: facts about the run | `mlflow.set_tags({...})` | git commit, data digest | what code and data built it |
+#
+# The fluent API keeps global state: `mlflow.set_tracking_uri(uri)` picks the store, `mlflow.set_experiment(name)`
+# picks (or creates) the experiment, and `with mlflow.start_run() as run:` opens a run that ends when the block
+# ends, as `FINISHED`, or as `FAILED` if the block raises. Without `set_tracking_uri` MLflow 3 writes to
+# `./mlflow.db` in the current folder, and an experiment created without an `artifact_location` keeps its files
+# under `./mlruns`. Both would land next to this notebook, so we create the store and the experiment explicitly.
+# A brand-new SQLite store costs a few seconds while MLflow creates its tables; `prepare_sqlite_store` copies a
+# pre-migrated one instead.
+
+# %%
+RAW = LAB / "raw"
+prepare_sqlite_store(RAW / "mlflow.db", RAW / "artifacts")
+RAW_URI = f"sqlite:///{RAW / 'mlflow.db'}"
+client = MlflowClient(tracking_uri=RAW_URI)
+EXPERIMENT = "trade-anomaly-raw"
+with quiet():
+    client.create_experiment(EXPERIMENT, artifact_location=(RAW / "artifacts" / EXPERIMENT).as_uri())
+print("experiments:", [e.name for e in client.search_experiments(order_by=["name"])])
+
+plain = LogisticRegression().fit(X_train, y_train)
+pred = plain.predict(X_test)
+params = {"model": "LogisticRegression", "C": plain.C, "class_weight": str(plain.class_weight), "seed": SEED}
+metrics = {"recall": round(recall_score(y_test, pred), 4), "precision": round(precision_score(y_test, pred), 4)}
+report_path = LAB / "backtest_report.md"
+report_path.write_text(f"# Backtest report\n\nLatest 25 % of trades: recall {metrics['recall']}, "
+                       f"precision {metrics['precision']}.\n")
+print("params:", params)
+print("metrics:", metrics)
+
+# %% [markdown]
+# ### Exercise 7.4: log a training run
+#
+# Write `log_training_run(tracking_uri, experiment, params, metrics, report_path)` with the fluent API (or with
+# `MlflowClient`, if you prefer). The check gives your function a fresh SQLite store in which the experiment
+# already exists, and points MLflow's *global* tracking URI at a second, decoy store: a function that ignores
+# `tracking_uri` logs there, and the check sees it.
+#
+# - log to the store `tracking_uri` names (`mlflow.set_tracking_uri`), never to the default one
+# - the run belongs to the experiment named `experiment` (`mlflow.set_experiment`)
+# - every entry of `params` is a parameter of the run (MLflow stores parameters as strings)
+# - every entry of `metrics` is a metric of the run
+# - the file at `report_path` is an artifact at the top of the run's artifacts, under its own file name
+# - return the run's id (`run.info.run_id`, a string) after the run has ended with status `FINISHED`
+
+# %%
+# Exercise 7.4 — Log a training run
+def log_training_run(tracking_uri: str, experiment: str, params: dict, metrics: dict, report_path: str) -> str:
+    raise NotImplementedError("Exercise 7.4: replace this line with your code")
+
+
+# %%
+log_training_run = check.log_training_run(log_training_run)  # yours once it passes; the reference until you start
+
+# %% [markdown]
+# Now log the real run into this notebook's store and read it back with `MlflowClient`, the way a reviewer (or the
+# MLflow UI) would.
+
+# %%
+with quiet():
+    run_id = log_training_run(RAW_URI, EXPERIMENT, params, metrics, str(report_path))
+    run = client.get_run(run_id)
+    artifacts = [a.path for a in client.list_artifacts(run_id)]
+print("status:", run.info.status, "| experiment:", client.get_experiment(run.info.experiment_id).name)
+print("params:", dict(sorted(run.data.params.items())))
+print("metrics:", dict(sorted(run.data.metrics.items())))
+print("artifacts:", artifacts)
+
+# %% [markdown]
+# Note the parameters: `C` went in as the float `1.0` and the seed as the int `11`; both come back as strings.
+# Parameters are for searching and repeating; compare them as text or parse them back.
+#
+# ## 2. A model with a signature
+#
+# `mlflow.sklearn.log_model(model, name="model", ...)` saves the fitted estimator inside the active run. In
+# MLflow 3 the argument is `name` (`artifact_path` is deprecated), and the result is a *logged model* with its
+# own id: `info.model_uri` is `models:/m-<id>`. Three arguments matter at a bank:
+#
+# - `signature`: the input columns and types and the output type. A loaded model checks its input against it,
+#   and a reviewer reads it as the model's contract. `infer_signature(X, model.predict(X))` builds it from
+#   example inputs *and outputs*; with only the inputs, the signature says nothing about what the model returns.
+#   (Given an input example and no signature, MLflow infers one by running the model on the example: pass it
+#   explicitly so you know what you record.)
+# - `input_example`: a few real rows, saved next to the model, so a caller can see what to send.
+# - `pip_requirements`: the packages the model needs. Left out, MLflow infers them by inspecting your
+#   environment, which costs seconds per model and is not reproducible; we pass them explicitly.
+#
+# MLflow 3 saves sklearn models in the skops format by default, and skops loads only types it trusts. A plain
+# logistic regression is fine; an `IsolationForest` needs `skops_trusted_types=[...]` (the library's
+# `log_native_model` logs a pyfunc wrapper instead, section 5).
+
+# %%
+signature = infer_signature(X_train.head(5), plain.predict(X_train.head(5)))
+print("inputs:", signature.inputs.to_dict())
+print("outputs:", signature.outputs.to_dict())
+print("pip_requirements:", PIP_REQUIREMENTS)
+
+# %% [markdown]
+# ## 3. Registry and aliases
+#
+# The **model registry** gives a logged model a name and numbered **versions**. Registering is one argument,
+# `log_model(..., registered_model_name=name)`, or a separate `mlflow.register_model(info.model_uri, name)`; each
+# registration creates the next version (`1`, `2`, ...; MLflow returns the number as an `int`). An **alias** is a
+# movable name for one version: `MlflowClient(uri).set_registered_model_alias(name, "challenger", version)`.
+# Promotion and rollback then move an alias; nobody redeploys anything. (MLflow's older stages, "Staging" and
+# "Production", are deprecated in favour of aliases.)
+#
+# ### Exercise 7.5: log a model with a signature, register it, set an alias
+#
+# Write `log_and_register(tracking_uri, model, X_example, name, alias)`. The check calls it twice on a fresh store
+# (a second call must make version `"2"` and move the alias), then reads each version back.
+#
+# - log and register in the store `tracking_uri` names, never in the default one
+# - register the logged model as a new version of `name` and return its number as a string (a second call
+#   returns `"2"`)
+# - log the model inside a run that has ended: the version records that run (lineage)
+# - the model has a signature: inputs are `X_example`'s columns, outputs the model's predictions
+#   (`infer_signature(X_example, model.predict(X_example))`)
+# - an input example (a few rows of `X_example`) is saved with the model
+# - `alias` points at the new version (`MlflowClient.set_registered_model_alias`)
+
+# %%
+# Exercise 7.5 — Log, register and alias a model
+def log_and_register(tracking_uri: str, model, X_example: pd.DataFrame, name: str, alias: str) -> str:
+    raise NotImplementedError("Exercise 7.5: replace this line with your code")
+
+
+# %%
+log_and_register = check.log_and_register(log_and_register)  # yours once it passes; the reference until you start
+
+# %% [markdown]
+# Register two candidates: the plain logistic regression, then one trained with `class_weight="balanced"`, which
+# flags more trades. Each call moves `@challenger` to the version it created.
+
+# %%
+NAME = "trade-anomaly-raw"
+balanced = LogisticRegression(class_weight="balanced").fit(X_train, y_train)
+with quiet():
+    v_plain = log_and_register(RAW_URI, plain, X_train.head(20), NAME, "challenger")
+    v_balanced = log_and_register(RAW_URI, balanced, X_train.head(20), NAME, "challenger")
+    versions = client.search_model_versions(f"name='{NAME}'")
+    info = mlflow.models.get_model_info(f"models:/{NAME}/{v_balanced}")
+    lineage = {v.version: client.get_run(v.run_id).info.status for v in versions}
+print("versions:", sorted(int(v.version) for v in versions), "| returned:", v_plain, v_balanced)
+print("aliases:", {k: str(v) for k, v in client.get_registered_model(NAME).aliases.items()})
+print("each version's run:", dict(sorted(lineage.items())))
+print(f"v{v_balanced} signature inputs:", info.signature.inputs.input_names(),
+      "| input example saved:", info.saved_input_example_info is not None)
+
+# %% [markdown]
+# > **At a bank.** A registered version is immutable evidence: which run produced it (and so which parameters,
+# > data and code), what it accepts (the signature) and what it needs (the pinned requirements). Aliases are what
+# > change-management tickets talk about: "move `@champion` of `trade-anomaly` from v3 to v4". Keep the version
+# > number in the ticket, because the alias will move again.
+#
+# ## 4. Load by alias
+#
+# A model URI names what to load: `models:/<name>/<version>` is one fixed version, `models:/<name>@<alias>` is
+# whatever the alias points at *now*, and `models:/<name>/latest` is the newest version, which after a new
+# registration is usually the challenger, not the champion. `mlflow.pyfunc.load_model(uri)` resolves a `models:/`
+# URI against the global registry URI (it follows `mlflow.set_tracking_uri` unless set apart), and
+# `MlflowClient.get_model_version_by_alias(name, alias)` says which version that is.
+#
+# Bob, the validator, has approved the plain model: `@champion` points at it, while `@challenger` (and "latest")
+# is the balanced one.
+
+# %%
+client.set_registered_model_alias(NAME, "champion", v_plain)
+print("aliases:", dict(sorted((k, str(v)) for k, v in client.get_registered_model(NAME).aliases.items())))
+
+# %% [markdown]
+# ### Exercise 7.6: load the model behind an alias
+#
+# Write `load_by_alias(tracking_uri, name, alias, X)`: return the version `alias` points at and the predictions
+# of that model for `X`. The check registers three versions whose predictions differ, points `@champion` at a
+# version that is not the newest, and then moves it back (a rollback).
+#
+# - read from the store `tracking_uri` names, never from the default one
+# - return the version `alias` points at, as a string, read from the registry
+#   (`MlflowClient.get_model_version_by_alias`)
+# - the predictions come from the version `alias` points at (load `models:/<name>@<alias>`), never from the
+#   newest version or a fixed number
+# - return the loaded model's predictions for every row of `X`, in order
+
+# %%
+# Exercise 7.6 — Load the model behind an alias
+def load_by_alias(tracking_uri: str, name: str, alias: str, X: pd.DataFrame) -> tuple:
+    raise NotImplementedError("Exercise 7.6: replace this line with your code")
+
+
+# %%
+load_by_alias = check.load_by_alias(load_by_alias)  # yours once it passes; the reference until you start
+
+# %%
+with quiet():
+    version, flags = load_by_alias(RAW_URI, NAME, "champion", X_test)
+    mlflow.set_tracking_uri(RAW_URI)
+    newest = mlflow.pyfunc.load_model(f"models:/{NAME}/latest").predict(X_test)
+flags = np.asarray(flags)
+print(f"@champion is v{version}: flags {int(flags.sum())} of {len(X_test)} test trades, "
+      f"recall {recall_score(y_test, flags):.2f}")
+print(f"'latest' is v{v_balanced}: flags {int(newest.sum())}, recall {recall_score(y_test, newest):.2f}")
+
+# %% [markdown]
+# The two answers differ, which is the point: code that loads "latest" would have served the challenger that no
+# one approved. One subtlety remains. Resolving the alias and loading `models:/...@champion` are two calls; if
+# someone moves the alias in between, the version you report is not the model you loaded. The production loader
+# below resolves the alias **once**, then loads exactly that version number and checks its digest.
+#
+# ## 5. How `reference_impl.lifecycle` wraps the same calls
+#
+# The library makes the same MLflow calls you just wrote, and adds what a reviewer needs around them. The cell
+# below lists, for each wrapper, the MLflow calls in its source.
+#
+# | you wrote | the library | what it adds |
+# | --- | --- | --- |
+# | `set_tracking_uri`, `MlflowClient(uri)` | `tracking.open_client` | checks the store is reachable and writable, prepares SQLite, sets tracking *and* registry URI |
+# | `set_experiment` | `tracking.ensure_experiment` | each experiment gets its own artifact location |
+# | `start_run`, `log_params` | `tracking.training_run` | seed, recipe and lineage tags (git commit, package and feature-view versions, data digests); `FAILED` on an exception |
+# | `log_metrics`, `log_artifact` | `training.log_recipe_result`, `tracking.log_dataset`, `tracking.log_figure` | datasets as `mlflow.data` inputs with digest and source; plots |
+# | `log_model(signature=, input_example=, pip_requirements=)` | `pyfunc.log_native_model` | a pyfunc wrapper whose native model is checked against its SHA-256 digest before it is unpickled; pinned versions; the code that trained it |
+# | `registered_model_name=`, `set_registered_model_alias` | `registry.ModelRegistry.register` | a signed submission, validation and approval tags, `@challenger`, an audit record |
+# | `set_registered_model_alias` | `ModelRegistry.promote`, `ModelRegistry.rollback` | four-eyes: both signatures re-checked; every alias move audited (MLflow keeps no history) |
+# | `get_model_version_by_alias`, `load_model` | `ModelRegistry.by_alias`, `registry.load_champion`, `registry.load_version` | resolve once, download that version, verify its digest, and never run code from the artifact store |
+
+# %%
+from reference_impl.lifecycle import pyfunc, registry as lifecycle_registry, tracking, training  # noqa: E402
+
+wrappers = [tracking.open_client, tracking.ensure_experiment, tracking.training_run, tracking.log_dataset,
+            training.log_recipe_result, pyfunc.log_native_model, lifecycle_registry.ModelRegistry.register,
+            lifecycle_registry.ModelRegistry._move_alias, lifecycle_registry.ModelRegistry.by_alias,
+            lifecycle_registry.load_version]
+for fn in wrappers:
+    calls = sorted(set(re.findall(r"\b(?:mlflow|client)\.((?:[a-z_]+\.)*[a-z_]+)\(", inspect.getsource(fn))))
+    print(f"{fn.__module__.removeprefix('reference_impl.lifecycle.')}.{fn.__qualname__}: {', '.join(calls)}")
+
+# %% [markdown]
+# `promote` and `rollback` move aliases through `ModelRegistry._move_alias`, which calls
+# `set_registered_model_alias` (or `delete_registered_model_alias`) and writes the move to the audit log, undoing
+# the move if the audit write fails. `load_champion` makes no MLflow call of its own: it asks `by_alias` which
+# version `@champion` is, then `load_version` downloads exactly that version and checks its digest. Open `reference_impl/lifecycle/tracking.py`, then `training.py`, `pyfunc.py`
+# and `registry.py`, in that order: the rest of this notebook uses them.
+#
+# ## 6. The governed chain: a tracked training run
+#
+# From here on the notebook uses the library for the controls a model-risk reviewer tests. The registry works on
+# its own store in a temporary workspace, with an audit log and a fake clock so the printed trail is stable, and
+# two simulated people: Alice submits models, Bob validates them.
+
+# %%
+from reference_impl.governance import AuditLog  # noqa: E402
+from reference_impl.lifecycle import (  # noqa: E402
+    DEFAULT_THRESHOLDS,
     ModelRegistry,
     build_model_card,
     load_champion,
-    quiet_mlflow,
     render_markdown,
     reproduce_run,
     train_and_log,
 )
-from reference_impl.lifecycle.identity import enrol_simulated_people
-from reference_impl.lifecycle.training import validate_with_recipe
-from reference_impl.workspace import Workspace
+from reference_impl.lifecycle.identity import enrol_simulated_people  # noqa: E402
+from reference_impl.lifecycle.training import validate_with_recipe  # noqa: E402
+from reference_impl.workspace import Workspace  # noqa: E402
 
-pd.set_option("display.width", 120)
-
-SEED = 11
 DATA = {"n_trades": 1500, "n_estimators": 30}  # small, so the notebook runs in seconds
 _minutes = itertools.count()
 
@@ -93,8 +396,6 @@ print("tracking store:", registry.store.uri.replace(str(workspace.root), "<IBML_
 print("people:", {p.person_id: sorted(p.roles) for p in people.people().values()})
 
 # %% [markdown]
-# ## 1. A tracked training run
-#
 # `train_and_log("anomaly", ...)` runs the week-4 recipe: it generates trades, builds features, fits the detector
 # (rules, isolation forest and SHAP reason codes) on the earlier 70 % of booking time, and backtests on the
 # latest 30 %. Everything goes into one MLflow run:
@@ -108,10 +409,9 @@ print("people:", {p.person_id: sorted(p.roles) for p in people.people().values()
 # | git commit, package and feature-view versions | tags `ibml.*` | what code built it |
 # | the model | a pyfunc model with signature, input example and pinned requirements | it can be loaded and served |
 #
-# Two MLflow defaults need care. Requirement inference imports your environment to guess dependencies, which
-# costs seconds per model and is not reproducible, so we pass explicit `pip_requirements`. Telemetry makes
-# network calls, so we disable it. The store is a SQLite file in the workspace. A team shares one MLflow server
-# on PostgreSQL instead (`ibml mlflow-server`).
+# The same two MLflow defaults need care as in your own code: explicit `pip_requirements`, telemetry off. The
+# store is a SQLite file in the workspace. A team shares one MLflow server on PostgreSQL instead
+# (`ibml mlflow-server`).
 
 # %%
 v1 = train_and_log("anomaly", seed=SEED, overrides=DATA, submitter="alice", registry=registry)
@@ -123,16 +423,17 @@ for ds in run.inputs.dataset_inputs:
     print(f"dataset {ds.dataset.name}: digest {ds.dataset.digest}, rows {ds.dataset.profile}")
 
 # %% [markdown]
-# The model was **registered** as version 1 of `trade-anomaly`, and the `@challenger` alias points at it. An
-# alias is a movable name for a version. The service never loads "version 7"; it loads `models:/trade-anomaly@champion`,
-# so promotion and rollback are pointer moves that need no redeploy.
+# The model was **registered** as version 1 of `trade-anomaly`, and the `@challenger` alias points at it, as in
+# your Exercise 7.5, plus the submission signature and the validation and approval status a reviewer needs. The
+# service never hard-codes "version 7": it asks for `@champion` (`load_champion`), so promotion and rollback are
+# pointer moves that need no redeploy.
 
 # %%
 print(v1.version.name, "v" + v1.version.version, "aliases:", v1.version.aliases,
       "| validation:", v1.version.validation_status, "| approval:", v1.version.approval_status)
 
 # %% [markdown]
-# ## 2. Validation: the same backtest for challenger and champion
+# ## 7. Validation: the same backtest for challenger and champion
 #
 # A validation report scores the challenger **and the current champion** on the same time-based backtest, then
 # applies the thresholds in `DEFAULT_THRESHOLDS`: absolute floors, plus a maximum drop against the champion.
@@ -144,7 +445,7 @@ report = validate_with_recipe(registry, "trade-anomaly", "1", actor="alice")
 print(report.to_markdown())
 
 # %% [markdown]
-# ## 3. Four eyes
+# ## 8. Four eyes
 #
 # The submitter may not approve her own model. Identity is not a name typed on a command line: Alice's
 # submission and Bob's approval are each signed with that person's key, over the model name, version and model
@@ -170,7 +471,7 @@ print("champion is now v" + champion.version, champion.aliases)
 # > tries all of these). What a bank adds: keys on smart cards or in a KMS/HSM, the people directory and its
 # > roles owned by another team (the entitlement system), and the tracking server's own authentication.
 #
-# ## 4. A challenger that fails validation
+# ## 9. A challenger that fails validation
 #
 # Alice tries a higher `contamination`: the forest flags more trades. Recall cannot go up much, because the
 # rules already catch most anomaly types. Precision falls, and the reviewers would drown in false alerts.
@@ -201,14 +502,17 @@ except Exception as exc:
 # %%
 # Exercise 7.1 — Does a challenger pass validation?
 def passes_validation(challenger: dict, champion: dict | None, rules: list[Threshold]) -> bool:
-    return reference.passes_validation(challenger, champion, rules)  # delete this line and write your own
+    raise NotImplementedError("Exercise 7.1: replace this line with your code")
 
 
 # %%
-check.passes_validation(passes_validation)
+passes_validation = check.passes_validation(passes_validation)  # yours once it passes; the reference until you start
+rules = DEFAULT_THRESHOLDS["trade-anomaly"]  # the rules the registry applied above
+print("v2 passes your rules:", passes_validation(report2.challenger_metrics, report2.champion_metrics or None, rules),
+      "| the registry said:", report2.status)
 
 # %% [markdown]
-# ## 5. Comparing runs
+# ## 10. Comparing runs
 #
 # Every run sits in the `trade-anomaly` experiment, so comparing them is a query. (The MLflow UI shows the same
 # thing: run `mlflow ui --backend-store-uri sqlite:///.ibml/mlflow/mlflow.db` on your own workspace.)
@@ -235,7 +539,7 @@ model, info = load_champion("trade-anomaly")
 print("service would load:", type(model).__name__, "v" + info.version, "approved by", info.approved_by)
 
 # %% [markdown]
-# ## 6. A rollback drill
+# ## 11. A rollback drill
 #
 # Suppose that the morning after the release, operations report that v3 floods a desk with alerts. Rolling back
 # moves `@champion` to the previous approved version. Version 2 is skipped, because it was never approved. The
@@ -268,14 +572,14 @@ print("audit log verifies:", audit.verify().ok)
 # %%
 # Exercise 7.2 — Choose the rollback target
 def rollback_target(versions: list[dict], current: str) -> str | None:
-    return reference.rollback_target(versions, current)  # delete this line and write your own
+    raise NotImplementedError("Exercise 7.2: replace this line with your code")
 
 
 # %%
-check.rollback_target(rollback_target)
+rollback_target = check.rollback_target(rollback_target)  # yours once it passes; the reference until you start
 
 # %% [markdown]
-# ## 7. Reproducing a run
+# ## 12. Reproducing a run
 #
 # "Could you rebuild this model?" `reproduce_run` reads the run's recipe, seed and parameters, regenerates the
 # data and retrains. It then compares the training-data digest, the model digest (SHA-256 of the saved model)
@@ -303,16 +607,18 @@ print("data digest matches:", repro.data_match, "| model digest matches:", repro
 # %%
 # Exercise 7.3 — Which version was champion at the time?
 def alias_at(moves: list[dict], alias: str, when: str) -> str | None:
-    return reference.alias_at(moves, alias, when)  # delete this line and write your own
+    raise NotImplementedError("Exercise 7.3: replace this line with your code")
 
 
 # %%
-check.alias_at(alias_at)
+alias_at = check.alias_at(alias_at)  # yours once it passes; the reference until you start
+
+# %%
 history = registry.alias_history("trade-anomaly")
 print("champion at 09:30 on 2 March:", alias_at(history, "champion", "2026-03-02T09:30:00+00:00"))
 
 # %% [markdown]
-# ## 8. The model card
+# ## 13. The model card
 #
 # A model card (Mitchell et al., 2019) states what a model is for, what it was trained on, how well it works
 # overall and per group, and where it fails. A model-risk function adds inventory fields: owner, risk tier,
@@ -332,7 +638,7 @@ print("## " + next(s for s in sections if s.startswith("Metrics per segment")))
 # a limitation the card's *Limitations* section states? A reviewer signs off the limitations, not just the
 # headline recall.
 #
-# ## 9. Packaging for a container
+# ## 14. Packaging for a container
 #
 # `mlflow models build-docker -m models:/trade-anomaly@champion` builds an image that serves the champion on
 # port 8080 (`POST /invocations`). It needs a Docker engine. `ibml registry package trade-anomaly --out build/`
@@ -344,13 +650,34 @@ print("## " + next(s for s in sections if s.startswith("Metrics per segment")))
 # > **At a bank.** The image that runs in production must be traceable to one approved registry version.
 # > Record the version in the image's labels and in the release ticket, and never rebuild an image from a
 # > moving alias without recording what the alias pointed at.
+
+# %% [markdown]
+# ## Check your understanding
 #
+# Try each question before you look; the answers are in [`docs/answers.md`](../docs/answers.md#week-7).
+#
+# 1. In an MLflow run, what belongs in params, in metrics, in artifacts and in tags? In Exercise 7.4, why call `mlflow.set_tracking_uri` and give the experiment its own artifact location, and where would the run and its files have gone otherwise?
+# 2. Why log a model with a signature and an input example, and why build the signature from the inputs *and* the model's predictions? What does MLflow's generic scoring server do with a column it does not know, and why does our own service answer 422 instead?
+# 3. Why does the course pass explicit `pip_requirements` to `log_model` and set `MLFLOW_DISABLE_TELEMETRY=true`? What needs care when an `IsolationForest` is saved in MLflow's default skops format?
+# 4. What do `models:/trade-anomaly/3`, `models:/trade-anomaly@champion` and `models:/trade-anomaly/latest` load? Why must a service never load "latest", and why does `load_champion` resolve the alias once and then load that version number?
+# 5. Which `reference_impl.lifecycle` functions make the calls you wrote in Exercises 7.4–7.6, and what does each add that a reviewer needs?
+# 6. A challenger is validated against the champion. Why must both be scored on the same backtest, and what are the two kinds of rule in a validation threshold?
+# 7. Alice submits a model and tries to approve it herself: what does the registry do, and why does `promote` verify signed approvals rather than trust an approval tag? Later `@champion` is on v3, v2 was never approved and v1 is approved and validated: where does a rollback go, and what has to hold for it to count as a control?
+# 8. MLflow only knows where an alias points now. How does the course answer "which version was champion when this trade was flagged?", and why must times be compared as instants rather than as text?
+
+# %% [markdown]
 # ## Summary
 #
-# - A tracked run records parameters, metrics, plots, data lineage (`mlflow.data` digest and source), seed,
-#   git commit, package and feature-view versions. Pass explicit `pip_requirements` and turn telemetry off.
-# - Register versions, then use aliases: `@challenger` for the candidate and `@champion` for what the service
-#   loads. Promotion and rollback move a pointer.
+# - A run lives in a tracking store and an experiment you choose explicitly (`set_tracking_uri`,
+#   `set_experiment`, an artifact location of its own); `with mlflow.start_run()` ends it as `FINISHED` or
+#   `FAILED`. Parameters are what you chose, metrics what you measured, artifacts files, tags facts.
+# - Log a model with `name=`, a signature built from inputs and predictions, an input example and explicit
+#   `pip_requirements`; turn telemetry off. `registered_model_name=` makes the next version.
+# - Aliases are movable names for versions: `@challenger` for the candidate, `@champion` for what the service
+#   loads. Load `models:/<name>@<alias>` or the version the alias resolved to, never "latest". Promotion and
+#   rollback move a pointer.
+# - `reference_impl.lifecycle` makes the same calls and adds lineage tags, digests, signed submissions and
+#   approvals, and an audit record of every alias move.
 # - Validation compares the challenger with the champion on the same backtest, using floors and maximum drops.
 #   A failed report is kept as evidence.
 # - Four eyes: the approver must not be the submitter. Refusals are recorded too.

@@ -9,10 +9,14 @@
 * 5.4 :func:`first_bad_record` — walk a hash-chained audit log and return the index of the first record that was
   edited, removed or reordered.
 
+Every exercise ships *not started*; ``check.hint(id)`` gives graded hints and ``check.solution(id)`` shows a
+readable solution. 5.5–5.7 (the learner writes the service itself) live in
+:mod:`reference_impl.exercises.week05_service`, whose ``check`` covers the whole week.
+
 Examples
 --------
->>> check.status_for(reference.status_for)
-Exercise 5.2 passed (14/14 cases)
+>>> EXERCISES["5.2"].evaluate(status_for)  # the number of cases passed
+14
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import copy
 import re
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -99,6 +104,13 @@ def first_bad_record(records: Sequence[dict]) -> int | None:
             return i
         prev = rec["hash"]
     return None
+
+
+def solution_resolve_request_id(header: str | None) -> str:
+    """Echo a safe caller id, else make a fresh one (what ``check.solution("5.1")`` prints)."""
+    if header is not None and re.fullmatch(r"[A-Za-z0-9._:-]{1,128}", header):
+        return header  # fullmatch: the whole header, so a trailing newline cannot slip through
+    return uuid.uuid4().hex  # a new id for every request, never a cached one
 
 
 reference = SimpleNamespace(
@@ -357,6 +369,50 @@ def fallback_cases() -> list[Case]:
     ]
 
 
+class _ModelFailure(Exception):
+    """An exception type a learner's code has never heard of: only a broad ``except Exception`` catches it."""
+
+
+_ERRORS: tuple[type[Exception], ...] = (ValueError, KeyError, ZeroDivisionError, RuntimeError, _ModelFailure)
+_ANSWERS: tuple[Any, ...] = ("flag", "clear", 0, 0.0, 1, "", [], {}, False, {"score": 0.7})
+
+
+def _answers(value: Any) -> Callable[[], Any]:
+    return lambda: copy.deepcopy(value)
+
+
+def _raises(exc_type: type[Exception]) -> Callable[[], Any]:
+    def model() -> Any:
+        raise exc_type("model failed")
+
+    return model
+
+
+def fallback_random_cases(rng: np.random.Generator) -> list[Case]:
+    """Models that answer (often a falsy value), raise an unexpected exception type, or are missing."""
+    cases = []
+    for k in range(8):
+        kind = ("answers", "raises", "missing", "answers")[k % 4]
+        rules_value = str(rng.choice(["rules:flag", "rules:clear"]))
+        budget = float(rng.choice([0.5, 1.0, 2.0]))
+        rules = _answers(rules_value)
+        args: tuple[Any, ...]
+        expected: tuple[Any, Any]
+        if kind == "answers":
+            value = _ANSWERS[int(rng.integers(0, len(_ANSWERS)))]
+            args, expected, req = (_answers(value), rules, budget), (value, None), "model"
+            label = f"answers {value!r}"
+        elif kind == "raises":
+            exc_type = _ERRORS[int(rng.integers(0, len(_ERRORS)))]
+            args, expected, req = (_raises(exc_type), rules, budget), (rules_value, "model_error"), "error"
+            label = f"raises {exc_type.__name__}"
+        else:
+            args, expected, req = (None, rules, budget), (rules_value, "model_missing"), "missing"
+            label = "is missing"
+        cases.append(Case(f"random model {k + 1}: {label}, budget {budget} s", args, expected=expected, req=req))
+    return cases
+
+
 def _tuple_result(func: Callable[..., Any]) -> Callable[..., Any]:
     return lambda *a: tuple(func(*a))
 
@@ -475,6 +531,64 @@ def chain_random_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+_HINTS = {
+    "5.1": (
+        "Two outcomes: the caller's header unchanged, or a brand-new id. Decide which with one regular expression "
+        "over the whole header.",
+        "re.fullmatch(r'[A-Za-z0-9._:-]{1,128}', header) matches the whole string (re.match with '$' lets a "
+        "trailing newline through). A missing header is None: test it before matching.",
+        "Fresh ids come from uuid.uuid4().hex (32 hex digits), called each time: an id stored in a module variable "
+        "is the same for every request.",
+        "if header is not None and re.fullmatch(r'[A-Za-z0-9._:-]{1,128}', header):\n"
+        "    return header\n"
+        "return uuid.uuid4().hex",
+    ),
+    "5.2": (
+        "Answer two questions in order: do I know this caller (the key), and may they do this (the role)?",
+        "Any problem with the key is 401, before you look at the role: an unknown key claiming `admin` is still "
+        "unknown.",
+        "A known caller is allowed when their role is in `allowed` or is `admin`; otherwise 403.",
+        "if not key_present or not key_valid:\n"
+        "    return 401\n"
+        "return 200 if role == 'admin' or role in allowed else 403",
+    ),
+    "5.3": (
+        "Run the model on a worker thread so that you can stop waiting: concurrent.futures.ThreadPoolExecutor and "
+        "future.result(timeout=budget_s).",
+        "Three ways to fall back, each with its reason: model is None (do not call it), future.result raises the "
+        "model's exception (model_error), or concurrent.futures.TimeoutError (model_timeout).",
+        "A `with ThreadPoolExecutor()` block waits for the hung call when it exits. Create the pool yourself and "
+        "call pool.shutdown(wait=False) in a finally block. Test `model is None`, never the truth of the answer.",
+        "if model is None:\n"
+        "    return rules(), 'model_missing'\n"
+        "pool = ThreadPoolExecutor(max_workers=1)\n"
+        "try:\n"
+        "    future = pool.submit(model)\n"
+        "    try:\n"
+        "        return future.result(timeout=budget_s), None\n"
+        "    except concurrent.futures.TimeoutError:\n"
+        "        return rules(), 'model_timeout'\n"
+        "    except Exception:\n"
+        "        return rules(), 'model_error'\n"
+        "finally:\n"
+        "    pool.shutdown(wait=False)",
+    ),
+    "5.4": (
+        "Walk the records in order, keeping the hash the next record must point back to (64 zeros before the "
+        "first). Three things can be wrong with a record: its seq, its prev_hash, its own hash.",
+        "record_hash(rec) recomputes a record's hash from its content; compare it with rec['hash']. A record edited "
+        "and re-hashed passes that test: only the next record's prev_hash gives it away.",
+        "Return the index i of the first record where anything is wrong, and None (not -1) when the walk ends "
+        "cleanly; an empty log is intact.",
+        "prev = GENESIS_HASH\n"
+        "for i, rec in enumerate(records):\n"
+        "    if rec.get('seq') != i or rec.get('prev_hash') != prev or record_hash(rec) != rec.get('hash'):\n"
+        "        return i\n"
+        "    prev = rec['hash']\n"
+        "return None",
+    ),
+}
+
 EXERCISES = {
     "5.1": Exercise(
         "5.1",
@@ -484,6 +598,9 @@ EXERCISES = {
         random_cases=request_id_random_cases,
         seed=501,
         adapt=_request_id_adapter,
+        hints=_HINTS["5.1"],
+        solution=solution_resolve_request_id,
+        fallback=resolve_request_id,  # later cells keep the middleware-backed reference
     ),
     "5.2": Exercise(
         "5.2",
@@ -493,8 +610,21 @@ EXERCISES = {
         reference=status_for,
         random_cases=status_random_cases,
         seed=502,
+        hints=_HINTS["5.2"],
+        fallback=status_for,
     ),
-    "5.3": Exercise("5.3", "decide within a budget", FALLBACK_REQS, cases=fallback_cases, adapt=_tuple_result),
+    "5.3": Exercise(
+        "5.3",
+        "decide within a budget",
+        FALLBACK_REQS,
+        cases=fallback_cases,
+        random_cases=fallback_random_cases,
+        seed=503,
+        adapt=_tuple_result,
+        hints=_HINTS["5.3"],
+        solution=decide_with_fallback,
+        fallback=decide_with_fallback,
+    ),
     "5.4": Exercise(
         "5.4",
         "find the first bad record",
@@ -503,6 +633,8 @@ EXERCISES = {
         reference=first_bad_record,
         random_cases=chain_random_cases,
         seed=504,
+        hints=_HINTS["5.4"],
+        fallback=first_bad_record,
     ),
 }
 
@@ -546,5 +678,6 @@ __all__ = [
     "first_bad_record",
     "reference",
     "resolve_request_id",
+    "solution_resolve_request_id",
     "status_for",
 ]

@@ -9,12 +9,15 @@ Three exercises, each a control a model-risk reviewer will test:
 * 7.3 :func:`alias_at` — which version was ``@champion`` when a decision was made? Replay the audit log's
   alias moves; timestamps are compared as times, not strings (``+01:00`` is not UTC).
 
-The notebook imports ``check`` and ``reference`` from here.
+Each ships *not started* in the notebook; ``check.hint(id)`` gives graded hints and ``check.solution(id)`` shows
+a readable solution (the ``solution_*`` functions; the ``reference`` delegates to ``reference_impl.lifecycle``).
+The notebook imports ``check`` and ``reference`` from :mod:`reference_impl.exercises.week07_mlflow`, which adds the
+raw-MLflow exercises 7.4–7.6.
 
 Examples
 --------
->>> check.rollback_target(reference.rollback_target)
-Exercise 7.2 passed (13/13 cases)
+>>> EXERCISES["7.2"].evaluate(solution_rollback_target)  # the number of cases passed
+13
 """
 
 from __future__ import annotations
@@ -85,6 +88,59 @@ def rollback_target(versions: Sequence[Mapping[str, Any]], current: str) -> str 
 def alias_at(moves: Sequence[Mapping[str, Any]], alias: str, when: str) -> str | None:
     """The version ``alias`` pointed at, at ISO time ``when`` (tz-aware), from recorded alias moves."""
     return _alias_at(moves, alias, when)
+
+
+# Readable solutions: what check.solution(...) shows (the reference above delegates to the library, which
+# also serves the registry; these solve the exercise in a few plain lines and pass the same check)
+
+
+def solution_passes_validation(
+    challenger: Mapping[str, float], champion: Mapping[str, float] | None, rules: Sequence[Threshold]
+) -> bool:
+    """True when the challenger's metrics meet every rule; a missing or NaN metric fails its rule."""
+    for rule in rules:
+        value = challenger.get(rule.metric)
+        if value is None or not math.isfinite(value):  # missing or NaN: never a pass by default
+            return False
+        if rule.min_value is not None and value < rule.min_value:  # bounds are inclusive
+            return False
+        if rule.max_value is not None and value > rule.max_value:
+            return False
+        base = None if champion is None else champion.get(rule.metric)
+        if rule.max_drop is not None and base is not None:  # no champion value: only the bounds apply
+            if base - value > rule.max_drop + 1e-12:  # 0.80 - 0.75 is 0.05000000000000004 in floats
+                return False
+    return True
+
+
+def solution_rollback_target(versions: Sequence[Mapping[str, Any]], current: str) -> str | None:
+    """The newest version before ``current`` that is approved, validated and was not rolled back from."""
+    candidates = [
+        int(v["version"])  # numbers: as text "9" > "10"
+        for v in versions
+        if v["approval_status"] == "approved"
+        and v["validation_status"] == "passed"
+        and not v["rolled_back"]
+        and int(v["version"]) < int(current)  # a rollback goes back in time
+    ]
+    return str(max(candidates)) if candidates else None
+
+
+def solution_alias_at(moves: Sequence[Mapping[str, Any]], alias: str, when: str) -> str | None:
+    """The version ``alias`` pointed at, at ISO time ``when``: replay its moves in time order."""
+    import datetime as dt
+
+    at = dt.datetime.fromisoformat(when)  # an instant: "+01:00" is not UTC
+    mine = sorted(
+        (m for m in moves if m["alias"] == alias),  # only this alias's moves
+        key=lambda m: dt.datetime.fromisoformat(m["ts"]),  # the log may be unsorted
+    )
+    version = None  # before the first move the alias did not exist
+    for move in mine:
+        if dt.datetime.fromisoformat(move["ts"]) > at:
+            break
+        version = move["to_version"]  # a move at exactly `when` has happened; None deletes the alias
+    return version
 
 
 reference = SimpleNamespace(passes_validation=passes_validation, rollback_target=rollback_target, alias_at=alias_at)
@@ -416,10 +472,92 @@ def alias_random_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def validation_random_cases(rng: np.random.Generator) -> list[Case]:
+    """Random rule sets on a 0.05 grid (so values land exactly on bounds and allowances), with missing and NaN
+    metrics, champions that lack a metric or are absent; the expected answer comes from the reference."""
+    metrics = ("recall", "precision", "average_precision", "latency_ms")
+    grid = np.round(np.arange(0.0, 1.0001, 0.05), 2)
+    cases = []
+    for k in range(10):
+        rules = []
+        for metric in rng.choice(metrics, size=int(rng.integers(1, 4)), replace=False):
+            kind = int(rng.integers(0, 4))
+            rules.append(
+                Threshold(
+                    str(metric),
+                    min_value=float(rng.choice(grid[:13])) if kind in (0, 3) else None,
+                    max_value=float(rng.choice(grid[10:])) if kind == 1 else None,
+                    max_drop=float(rng.choice([0.0, 0.05, 0.1])) if kind in (2, 3) else None,
+                )
+            )
+        challenger: dict[str, float] = {}
+        for metric in metrics:
+            draw = rng.random()
+            if draw < 0.06:
+                continue  # missing
+            challenger[metric] = math.nan if draw < 0.1 else float(rng.choice(grid[6:]))
+        champion = None
+        if rng.random() < 0.75:
+            champion = {m: float(rng.choice(grid)) for m in metrics if rng.random() < 0.8}
+        cases.append(
+            Case(
+                f"random rules {k + 1}: {len(rules)} rule(s), {'no champion' if champion is None else 'a champion'}",
+                (challenger, champion, rules),
+                req="drop",
+            )
+        )
+    return cases
+
+
 def _validation_cases() -> list[Case]:
     cases = validation_cases()
     ceiling = [c for c in cases if "ceiling" in c.name]  # last: a solution that forgets max_value gets other hints
     return with_requirements([c for c in cases if c not in ceiling] + ceiling, _VALIDATION_TABLE)
+
+
+_HINTS = {
+    "7.1": (
+        "Loop over the rules and return False at the first one that fails; return True after the loop. Each rule "
+        "looks up `challenger.get(rule.metric)`.",
+        "Handle the missing value first: `None` or NaN fails the rule (`math.isfinite` catches NaN). Then the "
+        "bounds, inclusive: `value < min_value` fails, `value == min_value` passes.",
+        "The drop rule needs a champion value: `base = None if champion is None else champion.get(rule.metric)`; "
+        "skip it when `base is None`. Floats: 0.80 - 0.75 is 0.05000000000000004, so allow a tiny tolerance.",
+        "for rule in rules:\n"
+        "    value = challenger.get(rule.metric)\n"
+        "    if value is None or not math.isfinite(value): return False\n"
+        "    if rule.min_value is not None and value < rule.min_value: return False\n"
+        "    if rule.max_value is not None and value > rule.max_value: return False\n"
+        "    base = None if champion is None else champion.get(rule.metric)\n"
+        "    if rule.max_drop is not None and base is not None and base - value > rule.max_drop + 1e-12:\n"
+        "        return False\n"
+        "return True",
+    ),
+    "7.2": (
+        "Filter first, then pick: keep the versions a champion could be, and of those the newest one before `current`.",
+        "A candidate is approved (`approval_status == 'approved'`), validated (`validation_status == 'passed'`) "
+        "and not `rolled_back`, and its number is below `current`'s. Compare `int(v['version'])`: as text '9' > "
+        "'10'.",
+        "candidates = [int(v['version']) for v in versions\n"
+        "              if v['approval_status'] == 'approved' and v['validation_status'] == 'passed'\n"
+        "              and not v['rolled_back'] and int(v['version']) < int(current)]\n"
+        "return str(max(candidates)) if candidates else None",
+    ),
+    "7.3": (
+        "Replay the history: start with None (no alias yet), walk the moves of this alias in time order, and "
+        "remember each move's `to_version` until you pass `when`.",
+        "Parse every timestamp with `datetime.fromisoformat` and compare datetimes: as text, "
+        "'2026-03-09T09:30:00+01:00' sorts after '2026-03-09T09:00:00+00:00' although it is half an hour "
+        "earlier. A move at exactly `when` has happened (`<=`).",
+        "at = dt.datetime.fromisoformat(when)\n"
+        "mine = sorted((m for m in moves if m['alias'] == alias), key=lambda m: dt.datetime.fromisoformat(m['ts']))\n"
+        "version = None\n"
+        "for m in mine:\n"
+        "    if dt.datetime.fromisoformat(m['ts']) > at: break\n"
+        "    version = m['to_version']\n"
+        "return version",
+    ),
+}
 
 
 EXERCISES = {
@@ -429,6 +567,11 @@ EXERCISES = {
         VALIDATION_REQS,
         cases=_validation_cases,
         reference=passes_validation,
+        random_cases=validation_random_cases,
+        seed=701,
+        hints=_HINTS["7.1"],
+        solution=solution_passes_validation,
+        fallback=passes_validation,  # later cells keep the library-backed reference
     ),
     "7.2": Exercise(
         "7.2",
@@ -438,6 +581,9 @@ EXERCISES = {
         reference=rollback_target,
         random_cases=rollback_random_cases,
         seed=702,
+        hints=_HINTS["7.2"],
+        solution=solution_rollback_target,
+        fallback=rollback_target,
     ),
     "7.3": Exercise(
         "7.3",
@@ -447,6 +593,9 @@ EXERCISES = {
         reference=alias_at,
         random_cases=alias_random_cases,
         seed=703,
+        hints=_HINTS["7.3"],
+        solution=solution_alias_at,
+        fallback=alias_at,
     ),
 }
 
@@ -488,4 +637,7 @@ __all__ = [
     "passes_validation",
     "reference",
     "rollback_target",
+    "solution_alias_at",
+    "solution_passes_validation",
+    "solution_rollback_target",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import numpy as np
 import pytest
 
 from reference_impl.exercises import ExerciseFailed
@@ -29,8 +30,14 @@ def validation_loop(challenger, champion, rules):
 
 
 def rollback_sorted(versions, current):
-    ok = sorted((int(v["version"]) for v in versions if v["approval_status"] == "approved"
-                 and v["validation_status"] == "passed" and not v["rolled_back"] and int(v["version"]) < int(current)))
+    ok = sorted(
+        int(v["version"])
+        for v in versions
+        if v["approval_status"] == "approved"
+        and v["validation_status"] == "passed"
+        and not v["rolled_back"]
+        and int(v["version"]) < int(current)
+    )
     return str(ok[-1]) if ok else None
 
 
@@ -64,19 +71,36 @@ def validation_nan_passes(challenger, champion, rules):
 
 def validation_strict_drop(challenger, champion, rules):
     return validation_loop(challenger, champion, rules) and all(
-        not (r.max_drop is not None and champion and r.metric in champion and champion[r.metric] - challenger[r.metric] >= r.max_drop)
-        for r in rules)
+        not (
+            r.max_drop is not None
+            and champion
+            and r.metric in champion
+            and champion[r.metric] - challenger[r.metric] >= r.max_drop
+        )
+        for r in rules
+    )
 
 
 def rollback_string_order(versions, current):
-    ok = sorted(v["version"] for v in versions if v["approval_status"] == "approved"
-                and v["validation_status"] == "passed" and not v["rolled_back"] and v["version"] < current)
+    ok = sorted(
+        v["version"]
+        for v in versions
+        if v["approval_status"] == "approved"
+        and v["validation_status"] == "passed"
+        and not v["rolled_back"]
+        and v["version"] < current
+    )
     return ok[-1] if ok else None
 
 
 def rollback_ignores_rolled_back(versions, current):
-    ok = sorted(int(v["version"]) for v in versions if v["approval_status"] == "approved"
-                and v["validation_status"] == "passed" and int(v["version"]) < int(current))
+    ok = sorted(
+        int(v["version"])
+        for v in versions
+        if v["approval_status"] == "approved"
+        and v["validation_status"] == "passed"
+        and int(v["version"]) < int(current)
+    )
     return str(ok[-1]) if ok else None
 
 
@@ -111,35 +135,102 @@ def alias_unsorted(moves, alias, when):
 
 
 CHECKS = {
-    "passes_validation": (w.check.passes_validation, w.reference.passes_validation, validation_loop,
-                          [(validation_missing_passes, "metric missing"), (validation_nan_passes, "NaN"),
-                           (validation_strict_drop, "exactly at the allowance")]),
-    "rollback_target": (w.check.rollback_target, w.reference.rollback_target, rollback_sorted,
-                        [(rollback_string_order, "numeric order"), (rollback_ignores_rolled_back, "rolled-back"),
-                         (rollback_previous_number, "skip unapproved")]),
-    "alias_at": (w.check.alias_at, w.reference.alias_at, alias_replay,
-                 [(alias_string_compare, "offsets are times"), (alias_strictly_before, "at the moment"),
-                  (alias_unsorted, "unsorted")]),
+    "passes_validation": (
+        "7.1",
+        validation_loop,
+        [
+            (validation_missing_passes, "metric missing", "missing"),
+            (validation_nan_passes, "NaN", "missing"),
+            (validation_strict_drop, "exactly at the allowance", "drop"),
+        ],
+    ),
+    "rollback_target": (
+        "7.2",
+        rollback_sorted,
+        [
+            (rollback_string_order, "numeric order", "numeric"),
+            (rollback_ignores_rolled_back, "rolled-back", "eligible"),
+            (rollback_previous_number, "skip unapproved", "eligible"),
+        ],
+    ),
+    "alias_at": (
+        "7.3",
+        alias_replay,
+        [
+            (alias_string_compare, "offsets are times", "instants"),
+            (alias_strictly_before, "at the moment", "inclusive"),
+            (alias_unsorted, "unsorted", "replay"),
+        ],
+    ),
 }
 
 
 @pytest.mark.parametrize("name", sorted(CHECKS))
-def test_reference_and_an_independent_solution_pass(name, capsys):
-    check, reference, independent, _ = CHECKS[name]
-    check(reference)
-    check(independent)
+def test_an_independent_solution_passes_with_the_same_line_as_the_readable_solution(name, capsys):
+    ex_id, independent, _ = CHECKS[name]
+    ex = w.EXERCISES[ex_id]
+    n = ex.evaluate(ex.solution)
+    assert n == ex.evaluate(ex.reference) == len(ex.all_cases()) > 10
+    check = getattr(w.check, name)
+    assert check(independent) is independent
+    assert check(copy_of(ex.solution)) is not ex.solution
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 2 and lines[0] == lines[1] and lines[0].endswith("cases)") and "passed" in lines[0]
+    assert lines == [f"Exercise {ex_id} passed ({n}/{n} cases)"] * 2
+
+
+def copy_of(func):
+    """A new function object with the same code: what a learner who pasted the solution would have."""
+    import types
+
+    return types.FunctionType(func.__code__, func.__globals__, func.__name__, func.__defaults__, func.__closure__)
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_the_reference_and_a_stub_read_not_started_and_hand_back_the_reference(name, capsys):
+    ex_id, _, _ = CHECKS[name]
+    check, ex = getattr(w.check, name), w.EXERCISES[ex_id]
+
+    def stub(*args):
+        raise NotImplementedError(f"Exercise {ex_id}: replace this line with your code")
+
+    assert check(stub) is ex.fallback is getattr(w.reference, name)
+    assert check(getattr(w.reference, name)) is ex.fallback
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and all(line.startswith(f"Exercise {ex_id} not started") for line in out)
 
 
 @pytest.mark.parametrize(("name", "index"), [(n, i) for n in sorted(CHECKS) for i in range(3)])
-def test_plausible_wrong_answers_fail_with_the_case_and_a_hint(name, index):
-    check, _, _, wrong = CHECKS[name]
-    func, case = wrong[index]
+def test_plausible_wrong_answers_fail_with_the_case_the_requirement_and_a_hint(name, index):
+    _, _, wrong = CHECKS[name]
+    func, case, req = wrong[index]
     with pytest.raises(ExerciseFailed) as info:
-        check(func)
+        getattr(w.check, name)(func)
     assert case in info.value.case
+    assert info.value.req == req
     assert info.value.hint, "every trap case carries a hint"
+
+
+@pytest.mark.parametrize("ex_id", ["7.1", "7.2", "7.3"])
+def test_random_cases_are_seeded_and_not_all_the_same_answer(ex_id):
+    ex = w.EXERCISES[ex_id]
+    first, again = ex.random_cases(np.random.default_rng(ex.seed)), ex.random_cases(np.random.default_rng(ex.seed))
+    assert len(first) >= 5 and [c.name for c in first] == [c.name for c in again]
+    answers = [repr(ex.reference(*c.args)) for c in first]
+    assert len(set(answers)) >= 2, answers
+
+
+def test_random_validation_cases_have_teeth_of_their_own():
+    """Run on their own, the random rule sets still catch a forgotten ceiling and a missing metric that passes."""
+    from reference_impl.exercises.framework import run_cases
+    from reference_impl.exercises.mutants import week07 as mutants
+
+    ex = w.EXERCISES["7.1"]
+    random_cases = ex.random_cases(np.random.default_rng(ex.seed))
+    assert run_cases("7.1", validation_loop, random_cases, reference=ex.reference, quiet=True) == len(random_cases)
+    for wrong in (mutants.validation_ignores_ceiling, mutants.validation_missing_passes):
+        with pytest.raises(ExerciseFailed) as info:
+            run_cases("7.1", wrong, random_cases, reference=ex.reference, quiet=True)
+        assert info.value.case.startswith("random rules")
 
 
 def test_learner_exception_is_reported_not_raised():
