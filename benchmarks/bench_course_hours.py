@@ -23,6 +23,7 @@ from reference_impl.exercises import mutation  # noqa: E402
 
 WORDS_PER_MINUTE = 110  # dense technical prose read carefully, with the code it refers to
 CODE_LINES_PER_MINUTE = 6  # reading, running and looking at the output of a teaching cell
+EXPLORE_FACTOR = 2.0  # a learner re-runs cells with other values and looks things up: reading time counts twice
 EXERCISE_BASE_MINUTES = 15  # reading the task, first attempt, running the check
 MINUTES_PER_REQUIREMENT = 6  # each stated requirement is usually one more fix after a failed case
 PROJECT_HOURS = 1.5  # the week's portfolio-project work, outside the notebook (roadmap "How a week works")
@@ -42,18 +43,18 @@ def notebook_load(path: Path) -> tuple[int, int]:
 
 def main() -> int:
     exercises = mutation.exercises()
-    print(f"{'week':<5} {'words':>6} {'code':>5} {'ex.':>4} {'reqs':>5} {'read h':>7} {'exer. h':>8} {'total h':>8}")
+    print(f"{'week':<5} {'words':>6} {'code':>5} {'ex.':>4} {'reqs':>5} {'nb h':>7} {'exer. h':>8} {'total h':>8}")
     for path in sorted((REPO / "notebooks").glob("week0*.py")):
         week = int(path.name[4:6])
         words, code = notebook_load(path)
         mine = [e for k, e in exercises.items() if int(k.split(".")[0]) == week]
         reqs = sum(len(e.requirements) for e in mine)
-        read_h = (words / WORDS_PER_MINUTE + code / CODE_LINES_PER_MINUTE) / 60
+        read_h = EXPLORE_FACTOR * (words / WORDS_PER_MINUTE + code / CODE_LINES_PER_MINUTE) / 60
         exercise_h = (len(mine) * EXERCISE_BASE_MINUTES + reqs * MINUTES_PER_REQUIREMENT) / 60
         total = read_h + exercise_h + PROJECT_HOURS
         print(f"{week:<5} {words:>6} {code:>5} {len(mine):>4} {reqs:>5} {read_h:>7.1f} {exercise_h:>8.1f} {total:>8.1f}")
     print(
-        f"rates: {WORDS_PER_MINUTE} words/min, {CODE_LINES_PER_MINUTE} code lines/min, "
+        f"rates: {WORDS_PER_MINUTE} words/min, {CODE_LINES_PER_MINUTE} code lines/min, x{EXPLORE_FACTOR} exploring, "
         f"{EXERCISE_BASE_MINUTES} min per exercise + {MINUTES_PER_REQUIREMENT} per requirement, "
         f"{PROJECT_HOURS} h project"
     )

@@ -26,7 +26,7 @@
 # 6. write a typed batch job that logs what it did, plus a unit test for it.
 #
 # **Prerequisites.** Python 3.11 and basic pandas (`DataFrame`, indexing, `merge`). No ML yet.
-# **Time.** About 3 hours, plus 2 hours of exercises.
+# **Time.** About 1½ hours in the notebook, plus 2 hours of exercises (the roadmap's estimate).
 #
 # **Exercises.** Each exercise ships *not started*: its cell raises `NotImplementedError`, and the check cell below
 # it prints `Exercise 1.N not started` (later cells then use the reference solution, so the notebook still runs).

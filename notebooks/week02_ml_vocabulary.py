@@ -26,7 +26,8 @@
 # 6. train a first classifier and a first `IsolationForest`, and read scikit-learn's estimator API.
 #
 # **Prerequisites.** [Week 1](week01_python_refresh.ipynb) (pandas, time zones). Optional: course 1, weeks 1–3 of
-# the Machine Learning Specialization. **Time.** About 3 hours, plus 2 hours of exercises.
+# the Machine Learning Specialization.
+# **Time.** About 1 hour in the notebook, plus 2 hours of exercises (the roadmap's estimate).
 #
 # **Exercises.** Each exercise ships *not started*: its cell raises `NotImplementedError`, and the check cell below
 # it prints `Exercise 2.N not started` (later cells then use the reference solution, so the notebook still runs).

@@ -28,7 +28,7 @@
 # 5. tell the offline store from the online store, and prove they agree.
 #
 # **Prerequisites.** [Week 2](week02_ml_vocabulary.ipynb) (features, labels, splitting by time).
-# **Time.** About 3 hours, plus 2 hours of exercises.
+# **Time.** About 1½ hours in the notebook, plus 2 hours of exercises (the roadmap's estimate).
 #
 # **Exercises.** Each exercise ships *not started*: its cell raises `NotImplementedError`, and the check cell below
 # it prints `Exercise 3.N not started` (later cells then use the reference solution, so the notebook still runs).

@@ -31,7 +31,8 @@
 #    for the rest (Exercises 4.5 and 4.6).
 #
 # **Prerequisites.** [Week 2](week02_ml_vocabulary.ipynb) (splits by time, precision and recall) and
-# [Week 3](week03_feature_engineering.ipynb) (the trade features). **Time.** About 3 hours, plus 2 hours of exercises.
+# [Week 3](week03_feature_engineering.ipynb) (the trade features).
+# **Time.** About 2 hours in the notebook, plus 4 hours of exercises (the roadmap's estimate).
 #
 # **Exercises.** Each exercise ships *not started*: its cell raises `NotImplementedError`, and the check cell below
 # it prints `Exercise 4.N not started` (later cells then use the reference solution, so the notebook still runs).

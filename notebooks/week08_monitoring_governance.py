@@ -31,7 +31,7 @@
 # 8. place all of this in model-risk management: inventory, validation, ongoing monitoring, outcomes analysis.
 #
 # **Prerequisites.** Weeks 5 to 7 (the scoring service, its tests, the MLflow registry and model cards).
-# **Time.** About 3 hours, plus 2 hours of exercises.
+# **Time.** About 2½ hours in the notebook, plus 2 hours of exercises (the roadmap's estimate).
 #
 # **Exercises.** Each exercise ships *not started*: its cell raises `NotImplementedError`, and the check cell below
 # it prints `Exercise 8.N not started` (later cells then use the reference solution, so the notebook still runs).

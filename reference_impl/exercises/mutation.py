@@ -22,7 +22,20 @@ from typing import Any
 from reference_impl.exercises.framework import Exercise, ExerciseFailed, ExerciseNotStarted, run_cases
 
 MIN_SCORE = 0.95
-WEEKS = ("week01", "week02", "week03", "week04", "week04_kyc", "week05", "week05_service", "week06", "week07", "week07_mlflow", "week08")
+WEEKS = (
+    "week01",
+    "week02",
+    "week03",
+    "week04",
+    "week04_kyc",
+    "week05",
+    "week05_service",
+    "week06",
+    "week06_pytest",
+    "week07",
+    "week07_mlflow",
+    "week08",
+)
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,13 @@
   not declared in the OpenAPI document (path templates such as ``/items/{item_id}``, ``default`` responses,
   upper/lower-case methods).
 
+Every exercise ships *not started*: ``check.<name>(stub)`` prints a "not started" line and hands back the reference
+(``fallback``), so later cells run. ``check.hint(id)`` shows graded hints, ``check.solution(id)`` the reference.
+
 Examples
 --------
->>> check.golden_lines(reference.golden_lines)
-Exercise 6.2 passed (14/14 cases)
+>>> EXERCISES["6.2"].evaluate(golden_lines)  # the number of cases passed
+14
 """
 
 from __future__ import annotations
@@ -257,6 +260,8 @@ def _property_runner(test_func: Any) -> int:
     with fixed_seed():
         try:
             test_func(latency_buckets)
+        except NotImplementedError:
+            raise  # a stub: "not started"
         except Exception as exc:  # noqa: BLE001 - the learner's test may raise anything
             raise ExerciseFailed(
                 "6.1",
@@ -540,8 +545,53 @@ def contract_random_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+_HINTS = {
+    "6.1": (
+        "A property test states a rule for every input and lets hypothesis search for a counterexample: write "
+        "an inner function decorated with @given(...) that asserts the rules, then call it.",
+        "Four rules: the bounds are sorted, have no duplicates, contain objective_ms / 1000 (seconds) and contain "
+        "every default bound d / 1000. Objectives must go above 2500 ms.",
+        "Random integers never hit 2.5: draw from st.one_of(st.sampled_from(DEFAULT_BUCKETS_MS), "
+        "st.integers(1, 10_000)) so the default bounds themselves are tried.",
+        "@given(objective_ms=st.one_of(st.sampled_from(DEFAULT_BUCKETS_MS), st.integers(1, 10_000)))\n"
+        "def prop(objective_ms):\n    b = list(latency_buckets(objective_ms))\n    assert b == sorted(b)\n"
+        "    assert len(set(b)) == len(b)\n    assert objective_ms / 1000 in b\n"
+        "    assert {d / 1000 for d in DEFAULT_BUCKETS_MS} <= set(b)\nprop()",
+    ),
+    "6.2": (
+        "One string per result; the file's lines must not depend on input order or float noise.",
+        "Sort the results by str(trade_id) (so 'T10' < 'T2'); format the score with f'{score:.3f}', or 'rules' "
+        "when it is None (0.0 is a score).",
+        "Join the codes with ',' in the order given (they are ranked), or '-' when there are none; fields are "
+        "separated by one space.",
+        "for r in sorted(results, key=lambda r: str(r['trade_id'])):\n    score = 'rules' if r.get('score') is None "
+        "else f\"{float(r['score']):.3f}\"\n    codes = ','.join(x['code'] for x in r.get('reasons') or []) or '-'\n"
+        "    lines.append(f\"{r['trade_id']} {r['decision']} {score} {codes}\")",
+    ),
+    "6.3": (
+        "For each observed (method, path, status): find the template that matches the path, then the operation "
+        "for the method, then look the status up in its responses.",
+        "Turn '/v1/kyc/review/{item_id}/claim' into a regex with [^/]+ for each {param} (one segment) and match "
+        "the whole path; method.lower() finds the operation, report method.upper().",
+        "A 'default' response covers every status; an unknown path or method is undocumented (report the path as "
+        "observed). Collect (METHOD, template, int(status)) in a set.",
+        "for method, path, status in observed:\n    match = next(((t, ops) for t, rx, ops in templates if rx.match(path)),"
+        " None)\n    if match is None or method.lower() not in match[1]: out.add(...); continue\n"
+        "    responses = {str(k) for k in match[1][method.lower()].get('responses', {})}\n"
+        "    if str(status) not in responses and 'default' not in responses: out.add(...)\nreturn sorted(out)",
+    ),
+}
+
 EXERCISES = {
-    "6.1": Exercise("6.1", "a property test that catches the planted bugs", PROPERTY_REQS, runner=_property_runner),
+    "6.1": Exercise(
+        "6.1",
+        "a property test that catches the planted bugs",
+        PROPERTY_REQS,
+        runner=_property_runner,
+        hints=_HINTS["6.1"],
+        solution=latency_bucket_properties,
+        fallback=latency_bucket_properties,  # later cells run the reference property test
+    ),
     "6.2": Exercise(
         "6.2",
         "golden lines",
@@ -551,6 +601,9 @@ EXERCISES = {
         random_cases=golden_random_cases,
         seed=602,
         structure_req="format",
+        hints=_HINTS["6.2"],
+        solution=golden_lines,
+        fallback=golden_lines,  # later cells write the golden lines with the reference
     ),
     "6.3": Exercise(
         "6.3",
@@ -561,6 +614,9 @@ EXERCISES = {
         random_cases=contract_random_cases,
         seed=603,
         structure_req="result",
+        hints=_HINTS["6.3"],
+        solution=undocumented_statuses,
+        fallback=undocumented_statuses,  # later cells use the reference contract check
     ),
 }
 

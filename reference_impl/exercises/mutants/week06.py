@@ -74,6 +74,43 @@ def contract_fullmatch(openapi, observed):
     return sorted(found)
 
 
+def prop_sorted_set(latency_buckets):  # sorted and unique as one comparison; its own settings
+    @settings(max_examples=150, deadline=None)
+    @given(objective_ms=st.integers(min_value=1, max_value=100_000) | st.sampled_from(D))
+    def prop(objective_ms):
+        b = list(latency_buckets(objective_ms))
+        assert b == sorted(set(b)), b
+        assert set(b) >= {objective_ms / 1000} | {d / 1000 for d in D}, b
+
+    prop()
+
+
+def golden_tuples(results):
+    def line(r):
+        codes = [x["code"] for x in (r.get("reasons") or [])]
+        score = r.get("score")
+        shown = "rules" if score is None else format(float(score), ".3f")
+        return " ".join([str(r["trade_id"]), str(r["decision"]), shown, ",".join(codes) if codes else "-"])
+
+    return [line(r) for r in sorted(results, key=lambda r: str(r["trade_id"]))]
+
+
+def contract_segments(openapi, observed):  # matches segment by segment instead of with a regex
+    def matches(template, path):
+        t, p = template.split("/"), path.split("/")
+        return len(t) == len(p) and all(a == b or (a.startswith("{") and a.endswith("}") and b) for a, b in zip(t, p))
+
+    out = set()
+    for method, path, status in observed:
+        hit = [(t, ops) for t, ops in openapi.get("paths", {}).items() if matches(t, path)]
+        template, ops = hit[0] if hit else (path, {})
+        op = ops.get(method.lower())
+        declared = set(map(str, (op or {}).get("responses", {})))
+        if op is None or not ({str(status), "default"} & declared):
+            out.add((method.upper(), template, int(status)))
+    return sorted(out)
+
+
 # ---------------------------------------------------------------- plausible wrong solutions: 6.1
 
 
@@ -278,7 +315,7 @@ MUTANTS = [
 ]
 
 CORRECT = {
-    "6.1": [w.reference.latency_bucket_properties, prop_strictly_increasing],
-    "6.2": [w.reference.golden_lines, golden_sorted_lines],
-    "6.3": [w.reference.undocumented_statuses, contract_fullmatch],
+    "6.1": [w.reference.latency_bucket_properties, prop_strictly_increasing, prop_sorted_set],
+    "6.2": [w.reference.golden_lines, golden_sorted_lines, golden_tuples],
+    "6.3": [w.reference.undocumented_statuses, contract_fullmatch, contract_segments],
 }
