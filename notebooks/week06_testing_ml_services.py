@@ -437,7 +437,7 @@ for factor in (1, 3, 10, 30, 100):
 # change to a control. A **golden file** stores the expected output for fixed inputs, and it is *committed*: the
 # test compares the service's output with it and fails on any difference. A person then decides — a bug to fix, or
 # an intended change. Only in the second case is the file regenerated, on purpose (here: with
-# `IBML_UPDATE_GOLDEN=1`), and the diff goes through review like code, so the reviewer sees exactly which trades
+# `UPDATE_GOLDEN=1`), and the diff goes through review like code, so the reviewer sees exactly which trades
 # changed their reasons. A test that writes its golden file on every run compares the output with itself: it can
 # never fail. The file must be stable to diff: sorted keys, rounded numbers, one fixed layout.
 
@@ -481,18 +481,18 @@ print(GOLDEN.read_text().rstrip())
 #
 # Write `test_reason_codes_golden(client, golden_file)`: post every trade of `GOLDEN_TRADES` (with `headers=AUTH`),
 # collect `{trade_id: reasons}` and compare it with the JSON in `golden_file` (a `pathlib.Path`). When — and only
-# when — `os.environ.get("IBML_UPDATE_GOLDEN") == "1"`, first write the current codes to the file, in the same
+# when — `os.environ.get("UPDATE_GOLDEN") == "1"`, first write the current codes to the file, in the same
 # shape (`json.dumps(got, indent=2, sort_keys=True) + "\n"`). The check gives your test a temporary copy of the
 # committed file, runs it with pytest on the correct service, on three planted bugs (a moved rule boundary, a
-# renamed code, codes sorted alphabetically), and once with `IBML_UPDATE_GOLDEN=1`; after each run it looks at the
+# renamed code, codes sorted alphabetically), and once with `UPDATE_GOLDEN=1`; after each run it looks at the
 # file.
 #
 # - it passes on the correct service against the committed golden file (the `golden_file` fixture)
 # - it compares every golden trade's reason codes, so a change to one trade's codes (a renamed code, a rule boundary
 #   moved) fails it
 # - it compares the codes as ordered lists: codes are ranked by importance, so a reordering fails it
-# - it never writes the golden file unless `IBML_UPDATE_GOLDEN=1` is set
-# - with `IBML_UPDATE_GOLDEN=1` it rewrites the golden file with the current codes, as JSON in the same shape, and
+# - it never writes the golden file unless `UPDATE_GOLDEN=1` is set
+# - with `UPDATE_GOLDEN=1` it rewrites the golden file with the current codes, as JSON in the same shape, and
 #   passes
 
 # %%
@@ -597,7 +597,7 @@ api.__exit__(None, None, None)
 # - Contract tests also read the generated OpenAPI document: unknown fields rejected, every status declared.
 # - A property test states a rule for all inputs; make sure it *can* fail — sample the edge values on purpose.
 # - Behavioural tests (invariance, direction) encode what the business expects regardless of metrics.
-# - A golden file is committed and compared; it is rewritten only on purpose (`IBML_UPDATE_GOLDEN=1`) and its diff
+# - A golden file is committed and compared; it is rewritten only on purpose (`UPDATE_GOLDEN=1`) and its diff
 #   is reviewed like code.
 # - Load tests are bounded and check the audit log; fuzzing from the schema finds what you did not imagine.
 #

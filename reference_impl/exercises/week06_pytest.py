@@ -7,7 +7,7 @@
   status): 200 for valid requests, 422 for an extra field, a bad value and a naive timestamp, 401 without a key,
   403 with a wrong one.
 * 6.6 :func:`test_reason_codes_golden` — compare the service's reason codes for :data:`GOLDEN_TRADES` with a
-  committed golden file; fail (never rewrite) when they change; rewrite only when ``IBML_UPDATE_GOLDEN=1``.
+  committed golden file; fail (never rewrite) when they change; rewrite only when ``UPDATE_GOLDEN=1``.
 
 How a check works: it hands your fixture or test, *the object itself*, to a test module it writes into a
 temporary directory (``client = <your fixture>``), beside a ``conftest.py`` that provides the ``app`` fixture
@@ -57,7 +57,7 @@ from reference_impl.exercises.week06_target import (
 )
 
 #: The environment variable that, set to ``1``, lets the golden-file test rewrite its file.
-UPDATE_ENV = "IBML_UPDATE_GOLDEN"
+UPDATE_ENV = "UPDATE_GOLDEN"
 #: The committed golden file's name (``notebooks/golden/<name>``).
 GOLDEN_NAME = "week06_reason_codes.json"
 
@@ -110,10 +110,10 @@ def test_reason_codes_golden(client, golden_file):
         response = client.post("/v1/score", json=trade, headers=AUTH)
         assert response.status_code == 200, response.text
         got[trade["trade_id"]] = response.json()["reasons"]  # a list: the order of the codes matters
-    if os.environ.get("IBML_UPDATE_GOLDEN") == "1":  # an explicit opt-in; review the diff before committing
+    if os.environ.get("UPDATE_GOLDEN") == "1":  # an explicit opt-in; review the diff before committing
         golden_file.write_text(json.dumps(got, indent=2, sort_keys=True) + "\n")
     expected = json.loads(golden_file.read_text())
-    assert got == expected, "reason codes changed: if intended, rerun with IBML_UPDATE_GOLDEN=1 and review the diff"
+    assert got == expected, "reason codes changed: if intended, rerun with UPDATE_GOLDEN=1 and review the diff"
 
 
 reference = SimpleNamespace(
@@ -649,13 +649,13 @@ GOLDEN_REQS = (
     ),
     Requirement(
         "no_rewrite",
-        "it never writes the golden file unless `IBML_UPDATE_GOLDEN=1` is set",
-        "write only inside `if os.environ.get('IBML_UPDATE_GOLDEN') == '1':` — a test that rewrites its "
+        "it never writes the golden file unless `UPDATE_GOLDEN=1` is set",
+        "write only inside `if os.environ.get('UPDATE_GOLDEN') == '1':` — a test that rewrites its "
         "expectation on every run can never fail",
     ),
     Requirement(
         "update",
-        "with `IBML_UPDATE_GOLDEN=1` it rewrites the golden file with the current codes, as JSON in the same "
+        "with `UPDATE_GOLDEN=1` it rewrites the golden file with the current codes, as JSON in the same "
         "shape, and passes",
         "when the variable is '1': golden_file.write_text(json.dumps(got, indent=2, sort_keys=True) + '\\n') "
         "before reading it back and comparing",
@@ -668,7 +668,7 @@ GOLDEN_BUGS: tuple[tuple[str, str], ...] = (
     ("code_renamed", "all_trades"),
     ("codes_sorted", "order"),
 )
-#: the planted bug the update run (IBML_UPDATE_GOLDEN=1) runs against
+#: the planted bug the update run (UPDATE_GOLDEN=1) runs against
 UPDATE_BUG = "code_renamed"
 
 
@@ -696,7 +696,7 @@ def _golden_runner(obj: Any) -> int:
             raise ExerciseFailed(
                 "6.6",
                 f"planted bug '{bug}'",
-                "your test changed the golden file without IBML_UPDATE_GOLDEN=1",
+                "your test changed the golden file without UPDATE_GOLDEN=1",
                 reqs["no_rewrite"].hint,
                 reqs["no_rewrite"],
             )
@@ -724,7 +724,7 @@ def _golden_runner(obj: Any) -> int:
             if not update.all_passed
             else "the file it wrote does not hold the current codes as {trade_id: [codes]} JSON"
         )
-        raise ExerciseFailed("6.6", f"IBML_UPDATE_GOLDEN=1 on '{UPDATE_BUG}'", what, req.hint, req)
+        raise ExerciseFailed("6.6", f"UPDATE_GOLDEN=1 on '{UPDATE_BUG}'", what, req.hint, req)
     return len(runs) + 1
 
 
@@ -763,11 +763,11 @@ _HINTS = {
         "change; a person reviews the diff and decides whether the change was intended.",
         "Ask for the `client` and `golden_file` fixtures; post each trade of GOLDEN_TRADES with headers=AUTH and "
         "collect {trade_id: response.json()['reasons']}; compare with json.loads(golden_file.read_text()).",
-        "Only when os.environ.get('IBML_UPDATE_GOLDEN') == '1', write the file first (json.dumps(got, indent=2, "
+        "Only when os.environ.get('UPDATE_GOLDEN') == '1', write the file first (json.dumps(got, indent=2, "
         "sort_keys=True) + '\\n'); otherwise never write. Compare lists, not sets.",
         "def test_reason_codes_golden(client, golden_file):\n    got = {t['trade_id']: client.post('/v1/score', "
         "json=t, headers=AUTH).json()['reasons'] for t in GOLDEN_TRADES}\n    if os.environ.get("
-        "'IBML_UPDATE_GOLDEN') == '1':\n        golden_file.write_text(json.dumps(got, indent=2, sort_keys=True) + "
+        "'UPDATE_GOLDEN') == '1':\n        golden_file.write_text(json.dumps(got, indent=2, sort_keys=True) + "
         "'\\n')\n    assert got == json.loads(golden_file.read_text())",
     ),
 }

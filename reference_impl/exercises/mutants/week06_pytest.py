@@ -222,7 +222,7 @@ def _codes(client, trades=GOLDEN_TRADES):
 
 def test_golden_lines_file(client, golden_file):  # alternative: the same content, compared as parsed JSON
     got = _codes(client)
-    if os.environ.get("IBML_UPDATE_GOLDEN", "") == "1":
+    if os.environ.get("UPDATE_GOLDEN", "") == "1":
         golden_file.write_text(json.dumps(got, indent=2, sort_keys=True) + "\n")
         return
     expected = json.loads(golden_file.read_text())
@@ -237,7 +237,7 @@ def test_golden_per_trade(client, golden_file):  # alternative: one request at a
     for trade in GOLDEN_TRADES:
         response = client.post("/v1/score", json=trade, headers=AUTH)
         got[trade["trade_id"]] = response.json()["reasons"]
-    if os.environ.get("IBML_UPDATE_GOLDEN") == "1":
+    if os.environ.get("UPDATE_GOLDEN") == "1":
         golden_file.write_text(json.dumps(got, indent=2, sort_keys=True) + "\n")
         expected = got
     mismatches = {k: (got.get(k), v) for k, v in expected.items() if got.get(k) != v}
@@ -250,21 +250,21 @@ def test_golden_crashes(client, golden_file):  # reads a key the file does not h
 
 def test_golden_one_trade(client, golden_file):  # checks the trade where every rule fires, nothing else
     got = _codes(client, [t for t in GOLDEN_TRADES if t["trade_id"] == "G5"])
-    if os.environ.get("IBML_UPDATE_GOLDEN") == "1":
+    if os.environ.get("UPDATE_GOLDEN") == "1":
         golden_file.write_text(json.dumps(_codes(client), indent=2, sort_keys=True) + "\n")
     assert got["G5"] == json.loads(golden_file.read_text())["G5"]
 
 
 def test_golden_asserts_nothing(client, golden_file):
     got = _codes(client)
-    if os.environ.get("IBML_UPDATE_GOLDEN") == "1":
+    if os.environ.get("UPDATE_GOLDEN") == "1":
         golden_file.write_text(json.dumps(got, indent=2, sort_keys=True) + "\n")
     json.loads(golden_file.read_text())
 
 
 def test_golden_sets(client, golden_file):  # order ignored: a reordering passes
     got = _codes(client)
-    if os.environ.get("IBML_UPDATE_GOLDEN") == "1":
+    if os.environ.get("UPDATE_GOLDEN") == "1":
         golden_file.write_text(json.dumps(got, indent=2, sort_keys=True) + "\n")
     expected = json.loads(golden_file.read_text())
     assert {k: set(v) for k, v in got.items()} == {k: set(v) for k, v in expected.items()}
@@ -289,7 +289,7 @@ def test_golden_no_update(client, golden_file):  # compares well, but cannot be 
 
 def test_golden_update_wrong_shape(client, golden_file):  # the update writes lines, not the JSON it reads
     got = _codes(client)
-    if os.environ.get("IBML_UPDATE_GOLDEN") == "1":
+    if os.environ.get("UPDATE_GOLDEN") == "1":
         golden_file.write_text("\n".join(f"{k} {','.join(v)}" for k, v in sorted(got.items())) + "\n")
         return
     assert got == json.loads(golden_file.read_text())

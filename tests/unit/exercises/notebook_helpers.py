@@ -45,7 +45,10 @@ def run_nbval(nb: nbformat.NotebookNode, tmp_path: Path, name: str, timeout: int
     nbformat.write(nb, path)
     ini = tmp_path / "pytest.ini"
     ini.write_text("[pytest]\n")
-    env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
+    # a fresh environment as a learner's kernel has: MLflow's set_tracking_uri/set_registry_uri write
+    # MLFLOW_TRACKING_URI/MLFLOW_REGISTRY_URI into os.environ, so earlier tests in this process must not leak them
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "IBML_")) or k == "MLFLOW_DISABLE_TELEMETRY"}
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     return subprocess.run(
         [sys.executable, "-m", "pytest", "--nbval", "--nbval-sanitize-with", str(SANITIZE),
          "--nbval-cell-timeout", "120", "-p", "no:randomly", "-p", "no:cacheprovider", "-q",

@@ -17,6 +17,7 @@ cell is exactly what a learner's would be to the check: a new function, not the 
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
@@ -35,6 +36,13 @@ EXERCISES = mutation.exercises()
 MUTANTS, CORRECT = mutation.mutants()
 WEEK_NOTEBOOKS = sorted(NOTEBOOKS.glob("week0*.ipynb"))
 _DEF = re.compile(r"^(?:async\s+)?(?:def|class)\s+(\w+)", re.M)
+
+
+@pytest.fixture(autouse=True)
+def _a_learners_environment(monkeypatch):
+    """No MLflow URI leaked by an earlier test (MLflow's set_*_uri write them into os.environ) reaches the kernels."""
+    for name in [k for k in os.environ if k.startswith("MLFLOW_") and k != "MLFLOW_DISABLE_TELEMETRY"]:
+        monkeypatch.delenv(name)
 
 
 def _module_of(func) -> str:
