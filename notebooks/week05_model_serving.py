@@ -35,7 +35,7 @@
 #
 # **Prerequisites.** [Week 3](week03_feature_engineering.ipynb) (online features) and [Week 4](week04_evaluation.ipynb)
 # (the detector, its threshold and reason codes). Basic HTTP (status codes, headers, JSON).
-# **Time.** About 2 hours in the notebook, plus 3 hours of exercises (5.5–5.7 are the longer ones).
+# **Time.** About 2 hours in the notebook, plus 5 hours of exercises (the roadmap's estimate).
 #
 # **Exercises.** Each exercise ships *not started*: its cell raises `NotImplementedError` (5.5, a class, has a body
 # of only `...`), and the check cell below it prints `Exercise 5.N not started` (later cells then use the reference
@@ -313,8 +313,8 @@ resolve_request_id = check.resolve_request_id(resolve_request_id)  # yours once 
 # - the body is your `TradeRequest` (5.5): an extra field or a bad value is a 422
 # - `POST /v1/score` depends on `require_role(keys, "scorer")` (5.6): no key is 401, a key without the role 403
 # - the answer is JSON with exactly `trade_id`, `decision` (`"flag"` when `score >= THRESHOLD`, else `"clear"`),
-#   `score`, `model_version` (the model's `version`; `None` when the rules answered), `request_id`, `reasons` and
-#   `fallback`
+#   `score`, `model_version` (the model's `version`; `None` when the rules answered), `request_id`, `reasons`
+#   (`[]` when the model answered) and `fallback`
 # - `request_id` is the caller's `X-Request-ID` when it is safe (5.1's rule), else a fresh `uuid4().hex`
 # - when `load_model()` returned `None`, or `model.predict` raises, the rules answer: `score` is `rules_score(trade)`,
 #   `fallback` is `true`, `reasons` is `["model_missing"]` or `["model_error"]`

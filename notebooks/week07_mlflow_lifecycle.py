@@ -35,7 +35,8 @@
 #
 # **Prerequisites.** [Week 3](week03_feature_engineering.ipynb) and [Week 4](week04_evaluation.ipynb) (trade
 # features, the anomaly detector and its time-based backtest) and [Week 6](week06_testing_ml_services.ipynb). Week 5's
-# scoring service loads `@champion`. **Time.** About 3 hours, plus 2½ hours of exercises (three of them MLflow code).
+# scoring service loads `@champion`.
+# **Time.** About 2 hours in the notebook, plus 4 hours of exercises (the roadmap's estimate).
 #
 # **Exercises.** Each exercise ships *not started*: its cell raises `NotImplementedError`, and the check cell below
 # it prints `Exercise 7.N not started` (later cells then use the reference solution, so the notebook still runs).
