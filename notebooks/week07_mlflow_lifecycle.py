@@ -294,8 +294,8 @@ print("aliases:", dict(sorted((k, str(v)) for k, v in client.get_registered_mode
 # - read from the store `tracking_uri` names, never from the default one
 # - return the version `alias` points at, as a string, read from the registry
 #   (`MlflowClient.get_model_version_by_alias`)
-# - the predictions come from the version `alias` points at (load `models:/<name>@<alias>`), never from the
-#   newest version or a fixed number
+# - the predictions come from the version `alias` points at (load `models:/<name>@<alias>`, or the number you
+#   just resolved), never from the newest version or a hard-coded number
 # - return the loaded model's predictions for every row of `X`, in order
 
 # %%
@@ -498,7 +498,8 @@ except Exception as exc:
 # - a missing or NaN metric fails its rule (it never passes by default)
 # - a rule's `max_drop` compares with the champion: `champion - challenger <= max_drop` passes (inclusive, allowing
 #   for float rounding)
-# - without a champion, or when the champion lacks the metric, only the floor applies
+# - without a champion, or when the champion lacks the metric, `max_drop` is skipped: only `min_value` and
+#   `max_value` apply
 
 # %%
 # Exercise 7.1 — Does a challenger pass validation?
@@ -563,8 +564,9 @@ print("audit log verifies:", audit.verify().ok)
 # ### Exercise 7.2: the rollback target
 #
 # Write `rollback_target(versions, current)`. Each version is a dict with `version` (a string such as `"3"`),
-# `approval_status`, `validation_status` and `rolled_back`. The check tests each requirement below, then random,
-# unsorted registries.
+# `approval_status` (`"approved"` once approved), `validation_status` (`"passed"` once validated) and
+# `rolled_back` (a bool). Return a version string. The check tests each requirement below, then random, unsorted
+# registries.
 #
 # - only versions that are approved, passed validation and were not rolled back from are candidates
 # - only versions earlier than `current` count: return the newest of them, or `None` when there is none

@@ -192,7 +192,13 @@ def request_id_cases() -> list[Case]:
             req="echo",
             hint="allow up to 128 characters",
         ),
-        Case("missing header", (None,), compare=_fresh_id, req="fresh", hint="no header: generate an id"),
+        Case(
+            "missing header",
+            (None,),
+            compare=_fresh_id,
+            req="fresh",
+            hint="no header: generate a fresh id, uuid.uuid4().hex (32 hex digits, no dashes)",
+        ),
         Case("empty header", ("",), compare=_fresh_id, req="fresh", hint="an empty id is not an id"),
         Case(
             "too long",
@@ -216,6 +222,13 @@ def request_id_cases() -> list[Case]:
             hint="re.match with '$' accepts a trailing newline; use re.fullmatch on the whole header",
         ),
         Case("spaces", ("two words",), compare=_fresh_id, req="fresh", hint="only [A-Za-z0-9._:-] characters"),
+        Case(
+            "a non-ASCII letter",
+            ("ordér-42",),
+            compare=_fresh_id,
+            req="fresh",
+            hint="\\w and str.isalnum() accept any Unicode letter: list the characters, [A-Za-z0-9._:-]",
+        ),
         Case("two missing headers", (_TWICE,), compare=_two_fresh_ids, req="unique"),
     ]
 

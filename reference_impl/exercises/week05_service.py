@@ -289,6 +289,7 @@ _GOOD: dict[str, Any] = {
 _BAD: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
     ("an unknown field is refused", "extra", "notional_usdd", {"notional_usdd": 2_500_000.0}),
     ("trade_id with a space", "trade_id", "trade_id", {"trade_id": "T 123"}),
+    ("trade_id with a non-ASCII letter", "trade_id", "trade_id", {"trade_id": "T00012é"}),
     ("empty trade_id", "trade_id", "trade_id", {"trade_id": ""}),
     ("trade_id of 65 characters", "trade_id", "trade_id", {"trade_id": "T" * 65}),
     ("trade_id with a newline at the end", "trade_id", "trade_id", {"trade_id": "T000123\n"}),
@@ -634,9 +635,9 @@ APP_REQS = (
         "answer",
         'the answer is JSON with exactly `trade_id`, `decision` (`"flag"` when `score >= THRESHOLD`, else '
         '`"clear"`), `score`, `model_version` (the model\'s `version`; `None` when the rules answered), '
-        "`request_id`, `reasons` and `fallback`",
+        "`request_id`, `reasons` (`[]` when the model answered) and `fallback`",
         "return a dict with those seven keys; the model's score is model.predict(trade), decision is "
-        "'flag' if score >= THRESHOLD else 'clear', and model_version is model.version",
+        "'flag' if score >= THRESHOLD else 'clear', model_version is model.version and reasons is []",
     ),
     Requirement(
         "request_id",
@@ -835,6 +836,7 @@ def _app_runner(func: Any) -> int:
                         "fallback": False,
                     },
                     what,
+                    req="answer",
                 )
 
             return step

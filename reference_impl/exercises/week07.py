@@ -204,7 +204,7 @@ def validation_cases() -> list[Case]:
             "champion lacks the metric",
             (good, {"precision": 0.4}, [_RECALL, _PRECISION]),
             expected=True,
-            hint="without a champion value there is nothing to compare against; only the floor applies",
+            hint="without a champion value there is nothing to compare against: skip max_drop, keep the bounds",
         ),
         Case("a better challenger", (good, {"recall": 0.6, "precision": 0.3}, [_RECALL, _PRECISION]), expected=True),
     ]
@@ -338,8 +338,9 @@ VALIDATION_REQS = (
     ),
     Requirement(
         "champion",
-        "without a champion, or when the champion lacks the metric, only the floor applies",
-        "without a champion value there is nothing to compare against; only the floor applies",
+        "without a champion, or when the champion lacks the metric, `max_drop` is skipped: only `min_value` and "
+        "`max_value` apply",
+        "without a champion value there is nothing to compare against: skip max_drop, keep the bounds",
     ),
 )
 _VALIDATION_TABLE = {

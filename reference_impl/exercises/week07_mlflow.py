@@ -548,8 +548,8 @@ LOAD_REQS = (
     ),
     Requirement(
         "by_alias",
-        "the predictions come from the version `alias` points at (load `models:/<name>@<alias>`), never from the "
-        "newest version or a fixed number",
+        "the predictions come from the version `alias` points at (load `models:/<name>@<alias>`, or the number "
+        "you just resolved), never from the newest version or a hard-coded number",
         'mlflow.pyfunc.load_model(f"models:/{name}@{alias}"): "latest" or a number loads whatever that is, which '
         "need not be what the alias points at",
     ),

@@ -77,6 +77,10 @@ def request_id_uuid_with_dashes(header):
     return header if header is not None and _OK.fullmatch(header) else str(uuid.uuid4())
 
 
+def request_id_unicode_word(header):  # \w matches any Unicode letter or digit, not only ASCII
+    return header if header is not None and re.fullmatch(r"[\w.:-]{1,128}", header) else uuid.uuid4().hex
+
+
 _ONE_ID = uuid.uuid4().hex
 
 
@@ -187,6 +191,7 @@ MUTANTS = [
     Mutant("5.1", "fresh", request_id_no_length_cap),
     Mutant("5.1", "fresh", request_id_search),
     Mutant("5.1", "fresh", request_id_uuid_with_dashes),
+    Mutant("5.1", "fresh", request_id_unicode_word),
     Mutant("5.1", "unique", request_id_cached),
     Mutant("5.2", "unauthenticated", status_role_first),
     Mutant("5.2", "unauthenticated", status_403_for_unknown_key),

@@ -94,6 +94,14 @@ class TradeRequestUnanchoredId(BaseModel):  # the pattern finds a safe run insid
     exec_ts: AwareDatetime
 
 
+class TradeRequestUnicodeId(BaseModel):  # \w also matches "é": not the ASCII set the contract names
+    model_config = ConfigDict(extra="forbid")
+    trade_id: str = Field(pattern=r"^[\w.:\-]{1,64}$")
+    notional: float = Field(gt=0, strict=True, allow_inf_nan=False)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    exec_ts: AwareDatetime
+
+
 class TradeRequestLaxNotional(BaseModel):  # "2500000" is coerced to a number
     model_config = ConfigDict(extra="forbid")
     trade_id: str = Field(pattern=r"^[A-Za-z0-9_.:\-]{1,64}$")
@@ -347,6 +355,7 @@ def _service(
     auth: bool = True,
     threshold_strict: bool = False,
     version_key: str = "model_version",
+    no_reasons: Any = (),
     request_id: Callable[[str | None], str] = week05.resolve_request_id,
     decide: Callable[..., tuple[Any, str | None]] = week05.decide_with_fallback,
 ) -> FastAPI:
@@ -384,7 +393,7 @@ def _service(
             "score": value,
             version_key: None if reason else model.version,
             "request_id": request_id(x_request_id),
-            "reasons": [reason] if reason else [],
+            "reasons": [reason] if reason else no_reasons,
             "fallback": reason is not None,
         }
 
@@ -419,6 +428,10 @@ def build_app_strict_threshold(load_model, keys, budget_s):
 
 def build_app_version_key(load_model, keys, budget_s):
     return _service(load_model, keys, budget_s, version_key="version")
+
+
+def build_app_reasons_none(load_model, keys, budget_s):  # "no reasons" written as null instead of []
+    return _service(load_model, keys, budget_s, no_reasons=None)
 
 
 def build_app_always_fresh_id(load_model, keys, budget_s):
@@ -463,6 +476,7 @@ def build_app_waits_for_hung_model(load_model, keys, budget_s):
 MUTANTS = [
     Mutant("5.5", "extra", TradeRequestAllowsExtra),
     Mutant("5.5", "trade_id", TradeRequestUnanchoredId),
+    Mutant("5.5", "trade_id", TradeRequestUnicodeId),
     Mutant("5.5", "notional", TradeRequestLaxNotional),
     Mutant("5.5", "notional", TradeRequestZeroNotional),
     Mutant("5.5", "currency", TradeRequestAnyCase),
@@ -482,6 +496,7 @@ MUTANTS = [
     Mutant("5.7", "auth", build_app_no_auth),
     Mutant("5.7", "answer", build_app_strict_threshold),
     Mutant("5.7", "answer", build_app_version_key),
+    Mutant("5.7", "answer", build_app_reasons_none),
     Mutant("5.7", "request_id", build_app_always_fresh_id),
     Mutant("5.7", "request_id", build_app_echoes_any_id),
     Mutant("5.7", "fallback", build_app_missing_is_error),
