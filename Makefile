@@ -62,7 +62,7 @@ bench: $(STAMP)
 	  case $$f in *_evidently.py) continue;; esac; \
 	  echo "==> $$f"; $(BIN)/python $$f || exit 1; done
 
-# The lock: every package of .[dev,spark,postgres] plus the build backend (setuptools, for the
+# The lock: every package of .[dev,spark,postgres,onnx] plus the build backend (setuptools, for the
 # editable install), pinned with sha256 hashes, for CPython 3.11 on Linux. Reproducible: the resolver
 # is pinned (LOCK_TOOL), it sees the index as it was on LOCK_DATE (--exclude-newer) and it keeps the
 # versions already in requirements.lock; running it twice gives the same file. To take upgrades, move

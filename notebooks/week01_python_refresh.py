@@ -248,8 +248,9 @@ print(daily.sort_values("notional_usd", ascending=False).head(5).round(0).to_str
 # %% [markdown]
 # Why do we insist on vectorised code? Compute the notional row by row with a Python loop, then as one column
 # operation. Both give the same numbers, but one is much faster (and the gap grows with the number of
-# columns and the work per row). Timings vary from run to run, so the
-# notebook's stored output shows them as placeholders.
+# columns and the work per row). Timings vary from run to run: the stored output shows the figures of the run
+# that built this notebook, and nbval compares them through the sanitizers in `notebooks/sanitize.cfg` (durations
+# and "Nx faster" become placeholders before the comparison), so your re-run with other numbers still passes.
 
 # %%
 def notional_loop(frame: pd.DataFrame) -> list[float]:
@@ -396,7 +397,7 @@ print("test passed")
 # 5. Why does the per-trader daily notional count only `event_type == "new"` rows, and why is `trade_date` the UTC date rather than the desk's local date?
 # 6. A trade event arrives with `quantity="100"`, a naive `exec_ts` and an extra field `trader`. What does the strict `TradeEvent` model do with each, and why is that better than coercing?
 # 7. The daily limit job receives a feed that contains a duplicated event. What does it publish, and why is "publish nothing, report the rejection" the right behaviour for a control?
-# 8. The loop and the vectorised notional give the same numbers. Why does the notebook still insist on the vectorised version, and why is the timing shown as a placeholder in the stored output?
+# 8. The loop and the vectorised notional give the same numbers. Why does the notebook still insist on the vectorised version, and why does nbval accept a re-run whose timings differ from the stored output?
 
 # %% [markdown]
 # ## Summary

@@ -316,8 +316,10 @@ evaluate(base, "features only")
 # and thresholds.
 #
 # > **At a bank.** Model validation asks, feature by feature: *could this value have been known at decision
-# > time?* The answer must be in writing, with the timestamp that proves it. Leakage found after approval means
-# > the model is withdrawn and every decision it made is reviewed. That is far more expensive than the
+# > time?* The answer must be in writing, with the timestamp that proves it. Leakage found after approval is a
+# > validation finding, and what follows depends on its severity: at least a re-validation and a documented
+# > limitation; for a material finding, restrictions on use or withdrawal, and a look back at the decisions the
+# > model influenced (for surveillance, the alerts it may have missed). Any of these costs far more than the
 # > point-in-time join.
 
 # %% [markdown]

@@ -30,7 +30,10 @@
 # 6. pin reason codes with a golden file that is committed, compared and only rewritten on purpose (Exercises 6.2
 #    and 6.6);
 # 7. run a bounded load test against a real server and check that nothing went missing from the audit log;
-# 8. fuzz an endpoint from the schema with schemathesis.
+# 8. fuzz an endpoint from the schema with schemathesis;
+# 9. choose between an API, a queue and a scheduled job, and write a queue handler that scores each event at least
+#    once — audit first, dead letters, redelivery by event id — checked on FastStream's in-memory broker
+#    (Exercise 6.7).
 #
 # **Prerequisites.** [Week 5](week05_model_serving.ipynb) (the service, its contract and audit log) and pytest basics
 # (a test is a function whose name starts with `test_` and which asserts).
@@ -42,7 +45,8 @@
 # cases)`, or raises with the case that failed, the requirement it tests and a hint. Stuck? `check.hint("6.1")`
 # gives graded hints (call it again for the next one) and `check.solution("6.1")` shows the reference solution.
 # In exercises 6.4–6.6 you write pytest code: the check runs your fixture or test *with pytest*, against the correct
-# service (it must pass) and against versions with planted bugs (each must make it fail).
+# service (it must pass) and against versions with planted bugs (each must make it fail). In exercise 6.7 the check
+# runs your message handler on an in-memory RabbitMQ broker and injects the failures a real one has.
 # `ibml progress notebooks/week06_testing_ml_services.ipynb` shows where you are;
 # `git checkout -- notebooks/week06_testing_ml_services.ipynb` resets the notebook to its shipped state.
 
@@ -86,11 +90,11 @@ from reference_impl.exercises.week06_pytest import (  # noqa: E402
     REAL_MODEL_VERSION,
     VALID_TRADE,
     TestClient,
-    check,
     get_model,
     reference,
     run_pytest,
 )
+from reference_impl.exercises.week06_queue import check  # noqa: E402  (every week-6 check, 6.1 to 6.7)
 from reference_impl.exercises.week06_target import BUGS, create_app as create_scoring_app  # noqa: E402
 from reference_impl.governance import AuditLog  # noqa: E402
 from reference_impl.serving import ServiceSettings, create_api_key, create_app  # noqa: E402
@@ -400,8 +404,10 @@ latency_bucket_properties = check.latency_bucket_properties(latency_bucket_prope
 # %% [markdown]
 # ## 6. Behavioural tests: invariance and direction
 #
-# Metrics say how good a model is on average; behavioural tests say it behaves sensibly on cases we can reason about
-# (Made-With-ML's "minimum functionality, invariance, direction"). **Invariance:** renaming a trade must not change its
+# Metrics say how good a model is on average; behavioural tests say it behaves sensibly on cases we can reason about.
+# The three kinds, minimum functionality, invariance and directional expectation, come from CheckList (Ribeiro, Wu,
+# Guestrin and Singh, "Beyond Accuracy: Behavioral Testing of NLP Models with CheckList", ACL 2020); Made-With-ML
+# teaches them for ML services. **Invariance:** renaming a trade must not change its
 # score. **Direction:** a larger price deviation must never *remove* the price rule's flag.
 
 # %%
@@ -572,6 +578,136 @@ print("statuses seen while fuzzing:", sorted(set(seen)), "| any 5xx:", any(s >= 
 api.__exit__(None, None, None)
 
 # %% [markdown]
+# ## 10. APIs, queues, scheduled jobs: which when
+#
+# A bank deploys the same model three ways, and each way fails differently.
+#
+# | | request/response API (week 5) | queue consumer | scheduled batch job |
+# |---|---|---|---|
+# | who waits | the caller, on the line, within a latency budget | nobody: the producer has moved on, the event waits in the queue | nobody: the job runs at a set time over a whole population |
+# | too much work | back-pressure by refusing: **429** (this client is over its quota, usually enforced at the gateway) or **503** (the service cannot decide now: not ready, saturated, audit store down); the caller retries with backoff | the queue absorbs the burst; a bounded *prefetch* caps what one consumer holds; the cost is **consumer lag** (how far behind the newest event it is): the number to alert on | the run takes longer; its deadline (the end-of-day report) is the budget |
+# | a failure | the caller sees the status and decides | **at-least-once**: the broker delivers again any message that was not acknowledged | rerun the job for that date |
+# | what that asks of you | fail closed: no decision without its audit record (the service answers 503) | acknowledge only **after** the durable write (the audit append); make the handler **idempotent by event id**, because a redelivery will come; send a message that can never succeed to a **dead-letter queue** with its reason instead of letting it block the queue | idempotent by (date, model version): a rerun replaces that day's output |
+# | use it for | a decision someone is waiting for: a pre-trade check, an analyst's "score this now" | a stream of events scored as they happen, without tying the booking system to the scorer's uptime | the full population on a schedule: end-of-day rescoring with the new champion, backfills |
+#
+# The project has all three: the service (`ibml serve`), the queue consumer (`ibml consume`) and the daily batch
+# (`ibml batch score` scores one booking day with the registered `@champion` and writes a `batch.scored` audit
+# record naming the day, the model version and the output).
+#
+# At-least-once is a promise about *delivery*, not about processing: a consumer that crashes after its audit write
+# but before its acknowledgement gets the same message again. That is why the order is fixed — validate, look the
+# event id up, score, **write the audit record, then publish, then acknowledge** — and why the look-up comes first:
+# the redelivery publishes the decision already recorded (its only way out, if the first attempt died before
+# publishing) and never a second record or a fresh score from a model promoted in between. Decisions can therefore
+# reach the `decisions` queue twice; downstream de-duplicates by event id. Exactly-once is built from
+# at-least-once plus idempotency, never assumed.
+#
+# **FastStream** (the library the project's consumer uses) turns an `async` function into a subscriber with
+# `@broker.subscriber("trades")`; its `ack_policy` decides what happens to the message: `ACK_FIRST` acknowledges on
+# delivery (a crash loses it), the RabbitMQ default `REJECT_ON_ERROR` rejects a message whose handler raised (dropped, or
+# dead-lettered by the broker if the queue has a dead-letter exchange: either way not retried), and
+# `NACK_ON_ERROR` acknowledges after the handler returns and nacks with requeue when it raises — at-least-once.
+# `TestRabbitBroker` runs the broker in memory, no network. Below, the same failing handler under two policies:
+# `deliver(setup, deliveries)` (from `reference_impl.exercises.week06_queue`) runs a broker session and reports, per
+# delivery, what reached `decisions` and `trades.dlq`, the audit records written, and how the message was settled.
+
+# %%
+from faststream import AckPolicy  # noqa: E402
+from faststream.rabbit import RabbitMessage  # noqa: E402
+from pydantic import ValidationError  # noqa: E402
+
+from reference_impl.exercises.week06_queue import (  # noqa: E402
+    Delivery,
+    TradeEvent,
+    body,
+    deliver,
+    event,
+    run_scorer,
+    sample_stream,
+)
+
+
+def failing_handler(policy):
+    def setup(broker, score, audit):
+        @broker.subscriber("trades", ack_policy=policy)
+        async def handle(message: RabbitMessage):
+            audit.append(score(TradeEvent.model_validate_json(message.body)))  # the check makes this one fail
+
+    return setup
+
+
+down = [Delivery(body(event("E1")), "audit_down", "E1 while the audit store is down")]
+for policy in (AckPolicy.REJECT_ON_ERROR, AckPolicy.NACK_ON_ERROR):
+    print(f"{policy.name:<16}", deliver(failing_handler(policy), down)[0].settled)
+
+# %% [markdown]
+# Dropped means the trade never gets a decision and nobody is told; requeued means the broker tries again once the
+# store is back. The contract is a pydantic model, as in week 5's service:
+
+# %%
+print(TradeEvent.model_validate_json(body(event("E1"))))
+for bad in (body(event("E2", notional=-5.0)), b"{not json"):
+    try:
+        TradeEvent.model_validate_json(bad)
+    except ValidationError as exc:
+        print(f"{bad[:30]!r}: {exc.errors()[0]['loc']} {exc.errors()[0]['msg']}")
+
+# %% [markdown]
+# ### Exercise 6.7 — a queue consumer that scores at least once
+#
+# Write `register_scorer(broker, score, audit)`: it registers, on the `RabbitBroker` it is given, a handler for the
+# `trades` queue. `score(event)` takes a `TradeEvent` and returns the decision as a dict (with its `event_id` and
+# `model_version`); `audit` is the audit trail: `audit.append(record)` is the durable write (it raises when the store
+# is down) and `audit.find(event_id)` returns the record already written for that event, or `None`. Take the raw
+# message (`message: RabbitMessage`) and parse `message.body` yourself: the producer sends bytes, and some of them
+# are not JSON. Publish with `await broker.publish(value, "queue name")`. The check runs your function on
+# `TestRabbitBroker` with fixed and seeded random streams of messages; it makes the audit store or the `decisions`
+# queue fail for one delivery, publishes again what a real broker would redeliver, and promotes a new model version
+# between deliveries. `run_scorer(register_scorer)` shows what your handler does with a sample stream.
+#
+# - `register_scorer(broker, score, audit)` subscribes a handler to the `trades` queue of the `broker` it is given
+# - for a valid event the handler calls `score(event)` once, appends the decision it returns with
+#   `audit.append(decision)`, publishes that same decision to the `decisions` queue, and the message is acknowledged
+# - the decision is published only after `audit.append` returned: when the append raises, nothing reaches
+#   `decisions`
+# - when the append (or the publish) raises, the message is not acknowledged but nacked with requeue, so the broker
+#   delivers it again: subscribe with `ack_policy=AckPolicy.NACK_ON_ERROR` and let the exception propagate
+# - a message that is not valid JSON or breaks the `TradeEvent` contract is published to `trades.dlq` as
+#   `{"reason": <why, a non-empty string>, "body": <the message as text>}` and never reaches `score` or the audit
+#   trail
+# - a dead-lettered message is acknowledged: a poison message that is nacked comes back forever and blocks the queue
+# - a redelivered event (`audit.find(event_id)` returns its record) publishes the recorded decision again, without
+#   calling `score` and without a second `audit.append`
+
+# %%
+# Exercise 6.7 — a queue consumer that scores at least once
+def register_scorer(broker, score, audit):
+    raise NotImplementedError("Exercise 6.7: replace this line with your code")
+
+
+# %%
+register_scorer = check.register_scorer(register_scorer)  # yours once it passes; the reference until you start
+
+# %% [markdown]
+# Your handler on a sample stream: a valid event, a message that is not JSON, one that breaks the contract, an
+# event whose audit write fails and its redelivery, and a redelivery after a model promotion (the decision recorded
+# by v1 goes out again, not a v2 score).
+
+# %%
+_ = run_scorer(register_scorer, sample_stream())
+
+# %% [markdown]
+# > **At a bank.** A surveillance desk uses all three. The **API** answers the pre-trade check and the analyst who
+# > asks "why was this flagged?" now — someone is waiting, so it has a latency budget and refuses work (429/503)
+# > rather than queueing it invisibly. The **queue** scores every booked trade as it happens, from the booking
+# > platform's events, so a scorer outage delays decisions (lag, alerted on) but loses none, and a malformed event
+# > from an upstream release lands in the dead-letter queue where operations can see it, fix it and replay it. The
+# > **scheduled batch** rescores the whole day after close with the current champion, for the end-of-day
+# > surveillance report and for backfills after a model change. Whatever the path, the evidence must be the same:
+# > which model version decided what, for which event, when — a decision record in the same audit trail. An
+# > auditor who asks about one trade must not need to know which path scored it.
+
+# %% [markdown]
 # ## Check your understanding
 #
 # Try each question before you look; the answers are in [`docs/answers.md`](../docs/answers.md#week-6).
@@ -600,6 +736,9 @@ api.__exit__(None, None, None)
 # - A golden file is committed and compared; it is rewritten only on purpose (`UPDATE_GOLDEN=1`) and its diff
 #   is reviewed like code.
 # - Load tests are bounded and check the audit log; fuzzing from the schema finds what you did not imagine.
+# - An API has a caller waiting (latency budget, 429/503); a queue has lag and delivers at least once (ack after the
+#   audit write, idempotent by event id, dead letters for poison messages); a scheduled batch scores the whole
+#   population. Every path writes the same audit record.
 #
 # **Previous:** [Week 5: model serving](week05_model_serving.ipynb).
 # **Next:** [Week 7: MLflow and change control](week07_mlflow_lifecycle.ipynb). See `roadmap.md` for the whole course.

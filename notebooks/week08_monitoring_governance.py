@@ -42,7 +42,7 @@
 # `git checkout -- notebooks/week08_monitoring_governance.ipynb` resets the notebook to its shipped state.
 
 # %%
-# Setup: imports, parameters, and three weeks of simulated service traffic written to a temporary workspace.
+# Setup: imports, parameters, and two weeks (N_DAYS) of simulated service traffic written to a temporary workspace.
 import copy
 import datetime as dt
 import json
@@ -51,6 +51,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pandas as pd
 
@@ -126,8 +127,12 @@ print(log.groupby("endpoint").size().to_string())
 # %% [markdown]
 # > **At a bank.** The prediction log is *operational* data: buffered, pseudonymised, kept for months. The
 # > **audit log** (section 7) is the *control* record: every decision, fsync'd and hash-chained, kept for years.
-# > Neither holds client names, account numbers or document text: the service logs a keyed hash instead, so
-# > the monitoring team never needs access to personal data (GDPR data minimisation).
+# > Neither holds client names, account numbers or document text: the service logs a keyed hash instead (data
+# > minimisation). A keyed hash is a **pseudonym**, and pseudonymised data is still personal data: GDPR Art. 4(5)
+# > defines pseudonymisation as processing so that data can no longer be attributed to a person *without
+# > additional information kept separately*, and Recital 26 says such data "should be considered to be
+# > information on an identifiable natural person". So the logs keep access control, retention limits and a
+# > lawful basis; what the hash buys is that the monitoring team never holds the key (the service does).
 #
 # ## 2. Drift: reference window vs current window
 #
@@ -136,8 +141,12 @@ print(log.groupby("endpoint").size().to_string())
 #
 # **PSI**, the population stability index, is the banking industry's habit. Cut the reference into ten bins at
 # its deciles, count the share of each window in each bin, and add up `(cur% - ref%) * ln(cur% / ref%)`.
-# Below 0.1 is stable, 0.1 to 0.2 moderate, 0.2 and above significant. One detail matters: if a bin is empty in
-# one window, `ln(0)` is infinite. We follow Evidently and give an empty bin the proportion 0.0001.
+# The usual rule of thumb, from credit scorecards (Siddiqi, *Credit Risk Scorecards*, Wiley, 2006): below 0.1 is
+# stable, 0.1 to 0.25 moderate, 0.25 and above significant. These are conventions, not significance levels: PSI's
+# sampling distribution depends on the sample sizes and the number of bins (Yurdakul and Naranjo, *Journal of Risk
+# Model Validation* 14(4), 2020), so `DriftThresholds` lets a model owner set other bands and the model card records
+# them. One detail matters: if a bin is empty in one window, `ln(0)` is infinite. We follow Evidently and give an
+# empty bin the proportion 0.0001.
 
 # %%
 REFERENCE = (pd.Timestamp("2026-11-02", tz="UTC"), pd.Timestamp("2026-11-09", tz="UTC"))
@@ -186,10 +195,18 @@ psi = check.psi(psi)  # yours once it passes; the reference until you start
 # ### Effect sizes, not p-values, on large windows
 #
 # The textbook test for "same distribution?" is Kolmogorov–Smirnov. Its p-value answers *could this difference be
-# chance?* With a million rows, almost no difference is chance, so the test flags shifts too small to matter. In
-# an early run of this course's drift benchmark (20 features, 1,000,000 rows), a KS p-value below 0.05 flagged a
-# feature that had not been shifted at all. That is no surprise: twenty tests at 5 % give about one false alarm.
-# Below, two samples of 200,000 rows differ by 0.02 standard deviations, which is harmless:
+# chance?* Two different problems follow, and they need different cures:
+#
+# - **Over-sensitivity at large samples.** With a million rows, almost no *real* difference is chance, so the test
+#   flags shifts that are real but too small to matter. The cure is an effect size with a threshold a risk owner
+#   can reason about.
+# - **Multiple testing.** With no shift at all, each test still says "drifted" 5 % of the time, so twenty features
+#   tested at 5 % give about one false alarm per run, whatever the sample size. In an early run of this course's
+#   drift benchmark (20 features, 1,000,000 rows) a KS p-value below 0.05 flagged a feature that had not been
+#   shifted: that is this second effect. The cure is a correction (Bonferroni, Benjamini–Hochberg) or, as here,
+#   a dataset verdict that needs a share of the features to drift.
+#
+# Below, the first effect: two samples of 200,000 rows differ by 0.02 standard deviations, a real but harmless shift:
 
 # %%
 rng = np.random.default_rng(SEED)
@@ -203,7 +220,7 @@ print(f"KS p-value {tiny.ks_pvalue:.1e} (< 0.05: 'significant'),  Wasserstein/st
 #
 # | reference rows | numeric column (> 5 distinct values) | categorical column (or <= 5 values) |
 # |---|---|---|
-# | <= 1,000 | Kolmogorov–Smirnov, drift if p <= 0.05 | chi-squared, drift if p < 0.05 |
+# | <= 1,000 | Kolmogorov–Smirnov, drift if p <= 0.05 | chi-squared, drift if p < 0.05 (Evidently switches to a two-proportion z-test for a binary column; we keep the chi-squared goodness-of-fit test, current counts against the reference's proportions, so near the threshold a binary column's verdict can differ from Evidently's: `monitoring/drift.py`) |
 # | > 1,000 | Wasserstein distance / reference std, drift if >= 0.1 | Jensen–Shannon distance, drift if >= 0.1 |
 #
 # The dataset as a whole has drifted when at least half of its features have (`drift_share = 0.5`). PSI is
@@ -463,13 +480,13 @@ print("with the checkpoints:", AuditLog(anchored_log.path, anchor=anchor).verify
 #
 # An auditor picks the most anomalous trade of the current window and asks three questions. Why was it
 # flagged? Which model, trained on which data, decided it? Can you show the same answer today? We train a
-# small isolation forest on the reference window as a stand-in for the deployed model (week 3). SHAP's
+# small isolation forest on the reference window as a stand-in for the deployed detector (weeks 2 and 4). SHAP's
 # `TreeExplainer` gives each feature's exact contribution, and the reason-code catalogue turns them into
 # sentences a reviewer can read.
 
 # %%
 from reference_impl.anomaly import ForestExplainer, IsolationForestDetector  # noqa: E402
-from reference_impl.governance.lineage import frame_digest  # noqa: E402
+from reference_impl.governance.lineage import file_digest, frame_digest  # noqa: E402
 from reference_impl.monitoring.lineage_report import decision_lineage, find_decision, reproduce_decision  # noqa: E402
 
 features = list(TRADE_FEATURES)
@@ -486,8 +503,10 @@ for r in reasons:
 
 # %% [markdown]
 # The audit record of this decision carries what we need later: the features used, the score, the reason codes
-# and the model version with the digest of its training data. With the registry's record of that version
-# (run id, model digest, code commit), the lineage chain is complete.
+# and the model version with the digest of its training data. The registry's record of that version adds the run
+# id, the model file's digest and the code commit. This notebook has no registry (week 7 has one), so we save the
+# model to a file and digest it, and leave the run id and the commit out: `chain()` prints a missing link as
+# `unknown` rather than guessing, and an unknown link is exactly what an auditor would raise.
 
 # %%
 audit2 = AuditLog(workdir / "audit" / "decisions.jsonl", clock=lambda: next(clock))
@@ -499,10 +518,12 @@ audit2.append("trade.decision", {
     "model": {"name": "trade-anomaly", "version": "3", "ruleset_version": "rules-2026.10",
               "training_data_digest": frame_digest(train)}}, actor="svc-scorer")
 audit2.close()
-registry_view = {"version": "3", "run_id": "<RUN_ID from MLflow>", "model_digest": "<sha256 of the model file>",
+model_file = workdir / "trade-anomaly-v3.joblib"
+joblib.dump(model, model_file)
+registry_view = {"version": "3", "run_id": None, "model_digest": file_digest(model_file),  # no registry here: no run id
                  "training_data_digest": frame_digest(train)}
 record = find_decision(audit2.records(), trade_id=cur_trades["item_id"].iloc[top])
-lineage = decision_lineage(record, version_info=registry_view, code_version="<git commit of the training code>")
+lineage = decision_lineage(record, version_info=registry_view, code_version=None)  # no commit recorded: "unknown"
 for step, value in lineage.chain():
     print(f"{step:<22} {value[:80]}")
 check_repro = reproduce_decision(record, model.anomaly_score, feature_order=features,
@@ -513,13 +534,17 @@ print(f"re-scored {check_repro.rescored:.6f} vs logged {check_repro.logged_score
 # %% [markdown]
 # ## 9. Where this sits in model-risk management
 #
-# Supervisors expect every model to go through the same life cycle (SR 11-7 in the US, the PRA's SS1/23 in the
-# UK). Each stage maps to something you built in this course:
+# Supervisors expect every model to go through a managed life cycle. In the US that is **SR 11-7**, the Federal
+# Reserve's and OCC's *Supervisory Guidance on Model Risk Management* (2011). In the UK it is the PRA's **SS1/23**,
+# *Model risk management principles for banks* (effective 17 May 2024); its expectations apply to UK banks,
+# building societies and PRA-designated investment firms with approval to use internal models for regulatory
+# capital (IRB, IMA or IMM), and the PRA expects every other firm to manage model risk proportionately anyway.
+# Each stage maps to something you built in this course:
 #
 # | MRM stage | what the regulator asks | in ibml |
 # |---|---|---|
 # | **Inventory** | every model listed, with an owner, a purpose and a risk tier | the MLflow registry's named models and model cards (week 7) |
-# | **Development and validation** | independent review of data, design, performance and limits before use | time-split backtests, validation reports, four-eyes approval before `@champion` (weeks 2–4, 7) |
+# | **Development and validation** | sound development, then independent review of data, design, performance and limits before use | the developer's evidence: time-split backtests and validation reports (weeks 2–4, 7); four-eyes approval before `@champion` is a change control (week 7), not the validation itself |
 # | **Ongoing monitoring** | evidence that the model still works as validated | drift, health and business alerts, this dashboard (this week) |
 # | **Outcomes analysis** | compare decisions with what really happened | realised alert precision, KYC auto-accept accuracy from late labels (section 3) |
 # | **Controls and audit** | who changed what, who decided what, and can it be reproduced | API roles, hash-chained audit log, lineage, reproduction (sections 7–8) |
@@ -527,6 +552,30 @@ print(f"re-scored {check_repro.rescored:.6f} vs logged {check_repro.logged_score
 # The **model card** (week 7) ties these together: intended use and limits, training data and its digest,
 # validation results, monitoring plan and thresholds, owner and approver. When an alert fires, the card says
 # what "validated" meant, so you can judge how far production has moved from it.
+#
+# **Four eyes is not independent validation.** The rule you built stops one person promoting their own model: a
+# second, authenticated person signs the approval, often a peer on the same team. SR 11-7 asks for more:
+# *effective challenge* by people with the competence, influence and independence to question the model (its
+# section III), and validation by staff who do not develop or use it (section V). SS1/23 asks for an independent
+# validation function (Principle 4), and for the board to name a Senior Management Function (SMF) holder accountable
+# for the whole MRM framework (Principle 2). In a bank, the signed approval records the outcome of that independent
+# validation, given by the validation function; a colleague's signature is not a substitute for it.
+#
+# **Other rules, where they apply.** They are not model-risk rules, but they reach the same services:
+#
+# - **EU AI Act** (Regulation (EU) 2024/1689). AI systems that evaluate the creditworthiness of natural persons
+#   are high-risk (Annex III, point 5(b)), except systems used to detect financial fraud; so are systems that
+#   monitor and evaluate the behaviour of people at work (Annex III, point 4(b)), which a surveillance model scoring
+#   employees' trading may be. High-risk systems need risk management, data governance, logging, human oversight
+#   and documentation (Articles 9–15). Its obligations apply in stages (Article 113): confirm with compliance the
+#   date in force for Annex III systems.
+# - **DORA** (Regulation (EU) 2022/2554, applying from 17 January 2025): ICT risk management, incident reporting and
+#   third-party risk for EU financial entities. It covers the service, its logs and its cloud or vendor
+#   dependencies, not the model's statistics.
+# - **GDPR Article 22**: a person may not be subject to a decision based *solely* on automated processing that has
+#   legal or similarly significant effects. Refusing to onboard a client would be such a decision. Routing every
+#   uncertain KYC document to a reviewer who can change the outcome (week 4, the review queue) keeps a human in
+#   the decision, and the trade detector only raises alerts that a person investigates.
 #
 # > **At a bank.** Change management applies to the *monitoring* too. Raising a threshold to silence an alert is
 # > a model change: it needs a ticket, a second pair of eyes, and a record in the audit log.

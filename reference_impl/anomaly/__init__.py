@@ -16,6 +16,7 @@ from reference_impl.anomaly.detector import (
 )
 from reference_impl.anomaly.explain import REASON_CATALOGUE, ForestExplainer, ReasonCode, reason_code_for
 from reference_impl.anomaly.forest import FastForestScorer, IsolationForestDetector, average_path_length
+from reference_impl.anomaly.onnx_export import OnnxForestScorer, export_onnx, load_onnx, to_onnx_bytes
 from reference_impl.anomaly.overrides import MAX_OVERRIDE_DAYS, Override, OverrideSet, load_overrides, save_overrides
 from reference_impl.anomaly.persistence import detector_metadata, load_detector, save_detector
 from reference_impl.anomaly.rules import (
@@ -43,6 +44,7 @@ __all__ = [
     "MAX_REASONS",
     "MODEL_FEATURES",
     "ModelNotFittedError",
+    "OnnxForestScorer",
     "Override",
     "OverrideSet",
     "REASON_CATALOGUE",
@@ -58,10 +60,13 @@ __all__ = [
     "decide_rules_only",
     "detector_metadata",
     "evaluate_rules",
+    "export_onnx",
     "load_detector",
+    "load_onnx",
     "load_overrides",
     "reason_code_for",
     "rule_masks",
     "save_detector",
     "save_overrides",
+    "to_onnx_bytes",
 ]

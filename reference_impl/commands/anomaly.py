@@ -1,4 +1,4 @@
-"""``ibml anomaly fit|score``: fit a trade anomaly detector on a dataset, score a trades file with it.
+"""``ibml anomaly fit|score|export-onnx``: fit a trade anomaly detector, score a trades file, export it to ONNX.
 
 Thin: argument parsing and printing; the work is in :mod:`reference_impl.anomaly`.
 """
@@ -54,6 +54,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     score.add_argument("--limit", type=int, default=50, help="print at most this many decisions (default 50)")
     score.add_argument("--json", action="store_true", help="one JSON decision per line")
     score.set_defaults(func=run_score)
+
+    export = sub.add_parser(
+        "export-onnx",
+        help="export the saved detector's forest to a sealed ONNX directory (needs the 'onnx' extra)",
+        description="Write OUT/detector.onnx (+ .sha256, .seal, metadata.json) for a JVM/.NET service to embed with "
+        "ONNX Runtime. The file is a model artifact: approve it like the pickle.",
+    )
+    export.add_argument("out", type=Path, help="output directory (replaced as a whole)")
+    export.add_argument("--model", type=Path, default=None, help="detector directory (default: the workspace's)")
+    export.add_argument(
+        "--graph",
+        choices=("skl2onnx", "folded"),
+        default="skl2onnx",
+        help="skl2onnx: the converter's graph (default); folded: one tree-ensemble node, ~100x faster per row "
+        "(benchmarks/bench_onnx.py), the one to embed when latency matters",
+    )
+    export.set_defaults(func=run_export_onnx)
 
 
 def _default_model_path() -> Path:
@@ -123,4 +140,21 @@ def run_score(args: argparse.Namespace) -> int:
     ruleset = decisions[0].ruleset_version if decisions else "-"
     summary = f"{len(decisions)} trades, {n_flagged} flagged ({n_flagged / max(len(decisions), 1):.2%}); {label}, rules {ruleset}"
     print(summary if not args.json else json.dumps({"summary": summary}))
+    return 0
+
+
+def run_export_onnx(args: argparse.Namespace) -> int:
+    from reference_impl.anomaly.onnx_export import _require_onnx, export_onnx, load_onnx
+
+    _require_onnx()  # before the (slow) model load: a missing extra is one line, straight away
+    from reference_impl.anomaly import load_detector
+
+    detector = load_detector(args.model or _default_model_path(), warm_up=False)
+    path = export_onnx(detector, args.out, graph=args.graph)
+    scorer = load_onnx(path)  # read back through the seal check, as an embedding service would
+    print(
+        f"exported {detector.model_version_} to {path / 'detector.onnx'} "
+        f"({scorer.graph} graph, {len(detector.features_)} features, threshold {scorer.threshold:.4f}; "
+        "anomaly_score = -(scores + offset), offset in the model metadata)"
+    )
     return 0

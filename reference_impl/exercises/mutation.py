@@ -32,6 +32,7 @@ WEEKS = (
     "week05_service",
     "week06",
     "week06_pytest",
+    "week06_queue",
     "week07",
     "week07_mlflow",
     "week08",

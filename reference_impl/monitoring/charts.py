@@ -10,8 +10,10 @@ import base64
 import io
 from collections.abc import Sequence
 
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from reference_impl.monitoring.drift import DriftReport
@@ -55,8 +57,8 @@ def score_distribution_chart(reference: np.ndarray, current: np.ndarray) -> Figu
 
 
 def psi_chart(drift: DriftReport | None) -> Figure:
-    """PSI per feature with the 0.1 / 0.2 bands; drifted features (by the verdict's test) in red."""
-    fig = Figure(figsize=_SIZE)
+    """PSI per feature with the 0.1 / 0.25 bands; drifted features (by the verdict's test) in red."""
+    fig = Figure(figsize=_SIZE, layout="constrained")
     ax = fig.subplots()
     rows = [f for f in (drift.features + ((drift.score,) if drift.score else ())) if f.psi is not None] if drift else []
     if drift is None or not rows:
@@ -69,12 +71,12 @@ def psi_chart(drift: DriftReport | None) -> Figure:
     ax.barh(names, values, color=colors)
     ax.axvline(drift.thresholds.psi_moderate, color="#dd8452", linestyle="--", linewidth=1, label="PSI 0.1 moderate")
     ax.axvline(
-        drift.thresholds.psi_significant, color="#c44e52", linestyle="--", linewidth=1, label="PSI 0.2 significant"
+        drift.thresholds.psi_significant, color="#c44e52", linestyle="--", linewidth=1, label="PSI 0.25 significant"
     )
     ax.invert_yaxis()
     ax.set_xlabel("PSI (red = drifted by Wasserstein/KS verdict)")
     ax.set_title("Drift per feature")
-    ax.legend(loc="lower right", fontsize=8)
+    fig.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)  # below the axes: hides no bar
     return fig
 
 
@@ -91,7 +93,7 @@ def latency_chart(series: pd.DataFrame, slo_ms: float | None = None) -> Figure:
     ax.set_ylabel("latency (ms)")
     ax.set_title("Latency percentiles over time")
     ax.legend(loc="upper left", fontsize=8)
-    fig.autofmt_xdate()
+    _time_axis(fig, ax, x)
     return fig
 
 
@@ -117,7 +119,7 @@ def rates_chart(series: pd.DataFrame) -> Figure:
     handles, labels = ax.get_legend_handles_labels()
     more_handles, more_labels = volume.get_legend_handles_labels()
     ax.legend(handles + more_handles, labels + more_labels, loc="upper left", fontsize=8)
-    fig.autofmt_xdate()
+    _time_axis(fig, ax, x)
     return fig
 
 
@@ -147,8 +149,19 @@ def outcomes_chart(series: pd.DataFrame) -> Figure:
     ax.set_ylabel("%")
     ax.set_title("Outcomes (late labels joined back to decisions)")
     ax.legend(loc="lower left", fontsize=8)
-    fig.autofmt_xdate()
+    _time_axis(fig, ax, x)
     return fig
+
+
+def _time_axis(fig: Figure, ax: Axes, x: Sequence) -> None:
+    """Dates as a reader writes them (``06:20``, ``Nov 15``), never ``06:20.000000``; the zone in the label."""
+    if not (len(x) and hasattr(x[0], "toordinal")):  # not a time axis (a series indexed by numbers)
+        return
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_xlabel("time (UTC)")
+    fig.autofmt_xdate()
 
 
 def _x(series: pd.DataFrame) -> Sequence:

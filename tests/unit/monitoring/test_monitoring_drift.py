@@ -77,7 +77,7 @@ def test_psi_of_identical_samples_is_zero(values):
     assert psi(np.array(values), np.array(values)) == pytest.approx(0.0, abs=1e-12)
 
 
-@pytest.mark.parametrize(("value", "level"), [(0.0, "stable"), (0.099, "stable"), (0.1, "moderate"), (0.2, "significant")])
+@pytest.mark.parametrize(("value", "level"), [(0.0, "stable"), (0.099, "stable"), (0.1, "moderate"), (0.249, "moderate"), (0.25, "significant")])
 def test_psi_bands(value, level):
     assert psi_level(value) == level
 
