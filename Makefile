@@ -14,7 +14,7 @@ NBVAL_OPTS := --nbval --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-
 help:
 	@echo "make demo       generate data and run the pipeline end to end (the main job)"
 	@echo "make test       ruff + mypy, unit + integration tests, nbval over every notebook, browser tests"
-	@echo "make lint       ruff (lint + format check) and mypy on reference_impl"
+	@echo "make lint       ruff (lint + format check), mypy, actionlint (.github/workflows) and hadolint (Dockerfile)"
 	@echo "make lab        JupyterLab on notebooks/"
 	@echo "make notebooks  re-execute every notebook in place (refreshes stored outputs)"
 	@echo "make lock       re-resolve dependencies into requirements.lock (hashed, reproducible)"
@@ -40,6 +40,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check reference_impl
 	$(BIN)/ruff format --check reference_impl
 	$(BIN)/mypy
+	$(BIN)/actionlint
+	$(BIN)/hadolint Dockerfile
 
 test: lint
 	$(BIN)/python -m pytest tests reference_impl

@@ -31,7 +31,9 @@
 # 5. validate a challenger against the champion on the same backtest, and read a failed report (Exercise 7.1);
 # 6. enforce four-eyes approval, run a rollback drill and choose the rollback target (Exercise 7.2);
 # 7. reproduce a run from its lineage, and answer "which model was champion on Tuesday?" (Exercise 7.3);
-# 8. read the model card a reviewer signs off.
+# 8. read the model card a reviewer signs off;
+# 9. read the CI/CD pipeline for model artifacts stage by stage, and say why four eyes sits outside it;
+# 10. say when a bank embeds a model in a JVM service (ONNX Runtime's Java API) instead of calling a Python service.
 #
 # **Prerequisites.** [Week 3](week03_feature_engineering.ipynb) and [Week 4](week04_evaluation.ipynb) (trade
 # features, the anomaly detector and its time-based backtest) and [Week 6](week06_testing_ml_services.ipynb). Week 5's
@@ -655,6 +657,170 @@ print("## " + next(s for s in sections if s.startswith("Metrics per segment")))
 # > moving alias without recording what the alias pointed at.
 
 # %% [markdown]
+# ## 15. CI/CD for model artifacts
+#
+# Sections 6 to 13 ran the governed chain by hand: train and register, validate, write the card, package. A bank
+# runs the same chain in a pipeline on every change to the main branch, so every candidate model is built the same
+# way from recorded inputs and arrives with the same evidence. The repository ships that pipeline for people who
+# fork it: [`.github/workflows/ci.yml`](../.github/workflows/ci.yml), explained in
+# [`docs/cicd.md`](../docs/cicd.md), with the serving image in [`Dockerfile`](../Dockerfile). The cell below reads
+# the workflow file from disk and prints its triggers, jobs and steps, so what you read is what GitHub runs.
+
+# %%
+import yaml  # noqa: E402
+
+import reference_impl  # noqa: E402
+
+REPO = Path(reference_impl.__file__).resolve().parent.parent  # the checkout: `make venv` installs it editable
+WORKFLOW = REPO / ".github" / "workflows" / "ci.yml"
+workflow_text = WORKFLOW.read_text(encoding="utf-8")
+workflow = yaml.safe_load(workflow_text)
+triggers = workflow[True]  # YAML 1.1 reads the bare key `on` as the boolean True
+releases = dict(re.findall(r"uses: ([\w.-]+/[\w.-]+)@[0-9a-f]{40} # (v[\d.]+)", workflow_text))
+
+
+def command_of(step):
+    """The line of a step that does the work: the action it uses, or its main command."""
+    if "uses" in step:
+        action = step["uses"].split("@")[0]
+        return f"uses {action} {releases[action]} (pinned by commit SHA)"
+    lines = [re.sub(r"\s+(#.*|\\)$", "", line.strip()) for line in step["run"].strip().splitlines()]
+    found = [m for line in lines if (m := re.match(r"(?:\w+=\S+ )*(\.venv/bin/)?(ibml .*|docker build.*|\.ci/run|make .*)", line))]
+    return "run: " + (re.sub(r" [|>] .*", "", found[0][2]) if found else lines[0])
+
+
+print("triggers:", ", ".join(f"{event} to {', '.join(spec['branches'])}" for event, spec in triggers.items()))
+print("token permissions:", workflow["permissions"])
+for job_id, job in workflow["jobs"].items():
+    when = f"needs {job['needs']}; only if {job['if']}" if "needs" in job else "on every trigger"
+    print(f"\njob {job_id!r}: {job['name']} ({when})")
+    for number, step in enumerate(job["steps"], 1):
+        print(f"  {number:>2}. {step['name']:<38} {command_of(step)}")
+
+# %% [markdown]
+# Read the `model-artifact` job stage by stage. Each stage is a command you have already met, and each can stop
+# the job:
+#
+# | stage | command | the job stops when | by hand in this notebook |
+# | --- | --- | --- | --- |
+# | train | `ibml train anomaly --seed 42 --as ci-pipeline` | the recipe or the store fails. The run records lineage; the submission is signed and the version registered as `@challenger`, validation `not_validated`, approval `pending` | section 6 |
+# | validate | `ibml registry validate trade-anomaly N` | a threshold fails (exit 1): the same backtest for the version and `@champion`, the same `DEFAULT_THRESHOLDS` | sections 7 and 9 |
+# | model card | `ibml registry card trade-anomaly N` | the card cannot be generated from the recorded state | section 13 |
+# | confirm `@challenger` | `ibml registry list trade-anomaly` | version N is not `@challenger` with validation passed and approval pending | section 6 |
+# | serving image | `docker build` with the repository's `Dockerfile` | the image does not build, e.g. a hash in `requirements.lock` does not match | section 14 |
+#
+# Every later step uses the version number that `train` reported, never "latest" (section 4 showed why). The
+# evidence (training log, validation report, model card, registry listing, audit log, the submitter's public key)
+# is uploaded with the job. Two facts matter most to a reviewer, and the next cell checks both in the file: no step
+# approves, promotes or rolls back, and the pipeline's only identity is a submitter.
+
+# %%
+change_control = [step["name"] for job in workflow["jobs"].values() for step in job["steps"]
+                  if re.search(r"^\s*(\S*/)?ibml registry (approve|promote|rollback)\b", step.get("run", ""), re.M)]
+roles = sorted({role for step in workflow["jobs"]["model-artifact"]["steps"]
+                for role in re.findall(r"--role (\w+)", step.get("run", ""))})
+print("steps that approve, promote or roll back:", change_control or "none")
+print("roles the pipeline's identity holds:", ", ".join(roles))
+print("secrets the workflow reads:", "none" if "secrets." not in workflow_text else "SOME: check them")
+print("the validate stage's gate for trade-anomaly:")
+for rule in DEFAULT_THRESHOLDS["trade-anomaly"]:
+    print("  " + rule.describe())
+
+# %% [markdown]
+# **Where four eyes sits.** After the job, a person enrolled as `model_validator`, who is not `ci-pipeline`, reads
+# the card and the validation report and then runs `ibml registry approve` and `ibml registry promote` with their
+# own key (section 8). If the pipeline held a validator's key, "four eyes" would be one person plus a robot that
+# signs whatever it is given. Promotion moves a pointer, so it needs no rebuild: the serving image contains code
+# and locked dependencies only, and loads `@champion` from the registry when it starts.
+#
+# That is one of two ways to package, with different costs. Section 14's way, one image per model version
+# (`ibml registry package`), makes the image itself the approved artifact: you can trace it by its label, but
+# every promotion and every rollback is a new deployment. The pipeline's way, one image for the code, makes a
+# rollback a pointer move taking seconds. Traceability then comes from the audit trail: each decision records the
+# version that made it, and the service resolves the alias once at load time. Whichever you choose, write it down
+# in the model's change-management record. The image is linted (`hadolint`) but not built here: this machine has
+# no Docker engine and cannot pull images. GitHub's runner builds it.
+#
+# > **At a bank.** The pipeline is a *submitter*, and only that: it can propose a model and produce evidence, but it
+# > can never approve one. The people directory, and the pipeline's entry in it, belong to another team. The
+# > pipeline's key sits in the CI system's secret store. Its actions are pinned to commit SHAs (a tag can be moved).
+# > The evidence is retained as long as the model-risk policy says. Protect `main` so that the code that trains
+# > the model has been reviewed as well.
+
+# %% [markdown]
+# ## 16. Embedding a model in a JVM service
+#
+# The bank's core platform is often Java. It can use a Python model in two ways:
+#
+# 1. **Call a Python service** over HTTP (week 5's `ibml serve`; `clients/java/` is a Java 17 client written
+#    against its OpenAPI contract) or through a queue (`ibml consume`).
+# 2. **Embed the model** in the Java service's own process. `reference_impl/anomaly/onnx_export.py` exports the
+#    anomaly forest to ONNX, a portable graph format, and ONNX Runtime's Java API (`ai.onnxruntime`: an
+#    `OrtEnvironment`, one `OrtSession` per model file) scores the same file the Python parity tests check.
+#
+# The cell below prints, from the module itself, what the ONNX file holds and what an embedding service has to
+# reproduce around it. It converts nothing and runs no ONNX code.
+
+# %%
+from reference_impl.anomaly import onnx_export  # noqa: E402
+
+print("files in an exported model directory:", ", ".join(
+    [onnx_export.ONNX_FILE, onnx_export.ONNX_DIGEST_FILE, onnx_export.ONNX_SEAL_FILE, onnx_export.ONNX_METADATA_FILE]))
+print("operator sets:", ", ".join(f"{domain or 'ai.onnx'} {version}" for domain, version in onnx_export.TARGET_OPSET.items()))
+print("input:", onnx_export.INPUT_NAME, "(float32 matrix, one row per trade, NaN imputed with the training medians)")
+print("output:", onnx_export.SCORE_FORMULA)
+print("the seal is checked with purpose", repr(onnx_export.ONNX_SEAL_PURPOSE), "before the graph is loaded")
+
+# %% [markdown]
+# The graph holds only the forest. Everything else the service does around the model stays in Python: the trade
+# features (rolling statistics from the online store), the rules, the SHAP reason codes, the fallback, the audit
+# record, the micro-batching.
+#
+# **What the numbers say.** These figures come from [`docs/embedding.md`](../docs/embedding.md)
+# (`python benchmarks/bench_onnx.py`, 100 trees, one thread, a loaded 2-core machine: compare the ratios):
+# - One row through the *folded* graph (`ibml anomaly export-onnx OUT --graph folded`: one tree-ensemble node and
+#   five arithmetic nodes) takes about 13 µs. A call to the scoring service takes 8–10 ms at p50 over loopback, and
+#   about 1 ms of that is the model, rules and reason codes. In-process, the model call is almost free.
+# - The standard converter's graph (skl2onnx, 2,710 nodes for 100 trees) takes 4–5 ms per row, because onnxruntime
+#   pays a cost for every node. ONNX is a format, not a speed-up: time the exact file you would embed.
+# - At 100,000 rows the folded graph runs at 0.8–1.0 times scikit-learn's speed. A JVM batch job gains nothing in
+#   speed from embedding. It may still gain by not shipping the data to Python.
+# - Parity on 10,000 trades: max |Δ score| about 2e-7 for both graphs (the test allows 1e-6), and not one of the
+#   10,000 flags differs.
+# - The JVM's own per-call cost (JNI, copying the input) was not measured: the ONNX Runtime jar comes from Maven
+#   Central, which this machine cannot reach. The platform team measures it with the same file.
+#
+# **Embed** when the call itself is the problem:
+# - a latency budget of microseconds to a millisecond inside a request path, such as a pre-trade check or a limit
+#   check in the order flow, where one network hop and JSON encoding cost more than scoring does;
+# - data movement: a JVM batch or stream job (Spark on the JVM, Flink) that should not ship millions of rows to
+#   another service. The gain is in not moving data and in one fewer dependency, not in scoring speed (see above);
+# - availability: no second service that can be down, and no fallback path for when it is;
+# - operations: the platform team will run a JVM service but not a Python one.
+#
+# **Call the service** when what surrounds the model matters more, which is the usual case for this course's
+# models:
+# - the features must be computed in exactly one place. An embedding service has to reimplement them in Java (or
+#   receive them precomputed), and a feature computed differently in training and serving is silent skew. Put a
+#   parity test on the features, not only on the score;
+# - reason codes, rules, fallbacks and the audit trail come with the Python service and would have to be rebuilt
+#   in every embedding;
+# - model releases: with a service, promotion moves `@champion` and one service reloads. With embedding, every JVM
+#   service that loads the file must pick up the new version, verify its digest and seal, and record which version
+#   made each decision. The model inventory must list every place the model runs;
+# - the ONNX file is a model artifact, not a library. It is validated, approved and sealed like the pickle, and
+#   the parity test (scores within 1e-6 of the fast scorer, identical decisions on 10,000 rows) must run on the
+#   exported file before it is approved.
+#
+# A common hybrid: the JVM embeds the folded graph as a **pre-screen** and sends only the trades it would flag, or
+# the borderline ones, to the service. The service decides them with rules, reasons and an audit record. The
+# embedded score is never the record; the service's decision is.
+#
+# > **At a bank.** Embedding moves the model into another team's release cycle and another team's audit trail.
+# > Agree in writing who owns the score parity test, who verifies the seal before loading, and who answers
+# > "which model version decided this?" for the embedded copy.
+
+# %% [markdown]
 # ## Check your understanding
 #
 # Try each question before you look; the answers are in [`docs/answers.md`](../docs/answers.md#week-7).
@@ -687,6 +853,11 @@ print("## " + next(s for s in sections if s.startswith("Metrics per segment")))
 # - MLflow keeps no alias history. Our hash-chained audit log records every move, which answers "which model
 #   decided this?"
 # - Reproduce runs from lineage. The model card is generated from recorded state, never written by hand.
+# - A CI/CD pipeline runs the same chain on every merge: train, validate (the same gate), model card,
+#   `@challenger`, serving image, evidence. It is a submitter only; approval and promotion stay a four-eyes step
+#   outside it.
+# - Embed the ONNX graph in a JVM service when the network hop or a second service is the problem. Call the
+#   Python service when features, reason codes, fallbacks and the audit trail must live in one place.
 #
 # **Previous:** [Week 6: testing ML services](week06_testing_ml_services.ipynb).
 # **Next:** [Week 8: deployment, monitoring and governance](week08_monitoring_governance.ipynb).
