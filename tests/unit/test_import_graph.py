@@ -196,6 +196,7 @@ ALLOWED: dict[str, set[str]] = {
     "batch": {"data", "features", "evaluation", "governance", "anomaly", "lifecycle"},
     "serving": {"data", "features", "evaluation", "governance", "anomaly", "kyc", "lifecycle"},
     "monitoring": {"data", "features", "evaluation", "governance", "serving"},
+    "consumer": {"governance", "lifecycle", "serving"},  # the trade room's pipeline, fed from a queue instead of HTTP
 }
 
 
