@@ -26,13 +26,15 @@
 # 5. choose a threshold from reviewer capacity (Exercise 4.3) or from the cost of a miss versus a false alert
 #    (Exercise 4.4) — on validation data, never on the test set;
 # 6. read recall by anomaly type and decide which rule to add next;
-# 7. read a decision's reason codes (rules plus SHAP) and its versions;
-# 8. route KYC documents by calibrated confidence: per-class thresholds for a target precision, manual review
-#    for the rest (Exercises 4.5 and 4.6).
+# 7. read a decision's reason codes (rules plus SHAP) and its versions, and set them against the model's global
+#    picture (mean |SHAP| and dependence plots, as the model card records them per version);
+# 8. carry the threshold lessons over to a classifier: check calibration, then route KYC documents by per-class
+#    confidence thresholds for a target precision, manual review for the rest (Exercises 4.5 and 4.6).
 #
 # **Prerequisites.** [Week 2](week02_ml_vocabulary.ipynb) (splits by time, precision and recall) and
 # [Week 3](week03_feature_engineering.ipynb) (the trade features).
-# **Time.** About 2 hours in the notebook, plus 4 hours of exercises (the roadmap's estimate).
+# **Time.** About 2½ hours in the notebook, plus 4 hours of exercises (the roadmap's estimate, from
+# `benchmarks/bench_course_hours.py`).
 #
 # **Exercises.** Each exercise ships *not started*: its cell raises `NotImplementedError`, and the check cell below
 # it prints `Exercise 4.N not started` (later cells then use the reference solution, so the notebook still runs).
@@ -47,14 +49,23 @@
 # %matplotlib inline
 import warnings
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import RandomForestClassifier
 
 from reference_impl import data, features
-from reference_impl.anomaly import IsolationForestDetector, TradeAnomalyDetector
+from reference_impl.anomaly import (
+    IsolationForestDetector,
+    TradeAnomalyDetector,
+    global_explanation,
+    plot_shap_dependence,
+    plot_shap_summary,
+)
+from reference_impl.data import make_clients, make_kyc_documents
 from reference_impl.evaluation import (
     backtest,
+    expected_calibration_error,
     plots,
     pr_auc,
     precision_at_k,
@@ -67,11 +78,16 @@ from reference_impl.evaluation import (
     threshold_for_precision,
 )
 from reference_impl.exercises.week04 import check, reference
+from reference_impl.kyc import (
+    KycClassifier, KycModel, ReviewQueue, TextGuard, brier_score, calibrate_router, coverage_accuracy_curve,
+    plot_coverage_accuracy, plot_reliability, reliability_curve, split_documents,
+)
 
 warnings.filterwarnings("ignore", category=FutureWarning)  # keep teaching output free of library notices
 warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm's notice when shap is imported in Jupyter
 pd.set_option("display.width", 120)
 pd.set_option("display.precision", 3)
+pd.set_option("display.max_columns", 12)
 
 SEED = 7
 N_TRADES = 6_000
@@ -383,12 +399,60 @@ for r in example.reasons:
     print(f"  [{r['source']:>5}] {r['code']:<22} {r['text']}{contribution}")
 
 # %% [markdown]
-# > **At a bank.** Reason codes are what the analyst reads first and what audit samples later. Keep codes stable
-# > (systems count them) and texts readable; version the rule set and record the version in every decision, so a
-# > decision from March can be replayed with March's rules.
+# ### The global picture: what the model relies on overall
+#
+# Reason codes explain *one* trade. The reviewer who signs off a model version asks the other question: across
+# ordinary trades, which features move the score at all, and in which direction? The same exact SHAP values,
+# averaged over a fixed, seeded sample of training rows, answer it: the **mean |SHAP|** of each feature ranks
+# them, a **beeswarm** shows every sampled trade's push (colour = the feature's value), and a **dependence plot**
+# shows how one feature's push changes with its value.
+
+# %%
+picture = global_explanation(detector, feats[train], sample_size=200, seed=SEED)
+print(picture.importance.head(6)[["rank", "feature", "code", "mean_abs_shap", "mean_shap"]].round(3).to_string(index=False))
+ranks = dict(zip(picture.importance["feature"], picture.importance["rank"]))
+for r in example.reasons:
+    if r["source"] == "model":
+        print(f"example trade's model reason {r['code']} ({r['feature']}): +{r['contribution']:.2f} here, "
+              f"rank {ranks[r['feature']]} of {len(ranks)} globally")
+fig = plot_shap_summary(picture, max_features=8)
+fig
+
+# %%
+fig = plot_shap_dependence(picture, "trader_trade_count_7d")
+fig
 
 # %% [markdown]
-# ## Confidence thresholds and manual-review routing (KYC documents)
+# Read the two views together. Globally the forest leans on a few features. The binary ones isolate their *rare*
+# value in a single split, so they rank high while most trades get a small push towards "normal" from the common
+# value: red dots far right for `off_hours` (8 % of trades). `is_new_counterparty` is the question a validator
+# would ask about: about 60 % of this small synthetic sample's trades are a counterparty's first with the book, so
+# the *established* value (blue) is the rare one and is what looks unusual to the forest. That is not what the
+# business means by risk, and it is why a rule (`R_NEW_CPTY_LARGE`), not the forest, owns that control. The
+# dependence plot shows a shape a reviewer can check against the business: a trader's weekly trade count pushes
+# slightly towards "normal" up to about twice its median (dashed line), then towards "anomalous", harder the
+# further above it the trader is.
+#
+# A flagged trade's reason can be a feature that ranks low globally (the example's `counterparty_prior_trades`,
+# 13th of 18). That is not a contradiction: an isolation forest reacts to rare values, so "unimportant on average"
+# never means "ignore this reason".
+#
+# `ibml train anomaly` records this report for every version (training rows, the recipe's seed) and the model card
+# ranks the features and links the PNGs (`reference_impl/lifecycle/explainability.py`; week 7 writes a card).
+#
+# > **At a bank.** Reason codes are what the analyst reads first and what audit samples later. Keep codes stable
+# > (systems count them) and texts readable; version the rule set and record the version in every decision, so a
+# > decision from March can be replayed with March's rules. The global report belongs in the validation pack: a
+# > validator checks that the ranking is plausible, and a new version whose ranking moves (a feature jumping to
+# > the top) needs an explanation before approval.
+
+# %% [markdown]
+# ## 8. Calibrated confidence: routing KYC documents to manual review
+#
+# Section 5 chose thresholds for a score that promises nothing by itself: an anomaly score of 0.6 only ranks
+# trades. A classifier's probability seems to promise more — "0.95" reads as "right 95 % of the time" — so this
+# section first tests that promise (**calibration**), then applies section 5's rules to it: thresholds chosen on
+# validation data, **per class**, and the test result reported once, with the sample behind it.
 #
 # A KYC team receives thousands of scanned documents a week: passports, utility bills, bank statements,
 # certificates of incorporation. A classifier can sort most of them, but "most" is not a control. What the
@@ -398,29 +462,10 @@ for r in example.reasons:
 # * **manual review** when it is not — a human decides, and the decision becomes new training data;
 # * **reject as unknown** when the document looks like none of our classes (empty, garbled, a random letter).
 #
-# Three ideas make this work: probabilities that are as **calibrated** as we can make them (ideally 0.95 means
-# right 95 % of the time) and *checked*, because they rarely are; thresholds **per class** chosen on
-# **validation** data from the accuracy actually observed there (never on test data); and **guards** that keep
-# out-of-scope text away from auto-accept whatever the model says.
+# **Guards** in front of the model keep out-of-scope text away from auto-accept whatever the model says.
 
 # %%
-import warnings
-
-import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
-
-from reference_impl.data import make_clients, make_kyc_documents
-from reference_impl.evaluation import expected_calibration_error
-from reference_impl.exercises.week04_kyc import check, reference
-from reference_impl.kyc import (
-    KycClassifier, KycModel, ReviewQueue, TextGuard, brier_score, calibrate_router, coverage_accuracy_curve,
-    plot_coverage_accuracy, plot_reliability, reliability_curve, split_documents,
-)
-
-warnings.filterwarnings("ignore", category=FutureWarning)
-pd.set_option("display.width", 120)
-pd.set_option("display.max_columns", 12)
+from reference_impl.exercises.week04_kyc import check  # exercises 4.5 and 4.6 have their own check module
 
 KYC_SEED = 4
 kyc_docs = make_kyc_documents(make_clients(80, seed=KYC_SEED), n_docs=700, seed=KYC_SEED)
@@ -507,12 +552,14 @@ print(pd.DataFrame(rows).to_string(index=False))
 
 # %% [markdown]
 # > **At a bank.** The threshold table is a *control*, not a tuning detail. It is versioned with the model
-# > (`routing.json` next to the weights), reviewed by the model-risk team like any other parameter, and
-# > chosen on validation data: choosing it on test data would make the reported precision a promise the
-# > model cannot keep. Small validation sets flatter thresholds, so the library also puts a floor under
-# > every threshold (`min_threshold=0.9`): a calibrated 0.6 means four in ten such documents are wrong.
+# > (`routing.json` next to the weights) and reviewed by the model-risk team like any other parameter (section 5's
+# > record applies: how it was chosen, on which data). Small validation sets flatter thresholds, so the library
+# > also puts a floor under every threshold (`min_threshold=0.9`): a calibrated 0.6 means four in ten such
+# > documents are wrong.
 #
 # ### Coverage: how much work does the model save?
+#
+# Coverage is the share of documents that skip manual review: the saving the routing buys at its precision.
 #
 # ### Exercise 4.6 — the share of documents auto-accepted under per-class thresholds
 #
@@ -624,10 +671,6 @@ print(f"{len(queue.decided_labels())} reviewed document(s) ready for retraining"
 # > `text_viewed` event records who read a document and with which role; reviewer decisions that disagree
 # > with the model are the most valuable training data you will get, and the share of disagreements is a
 # > monitoring signal in its own right.
-#
-# **Summary.** Calibrate first (check the reliability curve and Brier score); choose per-class thresholds on
-# validation for a target precision; report coverage against that precision per subset; guard against
-# out-of-scope input explicitly; and treat the threshold table and the review queue as controls.
 
 # %% [markdown]
 # ## Check your understanding
@@ -641,7 +684,8 @@ print(f"{len(queue.decided_labels())} reviewed document(s) ready for retraining"
 # 5. The reviewer budget is 8 alerts a day over 2.5 days, and three trades tie on the score at the cut. How many alerts fit, and where does the threshold go if the tied trades do not all fit?
 # 6. Recall by anomaly type shows that wash trades are caught about half the time. What does this table tell you that one overall recall number cannot, and what decision does it support?
 # 7. What does every decision record (versions, score, threshold, reasons)? Why are the rule-set version and stable reason codes part of it?
-# 8. In KYC routing, why does calibration matter more than accuracy, why are thresholds chosen per class on validation data, and what does a class whose threshold is `math.inf` mean?
+# 8. A flagged trade's top model reason is a feature that ranks low in the model card's mean |SHAP| table. Is that a contradiction? What does each view answer, and what should a validator do when a new version's ranking changes?
+# 9. In KYC routing, why does calibration matter more than accuracy, why are thresholds chosen per class on validation data, and what does a class whose threshold is `math.inf` mean?
 
 # %% [markdown]
 # ## Summary
@@ -654,9 +698,13 @@ print(f"{len(queue.decided_labels())} reviewed document(s) ready for retraining"
 # - Choose thresholds on validation data from capacity, a target precision or costs, and state the expected
 #   alerts per day. Never tune on the test set.
 # - Recall by anomaly type tells you which rule or feature to add next.
-# - Each decision records versions, features, score, threshold and at most four reason codes.
-# - For classifiers, calibrate first, then route by per-class confidence thresholds chosen on validation for a
-#   target precision; everything else goes to manual review.
+# - Each decision records versions, features, score, threshold and at most four reason codes; the model card
+#   adds the global picture per version (mean |SHAP| ranking, summary and dependence plots).
+# - For classifiers, check calibration first (reliability curve, Brier score, ECE) and do not trust a confidence
+#   as a probability when it fails; route by per-class thresholds chosen on validation for a target precision,
+#   guard against out-of-scope input, and send everything else to manual review. Report coverage and precision
+#   per subset, with the miss stated when a target is missed; the threshold table and the review queue are
+#   controls.
 #
 # **Previous:** [Week 3: feature engineering](week03_feature_engineering.ipynb).
 # **Next:** [Week 5: model serving](week05_model_serving.ipynb). See `roadmap.md` for the whole course.

@@ -16,6 +16,14 @@ from reference_impl.anomaly.detector import (
 )
 from reference_impl.anomaly.explain import REASON_CATALOGUE, ForestExplainer, ReasonCode, reason_code_for
 from reference_impl.anomaly.forest import FastForestScorer, IsolationForestDetector, average_path_length
+from reference_impl.anomaly.global_explain import (
+    ExplainabilityReport,
+    GlobalExplanation,
+    global_explanation,
+    plot_shap_dependence,
+    plot_shap_summary,
+    write_explainability_report,
+)
 from reference_impl.anomaly.onnx_export import OnnxForestScorer, export_onnx, load_onnx, to_onnx_bytes
 from reference_impl.anomaly.overrides import MAX_OVERRIDE_DAYS, Override, OverrideSet, load_overrides, save_overrides
 from reference_impl.anomaly.persistence import detector_metadata, load_detector, save_detector
@@ -37,8 +45,10 @@ __all__ = [
     "DEFAULT_RULESET",
     "Decision",
     "DuplicateRule",
+    "ExplainabilityReport",
     "FastForestScorer",
     "ForestExplainer",
+    "GlobalExplanation",
     "IsolationForestDetector",
     "MAX_OVERRIDE_DAYS",
     "MAX_REASONS",
@@ -61,12 +71,16 @@ __all__ = [
     "detector_metadata",
     "evaluate_rules",
     "export_onnx",
+    "global_explanation",
     "load_detector",
     "load_onnx",
     "load_overrides",
+    "plot_shap_dependence",
+    "plot_shap_summary",
     "reason_code_for",
     "rule_masks",
     "save_detector",
     "save_overrides",
     "to_onnx_bytes",
+    "write_explainability_report",
 ]

@@ -6,13 +6,15 @@
   anomaly detector or the KYC classifier and log it as a pyfunc model;
 * :mod:`~reference_impl.lifecycle.registry` — register → ``@challenger`` → validate → approve (four
   eyes) → promote to ``@champion`` → roll back; every alias move in our audit log;
-* :mod:`~reference_impl.lifecycle.model_card`, :mod:`~reference_impl.lifecycle.reproduce`,
+* :mod:`~reference_impl.lifecycle.model_card` (with the global SHAP report training logs,
+  :mod:`~reference_impl.lifecycle.explainability`), :mod:`~reference_impl.lifecycle.reproduce`,
   :mod:`~reference_impl.lifecycle.packaging` — the evidence a model-risk reviewer asks for.
 
 Importing this package imports MLflow (a few seconds); the CLI imports it only when a lifecycle
 command runs.
 """
 
+from reference_impl.lifecycle.explainability import log_global_explanation, read_global_explanation
 from reference_impl.lifecycle.model_card import (
     ModelCard,
     ModelProfile,
@@ -88,12 +90,14 @@ __all__ = [
     "generate_docker_context",
     "load_champion",
     "load_version",
+    "log_global_explanation",
     "log_native_model",
     "mlflow_errors",
     "model_digest",
     "open_client",
     "predict_frame",
     "quiet_mlflow",
+    "read_global_explanation",
     "render_html",
     "render_markdown",
     "reproduce_run",

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reference_impl.lifecycle.explainability import card_link_dir, download_global_explanation, read_global_explanation
 from reference_impl.lifecycle.registry import CHAMPION, TAG, ModelRegistry
 from reference_impl.lifecycle.tracking import mlflow_errors
 from reference_impl.workspace import atomic_write
@@ -111,6 +112,8 @@ class ModelCard:
     alias_history: list[dict[str, Any]]
     next_review: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the global SHAP report logged by training (ranking, sample, figure links); empty when none was logged
+    explainability: dict[str, Any] = field(default_factory=dict)
 
 
 def split_metrics(metrics: Mapping[str, float]) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
@@ -195,6 +198,7 @@ def build_model_card(registry: ModelRegistry, name: str, version: str | int) -> 
     )
     moves = [m for m in registry.alias_history(name) if version in (m.get("from_version"), m.get("to_version"))]
     start = run.info.start_time if run else None
+    explained = read_global_explanation(registry.client, info.run_id) if run is not None else None
     created = dt.datetime.fromtimestamp(start / 1000, dt.UTC).isoformat(timespec="seconds") if start else ""
     return ModelCard(
         name=name,
@@ -230,7 +234,27 @@ def build_model_card(registry: ModelRegistry, name: str, version: str | int) -> 
             "approved_at": info.approved_at,
             "submitted_by": info.submitted_by,
         },
+        explainability=_explainability_section(explained, name, version),
     )
+
+
+def _explainability_section(payload: Mapping[str, Any] | None, name: str, version: str) -> dict[str, Any]:
+    """The card's view of a logged report: the ranking rows and the figures as links relative to the card."""
+    if not payload:
+        return {}
+    link_dir = card_link_dir(name, version)
+    figures = [{"title": "SHAP summary (mean |SHAP| and beeswarm)", "link": f"{link_dir}/{payload['summary_png']}"}]
+    figures += [
+        {"title": f"SHAP dependence: {d['feature']}", "link": f"{link_dir}/{d['png']}"}
+        for d in payload["dependence_png"]
+    ]
+    return {
+        "method": payload["method"],
+        "sample": dict(payload["sample"]),
+        "importance": [dict(row) for row in payload["importance"]],
+        "figures": figures,
+        "link_dir": link_dir,
+    }
 
 
 def _environment(autoescape: bool) -> Any:
@@ -272,10 +296,19 @@ def _segment_table(card: ModelCard) -> dict[str, Any]:
 def write_model_card(
     registry: ModelRegistry, name: str, version: str | int, out_dir: Path | None = None, *, log_to_run: bool = True
 ) -> tuple[Path, Path]:
-    """Write ``<name>-v<version>.md`` and ``.html`` (atomically) and attach both to the version's run."""
+    """Write ``<name>-v<version>.md`` and ``.html`` (atomically) and attach both to the version's run.
+
+    When training logged a global explainability report, its PNGs are copied into
+    ``<name>-v<version>-explainability/`` next to the card (the card links them relatively) and attached
+    with it, so the links resolve on disk and among the run's ``model_card/`` artifacts alike.
+    """
     card = build_model_card(registry, name, version)
     out = Path(out_dir) if out_dir is not None else registry.workspace.reports_dir / "model_cards"
     paths = (out / f"{name}-v{card.version}.md", out / f"{name}-v{card.version}.html")
+    figures_dir = None
+    if card.explainability:
+        figures_dir = out / card.explainability["link_dir"]
+        download_global_explanation(registry.client, card.run_id, figures_dir)
     for path, text in zip(paths, (render_markdown(card), render_html(card))):
         with atomic_write(path, "w") as fh:
             fh.write(text)
@@ -283,6 +316,8 @@ def write_model_card(
         with mlflow_errors(f"attaching the model card of {name} v{card.version}"):
             for path in paths:
                 registry.client.log_artifact(card.run_id, str(path), "model_card")
+            if figures_dir is not None:
+                registry.client.log_artifacts(card.run_id, str(figures_dir), f"model_card/{figures_dir.name}")
     return paths
 
 

@@ -53,6 +53,8 @@ class RecipeResult:
     feature_views: dict[str, str]
     input_example: pd.DataFrame
     figures: dict[str, Any] = field(default_factory=dict)
+    #: the global SHAP explanation of the trained model (anomaly recipe), logged under ``explainability/``
+    explanation: Any = None
 
 
 def resolve_params(recipe: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -216,7 +218,19 @@ def train_anomaly(seed: int, params: Mapping[str, Any]) -> RecipeResult:
         feature_views=_view_versions(FEATURE_VIEWS),
         input_example=synthetic_input_example(anomaly_model_input(kind, test_features.head(3))),
         figures={"plots/score_distribution.png": _score_plot(kind, model, test_features, test_trades)},
+        explanation=anomaly_explanation(model, features.loc[train], seed),
     )
+
+
+def anomaly_explanation(model: Any, train_features: pd.DataFrame, seed: int) -> Any:
+    """The global SHAP picture of a trained detector over a seeded sample of its training rows.
+
+    Training rows, because the card describes what the model learned; the sample is fixed by the
+    recipe's seed, so retraining with the same parameters reproduces the report.
+    """
+    from reference_impl.anomaly.global_explain import global_explanation
+
+    return global_explanation(model, train_features, seed=seed)
 
 
 # -- KYC -----------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Train a recipe, log everything to MLflow, register the model as ``@challenger``.
 
 This is what ``ibml train anomaly|kyc`` runs. The run records params, metrics (overall and per
-anomaly type or document class), plots, dataset lineage (``mlflow.data`` digest and source), git
+anomaly type or document class), plots, the global explainability report (anomaly), dataset lineage (``mlflow.data`` digest and source), git
 commit, seed, package versions and feature-view versions; the model is logged as a pyfunc with
 signature, input example and explicit pip requirements.
 """
@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from reference_impl.lifecycle.explainability import log_global_explanation
 from reference_impl.lifecycle.pyfunc import log_native_model
 from reference_impl.lifecycle.recipes import MODEL_NAMES, RecipeResult, train_recipe
 from reference_impl.lifecycle.registry import ModelRegistry, ModelVersionInfo
@@ -62,6 +63,8 @@ def log_recipe_result(result: RecipeResult) -> tuple[str, str]:
         mlflow.set_tag("ibml.model_kind", result.kind)
     for path, fig in result.figures.items():
         log_figure(fig, path)
+    if result.explanation is not None:
+        log_global_explanation(result.explanation)
     logged = log_native_model(result.model, kind=result.kind, input_example=result.input_example)
     with quiet_mlflow():
         mlflow.set_tag("ibml.model_digest", logged.model_digest)

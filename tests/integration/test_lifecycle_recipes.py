@@ -30,8 +30,9 @@ def anomaly_flow(tmp_path_factory):
     r1 = validate_with_recipe(reg, "trade-anomaly", "1", actor="alice")
     reg.approve("trade-anomaly", "1", approver="bob")
     reg.promote("trade-anomaly", "1", actor="bob")
-    v2 = train_and_log("anomaly", seed=11, overrides={**ANOMALY, "contamination": 0.1}, submitter="alice",
-                       workspace=ws, registry=reg)
+    v2 = train_and_log(
+        "anomaly", seed=11, overrides={**ANOMALY, "contamination": 0.1}, submitter="alice", workspace=ws, registry=reg
+    )
     r2 = validate_with_recipe(reg, "trade-anomaly", "2", actor="alice")
     return {"ws": ws, "reg": reg, "v1": v1, "v2": v2, "r1": r1, "r2": r2}
 
@@ -66,7 +67,11 @@ def test_champion_loads_natively_and_as_pyfunc_with_reason_codes(anomaly_flow, m
     monkeypatch.setenv("IBML_HOME", str(anomaly_flow["ws"].root))
     model, info = load_champion("trade-anomaly")
     assert type(model).__name__ == "TradeAnomalyDetector"
-    assert info.version == "1" and info.approved_by == "bob" and info.training_data_digest == anomaly_flow["v1"].data_digest
+    assert (
+        info.version == "1"
+        and info.approved_by == "bob"
+        and info.training_data_digest == anomaly_flow["v1"].data_digest
+    )
     features = anomaly_data(11, resolve_params("anomaly", ANOMALY))["features"].head(5)
     native = [d.to_dict() for d in model.decide(features)]
     with quiet_mlflow():
@@ -118,6 +123,9 @@ def test_model_card_and_docker_context_for_the_champion(anomaly_flow, tmp_path):
     text = md.read_text()
     assert "## Metrics per segment (anomaly type or document class)" in text
     assert "Markets Operations Analytics" in text and "| validation status | passed |" in text
+    # training logged the global SHAP report; the card ranks features and links PNGs copied next to it
+    assert "## Global explainability (SHAP)" in text and "| 1 | " in text
+    assert (md.parent / "trade-anomaly-v1-explainability" / "shap_summary.png").exists()
     ctx = generate_docker_context("trade-anomaly", tmp_path / "docker", registry=reg)
     dockerfile = ctx.dockerfile.read_text()
     assert "ENTRYPOINT" in dockerfile and "model_dir" in dockerfile
@@ -153,7 +161,9 @@ def test_cli_train_then_package(workspace, capsys, tmp_path):
     from reference_impl.cli import main
     from reference_impl.lifecycle import ModelRegistry
 
-    enrol_simulated_people({"alice": ["submitter"], "bob": ["model_validator"]}, directory=PeopleDirectory.for_workspace(workspace))
+    enrol_simulated_people(
+        {"alice": ["submitter"], "bob": ["model_validator"]}, directory=PeopleDirectory.for_workspace(workspace)
+    )
     argv = ["train", "anomaly", "--seed", "11", "--set", "n_trades=1500", "--set", "n_estimators=20", "--as", "alice"]
     assert main(argv) == 0
     out = capsys.readouterr().out
