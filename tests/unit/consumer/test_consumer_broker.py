@@ -201,7 +201,7 @@ def test_connect_gives_up_after_the_configured_attempts():
 
 
 def test_a_missing_queue_or_exchange_is_a_config_error_naming_it_and_anything_else_a_broker_error():
-    from aiormq.exceptions import ChannelNotFoundEntity
+    from aio_pika.exceptions import ChannelNotFoundEntity  # re-exported from aiormq
 
     from reference_impl.consumer.broker import _topology_error
     from reference_impl.errors import ConfigError
