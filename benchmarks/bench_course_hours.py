@@ -1,7 +1,7 @@
 """Estimate each week's study hours from what its notebook asks a learner to read, run and write.
 
 This is a *model*, stated openly so it can be argued with, not a stopwatch on a human: for each
-``notebooks/weekNN_*.py`` source it counts the prose words, the code lines the learner reads and runs, and the
+``notebooks/weekNN_*.py`` source (and each optional ``appendix_*.py``, listed after the weeks) it counts the prose words, the code lines the learner reads and runs, and the
 exercises with their requirements (from ``reference_impl.exercises``), and converts them with the rates below.
 The roadmap quotes its output; change a rate here and the table moves with it.
 
@@ -44,15 +44,19 @@ def notebook_load(path: Path) -> tuple[int, int]:
 def main() -> int:
     exercises = mutation.exercises()
     print(f"{'week':<5} {'words':>6} {'code':>5} {'ex.':>4} {'reqs':>5} {'nb h':>7} {'exer. h':>8} {'total h':>8}")
-    for path in sorted((REPO / "notebooks").glob("week0*.py")):
-        week = int(path.name[4:6])
+    notebooks = REPO / "notebooks"
+    for path in [*sorted(notebooks.glob("week0*.py")), *sorted(notebooks.glob("appendix_*.py"))]:
+        appendix = path.name.startswith("appendix_")
+        label = "app." if appendix else str(int(path.name[4:6]))
         words, code = notebook_load(path)
-        mine = [e for k, e in exercises.items() if int(k.split(".")[0]) == week]
+        mine = [] if appendix else [e for k, e in exercises.items() if k.split(".")[0] == label]
         reqs = sum(len(e.requirements) for e in mine)
         read_h = EXPLORE_FACTOR * (words / WORDS_PER_MINUTE + code / CODE_LINES_PER_MINUTE) / 60
         exercise_h = (len(mine) * EXERCISE_BASE_MINUTES + reqs * MINUTES_PER_REQUIREMENT) / 60
-        total = read_h + exercise_h + PROJECT_HOURS
-        print(f"{week:<5} {words:>6} {code:>5} {len(mine):>4} {reqs:>5} {read_h:>7.1f} {exercise_h:>8.1f} {total:>8.1f}")
+        total = read_h + exercise_h + (0.0 if appendix else PROJECT_HOURS)  # an appendix feeds no project week
+        name = f" {path.stem}" if appendix else ""
+        print(f"{label:<5} {words:>6} {code:>5} {len(mine):>4} {reqs:>5} {read_h:>7.1f} {exercise_h:>8.1f} {total:>8.1f}"
+              f"{name}")
     print(
         f"rates: {WORDS_PER_MINUTE} words/min, {CODE_LINES_PER_MINUTE} code lines/min, x{EXPLORE_FACTOR} exploring, "
         f"{EXERCISE_BASE_MINUTES} min per exercise + {MINUTES_PER_REQUIREMENT} per requirement, "

@@ -1,6 +1,6 @@
 """Time every course notebook against the 45 s execution budget.
 
-Each ``notebooks/week*.ipynb`` is executed in a fresh kernel, in memory (the file is not rewritten), ``--runs``
+Each ``notebooks/week*.ipynb`` (then each ``appendix_*.ipynb``) is executed in a fresh kernel, in memory (the file is not rewritten), ``--runs``
 times; the table shows the median wall time per notebook and the total. Kernel start-up is included, since a
 learner pays it too.
 
@@ -25,9 +25,17 @@ import nbformat
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from reference_impl.notebook_tools import execute_notebook, notebook_paths  # noqa: E402
+from reference_impl.notebook_tools import execute_notebook  # noqa: E402
 
 BUDGET_S = 45.0
+
+
+def notebook_paths(paths: list[str]) -> list[Path]:
+    """Expand directories to their week notebooks, then their appendices (sorted); keep files as given."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        out.extend([*sorted(p.glob("week*.ipynb")), *sorted(p.glob("appendix_*.ipynb"))] if p.is_dir() else [p])
+    return out
 
 
 def time_notebook(path: Path, runs: int, timeout: int) -> float:
@@ -54,9 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("DO_NOT_TRACK", "true")
 
-    paths = notebook_paths(args.paths, ".ipynb")
+    paths = notebook_paths(args.paths)
     if not paths:
-        print("no week*.ipynb notebooks found", file=sys.stderr)
+        print("no week*.ipynb or appendix_*.ipynb notebooks found", file=sys.stderr)
         return 2
     print(f"{'notebook':<40} {'median s':>9} {'budget s':>9}  status   (runs={args.runs})")
     total, over = 0.0, 0

@@ -31,11 +31,11 @@ _HEX_ADDR = re.compile(r"0x[0-9a-fA-F]{6,}")
 
 
 def notebook_paths(paths: Iterable[Path | str], suffix: str) -> list[Path]:
-    """Expand directories to their ``week*`` files with ``suffix``; keep files as given."""
+    """Expand directories to their ``week*`` then ``appendix_*`` files with ``suffix``; keep files as given."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(p.glob(f"week*{suffix}")))
+            out.extend([*sorted(p.glob(f"week*{suffix}")), *sorted(p.glob(f"appendix_*{suffix}"))])
         else:
             out.append(p)
     return out

@@ -46,6 +46,7 @@ import nbformat
 
 from reference_impl.errors import NotebookError
 from reference_impl.exercises.cells import EXERCISE_HEADER, METADATA_KEY, cell_digest
+from reference_impl.labs.records import LabProgress, progress_text
 
 Status = Literal["not_started", "passed", "failing", "changed", "not_run"]
 STATUSES: tuple[Status, ...] = ("passed", "not_started", "failing", "changed", "not_run")
@@ -91,9 +92,14 @@ class NotebookProgress:
 
 @dataclass(frozen=True)
 class ProgressReport:
-    """Progress over several notebooks; ``ok`` is False when any exercise is failing or did not run."""
+    """Progress over notebooks and labs; ``ok`` is False when any exercise is failing or did not run.
+
+    ``labs`` holds the stored ``ibml lab check`` verdicts (:mod:`reference_impl.labs.records`); a lab with a
+    failing milestone, or changed since its last check, makes the report not ok, like a notebook exercise.
+    """
 
     notebooks: list[NotebookProgress]
+    labs: list[LabProgress] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -103,10 +109,16 @@ class ProgressReport:
     def ok(self) -> bool:
         """No exercise failing, changed since its last run, or never run (not started is fine)."""
         counts = self.counts
-        return counts["failing"] == 0 and counts["not_run"] == 0 and counts["changed"] == 0
+        labs_ok = all(lab.state not in ("changed", "missing") and lab.failing == 0 for lab in self.labs)
+        return counts["failing"] == 0 and counts["not_run"] == 0 and counts["changed"] == 0 and labs_ok
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "counts": self.counts, "notebooks": [nb.to_dict() for nb in self.notebooks]}
+        return {
+            "ok": self.ok,
+            "counts": self.counts,
+            "notebooks": [nb.to_dict() for nb in self.notebooks],
+            "labs": [lab.to_dict() for lab in self.labs],
+        }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
@@ -125,11 +137,14 @@ class ProgressReport:
             how = "executed now" if nb.executed else "stored outputs"
             lines.append(f"{Path(nb.path).name} ({how})")
             if not nb.exercises:
-                lines.append("  (no exercises found)")
+                appendix = Path(nb.path).name.startswith("appendix_")
+                lines.append("  (an appendix: reading only, no exercises)" if appendix else "  (no exercises found)")
             for ex in nb.exercises:
                 lines.append(f"  {ex.id:<5} {labels[ex.status]:<22} {ex.title}".rstrip())
                 for msg_line in ex.message.splitlines()[:4]:
                     lines.append(f"{'':30}{msg_line}")
+        if self.labs:
+            lines.extend(progress_text(self.labs))
         c = self.counts
         n_ex = sum(c.values())
         lines.append(
@@ -160,13 +175,15 @@ def read_notebook(path: Path | str) -> nbformat.NotebookNode:
 
 
 def find_notebooks(paths: Iterable[Path | str]) -> list[Path]:
-    """Expand directories to their ``week*.ipynb`` files (sorted); files are kept as given."""
+    """Expand directories to their ``week*.ipynb`` files, then any ``appendix_*.ipynb`` (sorted); files are kept
+    as given. Appendices have no exercises, so they show as notebooks with nothing to do."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
             found = sorted(p.glob("week*.ipynb"))
             if not found:
                 raise NotebookError(f"no week*.ipynb notebooks in directory {p}")
+            found += sorted(p.glob("appendix_*.ipynb"))
             out.extend(found)
         elif not p.exists():
             raise NotebookError(f"notebook {p} does not exist")

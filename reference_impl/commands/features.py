@@ -12,7 +12,7 @@ import pandas as pd
 
 from reference_impl.errors import ConfigError
 
-_TABLES = ["trades", "prices", "desks", "calendar", "counterparties"]
+_TABLES = ["trades", "prices", "desks", "calendar", "counterparties", "instruments"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,6 +32,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="treat the data as known at this UTC time (ISO 8601): the offline store is rebuilt "
         "from rows available by then and the online store catches up to it (default: all)",
+    )
+    mat.add_argument(
+        "--credit",
+        action="store_true",
+        help="also build the credit-risk views (credit data generated from the dataset's reference data, "
+        "prices and seed; see docs/credit_risk.md)",
     )
     mat.add_argument("--check", action="store_true", help="then check online values equal offline point-in-time")
     mat.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
@@ -65,15 +71,27 @@ def _utc(text: str, option: str) -> pd.Timestamp:
 
 def _materialize(args: argparse.Namespace) -> int:
     from reference_impl.data import load_dataset
-    from reference_impl.features import OfflineStore, OnlineStore, check_online_offline, get_view
+    from reference_impl.features import (
+        CREDIT_FEATURE_VIEWS,
+        FEATURE_VIEWS,
+        OfflineStore,
+        OnlineStore,
+        check_online_offline,
+        get_view,
+    )
     from reference_impl.features.pipeline import materialize_features
     from reference_impl.workspace import Workspace
 
     views = [get_view(v).name for v in args.views] if args.views else None
+    if args.credit:
+        views = [*(views or FEATURE_VIEWS), *(v for v in CREDIT_FEATURE_VIEWS if v not in (views or ()))]
     end = _utc(args.end, "--end") if args.end else None
     say = (lambda _m: None) if args.quiet else (lambda m: print(f"features: {m}", file=sys.stderr, flush=True))
     say(f"loading dataset from {args.data_dir or 'the workspace data dir'}")
     data = load_dataset(args.data_dir, tables=_TABLES)
+    if views and any(v in CREDIT_FEATURE_VIEWS for v in views):
+        data.update(_credit_tables(data, args.data_dir))
+        say(f"credit data: {len(data['exposures']):,} exposure rows, {len(data['credit_limits']):,} limits")
     ws = Workspace.from_env()
     offline, online = OfflineStore.from_workspace(ws), OnlineStore.from_workspace(ws)
     results = materialize_features(data, offline, online, views=views, end=end, progress=say)
@@ -88,6 +106,15 @@ def _materialize(args: argparse.Namespace) -> int:
             bad += 0 if report.ok else 1
         return 1 if bad else 0
     return 0
+
+
+def _credit_tables(data: dict, data_dir: Path | None) -> dict:
+    """Credit limits and exposures for the dataset: generated from its reference data, prices and seed."""
+    from reference_impl.data import Manifest, make_credit_data
+    from reference_impl.workspace import Workspace
+
+    manifest = Manifest.read(data_dir if data_dir is not None else Workspace.from_env().data_dir)
+    return make_credit_data(data, data["prices"], seed=manifest.seed)
 
 
 def _json_safe(value: object) -> object:
@@ -126,9 +153,9 @@ def _get(args: argparse.Namespace) -> int:
 
 
 def _views(args: argparse.Namespace) -> int:
-    from reference_impl.features import FEATURE_VIEWS
+    from reference_impl.features import ALL_FEATURE_VIEWS
 
-    for view in FEATURE_VIEWS.values():
+    for view in ALL_FEATURE_VIEWS.values():
         ttl = "none" if view.ttl is None else str(view.ttl)
         kind = " (snapshot)" if view.snapshot else ""
         print(

@@ -1,4 +1,4 @@
-"""Synthetic banking data: reference and market data, trade events, clients, KYC documents.
+"""Synthetic banking data: reference and market data, trade events, credit exposures, clients, KYC documents.
 
 Everything is seeded (``numpy.random.default_rng``) and vectorised; the same seed and parameters
 give byte-identical files (checked via the sha256 hashes in ``manifest.json``). See
@@ -18,6 +18,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from reference_impl.data.anomalies import ANOMALY_NAMES, ANOMALY_TYPES, AnomalySpec
     from reference_impl.data.clients import make_clients
+    from reference_impl.data.credit import (
+        EXPOSURE_COLUMNS,
+        LIMIT_COLUMNS,
+        CreditLimit,
+        ExposureRecord,
+        make_credit_data,
+        validate_credit_data,
+    )
     from reference_impl.data.faults import FAULT_KINDS, FaultResult, inject_faults
     from reference_impl.data.io import SCALES, Manifest, generate_dataset, load_dataset, read_table, summarize_dataset
     from reference_impl.data.kyc_docs import DOC_CLASSES, SUBSETS, make_kyc_documents
@@ -35,6 +43,12 @@ _LAZY: dict[str, str] = {
     "ASSET_CLASSES": "reference_impl.data.reference",
     "AnomalySpec": "reference_impl.data.anomalies",
     "Client": "reference_impl.data.schemas",
+    "CreditLimit": "reference_impl.data.credit",
+    "EXPOSURE_COLUMNS": "reference_impl.data.credit",
+    "ExposureRecord": "reference_impl.data.credit",
+    "LIMIT_COLUMNS": "reference_impl.data.credit",
+    "make_credit_data": "reference_impl.data.credit",
+    "validate_credit_data": "reference_impl.data.credit",
     "DOC_CLASSES": "reference_impl.data.kyc_docs",
     "FAULT_KINDS": "reference_impl.data.faults",
     "FaultResult": "reference_impl.data.faults",
@@ -80,10 +94,14 @@ __all__ = [
     "ASSET_CLASSES",
     "AnomalySpec",
     "Client",
+    "CreditLimit",
     "DOC_CLASSES",
+    "EXPOSURE_COLUMNS",
+    "ExposureRecord",
     "FAULT_KINDS",
     "FaultResult",
     "KycDocument",
+    "LIMIT_COLUMNS",
     "Manifest",
     "QualityIssue",
     "QualityReport",
@@ -95,6 +113,7 @@ __all__ = [
     "inject_faults",
     "load_dataset",
     "make_clients",
+    "make_credit_data",
     "make_kyc_documents",
     "make_prices",
     "make_reference_data",
@@ -102,5 +121,6 @@ __all__ = [
     "read_table",
     "reference_price_at",
     "summarize_dataset",
+    "validate_credit_data",
     "validate_trades",
 ]

@@ -5,8 +5,11 @@
 * 8.2 :func:`kyc_backlog_rule` — write a business alert as a declarative rule: it fires when the KYC
   manual-review workload exceeds the team's capacity, reads the capacity from the metrics (no hard-coded
   number), says what it costs and what to do.
-* 8.3 :func:`first_bad_record` — verify a hash-chained audit log yourself: the index of the first
-  record that was edited, removed or reordered, or ``None``.
+* 8.3 :func:`apply_overrides` (:mod:`.week08_overrides`) — analyst overrides on the model's decisions: active
+  ones only, every match column, force-flag beats suppress, the model's own flag and score kept for audit.
+* 8.4 :func:`first_unanchored_divergence` — what only anchored checkpoints catch: an insider who edits a
+  record and recomputes the whole chain (and the head) passes the chain check; the seq of the first signed
+  checkpoint the log contradicts (another hash there, or the log ends before it), or ``None``.
 
 The notebook imports ``check`` and ``reference`` from here.
 
@@ -14,14 +17,16 @@ Examples
 --------
 >>> EXERCISES["8.1"].evaluate(reference.psi)  # the number of cases passed
 16
->>> EXERCISES["8.3"].evaluate(reference.first_bad_record)  # the number of cases passed
-23
+>>> EXERCISES["8.4"].evaluate(reference.first_unanchored_divergence)  # the number of cases passed
+35
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
+import functools
 import math
 import tempfile
 from collections.abc import Callable
@@ -31,8 +36,9 @@ from typing import Any
 
 import numpy as np
 
+from reference_impl.exercises import week08_overrides
 from reference_impl.exercises.framework import Case, CheckBook, Exercise, Requirement, Structural
-from reference_impl.exercises.week05 import CHAIN_REQS, chain_cases, chain_random_cases
+from reference_impl.governance.anchor import AuditAnchor, Checkpoint
 from reference_impl.governance.audit import GENESIS_HASH, AuditLog, record_hash
 from reference_impl.monitoring import drift
 from reference_impl.monitoring.alerts import AlertRule, C
@@ -60,14 +66,10 @@ def kyc_backlog_rule() -> AlertRule:
     )
 
 
-def first_bad_record(records: list[dict]) -> int | None:
-    """Index of the first record whose sequence number, link to its predecessor or own hash is wrong."""
-    prev = GENESIS_HASH
-    for i, rec in enumerate(records):
-        if rec.get("seq") != i or rec.get("prev_hash") != prev or record_hash(rec) != rec.get("hash"):
-            return i
-        prev = rec["hash"]
-    return None
+def first_unanchored_divergence(records: list[dict], checkpoints: list[Checkpoint]) -> int | None:
+    """Seq of the first checkpoint the log contradicts: another hash at that position, or the log ends before it."""
+    contradicted = [cp.seq for cp in checkpoints if cp.seq >= len(records) or records[cp.seq]["hash"] != cp.hash]
+    return min(contradicted) if contradicted else None
 
 
 # Readable solutions: what check.solution(...) shows (the reference above delegates to the library, which
@@ -90,7 +92,14 @@ def solution_psi(reference: np.ndarray, current: np.ndarray, n_bins: int = 10) -
     return float(np.sum((p_cur - p_ref) * np.log(p_cur / p_ref)))
 
 
-reference = SimpleNamespace(psi=psi, kyc_backlog_rule=kyc_backlog_rule, first_bad_record=first_bad_record)
+apply_overrides = week08_overrides.apply_overrides
+
+reference = SimpleNamespace(
+    psi=psi,
+    kyc_backlog_rule=kyc_backlog_rule,
+    first_unanchored_divergence=first_unanchored_divergence,
+    apply_overrides=apply_overrides,
+)
 
 # --------------------------------------------------------------------------------------------------------------
 # 8.1 PSI
@@ -384,56 +393,200 @@ def backlog_random_cases(rng: np.random.Generator) -> list[Case]:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# 8.3 the first bad record (week 5's requirements and cases, plus logs written by the service's AuditLog)
+# 8.4 the first checkpoint the log contradicts (anchored checkpoints catch an insider's full re-chain)
 # --------------------------------------------------------------------------------------------------------------
 
+ANCHOR_REQS = (
+    Requirement(
+        "position",
+        "a checkpoint `(seq, hash)` vouches for the record at position `seq` of the log (file order, from 0): "
+        "compare its `hash` with that record's stored `hash`",
+        "look the record up by position: records[cp.seq]['hash'] == cp.hash; not the record before it, not its "
+        "prev_hash, not the n-th record for the n-th checkpoint",
+    ),
+    Requirement(
+        "truncated",
+        "a checkpoint whose `seq` is at or past the end of the log contradicts it (records were removed from the "
+        "end); records written after the newest checkpoint contradict nothing",
+        "cp.seq >= len(records) means the record the checkpoint vouches for is gone: that checkpoint is contradicted "
+        "(return its seq). A log longer than the newest checkpoint is normal: those records are simply not anchored yet",
+    ),
+    Requirement(
+        "every",
+        "check every checkpoint, in whatever order and however often they come (the file and the database table are "
+        "both read), and return the smallest contradicted `seq`",
+        "collect the seq of every contradicted checkpoint and return min(...): the list is not sorted, may repeat a "
+        "seq, and two checkpoints of one seq may disagree (then one of them contradicts the log)",
+    ),
+    Requirement(
+        "result",
+        "return that `seq` as an `int`, or `None` when no checkpoint is contradicted (also for no checkpoints)",
+        "return the checkpoint's seq (an int, not the Checkpoint, not its position in the list), and None (not -1 or "
+        "False) when every checkpoint agrees",
+    ),
+)
 
-def _tampered_logs() -> list[tuple[str, list[dict], str]]:
-    """(name, records, requirement) for an intact log and each kind of tampering, on a real AuditLog's records."""
-    clock = iter(dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=i) for i in range(100))
-    with tempfile.TemporaryDirectory(prefix="week08-audit-") as tmp:
-        log = AuditLog(Path(tmp) / "audit.jsonl", clock=lambda: next(clock))
-        for i in range(6):
-            log.append(
-                "trade.decision", {"trade_id": f"T{i:06d}", "score": round(0.1 * i, 2), "flagged": i == 4}, actor="svc"
-            )
+
+@functools.cache
+def _anchored_base() -> tuple[tuple[dict, ...], tuple[Checkpoint, ...]]:
+    """Twelve decision records and a checkpoint after each, written by the real AuditLog and AuditAnchor (once)."""
+    clock = iter(dt.datetime(2026, 11, 16, 9, 0, tzinfo=dt.UTC) + dt.timedelta(seconds=i) for i in range(100))
+    with tempfile.TemporaryDirectory(prefix="week08-anchor-") as tmp:
+        anchor = AuditAnchor(b"week08-exercise-anchor-key-32bytes!", Path(tmp) / "checkpoints.jsonl", every=1)
+        log = AuditLog(Path(tmp) / "audit.jsonl", anchor=anchor, clock=lambda: next(clock))
+        for i in range(12):
+            log.append("kyc.review.decided", {"item_id": i, "label": "passport"}, actor="key:reviewer1")
         log.close()
-        intact = list(log.records())
-    edited = copy.deepcopy(intact)
-    edited[3]["payload"]["flagged"] = True
-    rehashed = copy.deepcopy(intact)
-    rehashed[2]["payload"]["score"] = 0.0
-    rehashed[2]["hash"] = record_hash(rehashed[2])
-    last = copy.deepcopy(intact)
-    last[5]["payload"]["flagged"] = True
-    removed = copy.deepcopy(intact[:2] + intact[3:])
-    swapped = copy.deepcopy([intact[0], intact[2], intact[1], *intact[3:]])
-    forged_first = copy.deepcopy(intact)
-    forged_first[0]["prev_hash"] = "f" * 64
-    forged_first[0]["hash"] = record_hash(forged_first[0])
+        records = tuple(log.records())
+        checkpoints = tuple(anchor.checkpoints(records[0]["hash"]))
+    return records, checkpoints
+
+
+def _log(n: int, every: int = 1) -> tuple[list[dict], list[Checkpoint]]:
+    """The first ``n`` records and the checkpoints an anchor with ``every`` would have written for them."""
+    records, checkpoints = _anchored_base()
+    return copy.deepcopy(list(records[:n])), [cp for cp in checkpoints if cp.seq < n and cp.seq % every == every - 1]
+
+
+def rechain(records: list[dict], start: int = 0) -> list[dict]:
+    """What the insider does after an edit: relink and rehash every record from ``start`` on (seq unchanged)."""
+    out = copy.deepcopy(records)
+    for i in range(start, len(out)):
+        out[i]["prev_hash"] = out[i - 1]["hash"] if i else GENESIS_HASH
+        out[i]["hash"] = record_hash(out[i])
+    return out
+
+
+def _rewritten(records: list[dict], k: int) -> list[dict]:
+    """An insider's edit of record ``k``, with the whole chain recomputed: the chain check passes."""
+    out = copy.deepcopy(records)
+    out[k]["payload"]["label"] = "utility_bill"
+    return rechain(out, k)
+
+
+def _extended(records: list[dict], extra: int) -> list[dict]:
+    """``extra`` further (genuine) records appended after the given ones."""
+    out = copy.deepcopy(records)
+    for _ in range(extra):
+        nxt = copy.deepcopy(out[-1]) | {"seq": len(out), "payload": {"item_id": 100 + len(out), "label": "passport"}}
+        out.append(nxt)
+        out[:] = rechain(out, len(out) - 1)
+    return out
+
+
+def _seq_answer(got: Any, expected: Any) -> str | None:
+    if expected is None:
+        return None if got is None else f"expected None (every checkpoint agrees with the log), got {_short(got)}"
+    if got is None:
+        return (
+            f"expected seq {expected}, got None: the log contradicts checkpoint {expected} (a re-chained log passes "
+            "every hash check; only the checkpoints give it away)"
+        )
+    if type(got) is not int:
+        return Structural(
+            f"expected the checkpoint's seq, an int ({expected}), got {type(got).__name__}: {_short(got)}"
+        )
+    return None if got == expected else f"expected seq {expected}, got {got}"
+
+
+def _short(value: Any) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - learner code may return anything; it becomes a failed case
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _anchor_case(name: str, records: list[dict], checkpoints: list[Checkpoint], req: str, hint: str = "") -> Case:
+    expected = first_unanchored_divergence(records, checkpoints)
+    return Case(name, (records, checkpoints), expected=expected, compare=_seq_answer, req=req, hint=hint)
+
+
+def anchor_cases() -> list[Case]:
+    # ordered so the first case a mistake fails names that mistake's requirement: answers first, then lookups
+    full, every_cp = _log(8)
+    _, second_cp = _log(8, every=2)  # checkpoints on records 1, 3, 5, 7
+    six, six_cp = _log(6, every=3)  # checkpoints on records 2 and 5
+    _, third_cp = _log(8, every=3)
+    seven, seven_cp = _log(7, every=2)  # checkpoints on records 1, 3 and 5: record 6 is not anchored yet
+    conflicting = [*every_cp[:4], dataclasses.replace(every_cp[3], hash=_rewritten(full, 3)[3]["hash"])]
     return [
-        ("service log: intact", intact, "result"),
-        ("service log: payload of record 3 edited", edited, "hash"),
-        ("service log: record 2 edited and re-hashed", rehashed, "link"),
-        ("service log: last record edited", last, "hash"),
-        ("service log: record 2 removed", removed, "link"),
-        ("service log: records 1 and 2 swapped", swapped, "link"),
-        ("service log: first record forged", forged_first, "link"),
+        _anchor_case("intact log, no checkpoints at all", full, [], "result"),
+        _anchor_case("empty log, no checkpoints", [], [], "result"),
+        _anchor_case("insider rewrote record 0, a checkpoint on every record", _rewritten(full, 0), every_cp, "every"),
+        _anchor_case(
+            "insider rewrote record 0, checkpoints on records 1, 3, 5, 7",
+            _rewritten(full, 0),
+            second_cp,
+            "result",
+            hint="the answer is the seq of the first contradicted *checkpoint* (1 here, although record 0 was "
+            "edited: nothing vouched for record 0): cp.seq, an int",
+        ),
+        _anchor_case("intact log, a checkpoint on every record", full, every_cp, "position"),
+        _anchor_case("intact log, a checkpoint on every second record", full, second_cp, "position"),
+        _anchor_case("intact log, checkpoints on records 2 and 5", six, six_cp, "position"),
+        _anchor_case("insider rewrote record 3 and re-chained the rest", _rewritten(full, 3), every_cp, "position"),
+        _anchor_case("insider rewrote the last record only", _rewritten(full, 7), every_cp, "position"),
+        _anchor_case("rewrite of record 3, checkpoints on records 2 and 5", _rewritten(full, 3), third_cp, "position"),
+        _anchor_case("last two records removed", full[:6], every_cp, "truncated"),
+        _anchor_case("log cut just before a checkpointed record", full[:5], third_cp, "truncated"),
+        _anchor_case("log cut to four records, checkpoints on 1, 3, 5, 7", full[:4], second_cp, "truncated"),
+        _anchor_case("every record removed", [], second_cp, "truncated"),
+        _anchor_case("records written after the newest checkpoint", _extended(full, 3), every_cp, "truncated"),
+        _anchor_case(
+            "rewrite after the newest checkpoint goes unseen",
+            _rewritten(seven, 6),
+            seven_cp,
+            "truncated",
+            hint="records after the newest checkpoint are not anchored: nothing contradicts them, so the answer is "
+            "None (that is why production writes a checkpoint at every commit)",
+        ),
+        _anchor_case("checkpoints newest first", _rewritten(full, 2), every_cp[::-1], "every"),
+        _anchor_case(
+            "file checkpoints, then the table's copies of them",
+            _rewritten(full, 5),
+            [*every_cp[4:], *every_cp],
+            "every",
+        ),
+        _anchor_case("two checkpoints of record 3 disagree, the later one matches", full, conflicting[::-1], "every"),
+        _anchor_case("two checkpoints of record 3 disagree, the earlier one matches", full, conflicting, "every"),
+        _anchor_case(
+            "rewrite of record 1, only the newest checkpoint is out of range",
+            _rewritten(full[:6], 1),
+            every_cp,
+            "every",
+        ),
     ]
 
 
-def _none_is_answer(got: Any, expected: Any) -> str | None:
-    return None if got is None else f"expected None (log intact), got {got!r:.80}"
-
-
-def chain_cases_8() -> list[Case]:
-    service = []
-    for name, records, req in _tampered_logs():
-        expected = first_bad_record(records)
-        service.append(
-            Case(name, (records,), expected=expected, compare=_none_is_answer if expected is None else None, req=req)
+def anchor_random_cases(rng: np.random.Generator) -> list[Case]:
+    """Random logs (3-12 records, a checkpoint every 1-3), each rewritten, truncated, extended or left intact."""
+    cases = []
+    for k in range(14):
+        n, every = int(rng.integers(3, 13)), int(rng.integers(1, 4))
+        records, checkpoints = _log(n, every)
+        kind = ("intact", "rewrite", "truncate", "extend", "rewrite+shuffle", "truncate+rewrite", "duplicates")[k % 7]
+        req = {"intact": "result", "rewrite": "position", "truncate": "truncated", "extend": "truncated"}.get(
+            kind, "every"
         )
-    return chain_cases() + service
+        if ("rewrite" in kind or kind == "duplicates") and "truncate" not in kind:
+            records = _rewritten(records, int(rng.integers(0, n)))
+        if "truncate" in kind:
+            records = records[: int(rng.integers(0, n))]
+            if "rewrite" in kind and records:
+                records = _rewritten(records, int(rng.integers(0, len(records))))
+        if kind == "extend":
+            records = _extended(records, int(rng.integers(1, 4)))
+        if kind in ("rewrite+shuffle", "duplicates"):
+            if kind == "duplicates":
+                checkpoints = checkpoints + [checkpoints[int(i)] for i in rng.integers(0, len(checkpoints), 3)]
+            checkpoints = [checkpoints[int(i)] for i in rng.permutation(len(checkpoints))]
+        cases.append(
+            _anchor_case(
+                f"random log {k + 1}: {kind}, {n} records, checkpoint every {every}", records, checkpoints, req
+            )
+        )
+    return cases
 
 
 # Graded hints (check.hint(id)): a nudge, then the trap the requirements name, then the key lines.
@@ -468,21 +621,15 @@ _HINTS = {
         'runbook="Ask onboarding operations for cover; check why the auto-accept rate fell (drift '
         'panel)."',
     ),
-    "8.3": (
-        "Walk the records in order, carrying the previous record's hash (the first record's "
-        "predecessor is `GENESIS_HASH`, 64 zeros), and return the position of the first record that "
-        "fails a check.",
-        'Three checks per record, all needed: `rec["seq"] == i`, `rec["prev_hash"] == prev`, and '
-        '`record_hash(rec) == rec["hash"]`. The last record has no successor, so only its own hash '
-        "gives away an edited payload, and only its `seq` a re-hashed copy of another record. Return "
-        "`None` (not -1 or False) for an intact or empty log.",
-        "prev = GENESIS_HASH\n"
-        "for i, rec in enumerate(records):\n"
-        '    if rec.get("seq") != i or rec.get("prev_hash") != prev or record_hash(rec) != '
-        'rec.get("hash"):\n'
-        "        return i\n"
-        '    prev = rec["hash"]\n'
-        "return None",
+    "8.4": (
+        "A checkpoint says: record number `seq` of this log had hash `hash`. For each checkpoint, find the "
+        "record it vouches for and ask whether the log still agrees; collect the checkpoints it does not.",
+        "Look the record up by position, `records[cp.seq]`, and compare its stored `hash` with `cp.hash`. A "
+        "`cp.seq` at or past `len(records)` is contradicted too (the log was cut). The list is unsorted and "
+        "may repeat a seq, so take `min(...)` of what you collected; `None` when nothing is contradicted.",
+        "bad = [cp.seq for cp in checkpoints\n"
+        '       if cp.seq >= len(records) or records[cp.seq]["hash"] != cp.hash]\n'
+        "return min(bad) if bad else None",
     ),
 }
 
@@ -511,15 +658,17 @@ EXERCISES = {
         solution=kyc_backlog_rule,
         hints=_HINTS["8.2"],
     ),
-    "8.3": Exercise(
-        "8.3",
-        "verify a hash chain yourself",
-        CHAIN_REQS,
-        cases=chain_cases_8,
-        reference=first_bad_record,
-        random_cases=chain_random_cases,
-        seed=803,
-        hints=_HINTS["8.3"],
+    "8.3": week08_overrides.EXERCISE,
+    "8.4": Exercise(
+        "8.4",
+        "the first checkpoint the log contradicts",
+        ANCHOR_REQS,
+        cases=anchor_cases,
+        reference=first_unanchored_divergence,
+        random_cases=anchor_random_cases,
+        seed=804,
+        structure_req="result",  # an answer of the wrong type (a Checkpoint, a bool) gets the result hint
+        hints=_HINTS["8.4"],
     ),
 }
 
@@ -538,25 +687,30 @@ def check_kyc_backlog_rule(make_rule: Callable[[], Any]) -> Any:
     return EXERCISES["8.2"].check(make_rule)
 
 
-def check_first_bad_record(func: Callable[..., Any]) -> Any:
-    """Exercise 8.3: ``func(records)``."""
-    return EXERCISES["8.3"].check(func)
+def check_first_unanchored_divergence(func: Callable[..., Any]) -> Any:
+    """Exercise 8.4: ``func(records, checkpoints)``."""
+    return EXERCISES["8.4"].check(func)
 
+
+check_apply_overrides = week08_overrides.check_apply_overrides
 
 check = CheckBook(
     EXERCISES,
     psi="8.1",
     kyc_backlog_rule="8.2",
-    first_bad_record="8.3",
+    apply_overrides="8.3",
+    first_unanchored_divergence="8.4",
 )
 
 __all__ = [
     "EXERCISES",
+    "apply_overrides",
     "check",
-    "check_first_bad_record",
+    "check_apply_overrides",
+    "check_first_unanchored_divergence",
     "check_kyc_backlog_rule",
     "check_psi",
-    "first_bad_record",
+    "first_unanchored_divergence",
     "kyc_backlog_rule",
     "psi",
     "reference",

@@ -15,7 +15,10 @@ the service only call it. Module by module:
   :mod:`~reference_impl.features.pipeline` — the parquet and SQLite stores and materialisation;
 * :mod:`~reference_impl.features.day` — one business day's features (what batch scoring runs);
 * :mod:`~reference_impl.features.request` — one event's features from online state (what serving runs);
-* :mod:`~reference_impl.features.consistency` — proof that the paths agree.
+* :mod:`~reference_impl.features.consistency` — proof that the paths agree;
+* :mod:`~reference_impl.features.credit` / :mod:`~reference_impl.features.credit_training` — credit-risk
+  views (utilisation, growth, concentration, volatility) under late corrections, and the point-in-time
+  training set of the "limit breach tomorrow" model (docs/credit_risk.md).
 """
 
 from reference_impl.features.columns import (
@@ -27,11 +30,26 @@ from reference_impl.features.columns import (
     WINDOWS,
 )
 from reference_impl.features.consistency import ConsistencyReport, check_online_offline, check_request_path
+from reference_impl.features.credit import credit_state_rows, instrument_volatility_rows
+from reference_impl.features.credit_training import (
+    BREACH_FEATURES,
+    breach_entities,
+    breach_features_online,
+    breach_training_set,
+    check_breach_features_online,
+    time_split,
+)
 from reference_impl.features.day import features_for_day, pair_history_rows, prior_pair_counts
 from reference_impl.features.definitions import (
+    ALL_FEATURE_VIEWS,
+    CREDIT_FEATURE_VIEWS,
     FEATURE_VIEWS,
     counterparty_pair_activity,
+    credit_concentration,
+    credit_exposure_growth,
+    credit_utilisation,
     get_view,
+    instrument_volatility,
     trade_features,
     trader_activity,
     trader_history,
@@ -63,7 +81,10 @@ from reference_impl.features.transforms import (
 )
 
 __all__ = [
+    "ALL_FEATURE_VIEWS",
+    "BREACH_FEATURES",
     "CONTEXT_FEATURES",
+    "CREDIT_FEATURE_VIEWS",
     "ConsistencyReport",
     "Entity",
     "FEATURE_COLUMNS",
@@ -80,13 +101,21 @@ __all__ = [
     "TRADE_COLUMNS",
     "WINDOWS",
     "booking_delay_seconds",
+    "breach_entities",
+    "breach_features_online",
+    "breach_training_set",
     "build_trade_features",
     "build_view_rows",
+    "check_breach_features_online",
     "check_online_offline",
     "check_request_path",
     "compute_request_features",
     "counterparty_pair_activity",
     "counterparty_prior_trades",
+    "credit_concentration",
+    "credit_exposure_growth",
+    "credit_state_rows",
+    "credit_utilisation",
     "data_as_of",
     "encode_key",
     "fast_request_features",
@@ -94,6 +123,8 @@ __all__ = [
     "features_for_day",
     "get_historical_features",
     "get_view",
+    "instrument_volatility",
+    "instrument_volatility_rows",
     "latest_usd_rates",
     "materialize_features",
     "normalise_events",
@@ -108,6 +139,7 @@ __all__ = [
     "prior_pair_counts",
     "reference_price_at_exec",
     "request_features_from_store",
+    "time_split",
     "trade_features",
     "trader_activity",
     "trader_history",

@@ -13,11 +13,21 @@ import pandas as pd
 
 from reference_impl.errors import FeatureStoreError
 from reference_impl.features.columns import CONTEXT_FEATURES, MODEL_FEATURES, WINDOWS
+from reference_impl.features.credit import (
+    CONCENTRATION_FEATURES,
+    GROWTH_FEATURES,
+    UTILISATION_FEATURES,
+    VOLATILITY_FEATURES,
+    credit_state_from,
+    instrument_volatility_rows,
+    view_rows,
+)
 from reference_impl.features.rows import counterparty_pair_rows, trader_activity_rows, trader_history_snapshot
 from reference_impl.features.spec import Entity, FeatureView, Field, Source
 from reference_impl.features.transforms import build_trade_features
 
 OWNER = "features-team@ibml.example"
+CREDIT_OWNER = "credit-risk-analytics@ibml.example"
 
 # --------------------------------------------------------------------------- entities
 # An entity is the "who" a feature describes; its join keys are how rows find each other.
@@ -120,23 +130,132 @@ counterparty_pair_activity = FeatureView(
     description="Events booked so far per (book, counterparty), for counterparty novelty.",
 )
 
-#: Every view by name, in dependency-free declaration order.
+#: Every trade-surveillance view by name, in dependency-free declaration order (built from ``trades``).
 FEATURE_VIEWS: dict[str, FeatureView] = {
     v.name: v for v in (trade_features, trader_activity, trader_history, counterparty_pair_activity)
 }
+
+# =========================================================================== credit risk (Project C)
+# Entities: credit limits are set per counterparty; market risk is measured per instrument.
+counterparty = Entity(name="counterparty", join_keys=("counterparty_id",), description="A legal counterparty.")
+instrument = Entity(name="instrument", join_keys=("instrument_id",), description="A traded instrument.")
+
+# as_of_ts is the close an exposure values; published_ts is when that version arrived — corrections arrive days later.
+exposures_source = Source(
+    name="exposures",
+    table="exposures",
+    event_timestamp="as_of_ts",
+    created_timestamp="published_ts",
+    description="Daily exposures per (counterparty, instrument), one row per published version (data/credit.py).",
+)
+# Market data is known the instant it prints: its event and created timestamps are the same column.
+prices_source = Source(
+    name="prices",
+    table="prices",
+    event_timestamp="ts",
+    created_timestamp="ts",
+    description="Intraday reference prices (data/market.py), read at the daily credit close.",
+)
+
+
+def _credit_utilisation_rows(data: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    return view_rows(credit_state_from(data), UTILISATION_FEATURES)
+
+
+def _credit_growth_rows(data: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    return view_rows(credit_state_from(data), GROWTH_FEATURES)
+
+
+def _credit_concentration_rows(data: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    return view_rows(credit_state_from(data), (*CONCENTRATION_FEATURES, "largest_instrument_id"))
+
+
+def _instrument_volatility_rows(data: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    return instrument_volatility_rows(data["prices"], data["calendar"])
+
+
+#: An exposure older than this is not served: over a weekend plus a holiday it is still "yesterday's".
+CREDIT_TTL = pd.Timedelta(days=5)
+
+# Exposure over limit, as known at each instant: a correction re-issues the same close with a later available_at.
+credit_utilisation = FeatureView(
+    name="credit_utilisation",
+    entity=counterparty,
+    source=exposures_source,
+    schema=tuple(Field(n) for n in UTILISATION_FEATURES),
+    transformation=_credit_utilisation_rows,
+    ttl=CREDIT_TTL,
+    owner=CREDIT_OWNER,
+    description="Exposure, limit in force and utilisation (exposure / limit) at each close.",
+)
+
+# Growth reads two closes: a correction of either one (today's or 5 days ago) makes a new version of today's row.
+credit_exposure_growth = FeatureView(
+    name="credit_exposure_growth",
+    entity=counterparty,
+    source=exposures_source,
+    schema=tuple(Field(n) for n in GROWTH_FEATURES),
+    transformation=_credit_growth_rows,
+    ttl=CREDIT_TTL,
+    owner=CREDIT_OWNER,
+    description="Relative exposure change against 1 and 5 business days earlier.",
+)
+
+# Concentration: one name holding most of the exposure is a wrong-way and liquidity risk; the id feeds a second join.
+credit_concentration = FeatureView(
+    name="credit_concentration",
+    entity=counterparty,
+    source=exposures_source,
+    schema=(*(Field(n) for n in CONCENTRATION_FEATURES), Field("largest_instrument_id", "string")),
+    transformation=_credit_concentration_rows,
+    ttl=CREDIT_TTL,
+    owner=CREDIT_OWNER,
+    description="Share of exposure in the largest single instrument, its id and the number of positions.",
+)
+
+# Market risk per instrument, joined through credit_concentration.largest_instrument_id (a chained as-of join).
+instrument_volatility = FeatureView(
+    name="instrument_volatility",
+    entity=instrument,
+    source=prices_source,
+    schema=tuple(Field(n) for n in VOLATILITY_FEATURES),
+    transformation=_instrument_volatility_rows,
+    ttl=CREDIT_TTL,
+    owner=CREDIT_OWNER,
+    description="Annualised volatility of daily close-to-close log returns, and the last return.",
+)
+
+#: The credit-risk views (built from ``exposures``, ``credit_limits``, ``prices`` and ``calendar``).
+CREDIT_FEATURE_VIEWS: dict[str, FeatureView] = {
+    v.name: v for v in (credit_utilisation, credit_exposure_growth, credit_concentration, instrument_volatility)
+}
+#: Every declared view, trade surveillance then credit risk: what :func:`get_view` resolves names against.
+ALL_FEATURE_VIEWS: dict[str, FeatureView] = {**FEATURE_VIEWS, **CREDIT_FEATURE_VIEWS}
 
 
 def get_view(name: str) -> FeatureView:
     """The view called ``name``; :class:`FeatureStoreError` listing the known views if there is none."""
     try:
-        return FEATURE_VIEWS[name]
+        return ALL_FEATURE_VIEWS[name]
     except (KeyError, TypeError):
-        raise FeatureStoreError(f"unknown feature view {name!r}; known: {', '.join(FEATURE_VIEWS)}") from None
+        raise FeatureStoreError(f"unknown feature view {name!r}; known: {', '.join(ALL_FEATURE_VIEWS)}") from None
 
 
 __all__ = [
+    "ALL_FEATURE_VIEWS",
+    "CREDIT_FEATURE_VIEWS",
+    "CREDIT_OWNER",
+    "CREDIT_TTL",
     "FEATURE_VIEWS",
     "OWNER",
+    "counterparty",
+    "credit_concentration",
+    "credit_exposure_growth",
+    "credit_utilisation",
+    "exposures_source",
+    "instrument",
+    "instrument_volatility",
+    "prices_source",
     "counterparty_pair",
     "counterparty_pair_activity",
     "get_view",

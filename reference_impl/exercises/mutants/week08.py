@@ -1,7 +1,4 @@
-"""Week 8 mutants: plausible wrong answers to exercises 8.1–8.3, each breaking one requirement.
-
-8.3 is week 5's hash-chain exercise on the service's own logs: it reuses the 5.4 mutants and correct solutions.
-"""
+"""Week 8 mutants: plausible wrong answers to exercises 8.1–8.4, each breaking one requirement."""
 
 from __future__ import annotations
 
@@ -9,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from reference_impl.exercises import week08 as w
-from reference_impl.exercises.mutants import week05 as m5
+from reference_impl.exercises.mutants import week08_overrides as m84
 from reference_impl.exercises.mutation import Mutant
 from reference_impl.monitoring.alerts import AlertRule, C
 
@@ -38,6 +35,13 @@ def backlog_rule_critical():
         "onboarding slows",
         "get cover from operations",
     )
+
+
+def divergence_by_seq_field(records, checkpoints):
+    """Find the record by its own ``seq`` field, then report the smallest contradicted checkpoint."""
+    by_seq = {rec["seq"]: rec["hash"] for rec in records}
+    bad = sorted({cp.seq for cp in checkpoints if by_seq.get(cp.seq) != cp.hash})
+    return bad[0] if bad else None
 
 
 # ---------------------------------------------------------------- plausible wrong solutions: 8.1
@@ -176,6 +180,112 @@ def rule_evidence_one_number():
     return _rule(evidence="{kyc_review_hours_needed:.1f} review hours needed today")
 
 
+# ---------------------------------------------------------------- plausible wrong solutions: 8.4
+
+
+def _contradicted(records, checkpoints, *, lookup=None, past_end=True, strict_end=False):
+    """Seqs of the contradicted checkpoints, in list order, with one rule changed."""
+    out = []
+    for cp in checkpoints:
+        if cp.seq >= len(records) + strict_end:
+            if past_end:
+                out.append(cp.seq)
+            continue
+        got = lookup(records, cp.seq) if lookup else records[cp.seq]["hash"]
+        if got != cp.hash:
+            out.append(cp.seq)
+    return out
+
+
+def divergence_previous_record(records, checkpoints):  # records[seq - 1]: counts from 1
+    bad = _contradicted(records, checkpoints, lookup=lambda r, s: r[s - 1]["hash"])
+    return min(bad) if bad else None
+
+
+def divergence_prev_hash(records, checkpoints):  # compares with the record's link, not its own hash
+    bad = _contradicted(records, checkpoints, lookup=lambda r, s: r[s]["prev_hash"])
+    return min(bad) if bad else None
+
+
+def divergence_successor_link(records, checkpoints):  # the next record's prev_hash: nothing follows the last
+    bad = _contradicted(records, checkpoints, lookup=lambda r, s: r[s + 1]["prev_hash"] if s + 1 < len(r) else None)
+    return min(bad) if bad else None
+
+
+def divergence_zip(records, checkpoints):  # the n-th checkpoint against the n-th record
+    bad = [cp.seq for cp, rec in zip(checkpoints, records) if rec["hash"] != cp.hash]
+    return min(bad) if bad else None
+
+
+def divergence_skips_missing(records, checkpoints):  # a truncated log passes
+    bad = _contradicted(records, checkpoints, past_end=False)
+    return min(bad) if bad else None
+
+
+def divergence_off_by_one_end(records, checkpoints):  # seq == len(records) is "just the head"
+    bad = _contradicted(records, checkpoints, strict_end=True)
+    return min(bad) if bad else None
+
+
+def divergence_first_missing_position(records, checkpoints):  # reports where the log ends, not the checkpoint
+    bad = _contradicted(records, checkpoints)
+    if any(s >= len(records) for s in bad):
+        bad = [min(s, len(records)) for s in bad]
+    return min(bad) if bad else None
+
+
+def divergence_length_must_match(records, checkpoints):  # records after the newest checkpoint look "extra"
+    bad = _contradicted(records, checkpoints)
+    newest = max((cp.seq for cp in checkpoints), default=None)
+    if newest is not None and len(records) > newest + 1:
+        bad.append(newest + 1)
+    return min(bad) if bad else None
+
+
+def divergence_list_order(records, checkpoints):  # first in list order: the list is not sorted
+    bad = _contradicted(records, checkpoints)
+    return bad[0] if bad else None
+
+
+def divergence_newest_only(records, checkpoints):  # the newest checkpoint alone: says *that* but not *where*
+    if not checkpoints:
+        return None
+    newest = max(checkpoints, key=lambda cp: cp.seq)
+    bad = _contradicted(records, [newest])
+    return bad[0] if bad else None
+
+
+def divergence_last_wins(records, checkpoints):  # de-duplicated by seq: a conflicting copy is dropped
+    latest = {cp.seq: cp for cp in checkpoints}
+    bad = _contradicted(records, list(latest.values()))
+    return min(bad) if bad else None
+
+
+def divergence_largest(records, checkpoints):
+    bad = _contradicted(records, checkpoints)
+    return max(bad) if bad else None
+
+
+def divergence_minus_one(records, checkpoints):  # -1 for "nothing wrong"
+    bad = _contradicted(records, checkpoints)
+    return min(bad) if bad else -1
+
+
+def divergence_false(records, checkpoints):
+    bad = _contradicted(records, checkpoints)
+    return min(bad) if bad else False
+
+
+def divergence_checkpoint_object(records, checkpoints):  # the Checkpoint, not its seq
+    bad = [cp for cp in checkpoints if cp.seq in _contradicted(records, [cp])]
+    return min(bad, key=lambda cp: cp.seq) if bad else None
+
+
+def divergence_list_position(records, checkpoints):  # the checkpoint's position in the list, not its seq
+    positions = [i for i, cp in enumerate(checkpoints) if _contradicted(records, [cp])]
+    return min(positions, key=lambda i: checkpoints[i].seq) if positions else None
+
+
 MUTANTS = [
     Mutant("8.1", "nan", psi_keeps_nan),
     Mutant("8.1", "nan", psi_drops_nan_only),
@@ -195,11 +305,28 @@ MUTANTS = [
     Mutant("8.2", "capacity", rule_hard_coded),
     Mutant("8.2", "evidence", rule_vague_evidence),
     Mutant("8.2", "evidence", rule_evidence_one_number),
-    *(Mutant("8.3", m.breaks, m.func) for m in m5.MUTANTS if m.exercise == "5.4"),
+    Mutant("8.4", "position", divergence_previous_record),
+    Mutant("8.4", "position", divergence_prev_hash),
+    Mutant("8.4", "position", divergence_successor_link),
+    Mutant("8.4", "position", divergence_zip),
+    Mutant("8.4", "truncated", divergence_skips_missing),
+    Mutant("8.4", "truncated", divergence_off_by_one_end),
+    Mutant("8.4", "truncated", divergence_first_missing_position),
+    Mutant("8.4", "truncated", divergence_length_must_match),
+    Mutant("8.4", "every", divergence_list_order),
+    Mutant("8.4", "every", divergence_newest_only),
+    Mutant("8.4", "every", divergence_last_wins),
+    Mutant("8.4", "every", divergence_largest),
+    Mutant("8.4", "result", divergence_minus_one),
+    Mutant("8.4", "result", divergence_false),
+    Mutant("8.4", "result", divergence_checkpoint_object),
+    Mutant("8.4", "result", divergence_list_position),
+    *m84.MUTANTS,
 ]
 
 CORRECT = {
     "8.1": [w.reference.psi, psi_pandas],
     "8.2": [w.reference.kyc_backlog_rule, backlog_rule_critical],
-    "8.3": [w.reference.first_bad_record, m5.chain_walk],
+    "8.4": [w.reference.first_unanchored_divergence, divergence_by_seq_field],
+    "8.3": [w.reference.apply_overrides, *m84.CORRECT["8.3"]],
 }

@@ -35,6 +35,7 @@ from notebook_helpers import NOTEBOOKS, run_nbval  # noqa: E402
 EXERCISES = mutation.exercises()
 MUTANTS, CORRECT = mutation.mutants()
 WEEK_NOTEBOOKS = sorted(NOTEBOOKS.glob("week0*.ipynb"))
+APPENDICES = sorted(NOTEBOOKS.glob("appendix_*.ipynb"))  # optional reading: no exercises to fill in
 _DEF = re.compile(r"^(?:async\s+)?(?:def|class)\s+(\w+)", re.M)
 
 
@@ -101,6 +102,16 @@ def test_shipped_notebook_has_every_exercise_not_started(ipynb):
         assert "raise NotImplementedError" in nb.cells[idx].source, f"{ex_id} does not ship as a stub"
         assert check_idx is not None, f"{ex_id} has no check cell"
     assert set(_statuses(ipynb).values()) == {"not_started"}, _statuses(ipynb)
+
+
+@pytest.mark.parametrize("ipynb", APPENDICES, ids=lambda p: p.stem)
+def test_an_appendix_asks_nothing_of_the_learner_and_progress_lists_it(ipynb):
+    from reference_impl.progress import find_notebooks
+
+    assert APPENDICES, "the Spark appendix is missing"
+    assert exercises_in(nbformat.read(ipynb, as_version=4)) == []
+    assert notebook_progress(ipynb).exercises == []
+    assert ipynb in find_notebooks([NOTEBOOKS]), "ibml progress notebooks/ does not list the appendix"
 
 
 def test_every_exercise_has_an_independent_solution_and_a_stand_in():

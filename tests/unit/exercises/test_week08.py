@@ -29,13 +29,11 @@ def psi_pandas(reference, current, n_bins=10):
     return float(np.sum((c - r) * np.log(c / r)))
 
 
-def first_bad_loop(records):
-    prev = "0" * 64
-    for i, rec in enumerate(records):
-        ok = rec["seq"] == i and rec["prev_hash"] == prev and record_hash(rec) == rec["hash"]
-        if not ok:
-            return i
-        prev = rec["hash"]
+def divergence_sorted_walk(records, checkpoints):
+    """A learner's: sort the checkpoints, walk them, stop at the first the log does not bear out."""
+    for cp in sorted(checkpoints, key=lambda c: c.seq):
+        if cp.seq >= len(records) or records[cp.seq]["hash"] != cp.hash:
+            return cp.seq
     return None
 
 
@@ -94,22 +92,26 @@ def rule_typo():
                      "backlog", "evidence", "slow", "cover")
 
 
-def first_bad_hash_only(records):  # misses a re-hashed edit
-    return next((i for i, r in enumerate(records) if record_hash(r) != r["hash"]), None)
+def divergence_newest_only(records, checkpoints):  # says *that* the log was rewritten, not *where*
+    newest = max(checkpoints, key=lambda cp: cp.seq, default=None)
+    if newest is None or (newest.seq < len(records) and records[newest.seq]["hash"] == newest.hash):
+        return None
+    return newest.seq
 
 
-def first_bad_links_only(records):  # misses an edit of the last record
-    prev = "0" * 64
-    for i, r in enumerate(records):
-        if r["seq"] != i or r["prev_hash"] != prev:
-            return i
-        prev = r["hash"]
-    return None
+def divergence_ignores_truncation(records, checkpoints):
+    bad = [cp.seq for cp in checkpoints if cp.seq < len(records) and records[cp.seq]["hash"] != cp.hash]
+    return min(bad) if bad else None
 
 
-def first_bad_one_based(records):
-    i = w.first_bad_record(records)
-    return None if i is None else i + 1
+def divergence_recomputes_only(records, checkpoints):  # the chain check again: blind to a full re-chain
+    bad = [i for i, rec in enumerate(records) if record_hash(rec) != rec["hash"]]
+    return bad[0] if bad else None
+
+
+def divergence_checkpoint(records, checkpoints):  # returns the Checkpoint itself
+    bad = [cp for cp in checkpoints if cp.seq >= len(records) or records[cp.seq]["hash"] != cp.hash]
+    return min(bad, key=lambda cp: cp.seq) if bad else None
 
 
 # ---------------------------------------------------------------- tests
@@ -125,7 +127,8 @@ def as_learner(func):
 @pytest.mark.parametrize(("check", "func"), [
     (w.check_psi, w.reference.psi), (w.check_psi, psi_pandas),
     (w.check_kyc_backlog_rule, w.reference.kyc_backlog_rule), (w.check_kyc_backlog_rule, backlog_rule_critical),
-    (w.check_first_bad_record, w.reference.first_bad_record), (w.check_first_bad_record, first_bad_loop),
+    (w.check_first_unanchored_divergence, w.reference.first_unanchored_divergence),
+    (w.check_first_unanchored_divergence, divergence_sorted_walk),
     (w.check_psi, w.solution_psi),  # what check.solution shows
 ])
 def test_correct_solutions_pass(check, func, capsys):
@@ -143,9 +146,13 @@ def test_correct_solutions_pass(check, func, capsys):
     (w.check_kyc_backlog_rule, rule_no_runbook, "impact and runbook", "noise"),
     (w.check_kyc_backlog_rule, rule_info, "severity", "warning"),
     (w.check_kyc_backlog_rule, rule_typo, "30 h needed, 24 h capacity", "spell both metric names"),
-    (w.check_first_bad_record, first_bad_hash_only, "last record re-numbered and re-hashed", "seq"),
-    (w.check_first_bad_record, first_bad_links_only, "last record edited", "record_hash"),
-    (w.check_first_bad_record, first_bad_one_based, "last record edited", "record_hash"),
+    (w.check_first_unanchored_divergence, divergence_newest_only,
+     "insider rewrote record 0, a checkpoint on every record", "min("),
+    (w.check_first_unanchored_divergence, divergence_ignores_truncation, "last two records removed", "len(records)"),
+    (w.check_first_unanchored_divergence, divergence_recomputes_only,
+     "insider rewrote record 0, a checkpoint on every record", "only the checkpoints give it away"),
+    (w.check_first_unanchored_divergence, divergence_checkpoint,
+     "insider rewrote record 0, a checkpoint on every record", "not the Checkpoint"),
 ])
 def test_wrong_solutions_fail_with_the_right_case(check, func, case, hint):
     with pytest.raises(ExerciseFailed) as info:
@@ -156,9 +163,36 @@ def test_wrong_solutions_fail_with_the_right_case(check, func, case, hint):
 
 def test_pass_lines_are_exact(capsys):
     assert [w.EXERCISES[i].evaluate(f) for i, f in [("8.1", w.reference.psi), ("8.2", w.reference.kyc_backlog_rule),
-                                                    ("8.3", w.reference.first_bad_record)]] == [16, 16, 23]
+                                                    ("8.4", w.reference.first_unanchored_divergence)]] == [16, 16, 35]
     w.check.psi(as_learner(w.reference.psi))
     w.check.kyc_backlog_rule(as_learner(w.reference.kyc_backlog_rule))
-    w.check.first_bad_record(as_learner(w.reference.first_bad_record))
+    w.check.first_unanchored_divergence(as_learner(w.reference.first_unanchored_divergence))
     assert capsys.readouterr().out.splitlines() == [
-        "Exercise 8.1 passed (16/16 cases)", "Exercise 8.2 passed (16/16 cases)", "Exercise 8.3 passed (23/23 cases)"]
+        "Exercise 8.1 passed (16/16 cases)", "Exercise 8.2 passed (16/16 cases)", "Exercise 8.4 passed (35/35 cases)"]
+
+
+def test_the_reference_agrees_with_the_verifier_on_an_insiders_rewrite(tmp_path):
+    """8.4 teaches what AuditLog.verify does with an anchor: same record, on a log rewritten end to end."""
+    import json
+
+    from reference_impl.governance.anchor import AuditAnchor
+    from reference_impl.governance.audit import AuditLog, canonical_json
+
+    anchor = AuditAnchor(b"k" * 32, tmp_path / "outside" / "checkpoints.jsonl", every=2)
+    log = AuditLog(tmp_path / "audit.jsonl", anchor=anchor)
+    for i in range(7):
+        log.append("kyc.review.decided", {"item_id": i, "label": "passport"}, actor="key:reviewer1")
+    log.close()
+    records = list(log.records())
+    chain = records[0]["hash"]
+    records[2]["payload"]["label"] = "utility_bill"
+    forged = w.rechain(records, 2)
+    log.path.write_text("".join(canonical_json(rec) + "\n" for rec in forged))
+    log.head_path.write_bytes(json.dumps({"seq": 6, "hash": forged[-1]["hash"]}).encode().ljust(255) + b"\n")
+
+    assert AuditLog(log.path, anchor=None).verify().ok  # the chain and the head are consistent again
+    verdict = AuditLog(log.path, anchor=anchor).verify()
+    assert not verdict.ok and "anchored checkpoint" in verdict.reason
+    found = w.first_unanchored_divergence(forged, anchor.checkpoints(chain))
+    assert found == 3  # record 2 was edited, but the first checkpoint vouching for it is on record 3
+    assert f"record {found} " in verdict.reason
