@@ -104,7 +104,7 @@ def installed(request, tmp_path_factory) -> dict[str, Installed]:
     wanted = {
         item.callspec.params["lab"].id
         for item in request.session.items
-        if item.module is request.module and hasattr(item, "callspec")
+        if getattr(item, "module", None) is request.module and hasattr(item, "callspec")  # doctest items have no module
     }
     base = tmp_path_factory.mktemp("lab-exports")
     assert not base.resolve().is_relative_to(REPO), "the exports must live outside the repository"
